@@ -1,0 +1,134 @@
+"""Who may see which report: role and unit scope (issue: cross-unit access is a 404).
+
+- a citizen: his own reports;
+- an officer or unit head: reports his unit receives, handles (or whose division or commune
+  handles them) or coordinates;
+- the city service centre (Điều 18): city-wide;
+- a Home Affairs inspector (Điều 22): everything, read-only;
+- an administrator: the directory and policy, not reports.
+
+A confidential reporter's identity (Điều 5.7) is shown only to the reporter and to officers of
+the units handling the report.
+
+Moderation (Điều 4.4, 14.1): where a unit head redacted personal data from a report's text or
+rating comment, the original stays visible only to moderators (the head of the unit responsible
+for the report) and Home Affairs inspectors — and to the reporter, whose own words they are;
+other staff read the redacted version in its place.
+
+Alerts (Chương III, Điều 15–17): an alert is seen, before it reaches residents, by the staff of
+its own unit and by Home Affairs inspectors; to everyone else it does not exist (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from api.auth import Principal
+from api.errors import Forbidden
+from application.services import IHanoi, NotFound
+from domain.actors import Actor, Role, UnitLevel
+from domain.errors import NotPermitted
+from domain.units import Unit
+
+IDENTITY_FIELDS = ("reporter", "reporter_id")
+CITIZEN_HIDDEN = {"officer_id", "stage_officer_id", "coordination"}
+REDACTIONS = {"text": "redacted_text", "rating_comment": "redacted_rating_comment"}
+
+
+def is_city_wide(app: IHanoi, p: Principal) -> bool:
+    """The service centre's staff and Home Affairs inspectors see every report."""
+    if p.role == Role.INSPECTOR:
+        return True
+    if not p.is_staff or p.unit_id is None:
+        return False
+    try:
+        return app.load(p.unit_id, Unit).level == UnitLevel.SERVICE_CENTRE
+    except NotFound:
+        return False
+
+
+def report_units(row: dict[str, Any]) -> set[UUID]:
+    """The units a report concerns: receiving, handling, division and coordinating units."""
+    units = {row.get("receiving_unit_id"), row.get("handling_unit_id"), row.get("department_id")}
+    units.update(UUID(u) for u in (row.get("coordination") or {}))
+    return {u for u in units if u is not None}
+
+
+def check_works_on_reports(p: Principal) -> None:
+    """An administrator keeps the directory and the policy; reports are not his role (403)."""
+    if p.role == Role.ADMINISTRATOR:
+        raise Forbidden("an administrator manages units, officers and policy, not reports")
+
+
+def may_see(app: IHanoi, p: Principal, row: dict[str, Any]) -> bool:
+    if p.role == Role.CITIZEN:
+        return str(row.get("reporter_id")) == p.subject
+    if p.role == Role.ADMINISTRATOR:
+        return False
+    return p.unit_id in report_units(row) or is_city_wide(app, p)
+
+
+def may_see_identity(p: Principal, row: dict[str, Any]) -> bool:
+    """Điều 5.7: a confidential identity only to the reporter and the handling units."""
+    if p.role == Role.CITIZEN:
+        return str(row.get("reporter_id")) == p.subject
+    if not row.get("confidential"):
+        return p.role != Role.ADMINISTRATOR
+    handling = {row.get("receiving_unit_id"), row.get("handling_unit_id"),
+                row.get("department_id")}
+    return p.is_staff and p.unit_id in handling
+
+
+def may_read_originals(p: Principal, row: dict[str, Any]) -> bool:
+    """Điều 4.4, 14.1: the text and comment as typed, before a redaction, are for the reporter,
+    the report's moderator (the responsible unit's head) and Home Affairs inspectors."""
+    if p.role in (Role.CITIZEN, Role.INSPECTOR):
+        return True
+    responsible = row.get("handling_unit_id") or row.get("receiving_unit_id")
+    return p.role == Role.UNIT_HEAD and p.unit_id == responsible
+
+
+def redact(p: Principal, row: dict[str, Any]) -> dict[str, Any]:
+    """The row as ``p`` may read it: the identity only where Điều 5.7 allows; the redacted text
+    and comment in place of the originals unless ``p`` may read those (Điều 14.1); and for the
+    reporter himself no internal working (officers, coordination) nor a result that is not
+    yet published (Điều 12.3)."""
+    hidden = set() if may_see_identity(p, row) else set(IDENTITY_FIELDS)
+    if p.role == Role.CITIZEN:
+        hidden |= CITIZEN_HIDDEN
+        if row.get("status") != "published":
+            hidden |= {"result_text", "result_evidence"}
+    shown = {k: (None if k in hidden else v) for k, v in row.items()}
+    if not may_read_originals(p, row):
+        for original, redacted in REDACTIONS.items():
+            if row.get(redacted) is not None:
+                shown[original] = row[redacted]
+    return shown
+
+
+def may_see_alert(p: Principal, alert_unit_id: UUID) -> bool:
+    """Chương III: an alert's own unit's staff and Home Affairs inspectors (Điều 22)."""
+    return p.role == Role.INSPECTOR or (p.is_staff and p.unit_id == alert_unit_id)
+
+
+def acting_as(app: IHanoi, p: Principal) -> Actor:
+    """The domain actor for a caller: an officer as the directory holds him now."""
+    if p.role == Role.CITIZEN:
+        return app.citizen_actor(_uuid(p.subject))
+    if p.role == Role.ADMINISTRATOR:
+        return Actor(id=p.subject, role=Role.ADMINISTRATOR, unit_id=p.unit_id)
+    if p.role == Role.INSPECTOR:
+        raise NotPermitted("Điều 22", "a Home Affairs inspector reads and changes nothing")
+    actor = app.officer_actor(_uuid(p.subject))
+    if actor.role != p.role or actor.unit_id != p.unit_id:
+        raise NotPermitted("Điều 25", "the token's role or unit no longer matches the "
+                           "directory; sign in again")
+    return actor
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound(f"no account {value}") from None

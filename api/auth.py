@@ -1,0 +1,107 @@
+"""Bearer JWTs carrying subject, role and unit (so a city identity provider can issue them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import Forbidden, Unauthenticated
+from application.services import IHanoi, NotFound
+from domain.actors import Role
+from domain.errors import DomainError
+
+ALGORITHM = "HS256"
+ISSUER = "ihanoi"
+bearer = HTTPBearer(auto_error=False, description="JWT with sub, role and unit claims")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls: the token's subject (officer or reporter id), role and unit."""
+
+    subject: str
+    role: Role
+    unit_id: UUID | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD)
+
+
+def mint(secret: str, subject: str, role: str, unit_id: UUID | None = None,
+         lifetime: timedelta = timedelta(hours=12)) -> str:
+    """A signed token (``ihanoi token`` uses this for the demo)."""
+    now = datetime.now(UTC)
+    claims = {"sub": subject, "role": Role(role).value, "iss": ISSUER, "iat": now,
+              "exp": now + lifetime}
+    if unit_id is not None:
+        claims["unit"] = str(unit_id)
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode(secret: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
+                            options={"require": ["sub", "exp", "iss"]})
+        role = Role(claims.get("role"))
+        unit = UUID(claims["unit"]) if claims.get("unit") else None
+    except (jwt.PyJWTError, ValueError) as error:
+        raise Unauthenticated(f"invalid bearer token: {error}") from None
+    if role == Role.SYSTEM:
+        raise Unauthenticated("system tokens are not accepted over HTTP")
+    return Principal(subject=str(claims["sub"]), role=role, unit_id=unit)
+
+
+async def optional_principal(request: Request, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal | None:
+    """The caller, if a token is sent. Asynchronous so that a request does not hop through the
+    threadpool for each dependency; only an officer's check reads the event store, in a
+    worker thread."""
+    if credentials is None:
+        return None
+    current = decode(request.app.state.jwt_secret, credentials.credentials)
+    if current.is_staff:
+        await run_in_threadpool(_check_still_holds, request.app.state.runtime.app, current)
+    return current
+
+
+def _check_still_holds(app: IHanoi, current: Principal) -> None:
+    """Điều 25: an officer reads and acts with the unit and role the directory gives him now;
+    a token from before a transfer or dismissal no longer works."""
+    try:
+        actor = app.officer_actor(UUID(current.subject))
+    except (ValueError, NotFound, DomainError):
+        raise Unauthenticated("the token's officer no longer holds office") from None
+    if actor.role != current.role or actor.unit_id != current.unit_id:
+        raise Unauthenticated("the token's role or unit no longer matches the directory; "
+                              "sign in again")
+
+
+async def principal(current: Annotated[Principal | None, Depends(optional_principal)]
+                    ) -> Principal:
+    if current is None:
+        raise Unauthenticated("this endpoint needs a bearer token")
+    return current
+
+
+def requires(*roles: Role):
+    """A dependency admitting only ``roles``."""
+    allowed = frozenset(roles)
+
+    async def check(current: Annotated[Principal, Depends(principal)]) -> Principal:
+        if current.role not in allowed:
+            raise Forbidden(f"role {current.role} may not use this endpoint")
+        return current
+
+    return check
+
+
+Caller = Annotated[Principal, Depends(principal)]
+MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]

@@ -1,0 +1,467 @@
+"""Command endpoints: HTTP in, one domain command out, the new state and version back.
+
+``Idempotency-Key`` makes a retried request apply once; ``If-Match: "<version>"`` makes a
+command on a report fail with 409 when someone else changed it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from api import schemas as s
+from api.access import acting_as, check_works_on_reports, may_see, may_see_alert
+from api.auth import Caller, requires
+from application.services import CommandResult, ConflictError, IHanoi, NotFound
+from domain.actors import Actor, Role
+from domain.alert import Alert
+from domain.report import Report
+
+router = APIRouter()
+
+
+class Command:
+    """The context of one command request: caller, idempotency key and expected version."""
+
+    def __init__(self, request: Request, caller: Caller,
+                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+                 if_match: Annotated[str | None, Header(max_length=40)] = None) -> None:
+        self.app: IHanoi = request.app.state.runtime.app
+        self.caller = caller
+        self.command_id = f"{caller.subject}:{idempotency_key}" if idempotency_key else None
+        self.expected_version = _version(if_match)
+
+    def visible(self, report_id: UUID) -> None:
+        """Refuse a report the caller may not see: 404, never a leak."""
+        check_works_on_reports(self.caller)
+        if not may_see(self.app, self.caller, _scope_row(self.app.load(report_id, Report))):
+            raise NotFound(f"no report {report_id}")
+
+    def on_report(self, report_id: UUID, command: Callable[..., CommandResult],
+                  naming: Iterable[UUID] = ()) -> JSONResponse:
+        """Run ``command(actor, command_id=…, expected_version=…)`` on a visible report; the
+        other reports the command is ``naming`` must be visible to the caller too."""
+        self.visible(report_id)
+        for other in naming:
+            self.visible(other)
+        actor = acting_as(self.app, self.caller)
+        result = command(actor, command_id=self.command_id,
+                         expected_version=self.expected_version)
+        return _report_response(self.app, result)
+
+    def on_alert(self, alert_id: UUID, command: Callable[..., CommandResult]) -> JSONResponse:
+        """Run ``command(actor, command_id=…)`` on an alert of the caller's unit (else 404).
+        ``If-Match`` is compared with the alert's version when the command starts (the alert
+        commands of the write side take no expected version)."""
+        alert = self.app.load(alert_id, Alert)
+        if not may_see_alert(self.caller, alert.unit_id):
+            raise NotFound(f"no alert {alert_id}")
+        if self.expected_version is not None and alert.version != self.expected_version:
+            raise ConflictError(f"expected version {self.expected_version}, "
+                                f"found {alert.version}")
+        result = command(acting_as(self.app, self.caller), command_id=self.command_id)
+        return _alert_response(self.app, result)
+
+    def run(self, command: Callable[[Actor], CommandResult],
+            creates: bool = False) -> JSONResponse:
+        """Run a directory command; 201 when it ``creates`` something (unless replayed)."""
+        result = command(acting_as(self.app, self.caller))
+        body = s.Created(id=result.aggregate_id, version=result.version,
+                         replayed=result.replayed)
+        status = 201 if creates and not result.replayed else 200
+        return JSONResponse(body.model_dump(mode="json"), status_code=status,
+                            headers={"ETag": f'"{result.version}"'})
+
+
+Cmd = Annotated[Command, Depends()]
+_RETRY = "A retry with the same Idempotency-Key, answered from the first (replayed)"
+REPLAYED_STATE: dict[int | str, dict[str, Any]] = {
+    200: {"model": s.ReportState, "description": _RETRY}}
+REPLAYED: dict[int | str, dict[str, Any]] = {200: {"model": s.Created, "description": _RETRY}}
+REPLAYED_ALERT: dict[int | str, dict[str, Any]] = {
+    200: {"model": s.AlertState, "description": _RETRY}}
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        return -1  # matches no version: a 409, as for any stale tag
+
+
+def _scope_row(report: Report) -> dict[str, Any]:
+    return {"receiving_unit_id": report.receiving_unit_id,
+            "handling_unit_id": report.handling_unit_id,
+            "department_id": report.department_id, "coordination": report.coordination,
+            "reporter_id": report.reporter_id, "confidential": report.confidential}
+
+
+def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
+    report = app.load(result.aggregate_id, Report)
+    stage = report.stage or {}
+    state = s.ReportState(
+        id=report.id, version=result.version, replayed=result.replayed, kind=report.kind,
+        status=report.status, stage=stage.get("stage"), stage_due=stage.get("due"),
+        receiving_unit_id=report.receiving_unit_id, handling_unit_id=report.handling_unit_id,
+        officer_id=report.officer_id, urgency=report.urgency, rating=report.rating,
+        clarification_due=(report.clarification or {}).get("due"))
+    return JSONResponse(state.model_dump(mode="json"), status_code=status,
+                        headers={"ETag": f'"{result.version}"'})
+
+
+def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
+    alert = app.load(result.aggregate_id, Alert)
+    state = s.AlertState(
+        id=alert.id, version=result.version, replayed=result.replayed, unit_id=alert.unit_id,
+        unit_level=alert.unit_level, category=alert.category, severity=alert.severity,
+        title=alert.title, body=alert.body, valid_from=alert.valid_from,
+        valid_until=alert.valid_until, resend_of=alert.resend_of, status=alert.status)
+    return JSONResponse(state.model_dump(mode="json"), status_code=status,
+                        headers={"ETag": f'"{result.version}"'})
+
+
+# ----------------------------------------------------------------- citizens (Điều 5, 13)
+
+@router.post("/reporters", status_code=201, response_model=s.Created, tags=["citizens"])
+def register_reporter(body: s.ReporterIn, request: Request) -> s.Created:
+    """Register a citizen account (identity encrypted at rest, Điều 4.4, 14.1)."""
+    app: IHanoi = request.app.state.runtime.app
+    result = app.register_reporter(body.name, body.phone, body.email, body.national_id)
+    return s.Created(id=result.aggregate_id, version=result.version)
+
+
+@router.post("/reports", status_code=201, response_model=s.ReportState, tags=["citizens"],
+             responses=REPLAYED_STATE, dependencies=[Depends(requires(Role.CITIZEN))])
+def submit_report(body: s.ReportIn, cmd: Cmd) -> JSONResponse:
+    """Điều 5, 6: submit a report; refused when out of scope (Điều 1.3) or locked (27.3).
+    With ``re_report_of`` it is a re-report (Điều 18.4) of one of the caller's own published
+    reports: another citizen's report does not exist for him (404)."""
+    if body.re_report_of is not None:
+        cmd.visible(body.re_report_of)
+    actor = acting_as(cmd.app, cmd.caller)
+    result = cmd.app.submit_report(UUID(actor.id), command_id=cmd.command_id,
+                                   **body.model_dump())
+    return _report_response(cmd.app, result, status=200 if result.replayed else 201)
+
+
+@router.post("/reports/{report_id}/clarifications", response_model=s.ReportState,
+             tags=["citizens"])
+def request_clarification(report_id: UUID, body: s.QuestionIn, cmd: Cmd) -> JSONResponse:
+    """Điều 13: ask for clarification within 2 days of the result."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.request_clarification(
+        a, report_id, body.question, **kw))
+
+
+@router.post("/reports/{report_id}/rating", response_model=s.ReportState, tags=["citizens"])
+def rate(report_id: UUID, body: s.RatingIn, cmd: Cmd) -> JSONResponse:
+    """Điều 13: rate the published result, once."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.rate(
+        a, report_id, body.rating, body.comment, **kw))
+
+
+# ----------------------------------------------------------------- reception (Điều 7)
+
+@router.post("/reports/{report_id}/verification", response_model=s.ReportState,
+             tags=["reception"])
+def start_verification(report_id: UUID, cmd: Cmd) -> JSONResponse:
+    """Điều 7.1.b: start verifying unclear information (4 working hours)."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.start_verification(
+        a, report_id, **kw))
+
+
+@router.post("/reports/{report_id}/verification/outcome", response_model=s.ReportState,
+             tags=["reception"])
+def complete_verification(report_id: UUID, body: s.VerificationIn, cmd: Cmd) -> JSONResponse:
+    """Điều 7.1.b: record the outcome of the verification."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.complete_verification(
+        a, report_id, body.passed, body.note, **kw))
+
+
+@router.post("/reports/{report_id}/rejection", response_model=s.ReportState,
+             tags=["reception"])
+def reject(report_id: UUID, body: s.RejectIn, cmd: Cmd) -> JSONResponse:
+    """Điều 6.2, 7.2.a: refuse with one of the reasons a–e."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.reject(
+        a, report_id, body.reason, body.note, **kw))
+
+
+@router.post("/reports/{report_id}/escalation", response_model=s.ReportState,
+             tags=["reception"])
+def escalate(report_id: UUID, body: s.EscalateIn, cmd: Cmd) -> JSONResponse:
+    """Điều 7.2.c: pass to a higher-level unit (the service centre: to any unit)."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.escalate(
+        a, report_id, body.to_unit_id, body.why, **kw))
+
+
+@router.post("/reports/{report_id}/acceptance", response_model=s.ReportState,
+             tags=["reception"])
+def accept(report_id: UUID, body: s.AcceptIn, cmd: Cmd) -> JSONResponse:
+    """Điều 7.2.b: accept and pass to the handling unit."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.accept(
+        a, report_id, body.handling_unit_id, **kw))
+
+
+@router.post("/reports/{report_id}/violation", response_model=s.ReportState,
+             tags=["reception"])
+def mark_violation(report_id: UUID, body: s.NoteIn, cmd: Cmd) -> JSONResponse:
+    """Điều 27.2: the report was untrue or abusive."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.mark_violation(
+        a, report_id, body.note, **kw))
+
+
+# ----------------------------------------------------------------- handling (Điều 8, 12)
+
+@router.post("/reports/{report_id}/classification", response_model=s.ReportState,
+             tags=["handling"])
+def classify(report_id: UUID, body: s.ClassifyIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.4: urgent, normal or complex."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.classify(
+        a, report_id, body.urgency, **kw))
+
+
+@router.post("/reports/{report_id}/assignment", response_model=s.ReportState,
+             tags=["handling"])
+def assign(report_id: UUID, body: s.AssignIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.1.b–c: a division (or commune) and a handling officer there."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.assign(
+        a, report_id, body.department_id, body.officer_id, **kw))
+
+
+@router.post("/reports/{report_id}/reassignment", response_model=s.ReportState,
+             tags=["handling"])
+def reassign(report_id: UUID, body: s.ReassignIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.1.b–c: another division or officer takes over; deadlines unchanged."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.reassign(
+        a, report_id, body.department_id, body.officer_id, body.reason, **kw))
+
+
+@router.post("/reports/{report_id}/coordination", response_model=s.ReportState,
+             tags=["handling"])
+def request_coordination(report_id: UUID, body: s.CoordinationIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.2.a: ask units of the same level to coordinate on a complex report."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.request_coordination(
+        a, report_id, body.unit_ids, **kw))
+
+
+@router.post("/reports/{report_id}/contributions", response_model=s.ReportState,
+             tags=["handling"])
+def contribute(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.2.b: a coordinating unit's contribution."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.contribute(
+        a, report_id, body.text, body.evidence, **kw))
+
+
+@router.post("/reports/{report_id}/extension", response_model=s.ReportState,
+             tags=["handling"])
+def grant_extension(report_id: UUID, body: s.ExtensionIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.5: extend a complex report, never past 30 working days from assignment."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.grant_extension(
+        a, report_id, body.working_days, body.reason, **kw))
+
+
+@router.post("/reports/{report_id}/result", response_model=s.ReportState, tags=["handling"])
+def propose_result(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.1.d, 12.2: propose the result, with evidence attached."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.propose_result(
+        a, report_id, body.text, body.evidence, **kw))
+
+
+@router.post("/reports/{report_id}/result/return", response_model=s.ReportState,
+             tags=["handling"])
+def return_result(report_id: UUID, body: s.ReasonIn, cmd: Cmd) -> JSONResponse:
+    """Điều 12.1: send the result back for rework (1 working day)."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.return_result(
+        a, report_id, body.reason, **kw))
+
+
+@router.post("/reports/{report_id}/result/approval", response_model=s.ReportState,
+             tags=["handling"])
+def approve_result(report_id: UUID, cmd: Cmd) -> JSONResponse:
+    """Điều 12.1: approve the proposed result."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.approve_result(
+        a, report_id, **kw))
+
+
+@router.post("/reports/{report_id}/publication", response_model=s.ReportState,
+             tags=["handling"])
+def publish(report_id: UUID, cmd: Cmd) -> JSONResponse:
+    """Điều 12.3: publish the approved result (the report is resolved)."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.publish(a, report_id, **kw))
+
+
+@router.post("/reports/{report_id}/initiative-answer", response_model=s.ReportState,
+             tags=["handling"])
+def respond_to_initiative(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
+    """Điều 9: answer a capital initiative (within 30 working days)."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.respond_to_initiative(
+        a, report_id, body.text, body.evidence, **kw))
+
+
+@router.post("/reports/{report_id}/clarifications/answer", response_model=s.ReportState,
+             tags=["handling"])
+def answer_clarification(report_id: UUID, body: s.AnswerIn, cmd: Cmd) -> JSONResponse:
+    """Điều 13: answer the reporter's question within 2 working days."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.answer_clarification(
+        a, report_id, body.answer, **kw))
+
+
+# ----------------------------------------------------------------- matters (Điều 6.2.c, 18.4)
+
+@router.post("/reports/{report_id}/matter", response_model=s.ReportState, tags=["matters"])
+def link_to_matter(report_id: UUID, body: s.MatterLinkIn, cmd: Cmd) -> JSONResponse:
+    """Điều 18.4: the report is the same problem as an earlier one (which the caller must be
+    able to see): it joins that report's matter."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.link_to_matter(
+        a, report_id, body.earlier_report_id, **kw), naming=[body.earlier_report_id])
+
+
+@router.post("/reports/{report_id}/duplicate", response_model=s.ReportState, tags=["matters"])
+def mark_duplicate(report_id: UUID, body: s.DuplicateIn, cmd: Cmd) -> JSONResponse:
+    """Điều 6.2.c: the same problem is already open from another reporter (an original the
+    caller can see); the report closes and its reporter follows the original's result."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.mark_duplicate(
+        a, report_id, body.original_id, **kw), naming=[body.original_id])
+
+
+@router.post("/reports/{report_id}/duplicate/reversal", response_model=s.ReportState,
+             tags=["matters"])
+def unmark_duplicate(report_id: UUID, body: s.ReasonIn, cmd: Cmd) -> JSONResponse:
+    """Điều 6.2.c: the unit head reverses a duplicate marking; the report is back where it
+    stood, with the due instants it had."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.unmark_duplicate(
+        a, report_id, body.reason, **kw))
+
+
+# ----------------------------------------------------------------- moderation (Điều 4.4, 14.1)
+
+@router.post("/reports/{report_id}/hiding", response_model=s.ReportState, tags=["moderation"])
+def hide(report_id: UUID, body: s.HidingIn, cmd: Cmd) -> JSONResponse:
+    """Điều 14.1: the responsible unit's head hides the report or its rating comment from
+    public view, for good."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.hide(
+        a, report_id, body.target, body.reason, **kw))
+
+
+@router.post("/reports/{report_id}/redaction", response_model=s.ReportState,
+             tags=["moderation"])
+def redact(report_id: UUID, body: s.RedactionIn, cmd: Cmd) -> JSONResponse:
+    """Điều 4.4, 14.1: the responsible unit's head replaces personal data in the text or the
+    rating comment; the public sees the redacted version, the original stays in the record."""
+    return cmd.on_report(report_id, lambda a, **kw: cmd.app.redact(
+        a, report_id, body.field, body.redacted, body.reason, **kw))
+
+
+# ----------------------------------------------------------------- alerts (Chương III)
+
+AlertStaff = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD,
+                              Role.INSPECTOR))
+
+
+@router.post("/alerts", status_code=201, response_model=s.AlertState, tags=["alerts"],
+             responses=REPLAYED_ALERT, dependencies=[AlertStaff])
+def draft_alert(body: s.AlertIn, cmd: Cmd) -> JSONResponse:
+    """Điều 15–17: an officer of a city, district or commune unit drafts an alert to the
+    residents of its area; a re-send of what a unit above already sent to that area is refused
+    (Điều 16.2, 17.2). A re-sent alert must be one sent already, or one of the caller's unit."""
+    if body.resend_of is not None:
+        original = cmd.app.load(body.resend_of, Alert)
+        if original.status != "sent" and not may_see_alert(cmd.caller, original.unit_id):
+            raise NotFound(f"no alert {body.resend_of}")
+    result = cmd.app.draft_alert(
+        acting_as(cmd.app, cmd.caller), category=body.category, severity=body.severity,
+        title=body.title, body=body.body, valid_from=body.valid_from,
+        valid_until=body.valid_until, resend_of=body.resend_of, command_id=cmd.command_id)
+    return _alert_response(cmd.app, result, status=200 if result.replayed else 201)
+
+
+@router.post("/alerts/{alert_id}/edit", response_model=s.AlertState, tags=["alerts"],
+             dependencies=[AlertStaff])
+def edit_alert(alert_id: UUID, body: s.AlertContent, cmd: Cmd) -> JSONResponse:
+    """Điều 15–17: the unit's staff edit a draft."""
+    return cmd.on_alert(alert_id, lambda a, **kw: cmd.app.edit_alert(
+        a, alert_id, title=body.title, body=body.body, severity=body.severity,
+        valid_from=body.valid_from, valid_until=body.valid_until, **kw))
+
+
+@router.post("/alerts/{alert_id}/approval", response_model=s.AlertState, tags=["alerts"],
+             dependencies=[AlertStaff])
+def approve_alert(alert_id: UUID, cmd: Cmd) -> JSONResponse:
+    """Điều 15–17: the unit's head approves the draft."""
+    return cmd.on_alert(alert_id, lambda a, **kw: cmd.app.approve_alert(a, alert_id, **kw))
+
+
+@router.post("/alerts/{alert_id}/sending", response_model=s.AlertState, tags=["alerts"],
+             dependencies=[AlertStaff])
+def send_alert(alert_id: UUID, cmd: Cmd) -> JSONResponse:
+    """Điều 15–17: send the approved alert to the residents of the unit's area."""
+    return cmd.on_alert(alert_id, lambda a, **kw: cmd.app.send_alert(a, alert_id, **kw))
+
+
+# ----------------------------------------------------------------- directory (Điều 25, 28.1)
+
+Admin = Depends(requires(Role.ADMINISTRATOR))
+
+
+@router.post("/units", status_code=201, response_model=s.Created, tags=["directory"],
+             responses=REPLAYED, dependencies=[Admin])
+def create_unit(body: s.UnitIn, cmd: Cmd) -> JSONResponse:
+    """Create a unit anywhere in the tree."""
+    return cmd.run(lambda a: cmd.app.create_unit(a, body.name, body.level, body.parent_id,
+                                                 body.code, command_id=cmd.command_id),
+                   creates=True)
+
+
+@router.post("/units/{unit_id}/name", response_model=s.Created, tags=["directory"],
+             dependencies=[Admin])
+def rename_unit(unit_id: UUID, body: s.RenameIn, cmd: Cmd) -> JSONResponse:
+    return cmd.run(lambda a: cmd.app.rename_unit(a, unit_id, body.name,
+                                                 command_id=cmd.command_id))
+
+
+@router.post("/units/{unit_id}/parent", response_model=s.Created, tags=["directory"],
+             dependencies=[Admin])
+def move_unit(unit_id: UUID, body: s.MoveIn, cmd: Cmd) -> JSONResponse:
+    return cmd.run(lambda a: cmd.app.move_unit(a, unit_id, body.parent_id,
+                                               command_id=cmd.command_id))
+
+
+@router.post("/units/{unit_id}/merger", response_model=s.Created, tags=["directory"],
+             dependencies=[Admin])
+def merge_unit(unit_id: UUID, body: s.MergeIn, cmd: Cmd) -> JSONResponse:
+    return cmd.run(lambda a: cmd.app.merge_unit(a, unit_id, body.into_id,
+                                                command_id=cmd.command_id))
+
+
+@router.post("/units/{unit_id}/dissolution", response_model=s.Created, tags=["directory"],
+             dependencies=[Admin])
+def dissolve_unit(unit_id: UUID, cmd: Cmd) -> JSONResponse:
+    return cmd.run(lambda a: cmd.app.dissolve_unit(a, unit_id, command_id=cmd.command_id))
+
+
+@router.post("/officers", status_code=201, response_model=s.Created, tags=["directory"],
+             responses=REPLAYED, dependencies=[Admin])
+def appoint_officer(body: s.OfficerIn, cmd: Cmd) -> JSONResponse:
+    return cmd.run(lambda a: cmd.app.appoint_officer(a, body.name, body.unit_id, body.role,
+                                                     command_id=cmd.command_id),
+                   creates=True)
+
+
+@router.post("/officers/{officer_id}/transfer", response_model=s.Created, tags=["directory"],
+             dependencies=[Admin])
+def transfer_officer(officer_id: UUID, body: s.TransferIn, cmd: Cmd) -> JSONResponse:
+    return cmd.run(lambda a: cmd.app.transfer_officer(a, officer_id, body.unit_id, body.role,
+                                                      command_id=cmd.command_id))
+
+
+@router.post("/officers/{officer_id}/dismissal", response_model=s.Created, tags=["directory"],
+             dependencies=[Admin])
+def dismiss_officer(officer_id: UUID, cmd: Cmd) -> JSONResponse:
+    return cmd.run(lambda a: cmd.app.dismiss_officer(a, officer_id, command_id=cmd.command_id))
+
+

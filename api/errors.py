@@ -1,0 +1,130 @@
+"""RFC 9457 problem details for every error, naming the rule broken (e.g. "Điều 12.2")."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.schemas import Problem
+from application.services import ConflictError, IdempotencyKeyReused, NotFound
+from domain.errors import (
+    DomainError,
+    InvalidInput,
+    InvalidState,
+    NotPermitted,
+    OutOfScope,
+    ReporterLocked,
+)
+
+PROBLEM = "application/problem+json"
+PROBLEM_BASE = "https://ihanoi.hanoi.gov.vn/problems/"
+log = logging.getLogger("ihanoi.api")
+_DESCRIPTIONS = {400: "The body cannot be parsed", 401: "No valid bearer token",
+                 403: "The role may not do this",
+                 404: "No such resource, or not visible to the caller",
+                 409: "Not possible at this step, or changed by someone else",
+                 422: "Invalid request, or a rule of the regulation broken"}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the problem+json answers with these statuses."""
+    schema = Problem.model_json_schema()
+    return {status: {"description": _DESCRIPTIONS[status],
+                     "content": {PROBLEM: {"schema": schema}}} for status in statuses}
+
+
+class Unauthenticated(Exception):
+    """No valid bearer token where one is needed."""
+
+
+class Forbidden(Exception):
+    """Authenticated, but the role may not use this endpoint at all."""
+
+
+def problem(status: int, slug: str, title: str, detail: str, request: Request,
+            **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail,
+            "instance": request.url.path, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def internal(request: Request) -> JSONResponse:
+    """The answer to an unexpected failure: no stack trace, no message, only that it is logged."""
+    return problem(500, "internal", "Internal error",
+                   "an unexpected error occurred; it has been logged", request)
+
+
+def _domain_status(error: DomainError) -> tuple[int, str, str]:
+    if isinstance(error, ReporterLocked):
+        return 403, "reporter-locked", "Account locked"
+    if isinstance(error, NotPermitted):
+        return 403, "not-permitted", "Not permitted"
+    if isinstance(error, InvalidState):
+        return 409, "invalid-state", "Not possible at this step"
+    if isinstance(error, OutOfScope):
+        return 422, "out-of-scope", "Out of scope"
+    if isinstance(error, InvalidInput):
+        return 422, "invalid-input", "Invalid content"
+    return 422, "rule-broken", "Rule broken"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into problem+json, never a stack trace."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError) -> JSONResponse:
+        status, slug, title = _domain_status(error)
+        extra: dict[str, Any] = {"rule": error.rule}
+        if isinstance(error, ReporterLocked):
+            extra["locked_until"] = error.locked_until.isoformat()
+        return problem(status, slug, title, error.detail, request, **extra)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", str(error), request)
+
+    @app.exception_handler(ConflictError)
+    async def conflict(request: Request, error: ConflictError) -> JSONResponse:
+        return problem(409, "conflict", "Changed by someone else", str(error), request)
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def key_reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
+        return problem(422, "idempotency-key-reused", "Idempotency key reused", str(error),
+                       request)
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:
+        return problem(401, "unauthenticated", "Authentication required", str(error), request)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> JSONResponse:
+        return problem(403, "forbidden", "Forbidden", str(error), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                  for e in error.errors()]
+        return problem(422, "validation", "Invalid request",
+                       "the request does not match the schema", request, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem(error.status_code, "http", str(error.detail), str(error.detail), request)
+
+    @app.exception_handler(psycopg.DataError)
+    async def unstorable(request: Request, error: psycopg.DataError) -> JSONResponse:
+        return problem(422, "invalid-value", "Invalid value",
+                       "a value of the request cannot be stored or compared (e.g. a NUL "
+                       "character or a number out of range)", request)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return internal(request)

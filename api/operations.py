@@ -1,0 +1,149 @@
+"""Operations: health, readiness, Prometheus metrics, JSON logs with request ids."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from pythonjsonlogger.json import JsonFormatter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import errors
+
+router = APIRouter(tags=["operations"])
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+READY_LAG = 1000  # events: beyond this the read side is too far behind to serve
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class Metrics:
+    """One registry per app, so several apps (tests) never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.latency = Histogram("ihanoi_request_seconds", "HTTP request latency",
+                                 ["method", "route", "status"], registry=self.registry,
+                                 buckets=(.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5))
+        self.commands = Counter("ihanoi_commands_total", "Commands by type and outcome",
+                                ["command", "outcome"], registry=self.registry)
+        self.lag = Gauge("ihanoi_projection_lag_events",
+                         "Stored events not yet applied by the slowest read model",
+                         registry=self.registry)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the request id it belongs to (unless it names one itself)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get()
+        return True
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """JSON lines on stderr, each with the request id it belongs to."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s "
+                                       "%(request_id)s"))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger("ihanoi")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+class Observe:
+    """Pure ASGI middleware around every HTTP request: the request id (echoed when the caller
+    sent a well-formed one, else made up) in the context and the ``X-Request-ID`` header, the
+    latency histogram, commands by outcome, one JSON access line; an unexpected failure is
+    logged and answered with a bare 500 problem that carries the id too."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = logging.getLogger("ihanoi.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((value.decode("latin-1") for name, value in scope["headers"]
+                      if name == b"x-request-id"), "")
+        rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        method, path = scope["method"], scope["path"]
+        status, started = 500, False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status, started = message["status"], True
+                message["headers"] = [*(h for h in message.get("headers", ())
+                                        if h[0].lower() != b"x-request-id"),
+                                      (b"x-request-id", rid.encode())]
+            await send(message)
+
+        token = request_id.set(rid)
+        began = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:  # answered here, so that it too carries the id
+            errors.log.exception("unhandled error", extra={"path": path})
+            if started:
+                raise
+            await errors.internal(Request(scope))(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+        elapsed = time.perf_counter() - began
+        route = getattr(scope.get("route"), "path", "unmatched")
+        self.metrics.latency.labels(method, route, status).observe(elapsed)
+        if method == "POST" and route != "unmatched":
+            self.metrics.commands.labels(route, "ok" if status < 400 else str(status)).inc()
+        self.log.info("request", extra={"method": method, "path": path, "status": status,
+                                        "ms": round(elapsed * 1000, 2), "request_id": rid})
+
+
+def install(app: FastAPI) -> None:
+    app.state.metrics = Metrics()
+    app.add_middleware(Observe, metrics=app.state.metrics)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:  # reads nothing: answered on the event loop
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready: the database is "
+                                         "unreachable or the read models lag"}})
+def readyz(request: Request) -> JSONResponse:
+    """The database answers and the read models are caught up within a bound."""
+    projector = request.app.state.runtime.projector
+    try:
+        lag = projector.lag()
+    except Exception as error:  # noqa: BLE001 — any database failure means not ready
+        return JSONResponse({"status": "unavailable", "detail": type(error).__name__},
+                            status_code=503)
+    ready = lag <= READY_LAG
+    return JSONResponse({"status": "ready" if ready else "lagging", "projection_lag": lag},
+                        status_code=200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: request latency, commands by outcome, projection lag."""
+    state = request.app.state
+    state.metrics.lag.set(state.runtime.projector.lag())
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,542 @@
+"""Query endpoints: one read-model query each, scoped to what the caller may see.
+
+``as_of=<instant>`` answers from the events recorded up to that instant (the read model is
+built into a schema of its own the first time, then reused).
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import csv
+import io
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import psycopg
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+from pydantic_core import to_json
+
+from api.access import (
+    check_works_on_reports,
+    is_city_wide,
+    may_see,
+    may_see_alert,
+    redact,
+    report_units,
+)
+from api.auth import Caller, Principal, requires
+from api.errors import Forbidden
+from api.schemas import Page
+from application.runtime import Runtime
+from application.services import NotFound
+from domain.actors import Role
+from domain.statistics import MonthlyStatistics
+from projections import (
+    alerts,
+    audit_trail,
+    citizen_reports,
+    duplicate_candidates,
+    matters,
+    monthly_statistics,
+    overdue,
+    public_results,
+    repeat_dissatisfaction,
+    report_status,
+    reporter_locks,
+    unit_directory,
+    unit_monthly_lateness,
+    work_queues,
+)
+from projections.engine import set_search_path
+
+router = APIRouter()
+Row = dict[str, Any]
+Rows = list[dict[str, Any]]
+AsOf = Annotated[AwareDatetime | None, Query(description="answer as of this past instant")]
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Month = Annotated[str, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Staff = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD,
+                         Role.INSPECTOR))
+
+
+#: One as-of build at a time in this process: a second request for the same instant then
+#: reuses the first one's schema instead of racing it, and builds cannot pile up.
+_AS_OF_BUILD = threading.Lock()
+
+
+def _check_past(runtime: Runtime, as_of: datetime) -> None:
+    """``as_of`` names a past instant: a future one would be built, kept and reused stale."""
+    try:
+        past = as_of.astimezone(UTC) < runtime.app.now()
+    except OverflowError:
+        past = False
+    if not past:
+        raise RequestValidationError([{"loc": ("query", "as_of"), "type": "value_error",
+                                       "msg": "as_of must be a past instant"}])
+
+
+@contextmanager
+def reading(request: Request, as_of: datetime | None = None, *models: str
+            ) -> Iterator[psycopg.Connection[Any]]:
+    """A read connection on the live read models, or on ``models`` as of an instant."""
+    runtime: Runtime = request.app.state.runtime
+    if as_of is None:
+        with request.app.state.reads.connection() as conn:
+            yield conn
+        return
+    _check_past(runtime, as_of)
+    with _AS_OF_BUILD:
+        schema = runtime.projector.as_of(as_of, list(models))
+    with request.app.state.reads.connection() as conn, conn.transaction(), \
+            conn.cursor() as cur:
+        set_search_path(cur, schema, runtime.schema)
+        yield conn
+
+
+def _month(value: str) -> date:
+    year, month = value.split("-")
+    return date(int(year), int(month), 1)
+
+
+def _now(request: Request, as_of: datetime | None) -> datetime:
+    return as_of or request.app.state.runtime.app.now()
+
+
+def _scoped_unit(request: Request, p: Principal, unit_id: UUID | None) -> UUID | None:
+    """City-wide roles may name any unit (or none: all); officers only their own unit."""
+    if is_city_wide(request.app.state.runtime.app, p):
+        return unit_id
+    if unit_id is not None and unit_id != p.unit_id:
+        raise NotFound(f"no unit {unit_id}")
+    return p.unit_id
+
+
+def _json(payload: Any) -> Response:
+    """``payload`` as JSON bytes from pydantic-core, the serializer FastAPI applies to the
+    declared ``response_model`` (so the same bytes), without validating our own rows again
+    nor a second trip through the threadpool to do so."""
+    return Response(to_json(payload), media_type="application/json")
+
+
+def _page(rows: list[dict[str, Any]], cursor: str | None) -> Response:
+    """A :class:`Page`."""
+    return _json({"items": rows, "next_cursor": cursor})
+
+
+def _bad_cursor(error: ValueError) -> HTTPException:
+    return HTTPException(status_code=422, detail=str(error))
+
+
+# ----------------------------------------------------------------- public (no login)
+
+@router.get("/public/results", response_model=Page, tags=["public"])
+def list_public_results(
+        request: Request, kind: str | None = None, category: str | None = None,
+        unit_id: UUID | None = None, published_from: AwareDatetime | None = None,
+        published_to: AwareDatetime | None = None, cursor: Cursor = None, limit: Limit = 20,
+        as_of: AsOf = None) -> Response:
+    """Điều 8.3, 14.2: published results, newest first; never any personal data."""
+    with reading(request, as_of, "public_results") as conn:
+        try:
+            rows, next_cursor = public_results.search(
+                conn, kind=kind, category=category, handling_unit_id=unit_id,
+                published_from=published_from, published_to=published_to, cursor=cursor,
+                limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page(rows, next_cursor)
+
+
+@router.get("/public/results/{report_id}", response_model=Row, tags=["public"])
+def get_public_result(report_id: UUID, request: Request) -> Response:
+    """One published result."""
+    with reading(request) as conn:
+        row = public_results.get(conn, report_id)
+    if row is None:
+        raise NotFound(f"no published result for report {report_id}")
+    return _json(row)
+
+
+def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
+                     ) -> list[dict[str, Any]]:
+    names = {r["unit_id"]: (unit_directory.unit(conn, r["unit_id"]) or {}).get("name")
+             for r in rows}
+    return [{**r, "unit_name": names[r["unit_id"]]} for r in rows]
+
+
+@router.get("/public/rankings", response_model=Rows, tags=["public"])
+def rankings(request: Request, month: Month, as_of: AsOf = None) -> Response:
+    """Điều 18.4: units ranked by their share of late reports; over 30% is flagged."""
+    policy = request.app.state.runtime.app.policy()
+    with reading(request, as_of, "unit_monthly_lateness") as conn:
+        rows = unit_monthly_lateness.ranking(conn, _month(month), _now(request, as_of),
+                                             policy.late_share_threshold)
+        return _json(_with_unit_names(conn, rows))
+
+
+@router.get("/public/statistics", response_model=Rows, tags=["public"])
+def statistics(request: Request, month: Month, as_of: AsOf = None) -> Response:
+    """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month."""
+    with reading(request, as_of, "monthly_statistics") as conn:
+        return _json(_with_unit_names(conn, monthly_statistics.figures(conn, _month(month))))
+
+
+@router.get("/public/statistics/published", response_model=Row, tags=["public"])
+def published_statistics(request: Request, month: Month) -> Response:
+    """Seed 000 Điều 2.2.c: the figures frozen on the month's 25th, per unit, with the 30%-late
+    and repeat-dissatisfaction flags and the events behind each figure; they never change
+    (late events appear in the next month's). 404 until the month is published."""
+    published = request.app.state.runtime.app.load(MonthlyStatistics.create_id(month),
+                                                   MonthlyStatistics)
+    return _json({"month": published.month, "published_at": published.published_at,
+                  "policy_version": published.policy_version, "figures": published.figures})
+
+
+@router.get("/public/repeat-dissatisfaction", response_model=Rows, tags=["public"])
+def repeat_dissatisfaction_tally(request: Request, month: Month,
+                                 as_of: AsOf = None) -> Response:
+    """Điều 18.4: per unit, the "unsatisfied" ratings of re-reports of a month; a unit with the
+    policy's threshold (5) or more is flagged."""
+    threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
+    with reading(request, as_of, "repeat_dissatisfaction") as conn:
+        rows = repeat_dissatisfaction.tally(conn, _month(month), threshold)
+        return _json(_with_unit_names(conn, rows))
+
+
+@router.get("/public/alerts", response_model=Rows, tags=["public"])
+def alerts_for_area(request: Request, area_unit_id: UUID) -> Response:
+    """Điều 15–17: the alerts reaching a resident of ``area_unit_id`` (a commune, district or
+    the city) now — sent by that unit or any unit above it, and still valid; latest first."""
+    with reading(request) as conn:
+        if unit_directory.unit(conn, area_unit_id) is None:
+            raise NotFound(f"no unit {area_unit_id}")
+        return _json(alerts.for_area(conn, area_unit_id, request.app.state.runtime.app.now()))
+
+
+@router.get("/public/units/{unit_id}", response_model=Row, tags=["public"])
+def get_unit(unit_id: UUID, request: Request) -> Response:
+    """A unit of the directory and its direct children."""
+    with reading(request) as conn:
+        row = unit_directory.unit(conn, unit_id)
+        if row is None:
+            raise NotFound(f"no unit {unit_id}")
+        return _json({**row, "children": unit_directory.children(conn, unit_id)})
+
+
+@router.get("/public/policy", response_model=Row, tags=["public"])
+def policy(request: Request) -> Response:
+    """The service-level policy in force (deadlines, calendar, thresholds)."""
+    return _json(request.app.state.runtime.app.policy().to_dict())
+
+
+# ----------------------------------------------------------------- staff and citizens
+
+@router.get("/reports", response_model=Page, tags=["reports"], dependencies=[Staff])
+def list_reports(
+        request: Request, caller: Caller, unit_id: UUID | None = None,
+        kind: str | None = None, status: str | None = None,
+        submitted_from: AwareDatetime | None = None, submitted_to: AwareDatetime | None = None,
+        area: Annotated[str | None, Query(max_length=100)] = None, cursor: Cursor = None,
+        limit: Limit = 20, as_of: AsOf = None) -> Response:
+    """Reports concerning the caller's unit (city-wide for the centre and inspectors)."""
+    city_wide = is_city_wide(request.app.state.runtime.app, caller)
+    units = None if city_wide else {caller.unit_id}
+    with reading(request, as_of, "report_status") as conn:
+        try:
+            rows, next_cursor = report_status.search(
+                conn, units=units, unit_id=unit_id, kind=kind, status=status,
+                submitted_from=submitted_from, submitted_to=submitted_to, area=area,
+                cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page([redact(caller, r) for r in rows], next_cursor)
+
+
+@router.get("/reports/{report_id}", response_model=Row, tags=["reports"])
+def get_report(report_id: UUID, request: Request, caller: Caller) -> Response:
+    """One report's full state, if the caller may see it (else 404, never a leak)."""
+    check_works_on_reports(caller)
+    with reading(request) as conn:
+        row = report_status.get(conn, report_id)
+    if row is None or not may_see(request.app.state.runtime.app, caller, row):
+        raise NotFound(f"no report {report_id}")
+    return _json(redact(caller, row))
+
+
+@router.get("/reports/{report_id}/matter", response_model=Rows, tags=["matters"])
+def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Response:
+    """Điều 18.4: the matter the report belongs to — its reports oldest first, with their
+    published results and ratings — for staff who may see the report and for its reporter.
+    The reporter sees his own reports of the matter and the others' only where their result is
+    public (published, not hidden: Điều 14.1); an unpublished result is never shown to him."""
+    check_works_on_reports(caller)
+    with reading(request) as conn:
+        row = report_status.get(conn, report_id)
+        if row is None or not may_see(request.app.state.runtime.app, caller, row):
+            raise NotFound(f"no report {report_id}")
+        timeline = matters.timeline_of_report(conn, report_id)
+        if caller.role != Role.CITIZEN:
+            return _json(timeline)
+        return _json([r for r in timeline if _public_or_own(caller, report_status.get(
+            conn, r["report_id"]))])
+
+
+def _public_or_own(citizen: Principal, row: dict[str, Any] | None) -> bool:
+    """A report of a matter a citizen may know of: his own, or one whose result is public."""
+    return row is not None and (str(row["reporter_id"]) == citizen.subject
+                                or (row["status"] == "published" and not row["hidden"]))
+
+
+@router.get("/reports/{report_id}/duplicate-candidates", response_model=Row, tags=["matters"],
+            dependencies=[Staff])
+def duplicate_candidates_of(
+        report_id: UUID, request: Request, caller: Caller,
+        radius_m: Annotated[float, Query(gt=0, le=5000)] = duplicate_candidates.DEFAULT_RADIUS_M,
+        days: Annotated[int, Query(ge=0, le=365)] = duplicate_candidates.DEFAULT_DAYS
+) -> Response:
+    """Điều 6.2.c: open reports of the same category from other reporters within ``radius_m``
+    metres and ``days`` days of the report, nearest first, as possible duplicates. The service
+    centre and inspectors see every candidate; other staff the candidates concerning their
+    unit, and only the number of those concerning other units (``in_other_units``: worth
+    raising with the service centre, which sees them)."""
+    app = request.app.state.runtime.app
+    with reading(request) as conn:
+        row = report_status.get(conn, report_id)
+        if row is None or not may_see(app, caller, row):
+            raise NotFound(f"no report {report_id}")
+        found = duplicate_candidates.candidates(conn, report_id, radius_m, days)
+        if is_city_wide(app, caller):
+            return _json({"candidates": found, "in_other_units": 0})
+        shown = [c for c in found if caller.unit_id in report_units(
+            report_status.get(conn, c["report_id"]) or {})]
+    return _json({"candidates": shown, "in_other_units": len(found) - len(shown)})
+
+
+@router.get("/reporters/{reporter_id}/lock", response_model=Row, tags=["citizens"],
+            dependencies=[Depends(requires(Role.CITIZEN, Role.INSPECTOR, Role.ADMINISTRATOR))])
+def reporter_lock(reporter_id: UUID, request: Request, caller: Caller) -> Response:
+    """Điều 27.2–3: a reporter's streak of consecutive violations and his lock (30 days after
+    more than 3), for the reporter himself, inspectors and administrators; another citizen's
+    account does not exist for a citizen (404)."""
+    if caller.role == Role.CITIZEN and caller.subject != str(reporter_id):
+        raise NotFound(f"no reporter {reporter_id}")
+    with reading(request) as conn:
+        row = reporter_locks.lock(conn, reporter_id)
+    if row is None:
+        raise NotFound(f"no reporter {reporter_id}")
+    locked = row["locked_until"] is not None and row["lifted_at"] is None \
+        and request.app.state.runtime.app.now() < row["locked_until"]
+    return _json({**row, "locked": locked})
+
+
+@router.get("/me/reports", response_model=Page, tags=["citizens"],
+            dependencies=[Depends(requires(Role.CITIZEN))])
+def my_reports(request: Request, caller: Caller, cursor: Cursor = None,
+               limit: Limit = 20) -> Response:
+    """The caller's own reports and their status."""
+    with reading(request) as conn:
+        try:
+            rows, next_cursor = citizen_reports.of_reporter(conn, UUID(caller.subject),
+                                                            cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page(rows, next_cursor)
+
+
+def _overdue_cursor(row: dict[str, Any]) -> str:
+    """An opaque position after ``row`` of the overdue list: its due instant, report, stage."""
+    raw = f"{row['due'].isoformat()}|{row['report_id']}|{row['stage']}".encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _after_overdue(cursor: str) -> tuple[datetime, UUID, str]:
+    """Inverse of :func:`_overdue_cursor`; ``ValueError`` when it is not one."""
+    try:
+        due, report_id, stage = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        after = datetime.fromisoformat(due), UUID(report_id), stage
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"invalid cursor {cursor!r}") from error
+    if after[0].tzinfo is None:
+        raise ValueError(f"invalid cursor {cursor!r}")
+    return after
+
+
+@router.get("/overdue", response_model=Page, tags=["reports"], dependencies=[Staff])
+def list_overdue(request: Request, caller: Caller, unit_id: UUID | None = None,
+                 cursor: Cursor = None,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                 as_of: AsOf = None) -> Response:
+    """Điều 7.2.d, 8.5: open stages past their due instant, most late first, with how late
+    in working hours (``late``); a page of ``limit`` and the cursor of the next."""
+    unit = _scoped_unit(request, caller, unit_id)
+    calendar = request.app.state.runtime.app.policy().calendar
+    try:
+        after = _after_overdue(cursor) if cursor else None
+    except ValueError as error:
+        raise _bad_cursor(error) from None
+    with reading(request, as_of, "overdue") as conn:
+        rows = overdue.overdue(conn, _now(request, as_of), calendar, unit, limit=limit + 1,
+                               after=after)
+    next_cursor = _overdue_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return _page([{**r, "late": r["late"].total_seconds() / 3600} for r in rows[:limit]],
+                 next_cursor)
+
+
+@router.get("/work-queue", response_model=Rows, tags=["reports"],
+            dependencies=[Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER,
+                                           Role.UNIT_HEAD))])
+def work_queue(request: Request, caller: Caller, unit_id: UUID | None = None,
+               mine: bool = False) -> Response:
+    """What awaits the caller's unit (or, with ``mine``, the caller), soonest due first."""
+    unit = _scoped_unit(request, caller, unit_id) or caller.unit_id
+    if unit is None:
+        raise NotFound("name a unit")
+    with reading(request) as conn:
+        return _json(work_queues.queue(conn, unit, caller.subject if mine else None))
+
+
+Auditor = Depends(requires(Role.INSPECTOR, Role.UNIT_HEAD, Role.RECEIVING_OFFICER))
+
+
+def _without_citizens(row: dict[str, Any]) -> dict[str, Any]:
+    """Điều 5.7, 14.1: the trail names officers, never a citizen — not even by account id
+    (his identity is shown, where allowed, with the report itself)."""
+    return {**row,
+            "actor_id": None if row["actor_role"] == Role.CITIZEN else row["actor_id"],
+            "aggregate_id": None if row["aggregate_type"] == "Reporter" else row["aggregate_id"]}
+
+
+def _lines(blocks: Iterable[bytes]) -> Iterator[str]:
+    """The text lines of a byte stream, each with its newline (as ``csv.reader`` needs)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pending = ""
+    for block in blocks:
+        pending += decoder.decode(block)
+        *complete, pending = pending.split("\n")
+        yield from (line + "\n" for line in complete)
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def _csv_without_citizens(blocks: Iterable[bytes], flush_at: int = 1 << 16
+                          ) -> Iterator[bytes]:
+    """The CSV export with :func:`_without_citizens` applied row by row, still streamed."""
+    reader = csv.reader(_lines(blocks))
+    header = next(reader, None)
+    if header is None:
+        return
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for values in reader:
+        writer.writerow(_without_citizens(dict(zip(header, values, strict=True))).values())
+        if out.tell() >= flush_at:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
+
+
+@router.get("/audit", response_model=Rows, tags=["audit"], dependencies=[Auditor])
+def audit(request: Request, caller: Caller, report_id: UUID | None = None,
+          unit_id: UUID | None = None, since: AwareDatetime | None = None,
+          until: AwareDatetime | None = None,
+          limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
+    """Điều 22: who did what to which report, when, in which unit, on time or not."""
+    unit = _scoped_unit(request, caller, unit_id)
+    with reading(request) as conn:
+        rows = audit_trail.rows(conn, report_id=report_id, unit_id=unit, since=since,
+                                until=until, limit=limit)
+    return _json([_without_citizens(row) for row in rows])
+
+
+@router.get("/audit.csv", tags=["audit"], dependencies=[Auditor],
+            response_class=StreamingResponse)
+def audit_csv(request: Request, caller: Caller, report_id: UUID | None = None,
+              unit_id: UUID | None = None, since: AwareDatetime | None = None,
+              until: AwareDatetime | None = None) -> StreamingResponse:
+    """The audit trail as CSV, in event order, streamed."""
+    unit = _scoped_unit(request, caller, unit_id)
+
+    def stream() -> Iterator[bytes]:
+        with reading(request) as conn:
+            yield from _csv_without_citizens(audit_trail.export_csv(
+                conn, report_id=report_id, unit_id=unit, since=since, until=until))
+
+    return StreamingResponse(stream(), media_type="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="audit-trail.csv"'})
+
+
+@router.get("/explain/lateness", response_model=Row, tags=["audit"], dependencies=[Staff])
+def explain_lateness(
+        request: Request, caller: Caller, unit_id: UUID, month: Month,
+        figure: Literal["received", "late_in_reception", "late_in_handling", "reports_late"],
+        as_of: AsOf = None) -> Response:
+    """The reports and event ids behind one figure of the monthly lateness ranking."""
+    unit = _scoped_unit(request, caller, unit_id)
+    with reading(request, as_of, "unit_monthly_lateness") as conn:
+        return _json(unit_monthly_lateness.explain(conn, unit, _month(month), figure,
+                                                   _now(request, as_of)))
+
+
+@router.get("/explain/statistics", response_model=Row, tags=["audit"], dependencies=[Staff])
+def explain_statistics(
+        request: Request, caller: Caller, unit_id: UUID, month: Month,
+        metric: Annotated[str, Query(pattern=f"^({'|'.join(monthly_statistics.METRICS)})$")],
+        as_of: AsOf = None) -> Response:
+    """The reports and event ids behind one figure of the monthly statistics."""
+    unit = _scoped_unit(request, caller, unit_id)
+    with reading(request, as_of, "monthly_statistics") as conn:
+        return _json(monthly_statistics.explain(conn, unit, _month(month), metric))
+
+
+
+@router.get("/explain/repeat-dissatisfaction", response_model=Row, tags=["audit"],
+            dependencies=[Staff])
+def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UUID,
+                                   month: Month, as_of: AsOf = None) -> Response:
+    """Seed 001 7.a: the re-reports and events behind a unit's repeat-dissatisfaction tally."""
+    unit = _scoped_unit(request, caller, unit_id)
+    with reading(request, as_of, "repeat_dissatisfaction") as conn:
+        return _json(repeat_dissatisfaction.explain(conn, unit, _month(month)))
+
+
+# ----------------------------------------------------------------- alerts (Chương III)
+
+@router.get("/alerts/cadence", response_model=Rows, tags=["alerts"], dependencies=[Staff])
+def alert_cadence(request: Request, caller: Caller) -> Response:
+    """Seed 001 1.d, seed 003 1: the city, district and commune units that have sent no alert
+    in the policy's last 3 days, longest silent first — city-wide for the service centre and
+    inspectors; for a unit head, his unit and the units below it."""
+    app = request.app.state.runtime.app
+    city_wide = is_city_wide(app, caller)
+    if not city_wide and caller.role != Role.UNIT_HEAD:
+        raise Forbidden("the alert cadence is followed by the service centre, inspectors and "
+                        "unit heads")
+    with reading(request) as conn:
+        rows = alerts.cadence(conn, app.now(), app.policy().alert_cadence_days)
+        if not city_wide:
+            own = {caller.unit_id} | {u["unit_id"] for u in unit_directory.descendants(
+                conn, caller.unit_id)}
+            rows = [r for r in rows if r["unit_id"] in own]
+        return _json(_with_unit_names(conn, rows))
+
+
+@router.get("/alerts/{alert_id}", response_model=Row, tags=["alerts"], dependencies=[Staff])
+def get_alert(alert_id: UUID, request: Request, caller: Caller) -> Response:
+    """One alert, whatever its status, for its unit's staff and inspectors (else 404)."""
+    with reading(request) as conn:
+        row = alerts.alert(conn, alert_id)
+    if row is None or not may_see_alert(caller, row["unit_id"]):
+        raise NotFound(f"no alert {alert_id}")
+    return _json(row)

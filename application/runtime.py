@@ -1,0 +1,42 @@
+"""Wiring: settings → database (DATABASE_URL or embedded PostgreSQL) → write side + read side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.database import create_schema, eventsourcing_env, resolve_database_url
+from application.migrations import upgrade
+from application.services import Clock, IHanoi, business_now
+from application.settings import Settings, get_settings
+from projections.engine import Projector
+from projections.registry import READ_MODELS
+
+
+@dataclass
+class Runtime:
+    """The write side and the projector of one deployment."""
+
+    url: str
+    schema: str
+    app: IHanoi
+    projector: Projector
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
+                 migrate: bool = True) -> Runtime:
+    """Connect (starting embedded PostgreSQL when DATABASE_URL is unset), migrate the read
+    models, and return the write side and the projector."""
+    settings = settings or get_settings()
+    url = resolve_database_url(settings)
+    schema = settings.schema
+    create_schema(url, schema)
+    if migrate:
+        upgrade(url, schema)
+    app = IHanoi(env=eventsourcing_env(url, cipher_key=settings.resolve_cipher_key(),
+                                       schema=schema), clock=clock)
+    projector = Projector(app, url, READ_MODELS, schema=schema)
+    projector.ensure_tracking()
+    return Runtime(url=url, schema=schema, app=app, projector=projector)

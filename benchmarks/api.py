@@ -1,0 +1,244 @@
+"""Read API benchmark (issue 5): requests/s and p50/p99 of the public results list, the
+overdue list and the ranking, against a bare ASGI endpoint returning the same bytes.
+
+    .venv/bin/python -m benchmarks.api --events 1000000
+
+1. Generates a history with the rebuild benchmark's generator (``--events``, real aggregates,
+   encrypted events), builds every read model and runs ``VACUUM ANALYZE`` on them: the steady
+   state autovacuum keeps a live database in (a rebuild leaves a dead row per update and no
+   planner statistics; the overdue list's index scan then wades through them).
+2. Serves the real API (``ihanoi serve``, one uvicorn process) and a bare ASGI app (one
+   uvicorn process, same settings) that answers each path with the bytes the real API gave.
+3. Loads each endpoint of both — and ``/healthz``, which reads nothing: the framework's own
+   floor — over loopback for ``--seconds`` with ``wrk`` when installed (``apt-get install
+   wrk``), else with a keep-alive HTTP client in ``--clients`` processes, and prints
+   requests/s, p50, p99 and the ratio real/bare (target ≥ 0.5×, p99 < 25 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from eventsourcing.cipher import AESCipher
+from psycopg import sql
+
+from api.auth import mint
+from application.database import eventsourcing_env
+from application.migrations import upgrade
+from application.services import IHanoi
+from benchmarks import Target, bench_target, console, machine_load, print_table
+from benchmarks.rebuild import START, build_directory, write_history
+from domain.calendar import BUSINESS_TZ
+from projections.engine import Projector
+from projections.registry import READ_MODELS
+
+SECRET = "benchmark-secret-of-at-least-32-bytes!"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_listening(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read(), response.getheader("content-type") or ""
+
+
+def vacuum(target: Target) -> None:
+    """``VACUUM ANALYZE`` every table of the benchmark's schema."""
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                              (target.schema,)).fetchall()
+        for (table,) in tables:
+            conn.execute(sql.SQL("VACUUM ANALYZE {}.{}").format(sql.Identifier(target.schema),
+                                                                sql.Identifier(table)))
+
+
+# ------------------------------------------------------------------ the bare ASGI endpoint
+
+def bare_app(answers_file: str) -> Any:
+    """An ASGI app answering each known path with fixed bytes: the floor a framework adds to."""
+    answers = {path: (bytes.fromhex(body), kind)
+               for path, (body, kind) in json.loads(Path(answers_file).read_text()).items()}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope["path"] + ("?" + scope["query_string"].decode()
+                                if scope["query_string"] else "")
+        body, kind = answers.get(path, (b"{}", "application/json"))
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", kind.encode()),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+# ------------------------------------------------------------------ load generation
+
+def _client(port: int, path: str, headers: dict[str, str], seconds: float,
+            out: Any) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies = []
+    end = time.perf_counter() + seconds
+    while (now := time.perf_counter()) < end:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - now)
+    out.put(latencies)
+
+
+def load_python(port: int, path: str, headers: dict[str, str], seconds: float,
+                clients: int) -> tuple[float, float, float]:
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    workers = [ctx.Process(target=_client, args=(port, path, headers, seconds, out))
+               for _ in range(clients)]
+    for worker in workers:
+        worker.start()
+    latencies = sorted(x for _ in workers for x in out.get())
+    for worker in workers:
+        worker.join()
+    return (len(latencies) / seconds, latencies[len(latencies) // 2] * 1000,
+            latencies[int(len(latencies) * 0.99)] * 1000)
+
+
+def load_wrk(port: int, path: str, headers: dict[str, str], seconds: float,
+             clients: int) -> tuple[float, float, float]:
+    command = ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], check=True,
+                            capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rps, percentile("50"), percentile("99")
+
+
+# ------------------------------------------------------------------ main
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2, help="history generator processes")
+    parser.add_argument("--seconds", type=float, default=10.0, help="load per endpoint")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--bare", help=argparse.SUPPRESS)  # internal: serve the bare app
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare:
+        import uvicorn
+
+        uvicorn.run(bare_app(args.bare), host="127.0.0.1", port=args.port, log_level="warning",
+                    access_log=False)
+        return
+    with bench_target("bench_api") as target:
+        upgrade(target.url, target.schema)
+        key = AESCipher.create_key(32)
+        env = eventsourcing_env(target.url, cipher_key=key, schema=target.schema)
+        directory_clock = START - timedelta(days=60)
+        app = IHanoi(env=env, clock=lambda: directory_clock)
+        try:
+            directory = build_directory(app)
+            stored = write_history(target, env, directory, args.events, args.workers, seed=5)
+            projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
+            projector.ensure_tracking()
+            started = time.perf_counter()
+            projector.rebuild()
+            built = time.perf_counter()
+            vacuum(target)
+            console.print(f"{stored:,} events; read models built in {built - started:.0f} s, "
+                          f"vacuumed in {time.perf_counter() - built:.0f} s")
+        finally:
+            app.close()
+        run(target, key, args)
+
+
+def run(target: Any, key: str, args: argparse.Namespace) -> None:
+    env = {**os.environ, "DATABASE_URL": target.url, "IHANOI_DB_SCHEMA": target.schema,
+           "IHANOI_CIPHER_KEY": key, "IHANOI_JWT_SECRET": SECRET}
+    real_port, bare_port = free_port(), free_port()
+    inspector = {"Authorization": f"Bearer {mint(SECRET, 'bench-inspector', 'inspector')}"}
+    month = (START + timedelta(days=30 * 17)).strftime("%Y-%m")
+    paths = {"public results": ("/public/results?limit=20", {}),
+             "overdue list": ("/overdue?limit=100", inspector),
+             "ranking": (f"/public/rankings?month={month}", {}),
+             "floor: /healthz": ("/healthz", {})}
+    real = subprocess.Popen([sys.executable, "-c", "from application.cli import app; app()",
+                             "serve", "--port", str(real_port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bare = None
+    try:
+        wait_listening(real_port)
+        answers = {}
+        for path, headers in paths.values():
+            status, body, kind = fetch(real_port, path, headers)
+            if status != 200:
+                raise SystemExit(f"{path}: {status} {body[:200]!r}")
+            answers[path] = (body.hex(), kind)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(answers, f)
+        bare = subprocess.Popen([sys.executable, "-m", "benchmarks.api", "--bare", f.name,
+                                 "--port", str(bare_port)], env=env)
+        wait_listening(bare_port)
+        load = load_wrk if shutil.which("wrk") else load_python
+        console.print(f"load: {'wrk' if load is load_wrk else 'python keep-alive clients'}, "
+                      f"{args.clients} connections, {args.seconds:.0f} s per endpoint; "
+                      f"{machine_load()}")
+        rows = []
+        for name, (path, headers) in paths.items():
+            size = len(bytes.fromhex(answers[path][0]))
+            r_rps, r_p50, r_p99 = load(real_port, path, headers, args.seconds, args.clients)
+            b_rps, b_p50, b_p99 = load(bare_port, path, headers, args.seconds, args.clients)
+            rows.append([f"{name} ({size:,} B)", f"{r_rps:,.0f}", f"{r_p50:.1f}",
+                         f"{r_p99:.1f}", f"{b_rps:,.0f}", f"{b_p50:.1f}", f"{b_p99:.1f}",
+                         f"{r_rps / b_rps:.2f}×"])
+        print_table(f"Read API at {datetime.now(BUSINESS_TZ):%Y-%m-%d %H:%M} (real vs bare ASGI;"
+                    " target ≥ 0.5×, p99 < 25 ms)",
+                    ["endpoint", "req/s", "p50 ms", "p99 ms", "bare req/s", "bare p50",
+                     "bare p99", "ratio"], rows)
+    finally:
+        for process in (real, bare):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Append benchmark (issue 3): lifecycle events through the application service vs raw INSERTs.
+
+    .venv/bin/python -m benchmarks.append --events 20000
+
+Phase 1 drives reports through their whole life with :class:`IHanoi` commands — submit,
+accept, classify, assign, propose, approve, publish, rate: 8 events per report, each command its
+own transaction (load the report, decide, save encrypted and compressed, lock the table,
+NOTIFY). Phase 2 inserts the same number of rows, one per autocommit transaction, with plain
+psycopg into a table of the same shape as the event store, with the same topics and payloads
+of the average stored size measured in phase 1. Both run single-threaded in the same run;
+target: service rate ≥ 0.5 × raw rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import time
+import uuid
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import psycopg
+from eventsourcing.cipher import AESCipher
+from psycopg import sql
+
+from application.database import eventsourcing_env
+from application.services import IHanoi
+from benchmarks import (
+    Target,
+    bench_target,
+    console,
+    machine_load,
+    peak_rss_mb,
+    print_table,
+    rss_mb,
+)
+from domain.actors import Actor, Role
+from domain.calendar import BUSINESS_TZ
+
+ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
+EVENTS_PER_REPORT = 8
+
+
+class TickingClock:
+    """Deterministic business time: each reading is 20 seconds after the previous one."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def __call__(self) -> datetime:
+        self.at += timedelta(seconds=20)
+        return self.at
+
+
+def run_service(app: IHanoi, reports: int) -> tuple[int, float]:
+    """Play ``reports`` full lifecycles; return (events stored, seconds)."""
+    city = app.create_unit(ADMIN, "UBND Thành phố Hà Nội", "city", None).aggregate_id
+    district = app.create_unit(ADMIN, "UBND quận Hoàn Kiếm", "district", city).aggregate_id
+    division = app.create_unit(ADMIN, "Phòng Quản lý đô thị", "division", district).aggregate_id
+
+    def staff(name: str, unit: UUID, role: str) -> tuple[UUID, Actor]:
+        officer_id = app.appoint_officer(ADMIN, name, unit, role).aggregate_id
+        return officer_id, app.officer_actor(officer_id)
+
+    _, head = staff("Nguyễn Văn Hùng", district, "unit_head")
+    _, receiver = staff("Trần Thị Lan", district, "receiving_officer")
+    officer_id, officer = staff("Lê Văn Minh", division, "handling_officer")
+    citizens = []
+    for i in range(50):
+        reporter_id = app.register_reporter(
+            f"Công dân {i + 1}", phone=f"09{i:08d}", email=f"citizen{i + 1}@example.vn",
+            national_id=f"0010990{i:05d}").aggregate_id
+        citizens.append((reporter_id, app.citizen_actor(reporter_id)))
+
+    before = app.recorder.max_notification_id() or 0
+    started = time.perf_counter()
+    for n, (reporter_id, citizen) in zip(range(reports), itertools.cycle(citizens)):
+        report_id = app.submit_report(
+            reporter_id, kind="field", category="urban_order",
+            text=f"Lấn chiếm vỉa hè bán hàng trước số {n % 200 + 1} phố Hàng Bài, "
+                 "người đi bộ phải xuống lòng đường rất nguy hiểm",
+            latitude=21.0245, longitude=105.8532, address=f"{n % 200 + 1} Hàng Bài, Hoàn Kiếm",
+            receiving_unit_id=district, media=[f"media/{n}.jpg"]).aggregate_id
+        app.accept(receiver, report_id)
+        app.classify(head, report_id, "normal")
+        app.assign(head, report_id, division, officer_id)
+        app.propose_result(officer, report_id, "Đã kiểm tra, yêu cầu tháo dỡ, lập biên bản xử lý",
+                           ["bien-ban.pdf", "anh-hien-truong.jpg"])
+        app.approve_result(head, report_id)
+        app.publish(head, report_id)
+        app.rate(citizen, report_id, "satisfied", "Cảm ơn cơ quan chức năng")
+    seconds = time.perf_counter() - started
+    return (app.recorder.max_notification_id() or 0) - before, seconds
+
+
+def stored_sample(target: Target, after: int) -> tuple[list[str], float]:
+    """Topics (in order) and average ``state`` length of the events stored after ``after``."""
+    with psycopg.connect(target.url) as conn:
+        rows = conn.execute(sql.SQL(
+            "SELECT topic, length(state) FROM {}.ihanoi_events WHERE notification_id > %s "
+            "ORDER BY notification_id").format(sql.Identifier(target.schema)), (after,)).fetchall()
+    return [topic for topic, _ in rows], sum(size for _, size in rows) / len(rows)
+
+
+def run_raw(target: Target, topics: list[str], payload_size: int) -> float:
+    """Insert one row per autocommit transaction; return seconds."""
+    table = sql.Identifier(target.schema, "raw_events")
+    payloads = [os.urandom(payload_size) for _ in range(64)]  # ciphertext does not compress
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        conn.execute(sql.SQL(
+            "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version integer NOT NULL,"
+            " topic text, state bytea, id bigserial UNIQUE,"
+            " PRIMARY KEY (originator_id, originator_version))").format(table))
+        insert = sql.SQL("INSERT INTO {} (originator_id, originator_version, topic, state) "
+                         "VALUES (%s, %s, %s, %s)").format(table)
+        originator = uuid.uuid4()
+        started = time.perf_counter()
+        for n, topic in enumerate(topics):
+            version = n % EVENTS_PER_REPORT + 1
+            if version == 1:
+                originator = uuid.uuid4()
+            conn.execute(insert, (originator, version, topic, payloads[n % 64]), prepare=True)
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000,
+                        help="lifecycle events to append (8 per report)")
+    args = parser.parse_args()
+    reports = max(1, -(-args.events // EVENTS_PER_REPORT))
+    with bench_target("bench_append") as target:
+        env = eventsourcing_env(target.url, cipher_key=AESCipher.create_key(32),
+                                schema=target.schema)
+        app = IHanoi(env=env, clock=TickingClock(datetime(2026, 3, 2, 8, 0, tzinfo=BUSINESS_TZ)))
+        try:
+            console.print(f"service: {reports} reports × {EVENTS_PER_REPORT} commands …")
+            events, service_s = run_service(app, reports)
+            head = app.recorder.max_notification_id() or 0
+            topics, average = stored_sample(target, head - events)  # the lifecycle events only
+        finally:
+            app.close()
+        console.print(f"raw: {len(topics)} single-row INSERT transactions of {average:.0f} "
+                      "bytes …")
+        raw_s = run_raw(target, topics, round(average))
+    service_rate, raw_rate = events / service_s, len(topics) / raw_s
+    print_table(
+        f"Append: {events} events, payload {average:.0f} bytes (state, encrypted+compressed)",
+        ["path", "events", "seconds", "events/s"],
+        [["IHanoi commands (1 command = 1 transaction)", events, f"{service_s:.2f}",
+          f"{service_rate:,.0f}"],
+         ["raw psycopg single-row INSERT (autocommit)", len(topics), f"{raw_s:.2f}",
+          f"{raw_rate:,.0f}"]])
+    ratio = service_rate / raw_rate
+    verdict = "[green]meets[/green]" if ratio >= 0.5 else "[red]below[/red]"
+    console.print(f"ratio service/raw = [bold]{ratio:.2f}×[/bold] ({verdict} the 0.5× target)")
+    console.print(f"RSS now {rss_mb():.0f} MiB, peak {peak_rss_mb():.0f} MiB; {machine_load()}")
+
+
+if __name__ == "__main__":
+    main()

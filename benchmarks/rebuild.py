@@ -1,0 +1,734 @@
+"""Rebuild benchmark (issue 4): replaying the history into every read model vs raw COPY.
+
+    .venv/bin/python -m benchmarks.rebuild --events 1000000
+
+1. Generates a realistic history: a unit tree (city, service centre, departments, districts
+   with a division and communes: 29 units, 101 officers) made with IHanoi commands, then
+   reporters and reports played through the real aggregates (Report.submit, accept, classify,
+   assign, … with the service's side effects on the Reporter) on a synthetic working-time clock
+   across 18 months of holidays: rejections, verifications, centre transfers, urgent / normal /
+   complex handling, coordination, extensions, rework, clarifications, ratings, violations,
+   late stages, and reports still open at the end. Events are stored in business-time order
+   by the application's own event store (``app.events.put``: encrypted, compressed), in
+   batches, by ``--workers`` processes.
+2. Measures (a) ``COPY (SELECT … ORDER BY notification_id) TO STDOUT`` of the stored events,
+   (b) ``Projector.rebuild()`` of all read models (projections.registry.READ_MODELS) with RSS
+   sampled through it, (c) projection lag (commit → visible in report_status) p50/p99 with a
+   ``Projector.run_forever`` thread while another process issues ~50 commands/s.
+
+Targets: rebuild ≥ 0.25 × COPY; RSS flat in the number of events. ``--profile`` then rebuilds
+twice more, under cProfile and timing each read model's handlers, to show where time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import heapq
+import itertools
+import math
+import multiprocessing as mp
+import pstats
+import queue
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Self
+from uuid import UUID
+
+import psycopg
+from eventsourcing.cipher import AESCipher
+from eventsourcing.domain import Aggregate
+from psycopg import sql
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from application.database import connect, eventsourcing_env
+from application.migrations import upgrade
+from application.services import IHanoi
+from benchmarks import (
+    Target,
+    bench_target,
+    console,
+    machine_load,
+    peak_rss_mb,
+    print_table,
+    rss_mb,
+)
+from domain.actors import Actor, Role
+from domain.calendar import BUSINESS_TZ
+from domain.errors import DomainError, ReporterLocked
+from domain.policy import DEFAULT_POLICY
+from domain.report import Report
+from domain.reporter import Reporter
+from projections.engine import Projector, ReadModel
+from projections.registry import READ_MODELS
+
+ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
+START = datetime(2025, 1, 2, 0, 0, tzinfo=BUSINESS_TZ)  # Tết 2025, 30/4, 2/9, Tết 2026 inside
+MONTHS = 18
+EVENTS_PER_REPORT = 7.56  # measured average of this generator over the 18 months
+FLUSH_EVENTS = 2_000
+
+DISTRICTS = ["Hoàn Kiếm", "Ba Đình", "Cầu Giấy", "Đống Đa", "Hai Bà Trưng", "Long Biên"]
+DEPARTMENTS = ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường", "Sở Tài chính"]
+STREETS = ["Hàng Bài", "Kim Mã", "Xuân Thủy", "Tôn Đức Thắng", "Phố Huế", "Nguyễn Văn Cừ",
+           "Láng Hạ", "Trần Duy Hưng", "Giải Phóng", "Lê Duẩn"]
+CONTENT = {
+    "field": [
+        ("urban_order", ("Lấn chiếm vỉa hè, lòng đường để bán hàng, trông giữ xe tại {p}; người đi"
+                         " bộ phải đi xuống lòng đường rất nguy hiểm.")),
+        ("environment", ("Đổ trộm phế thải xây dựng ban đêm tại {p}, bốc mùi, ảnh hưởng sinh hoạt"
+                         " của các hộ dân xung quanh.")),
+        ("traffic", "Đèn tín hiệu giao thông tại nút {p} bị hỏng từ sáng, ùn tắc kéo dài."),
+        ("infrastructure", "Ổ gà lớn trên mặt đường tại {p}, nhiều xe máy bị ngã."),
+    ],
+    "administrative_regulation": [
+        ("procedures", ("Thủ tục cấp phép sửa chữa nhà tại {p} yêu cầu giấy tờ không có trong"
+                        " quy định.")),
+    ],
+    "waste_behaviour": [
+        ("public_spending", ("Công trình nhà văn hóa tại {p} xây xong bỏ hoang nhiều năm, gây"
+                             " lãng phí ngân sách.")),
+    ],
+    "investor_enterprise": [
+        ("permits", ("Doanh nghiệp tại {p} chờ bàn giao mặt bằng quá hạn, đề nghị thành phố tháo"
+                     " gỡ vướng mắc.")),
+    ],
+    "capital_initiative": [
+        ("smart_city", ("Đề xuất lắp cảm biến cảnh báo ngập úng tại {p} và công bố dữ liệu trên"
+                        " ứng dụng iHanoi.")),
+    ],
+}
+KINDS = list(CONTENT)
+KIND_WEIGHTS = [70, 8, 7, 7, 8]
+
+
+# ------------------------------------------------------------------------ the unit directory
+
+
+@dataclass
+class Team:
+    """A division or commune (or a department itself) and its handling officers."""
+
+    unit_id: UUID
+    parent_id: UUID | None
+    officers: list[Actor]
+
+
+@dataclass
+class Office:
+    """A unit that receives and handles reports: its head, receivers and teams."""
+
+    unit_id: UUID
+    head: Actor
+    receivers: list[Actor]
+    teams: list[Team] = field(default_factory=list)
+
+
+@dataclass
+class Directory:
+    centre: Office
+    districts: list[Office]
+    departments: list[Office]
+
+
+def build_directory(app: IHanoi) -> Directory:
+    """29 units and 101 officers, through the application service."""
+    def unit(name: str, level: str, parent: UUID | None) -> UUID:
+        return app.create_unit(ADMIN, name, level, parent).aggregate_id
+
+    def staff(name: str, unit_id: UUID, role: str) -> Actor:
+        return app.officer_actor(app.appoint_officer(ADMIN, name, unit_id, role).aggregate_id)
+
+    def office(name: str, level: str, parent: UUID | None, receivers: int) -> Office:
+        unit_id = unit(name, level, parent)
+        return Office(unit_id, staff(f"Thủ trưởng {name}", unit_id, "unit_head"),
+                      [staff(f"Tiếp nhận {i} {name}", unit_id, "receiving_officer")
+                       for i in range(receivers)])
+
+    def team(name: str, level: str, parent: UUID, officers: int) -> Team:
+        unit_id = unit(name, level, parent)
+        return Team(unit_id, parent, [staff(f"Xử lý {i} {name}", unit_id, "handling_officer")
+                                      for i in range(officers)])
+
+    city = unit("UBND Thành phố Hà Nội", "city", None)
+    staff("Chủ tịch UBND Thành phố", city, "unit_head")
+    centre = office("Trung tâm Phục vụ hành chính công", "service_centre", city, 3)
+    departments = []
+    for name in DEPARTMENTS:
+        dept = office(name, "department", city, 1)
+        dept.teams.append(Team(dept.unit_id, city, [
+            staff(f"Chuyên viên {i} {name}", dept.unit_id, "handling_officer") for i in range(4)]))
+        departments.append(dept)
+    districts = []
+    for name in DISTRICTS:
+        district = office(f"UBND quận {name}", "district", city, 2)
+        district.teams.append(team(f"Phòng Quản lý đô thị {name}", "division",
+                                   district.unit_id, 4))
+        for ward in (1, 2):
+            district.teams.append(team(f"UBND phường {ward} {name}", "commune",
+                                       district.unit_id, 3))
+        districts.append(district)
+    return Directory(centre, districts, departments)
+
+
+# ------------------------------------------------------------------------ the history
+
+
+class Horizon(Exception):
+    """The next step would happen after the end of the history: the report stays open."""
+
+
+class History:
+    """Plays reports through the aggregates and stores their events in business-time order."""
+
+    def __init__(self, app: IHanoi, directory: Directory, rng: random.Random, end: datetime,
+                 counter: Any) -> None:
+        self.app, self.d, self.rng, self.end, self.counter = app, directory, rng, end, counter
+        self.policy = DEFAULT_POLICY
+        self.calendar = DEFAULT_POLICY.calendar
+        self.reporters: list[Reporter] = []
+        self.pending: list[tuple[datetime, int, Any]] = []
+        self.last: dict[UUID, datetime] = {}  # per aggregate: events stay in version order
+        self.seq = itertools.count()
+        self.stored = 0
+
+    # -- storing
+
+    def collect(self, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            for e in aggregate.collect_events():
+                key = max(e.at, self.last.get(e.originator_id, e.at))
+                self.last[e.originator_id] = key
+                heapq.heappush(self.pending, (key, next(self.seq), e))
+
+    def flush(self, until: datetime | None = None) -> None:
+        """Store the pending events up to ``until`` (all when None), oldest first."""
+        batch: list[Any] = []
+        while self.pending and (until is None or self.pending[0][0] <= until):
+            batch.append(heapq.heappop(self.pending)[2])
+            if len(batch) == FLUSH_EVENTS:
+                self._put(batch)
+                batch = []
+        if batch:
+            self._put(batch)
+
+    def _put(self, batch: list[Any]) -> None:
+        self.app.events.put(batch)
+        self.stored += len(batch)
+        with self.counter.get_lock():
+            self.counter.value += len(batch)
+
+    # -- time
+
+    def work(self, at: datetime, median_hours: float, sigma: float = 0.8) -> datetime:
+        """``at`` plus a log-normal number of working hours; past the horizon, stop."""
+        later = self.calendar.add_hours(at, self.rng.lognormvariate(math.log(median_hours), sigma))
+        return self.check(later)
+
+    def check(self, at: datetime) -> datetime:
+        if at > self.end:
+            raise Horizon
+        return at
+
+    # -- reporters
+
+    def register_reporters(self, count: int, first: int) -> None:
+        for i in range(first, first + count):
+            at = START - timedelta(days=self.rng.uniform(1, 700))
+            self.reporters.append(Reporter.register(
+                f"Công dân {i}", f"09{i:08d}", f"citizen{i}@example.vn" if i % 3 else None,
+                f"001{i:09d}" if i % 2 else None, at))
+        self.collect(*self.reporters)
+
+    # -- reports
+
+    def play(self, submitted_at: datetime) -> None:
+        rng, d = self.rng, self.d
+        kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
+        category, template = rng.choice(CONTENT[kind])
+        place = f"số {rng.randint(1, 300)} {rng.choice(STREETS)}"
+        district = rng.choice(d.districts)
+        if kind == "capital_initiative":
+            office = d.centre
+        elif kind in ("waste_behaviour", "investor_enterprise"):
+            office = rng.choice(d.departments) if rng.random() < 0.5 else district
+        else:
+            office = rng.choice([d.centre] + [district] * 8 + d.departments)
+        reporter = self._free_reporter(submitted_at)
+        occurred_at = submitted_at - timedelta(hours=rng.uniform(0, 48))
+        report = Report.submit(
+            kind=kind, category=category, text=template.format(p=place),
+            latitude=21.03 + rng.uniform(-0.08, 0.08), longitude=105.83 + rng.uniform(-0.1, 0.1),
+            address=f"{place}, Hà Nội", occurred_at=occurred_at,
+            media=[f"media/{rng.randint(10**6, 10**7)}.jpg" for _ in range(rng.randint(0, 3))],
+            confidential=rng.random() < 0.15, reporter_id=reporter.id,
+            reporter=dict(reporter.identity), receiving_unit_id=office.unit_id, at=submitted_at,
+            policy=self.policy)
+        try:
+            self._lifecycle(report, reporter, kind, office, district, submitted_at)
+        except Horizon:
+            pass
+        self.collect(report, reporter)
+
+    def _free_reporter(self, at: datetime) -> Reporter:
+        while True:
+            reporter = self.rng.choice(self.reporters)
+            try:
+                reporter.check_may_submit(at)
+                return reporter
+            except ReporterLocked:
+                continue
+
+    def _lifecycle(self, r: Report, reporter: Reporter, kind: str, office: Office,
+                   district: Office, t: datetime) -> None:
+        rng, p = self.rng, self.policy
+        citizen = Actor(id=str(reporter.id), role=Role.CITIZEN)
+        receiver = rng.choice(office.receivers)
+        t = self.work(t, 2.0, 1.0)
+        if office is self.d.centre and kind != "capital_initiative":  # Điều 7.2.c: passed on
+            r.escalate(receiver, district.unit_id, False, "Thuộc thẩm quyền của quận", t, p)
+            office, receiver = district, rng.choice(district.receivers)
+            t = self.work(t, 2.0, 1.0)
+        initiative = kind == "capital_initiative"  # Điều 9: no verification, no refusal
+        if not initiative and rng.random() < 0.05:
+            r.start_verification(receiver, t, p)
+            t = self.work(t, 2.0)
+            r.complete_verification(receiver, rng.random() < 0.8, "Đã xác minh tại hiện trường", t)
+            t = self.work(t, 1.0)
+        if not initiative and rng.random() < 0.07:
+            reason = rng.choice(["a", "b", "c", "e", "đ"])
+            r.reject(receiver, reason, "Không đủ điều kiện tiếp nhận theo Điều 6.2", t)
+            if reason == "đ":  # Điều 27.2: untrue content counts against the reporter
+                r.mark_violation(receiver, "Nội dung phản ánh không đúng sự thật", t)
+                reporter.record_violation(r.id, t, p)
+            return
+        handling = office
+        if initiative:
+            handling = rng.choice(self.d.districts + self.d.departments)
+        r.accept(receiver, handling.unit_id, t, p)
+        reporter.record_genuine_report(r.id, t)
+        if initiative:  # Điều 9: answered within 30 working days
+            t = self.work(t, 8 * 12, 0.6)
+            r.respond_to_initiative(handling.head, "Cảm ơn sáng kiến, Thành phố ghi nhận và giao "
+                                    "đơn vị chuyên môn nghiên cứu áp dụng.", [], t)
+            return
+        head = handling.head
+        t = self.work(t, 1.5, 1.0)
+        urgency = (rng.choices(["urgent", "normal", "complex"], [15, 70, 15])[0]
+                   if kind in ("field", "administrative_regulation") else "normal")
+        r.classify(head, urgency, t, p)
+        team = rng.choice(handling.teams)
+        officer = rng.choice(team.officers)
+        t = self.work(t, 0.5, 1.0)
+        r.assign(head, team.unit_id, team.parent_id, officer, t, p)
+        if urgency == "complex":
+            if rng.random() < 0.4:
+                other = rng.choice([o for o in self.d.districts if o is not handling])
+                r.request_coordination(head, [other.unit_id], t)
+                t = self.work(t, 24.0, 0.6)
+                r.contribute(other.receivers[0], "Đơn vị phối hợp đã kiểm tra và thống nhất "
+                             "phương án xử lý.", ["phoi-hop.pdf"], t)
+            if rng.random() < 0.3:
+                try:
+                    r.grant_extension(head, rng.randint(3, 10), "Chờ kết quả thẩm định theo "
+                                      "quy định của pháp luật", t, p)
+                except DomainError:
+                    pass  # past the 30-working-day cap (Điều 8.5)
+        median = {"urgent": 2.0, "normal": 24.0, "complex": 60.0}[urgency]
+        if kind in ("waste_behaviour", "investor_enterprise"):
+            median = 80.0
+        t = self.work(t, median, 0.8)
+        evidence = [f"bien-ban-{rng.randint(1, 9999)}.pdf", "anh-sau-xu-ly.jpg"]
+        r.propose_result(officer, "Đã kiểm tra hiện trường, lập biên bản và xử lý dứt điểm; "
+                         "đã khôi phục hiện trạng.", evidence, t, p)
+        if rng.random() < 0.15:
+            t = self.work(t, 3.0)
+            r.return_result(head, "Bổ sung ảnh hiện trường sau khi xử lý", t, p)
+            t = self.work(t, 4.0)
+            r.propose_result(officer, "Đã bổ sung ảnh hiện trường sau khi xử lý xong.",
+                             ["anh-bo-sung.jpg"], t, p)
+        t = self.work(t, 3.0, 1.0)
+        r.approve_result(head, t)
+        t = self.work(t, 0.5, 1.0)
+        r.publish(head, t)
+        if rng.random() < 0.05:
+            t = self.check(t + timedelta(hours=rng.uniform(1, 40)))
+            r.request_clarification(citizen, "Đề nghị làm rõ thời hạn khắc phục?", t, p)
+            t = self.work(t, 8.0)
+            r.answer_clarification(head, "Đơn vị đã hoàn thành khắc phục trong tuần.", t)
+        if rng.random() < 0.75:
+            t = self.check(t + timedelta(hours=rng.uniform(2, 100)))
+            rating = rng.choices(["satisfied", "acceptable", "unsatisfied"], [60, 30, 10])[0]
+            r.rate(citizen, rating, "" if rng.random() < 0.5 else "Cảm ơn cơ quan chức năng", t)
+
+
+def generate(worker: int, workers: int, env: dict[str, str], directory: Directory,
+             target_events: int, seed: int, counter: Any) -> None:
+    """One worker's share: its reporters, then every ``workers``-th report of the timeline."""
+    app = IHanoi(env=env)
+    rng = random.Random(seed * 1000 + worker)
+    end = START + timedelta(days=30.5 * MONTHS)
+    history = History(app, directory, rng, end, counter)
+    reporters = max(20, target_events // (60 * workers))
+    history.register_reporters(reporters, first=worker * reporters)
+    expected_reports = (target_events - reporters) * workers / EVENTS_PER_REPORT
+    span = (end - START).total_seconds()
+    try:
+        for i in itertools.count(worker, workers):
+            submitted = START + timedelta(seconds=min(i / expected_reports, 0.999) * span
+                                          + rng.uniform(0, 3600))
+            history.play(submitted)
+            if i % (200 * workers) == worker:
+                history.flush(until=submitted)
+                if history.stored + len(history.pending) >= target_events:
+                    break
+        history.flush()
+    finally:
+        app.close()
+
+
+def write_history(target: Target, env: dict[str, str], directory: Directory, events: int,
+                  workers: int, seed: int) -> int:
+    ctx = mp.get_context("spawn")
+    counter = ctx.Value("q", 0)
+    share = -(-events // workers)
+    processes = [ctx.Process(target=generate, args=(w, workers, env, directory, share, seed,
+                                                    counter)) for w in range(workers)]
+    for process in processes:
+        process.start()
+    columns = (TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("events"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("", total=events)
+        while any(process.is_alive() for process in processes):
+            bar.update(task, completed=counter.value)
+            time.sleep(0.5)
+        bar.update(task, completed=counter.value)
+    if any(process.exitcode for process in processes):
+        raise SystemExit("a generator process failed")
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(events_table(target)))
+        return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+            events_table(target))).fetchone()[0]
+
+
+def events_table(target: Target) -> sql.Identifier:
+    return sql.Identifier(target.schema, "ihanoi_events")
+
+
+# ------------------------------------------------------------------------ measurements
+
+
+def copy_rate(target: Target) -> tuple[float, int]:
+    """(a) seconds and bytes to COPY every stored event out in notification order."""
+    query = sql.SQL("COPY (SELECT notification_id, originator_id, originator_version, topic, "
+                    "state FROM {} ORDER BY notification_id) TO STDOUT").format(
+                        events_table(target))
+    with psycopg.connect(target.url) as conn, conn.cursor() as cur:
+        started = time.perf_counter()
+        size = 0
+        with cur.copy(query) as copy:
+            for block in copy:
+                size += len(block)
+        return time.perf_counter() - started, size
+
+
+class RssSampler:
+    """Samples RSS every 50 ms; ``mark()`` closes a window and returns (RSS now, window peak)."""
+
+    def __init__(self) -> None:
+        self.peak = rss_mb()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.05):
+            self.peak = max(self.peak, rss_mb())
+
+    def mark(self) -> tuple[float, float]:
+        now = rss_mb()
+        peak, self.peak = max(self.peak, now), now
+        return now, peak
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+class _CountingCursor:
+    """A cursor that counts the statements a handler sends."""
+
+    def __init__(self, cur: psycopg.Cursor[Any], tally: list[float]) -> None:
+        self._cur, self._tally = cur, tally
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        self._tally[2] += 1
+        return self._cur.execute(*args, **kwargs)
+
+    def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        self._tally[2] += 1
+        return self._cur.executemany(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cur, name)
+
+
+@contextmanager
+def handler_timings(models: list[ReadModel]) -> Iterator[dict[str, list[float]]]:
+    """Per read model: [seconds in its handlers, events handled, statements sent]."""
+    tallies = {m.name: [0.0, 0, 0] for m in models}
+    originals = {m.name: dict(m.handlers) for m in models}
+
+    def timed(handler: Any, tally: list[float]) -> Any:
+        def run(cur: psycopg.Cursor[Any], event: Any, nid: int) -> None:
+            started = time.perf_counter()
+            handler(_CountingCursor(cur, tally), event, nid)
+            tally[0] += time.perf_counter() - started
+            tally[1] += 1
+        return run
+
+    for m in models:
+        m.handlers = {t: timed(h, tallies[m.name]) for t, h in m.handlers.items()}
+    try:
+        yield tallies
+    finally:
+        for m in models:
+            m.handlers = originals[m.name]
+
+
+def rebuild(projector: Projector) -> tuple[float, list[tuple[str, float, float]]]:
+    """(b) seconds for a full rebuild of every read model, and RSS at each quarter."""
+    quarters: list[tuple[str, float, float]] = []
+    next_quarter = [1]
+    columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("notifications"), TimeElapsedColumn())
+    with RssSampler() as sampler, Progress(*columns, console=console) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            while next_quarter[0] <= 4 and done * 4 >= total * next_quarter[0]:
+                quarters.append((f"{25 * next_quarter[0]}%", *sampler.mark()))
+                next_quarter[0] += 1
+
+        started = time.perf_counter()
+        projector.rebuild(progress=progress)
+        seconds = time.perf_counter() - started
+    return seconds, quarters
+
+
+def per_model(projector: Projector) -> None:
+    """Another rebuild, timing every read model's handlers (client side, without cProfile)."""
+    with handler_timings(projector.models) as tallies:
+        started = time.perf_counter()
+        projector.rebuild()
+        seconds = time.perf_counter() - started
+    rows = [[name, f"{t:.1f}", f"{100 * t / seconds:.0f}%", f"{n:,.0f}", f"{q:,.0f}",
+             f"{1e6 * t / q:.0f}" if q else "-"]
+            for name, (t, n, q) in sorted(tallies.items(), key=lambda kv: -kv[1][0])]
+    handlers = sum(t for t, _, _ in tallies.values())
+    rows.append(["rest: fetch, decode, pipeline syncs, commits", f"{seconds - handlers:.1f}",
+                 f"{100 * (seconds - handlers) / seconds:.0f}%", "", "", ""])
+    print_table(f"Rebuild per read model ({seconds:.1f} s wall)",
+                ["read model", "seconds", "share", "events", "statements", "µs/statement"], rows)
+
+
+def profile_rebuild(projector: Projector) -> None:
+    """Another rebuild under cProfile: where its time goes (cumulative seconds)."""
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.runcall(projector.rebuild)
+    seconds = time.perf_counter() - started
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    parts = [
+        ("read events (select_notifications)", ("postgres.py",), "select_notifications"),
+        ("decode events (to_domain_event)", ("persistence.py",), "to_domain_event"),
+        ("  AES-GCM decrypt", ("cipher.py", "cryptography.py"), "decrypt"),
+        ("  zlib decompress", ("compressor.py",), "decompress"),
+        ("  JSON decode + transcodings", ("persistence.py",), "decode"),
+        ("read-model handlers (ReadModel.process)", ("engine.py",), "process"),
+        ("  SQL sent by handlers (Cursor.execute)", ("cursor.py",), "execute"),
+        ("pipeline syncs (server catching up)", ("_pipeline.py",), "__exit__"),
+    ]
+    rows = []
+    for label, files, function in parts:
+        cumulative = sum(ct for (f, _, name), (_, _, _, ct, _) in stats.items()
+                         if f.endswith(files) and name == function)
+        rows.append([label, f"{cumulative:.1f}", f"{100 * cumulative / seconds:.0f}%"])
+    print_table(f"Rebuild profile (cProfile, {seconds:.1f} s wall incl. profiler overhead)",
+                ["where", "seconds (cumulative)", "share"], rows)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
+def _command_load(env: dict[str, str], directory: Directory, rate: float, seconds: float,
+                  out: Any) -> None:
+    """A steady stream of IHanoi commands; sends (report id, version, commit instant)."""
+    end_of_history = START + timedelta(days=30.5 * MONTHS)
+    began = time.monotonic()
+    app = IHanoi(env=env, clock=lambda: end_of_history + timedelta(
+        seconds=(time.monotonic() - began) * 60))
+    rng = random.Random(7)
+    district = directory.districts[0]
+    team = district.teams[0]
+    officer = team.officers[0]
+    reporter_id = app.register_reporter("Người dùng tải", phone="0900000000").aggregate_id
+    citizen = app.citizen_actor(reporter_id)
+    steps: list[Callable[[UUID], Any]] = [
+        lambda r: app.accept(district.receivers[0], r),
+        lambda r: app.classify(district.head, r, "normal"),
+        lambda r: app.assign(district.head, r, team.unit_id, UUID(officer.id)),
+        lambda r: app.propose_result(officer, r, "Đã xử lý dứt điểm vi phạm tại hiện trường",
+                                     ["bien-ban.pdf"]),
+        lambda r: app.approve_result(district.head, r),
+        lambda r: app.publish(district.head, r),
+        lambda r: app.rate(citizen, r, "satisfied"),
+    ]
+    active: list[tuple[UUID, int]] = []  # (report, next step)
+    interval, tick = 1 / rate, time.monotonic()
+    stop_at = tick + seconds
+    while tick < stop_at:
+        if len(active) < 20 and (not active or rng.random() < 0.2):
+            result = app.submit_report(
+                reporter_id, kind="field", category="traffic", text="Đèn tín hiệu giao thông "
+                "hỏng tại nút giao, ùn tắc kéo dài", latitude=21.02, longitude=105.85,
+                address="Nút giao Lê Duẩn", receiving_unit_id=district.unit_id)
+            active.append((result.aggregate_id, 0))
+        else:
+            report_id, step = active.pop(rng.randrange(len(active)))
+            result = steps[step](report_id)
+            if step + 1 < len(steps):
+                active.append((report_id, step + 1))
+        out.put((result.aggregate_id, result.version, time.monotonic()))
+        tick += interval
+        time.sleep(max(0.0, tick - time.monotonic()))
+    out.put(None)
+    app.close()
+
+
+def projection_lag(target: Target, env: dict[str, str], projector: Projector,
+                   directory: Directory, rate: float, seconds: float) -> tuple[list[float], float]:
+    """(c) commit → visible in report_status, for every command of a steady load."""
+    stop = threading.Event()
+    runner = threading.Thread(target=projector.run_forever, args=(stop,), daemon=True)
+    runner.start()
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    load = ctx.Process(target=_command_load, args=(env, directory, rate, seconds, out))
+    load.start()
+    lags: list[float] = []
+    waiting: dict[UUID, list[tuple[int, float]]] = {}
+    commands, first, last, done = 0, None, None, False
+    with connect(target.url, schema=target.schema, autocommit=True) as conn:
+        while not done or waiting:
+            while True:
+                try:
+                    item = out.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    done = True
+                    break
+                report_id, version, committed = item
+                waiting.setdefault(report_id, []).append((version, committed))
+                commands += 1
+                first, last = first or committed, committed
+            if waiting:
+                rows = conn.execute("SELECT report_id, version FROM report_status "
+                                    "WHERE report_id = ANY(%s)", (list(waiting),)).fetchall()
+                now = time.monotonic()
+                for report_id, version in rows:
+                    still = [(v, c) for v, c in waiting[report_id] if v > version]
+                    lags.extend(now - c for v, c in waiting[report_id] if v <= version)
+                    if still:
+                        waiting[report_id] = still
+                    else:
+                        del waiting[report_id]
+            if not done and not load.is_alive():
+                raise SystemExit("the command load process failed")
+            time.sleep(0.005)
+    load.join()
+    stop.set()
+    runner.join()
+    achieved = commands / (last - first) if first and last and last > first else 0.0
+    return lags, achieved
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
+    parser.add_argument("--workers", type=int, default=2, help="generator processes")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--lag-seconds", type=float, default=20.0)
+    parser.add_argument("--lag-rate", type=float, default=50.0, help="commands per second")
+    parser.add_argument("--profile", action="store_true",
+                        help="then rebuild twice more: under cProfile, and timing each read model")
+    args = parser.parse_args()
+    with bench_target("bench_rebuild") as target:
+        upgrade(target.url, target.schema)
+        env = eventsourcing_env(target.url, cipher_key=AESCipher.create_key(32),
+                                schema=target.schema)
+        directory_clock = START - timedelta(days=60)
+        app = IHanoi(env=env, clock=lambda: directory_clock)
+        try:
+            directory = build_directory(app)
+            started = time.perf_counter()
+            stored = write_history(target, env, directory, args.events, args.workers, args.seed)
+            generation_s = time.perf_counter() - started
+            console.print(f"stored {stored:,} events in {generation_s:.0f} s "
+                          f"({stored / generation_s:,.0f} events/s with {args.workers} workers)")
+            console.print(machine_load())
+            copy_s, size = copy_rate(target)
+            projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
+            projector.ensure_tracking()
+            rss_before = rss_mb()
+            rebuild_s, quarters = rebuild(projector)
+            lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
+                                            args.lag_seconds)
+            show_results(stored, size, copy_s, rebuild_s, rss_before, quarters, lags, achieved)
+            if args.profile:
+                profile_rebuild(projector)
+                per_model(projector)
+        finally:
+            app.close()
+
+
+def show_results(stored: int, size: int, copy_s: float, rebuild_s: float, rss_before: float,
+                 quarters: list[tuple[str, float, float]], lags: list[float],
+                 achieved: float) -> None:
+    copy_rate_, rebuild_rate = stored / copy_s, stored / rebuild_s
+    print_table(f"Rebuild: {stored:,} stored events ({size / 2**20:,.0f} MiB as COPY text), "
+                f"{len(READ_MODELS)} read models",
+                ["measure", "seconds", "events/s"],
+                [["(a) COPY … ORDER BY notification_id TO STDOUT", f"{copy_s:.1f}",
+                  f"{copy_rate_:,.0f}"],
+                 ["(b) Projector.rebuild() of all read models", f"{rebuild_s:.1f}",
+                  f"{rebuild_rate:,.0f}"]])
+    ratio = rebuild_rate / copy_rate_
+    verdict = "[green]meets[/green]" if ratio >= 0.25 else "[red]below[/red]"
+    console.print(f"ratio rebuild/COPY = [bold]{ratio:.3f}×[/bold] ({verdict} the 0.25× target)")
+    print_table(f"RSS during the rebuild (MiB; {rss_before:.0f} before it)",
+                ["progress", "RSS at mark", "peak since previous mark"],
+                [[label, f"{now:.0f}", f"{peak:.0f}"] for label, now, peak in quarters])
+    if len(lags) >= 2:
+        print_table(f"Projection lag, commit → visible in report_status ({len(lags)} commands "
+                    f"at {achieved:.0f}/s)", ["p50 ms", "p99 ms", "max ms"],
+                    [[f"{1000 * percentile(lags, 50):.0f}", f"{1000 * percentile(lags, 99):.0f}",
+                      f"{1000 * max(lags):.0f}"]])
+    console.print(f"peak RSS of this process {peak_rss_mb():.0f} MiB; {machine_load()}")
+
+if __name__ == "__main__":
+    main()

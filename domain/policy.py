@@ -1,0 +1,200 @@
+"""Service-level policy as data: the regulation's deadline table with its values as defaults.
+
+Officials may change any figure by adopting a new version; the event that opens a stage records
+the due instant and the version in force, so a later policy never rewrites history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from domain.calendar import WorkingCalendar
+from domain.errors import InvalidInput
+
+
+class Kind(StrEnum):
+    """The five kinds of report (Điều 1.2, 3)."""
+
+    FIELD = "field"
+    ADMINISTRATIVE = "administrative_regulation"
+    WASTE = "waste_behaviour"
+    INVESTOR = "investor_enterprise"
+    INITIATIVE = "capital_initiative"
+
+
+OUT_OF_SCOPE_KINDS = {
+    "complaint": "complaints (khiếu nại) follow the Law on Complaints",
+    "denunciation": "denunciations (tố cáo) follow the Law on Denunciations",
+    "dispute": "disputes between parties are not handled by iHanoi",
+    "state_secret": "content classified as state secrets is not handled by iHanoi",
+}
+
+
+class Urgency(StrEnum):
+    """Điều 8.4: classification of a report."""
+
+    URGENT = "urgent"
+    NORMAL = "normal"
+    COMPLEX = "complex"
+
+
+class Stage(StrEnum):
+    """Timed stages of the procedure; each has a due instant and a responsible unit."""
+
+    RECEPTION = "reception"
+    VERIFICATION = "verification"
+    ASSIGNMENT = "assignment"
+    HANDLING = "handling"
+    REWORK = "rework"
+    PUBLICATION = "publication"
+    CLARIFICATION = "clarification"
+    RESPONSE = "response"
+
+
+@dataclass(frozen=True)
+class WorkingDuration:
+    """An amount of working time: ``amount`` working ``unit`` ("hours" or "days")."""
+
+    amount: int
+    unit: str = "hours"
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("hours", "days") or self.amount <= 0:
+            raise ValueError(f"invalid working duration {self.amount} {self.unit}")
+
+    def after(self, calendar: WorkingCalendar, start: datetime) -> datetime:
+        if self.unit == "days":
+            return calendar.add_days(start, self.amount)
+        return calendar.add_hours(start, self.amount)
+
+    def __str__(self) -> str:
+        return f"{self.amount} working {self.unit}"
+
+
+def _h(n: int) -> WorkingDuration:
+    return WorkingDuration(n, "hours")
+
+
+def _d(n: int) -> WorkingDuration:
+    return WorkingDuration(n, "days")
+
+
+_REPORT = {"reception": _h(8), "verification": _h(4), "assignment": _h(4), "handling.urgent": _h(4)}
+_SHARED = {"rework": _d(1), "publication": _d(1), "clarification": _d(2)}
+
+#: kind → stage key → working duration (DOMAIN.md "Service-level deadlines").
+DEFAULT_DEADLINES: dict[str, dict[str, WorkingDuration]] = {
+    Kind.FIELD: {  # Điều 7.2.d, 8.5
+        **_REPORT, "handling.normal": _d(7), "handling.complex": _d(15),
+        "extension_cap": _d(30), **_SHARED,
+    },
+    Kind.ADMINISTRATIVE: {  # Điều 5.3: same as a field report until configured
+        **_REPORT, "handling.normal": _d(7), "handling.complex": _d(15),
+        "extension_cap": _d(30), **_SHARED,
+    },
+    Kind.WASTE: {**_REPORT, "handling.normal": _d(30), **_SHARED},  # Điều 10.4
+    Kind.INVESTOR: {**_REPORT, "handling.normal": _d(30), **_SHARED},  # Điều 11.4
+    Kind.INITIATIVE: {"response": _d(30), **_SHARED},  # Điều 9
+}
+
+ARTICLE_OF_KIND = {
+    Kind.FIELD: "Điều 8.5",
+    Kind.ADMINISTRATIVE: "Điều 5.3",
+    Kind.WASTE: "Điều 10.4",
+    Kind.INVESTOR: "Điều 11.4",
+    Kind.INITIATIVE: "Điều 9",
+}
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """One version of the service-level policy (deadlines, calendar, thresholds, lock lengths)."""
+
+    version: str = "2024-default"
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    deadlines: dict[str, dict[str, WorkingDuration]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DEADLINES.items()}
+    )
+    clarification_window: timedelta = timedelta(days=2)  # Điều 13: calendar days after the result
+    late_share_threshold: Decimal = Decimal("0.30")  # Điều 18.4: flagged when strictly above
+    violations_before_lock: int = 3  # Điều 27.3: locked when more than this many in a row
+    lock_length: timedelta = timedelta(days=30)  # Điều 27.3
+    repeat_dissatisfaction_threshold: int = 5  # Điều 18.4
+    deadline_warning: timedelta = timedelta(hours=1)  # working time before a due instant
+    statistics_day: int = 25  # seed 000 Điều 2.2.c: monthly statistics on the 25th
+    statistics_time: time = time(17, 0)  # at this wall-clock time, Asia/Ho_Chi_Minh
+    alert_cadence_days: int = 3  # seed 001 1.d: at least one alert every 3 days
+
+    def duration(self, kind: str, key: str) -> WorkingDuration:
+        """The working duration of a stage for a kind; refused where the table has none."""
+        try:
+            return self.deadlines[kind][key]
+        except KeyError:
+            article = ARTICLE_OF_KIND.get(Kind(kind), "Điều 8.5") if kind in set(Kind) else "Điều 3"
+            raise InvalidInput(article, f"no '{key}' deadline is defined for {kind} reports") from None
+
+    def due(self, kind: str, key: str, start: datetime) -> datetime:
+        """The due instant of a stage of ``kind`` started at ``start``."""
+        return self.duration(kind, key).after(self.calendar, start)
+
+    def has(self, kind: str, key: str) -> bool:
+        return key in self.deadlines.get(kind, {})
+
+    def with_changes(self, **changes: Any) -> SlaPolicy:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form, stored in the ``PolicyAdopted`` event."""
+        return {
+            "version": self.version,
+            "calendar": self.calendar.to_dict(),
+            "deadlines": {
+                kind: {key: [d.amount, d.unit] for key, d in table.items()}
+                for kind, table in self.deadlines.items()
+            },
+            "clarification_window_hours": self.clarification_window / timedelta(hours=1),
+            "late_share_threshold": str(self.late_share_threshold),
+            "violations_before_lock": self.violations_before_lock,
+            "lock_length_days": self.lock_length / timedelta(days=1),
+            "repeat_dissatisfaction_threshold": self.repeat_dissatisfaction_threshold,
+            "deadline_warning_hours": self.deadline_warning / timedelta(hours=1),
+            "statistics_day": self.statistics_day,
+            "statistics_time": self.statistics_time.isoformat(timespec="minutes"),
+            "alert_cadence_days": self.alert_cadence_days,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SlaPolicy:
+        default = cls()
+        return cls(
+            version=str(data["version"]),
+            calendar=WorkingCalendar.from_dict(data["calendar"]) if "calendar" in data
+            else default.calendar,
+            deadlines={
+                kind: {key: WorkingDuration(int(a), str(u)) for key, (a, u) in table.items()}
+                for kind, table in data["deadlines"].items()
+            } if "deadlines" in data else default.deadlines,
+            clarification_window=timedelta(hours=float(data["clarification_window_hours"]))
+            if "clarification_window_hours" in data else default.clarification_window,
+            late_share_threshold=Decimal(str(data.get("late_share_threshold",
+                                                      default.late_share_threshold))),
+            violations_before_lock=int(data.get("violations_before_lock",
+                                                default.violations_before_lock)),
+            lock_length=timedelta(days=float(data["lock_length_days"]))
+            if "lock_length_days" in data else default.lock_length,
+            repeat_dissatisfaction_threshold=int(data.get(
+                "repeat_dissatisfaction_threshold", default.repeat_dissatisfaction_threshold)),
+            deadline_warning=timedelta(hours=float(data["deadline_warning_hours"]))
+            if "deadline_warning_hours" in data else default.deadline_warning,
+            statistics_day=int(data.get("statistics_day", default.statistics_day)),
+            statistics_time=time.fromisoformat(data["statistics_time"])
+            if "statistics_time" in data else default.statistics_time,
+            alert_cadence_days=int(data.get("alert_cadence_days", default.alert_cadence_days)),
+        )
+
+
+DEFAULT_POLICY = SlaPolicy()

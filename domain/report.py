@@ -1,0 +1,769 @@
+"""The Report aggregate: the life of a citizen report (Điều 5–13, 27).
+
+Public methods decide (check who, when and what; compute due instants from the policy in
+force); private ``@event`` methods record. Every event carries the business instant ``at`` and
+the actor as he stood then; an event that ends a timed stage records it in ``closed`` (with
+its due instant and whether it was on time), one that starts a stage records it in ``opened``
+(with its due instant and the policy version), so replaying never consults today's calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actors import SYSTEM, Actor, Role, UnitLevel
+from domain.errors import InvalidInput, InvalidState, NotPermitted, OutOfScope
+from domain.policy import OUT_OF_SCOPE_KINDS, Kind, SlaPolicy, Stage, Urgency
+
+# Hanoi's territory with a margin (Điều 6.1: the place must be specific and exact).
+HANOI_LATITUDE = (20.4, 21.5)
+HANOI_LONGITUDE = (105.2, 106.1)
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    IN_HANDLING = "in_handling"
+    AWAITING_APPROVAL = "awaiting_approval"
+    IN_REWORK = "in_rework"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+class RejectionReason(StrEnum):
+    """Điều 6.2 a–e: the grounds on which a report is refused."""
+
+    INCOMPLETE = "a"  # incomplete or inaccurate information
+    MEDIA_EDITED = "b"  # media edited or not intact
+    DUPLICATE = "c"  # content or media already sent by someone else
+    VERIFICATION_FAILED = "d"  # verification failed repeatedly
+    UNTRUE = "đ"  # identity or content found untrue after verification
+    ADVERTISING = "e"  # advertising
+
+
+class Rating(StrEnum):
+    """Điều 13: the citizen's assessment of the result."""
+
+    SATISFIED = "satisfied"
+    ACCEPTABLE = "acceptable"
+    UNSATISFIED = "unsatisfied"
+
+
+RECEPTION_ROLES = (Role.RECEIVING_OFFICER, Role.UNIT_HEAD)
+MODERATION_TARGETS = frozenset({"report", "rating_comment"})
+REDACTABLE_FIELDS = frozenset({"text", "rating_comment"})
+OFFICER_ROLES = (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD)
+
+
+def stage_record(stage: str, unit_id: UUID, at: datetime, due: datetime | None, policy_version: str,
+                 officer_id: str | None = None) -> dict[str, Any]:
+    """A timed stage as recorded in an event."""
+    return {"stage": stage, "unit_id": unit_id, "officer_id": officer_id, "started_at": at,
+            "due": due, "policy_version": policy_version}
+
+
+def closing(stage: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """A timed stage as it ends at ``at``: late when it ends after its due instant."""
+    return {**stage, "ended_at": at, "on_time": stage["due"] is None or at <= stage["due"]}
+
+
+class Report(Aggregate):
+    """A citizen report (phản ánh, kiến nghị) or a capital initiative (sáng kiến)."""
+
+    @event("Submitted")
+    def __init__(self, kind: str, category: str, text: str, location: dict[str, Any],
+                 occurred_at: datetime | None, media: list[str], confidential: bool,
+                 reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
+                 at: datetime, opened: dict[str, Any], matter_id: UUID | None,
+                 re_report_of: UUID | None) -> None:
+        self.kind = Kind(kind)
+        self.category = category
+        self.text = text
+        self.location = location
+        self.media = media
+        self.confidential = confidential
+        self.reporter_id = reporter_id
+        self.reporter = reporter
+        self.receiving_unit_id = receiving_unit_id
+        self.handling_unit_id: UUID | None = None
+        self.submitted_at = at
+        self.occurred_at = occurred_at
+        self.status = Status.RECEIVED
+        self.stage: dict[str, Any] | None = opened
+        self.verification: dict[str, Any] | None = None
+        self.failed_verifications = 0
+        self.urgency: Urgency | None = None
+        self.department_id: UUID | None = None
+        self.officer_id: str | None = None
+        self.assigned_at: datetime | None = None
+        self.coordination: dict[str, bool] = {}
+        self.result: dict[str, Any] | None = None
+        self.published_at: datetime | None = None
+        self.clarification: dict[str, Any] | None = None
+        self.rating: str | None = None
+        self.violation = False
+        self.matter_id = matter_id  # None: the report starts its own matter
+        self.re_report_of = re_report_of
+        self.duplicate_of: UUID | None = None
+        self.suspended: dict[str, Any] | None = None
+        self.hidden: set[str] = set()
+        self.deadlines_recorded: set[str] = set()
+
+    @property
+    def matter(self) -> UUID:
+        """The matter the report belongs to: its first report's id (issue: re-reports)."""
+        return self.matter_id or self.id
+
+    # ----------------------------------------------------------------- submission (Điều 5, 6)
+
+    @classmethod
+    def submit(cls, *, kind: str, category: str, text: str, latitude: float, longitude: float,
+               address: str, occurred_at: datetime | None, media: list[str], confidential: bool,
+               reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
+               at: datetime, policy: SlaPolicy, re_report_of: Report | None = None) -> Report:
+        """Điều 1.3, 3.2, 5, 6.1: refuse what is out of scope or incomplete, else record it."""
+        if kind in OUT_OF_SCOPE_KINDS:
+            raise OutOfScope("Điều 1.3, 3.2", f"out of scope: {OUT_OF_SCOPE_KINDS[kind]}")
+        if kind not in set(Kind):
+            raise InvalidInput("Điều 1.2", f"unknown kind of report {kind!r}")
+        if not category or not category.strip():
+            raise InvalidInput("Điều 6.1", "a category is required")
+        if not text or len(text.strip()) < 10 or len(text) > 5000:
+            raise InvalidInput("Điều 5.1", "the content must be 10 to 5000 characters")
+        if kind != Kind.INITIATIVE:
+            if not (HANOI_LATITUDE[0] <= latitude <= HANOI_LATITUDE[1]
+                    and HANOI_LONGITUDE[0] <= longitude <= HANOI_LONGITUDE[1]):
+                raise InvalidInput("Điều 6.1", "the location must be a specific place in Hà Nội")
+            if not address or not address.strip():
+                raise InvalidInput("Điều 6.1", "the address of the place is required")
+        if occurred_at is not None and occurred_at > at:
+            raise InvalidInput("Điều 6.1", "the time of the event cannot be in the future")
+        if any(not m or len(m) > 500 for m in media) or len(media) > 20:
+            raise InvalidInput("Điều 5.4", "at most 20 media references of 1 to 500 characters")
+        if re_report_of is not None and re_report_of.status != Status.PUBLISHED:
+            raise InvalidState("Điều 18.4", "a re-report follows a published result that did "
+                               "not settle the matter; an open report is a duplicate instead")
+        opened = _reception_stage(kind, receiving_unit_id, at, policy)
+        return cls(kind=kind, category=category.strip(), text=text.strip(),
+                   location={"latitude": latitude, "longitude": longitude,
+                             "address": (address or "").strip()},
+                   occurred_at=occurred_at, media=list(media), confidential=confidential,
+                   reporter_id=reporter_id, reporter=reporter,
+                   receiving_unit_id=receiving_unit_id, at=at, opened=opened,
+                   matter_id=re_report_of.matter if re_report_of else None,
+                   re_report_of=re_report_of.id if re_report_of else None)
+
+    # ----------------------------------------------------------------- reception (Điều 7)
+
+    def start_verification(self, by: Actor, at: datetime, policy: SlaPolicy) -> None:
+        """Điều 7.1.b: the receiving unit may verify unclear information (4 working hours)."""
+        self._check_receiver(by, "Điều 7.1")
+        self._check_status("Điều 7.1", Status.RECEIVED)
+        if self.verification is not None:
+            raise InvalidState("Điều 7.1", "a verification is already under way")
+        opened = stage_record(Stage.VERIFICATION, self.receiving_unit_id, at,
+                              policy.due(self.kind, "verification", at), policy.version)
+        self._verification_started(by=by.ref(), at=at, opened=opened)
+
+    @event("VerificationStarted")
+    def _verification_started(self, by: dict[str, Any], at: datetime,
+                              opened: dict[str, Any]) -> None:
+        self.verification = opened
+
+    def complete_verification(self, by: Actor, passed: bool, note: str, at: datetime) -> None:
+        """Điều 7.1.b, 7.2.a: the outcome of a verification."""
+        self._check_receiver(by, "Điều 7.1")
+        if self.verification is None:
+            raise InvalidState("Điều 7.1", "no verification is under way")
+        self._verification_completed(by=by.ref(), at=at, passed=passed, note=note,
+                                     closed=closing(self.verification, at))
+
+    @event("VerificationCompleted")
+    def _verification_completed(self, by: dict[str, Any], at: datetime, passed: bool, note: str,
+                                closed: dict[str, Any]) -> None:
+        self.verification = None
+        if not passed:
+            self.failed_verifications += 1
+
+    def reject(self, by: Actor, reason: str, note: str, at: datetime) -> None:
+        """Điều 6.2, 7.2.a: refuse reception with a stated reason."""
+        self._check_receiver(by, "Điều 7.2.a")
+        self._check_status("Điều 7.2.a", Status.RECEIVED)
+        self._check_no_verification_under_way()
+        if reason not in set(RejectionReason):
+            raise InvalidInput("Điều 6.2", f"the reason must be one of Điều 6.2 a–e, not {reason!r}")
+        if reason == RejectionReason.VERIFICATION_FAILED and self.failed_verifications < 2:
+            raise InvalidState("Điều 6.2.d", "rejection for failed verification needs at least "
+                               "two failed verifications")
+        if not note or not note.strip():
+            raise InvalidInput("Điều 7.2.a", "a rejection must state its reason in a note")
+        assert self.stage is not None
+        self._rejected(by=by.ref(), at=at, reason=reason, note=note.strip(),
+                       closed=closing(self.stage, at))
+
+    @event("Rejected")
+    def _rejected(self, by: dict[str, Any], at: datetime, reason: str, note: str,
+                  closed: dict[str, Any]) -> None:
+        self.status = Status.REJECTED
+        self.stage = None
+        self.verification = None
+
+    def escalate(self, by: Actor, to_unit_id: UUID, to_unit_is_higher: bool, why: str,
+                 at: datetime, policy: SlaPolicy) -> None:
+        """Điều 7.2.c: outside the unit's authority, pass it to a higher-level unit.
+
+        The city service centre distributes city-wide (Điều 9, 18), so it may pass a report to
+        any unit. The new unit's own reception period starts on arrival.
+        """
+        self._check_receiver(by, "Điều 7.2.c")
+        self._check_status("Điều 7.2.c", Status.RECEIVED)
+        self._check_no_verification_under_way()
+        if to_unit_id == self.receiving_unit_id:
+            raise InvalidInput("Điều 7.2.c", "a report cannot be passed to its own unit")
+        if not to_unit_is_higher and by.unit_level != UnitLevel.SERVICE_CENTRE:
+            raise InvalidInput("Điều 7.2.c", "a report outside the unit's authority goes to a "
+                               "higher-level unit")
+        if not why or not why.strip():
+            raise InvalidInput("Điều 7.2.c", "say why the report is passed on")
+        assert self.stage is not None
+        self._escalated(by=by.ref(), at=at, to_unit_id=to_unit_id, why=why.strip(),
+                        closed=closing(self.stage, at),
+                        opened=_reception_stage(self.kind, to_unit_id, at, policy))
+
+    @event("Escalated")
+    def _escalated(self, by: dict[str, Any], at: datetime, to_unit_id: UUID, why: str,
+                   closed: dict[str, Any], opened: dict[str, Any]) -> None:
+        self.receiving_unit_id = to_unit_id
+        self.stage = opened
+        self.verification = None
+        self.failed_verifications = 0
+
+    def accept(self, by: Actor, handling_unit_id: UUID, at: datetime, policy: SlaPolicy) -> None:
+        """Điều 7.2.b: accept and pass to the handling unit (which may be the receiving unit).
+
+        A report then waits for classification and assignment (4 working hours, Điều 8.5); a
+        capital initiative goes straight to its 30-working-day response (Điều 9).
+        """
+        self._check_receiver(by, "Điều 7.2.b")
+        self._check_status("Điều 7.2.b", Status.RECEIVED)
+        self._check_no_verification_under_way()
+        assert self.stage is not None
+        if self.kind == Kind.INITIATIVE:
+            opened = stage_record(Stage.RESPONSE, handling_unit_id, at,
+                                  policy.due(self.kind, "response", at), policy.version)
+        else:
+            opened = stage_record(Stage.ASSIGNMENT, handling_unit_id, at,
+                                  policy.due(self.kind, "assignment", at), policy.version)
+        self._accepted(by=by.ref(), at=at, handling_unit_id=handling_unit_id,
+                       closed=closing(self.stage, at), opened=opened)
+
+    @event("Accepted")
+    def _accepted(self, by: dict[str, Any], at: datetime, handling_unit_id: UUID,
+                  closed: dict[str, Any], opened: dict[str, Any]) -> None:
+        self.handling_unit_id = handling_unit_id
+        self.verification = None
+        self.stage = opened
+        self.status = Status.IN_HANDLING if self.kind == Kind.INITIATIVE else Status.ACCEPTED
+
+    # ----------------------------------------------------------------- handling (Điều 8)
+
+    def classify(self, by: Actor, urgency: str, at: datetime, policy: SlaPolicy) -> None:
+        """Điều 8.4: urgent, normal or complex; decides the handling deadline."""
+        self._check_head(by, "Điều 8.4")
+        self._check_status("Điều 8.4", Status.ACCEPTED)
+        if urgency not in set(Urgency):
+            raise InvalidInput("Điều 8.4", f"classification must be urgent, normal or complex, "
+                               f"not {urgency!r}")
+        policy.duration(self.kind, f"handling.{urgency}")  # refused where the kind has none
+        self._classified(by=by.ref(), at=at, urgency=urgency)
+
+    @event("Classified")
+    def _classified(self, by: dict[str, Any], at: datetime, urgency: str) -> None:
+        self.urgency = Urgency(urgency)
+
+    def assign(self, by: Actor, department_id: UUID, department_parent_id: UUID | None,
+               officer: Actor, at: datetime, policy: SlaPolicy) -> None:
+        """Điều 8.1.b–c, 8.5: the head assigns a division (or a commune) and an officer there.
+
+        The handling period (4 working hours urgent, 7 days normal, 15 days complex for a
+        field report) runs from assignment.
+        """
+        self._check_head(by, "Điều 8.1.b")
+        self._check_status("Điều 8.1.b", Status.ACCEPTED)
+        if self.urgency is None:
+            raise InvalidState("Điều 8.4", "classify the report before assigning it")
+        self._check_assignee(department_id, department_parent_id, officer)
+        assert self.stage is not None and self.handling_unit_id is not None
+        opened = stage_record(Stage.HANDLING, self.handling_unit_id, at,
+                              policy.due(self.kind, f"handling.{self.urgency}", at),
+                              policy.version, officer_id=officer.id)
+        self._assigned(by=by.ref(), at=at, department_id=department_id, officer=officer.ref(),
+                       closed=closing(self.stage, at), opened=opened)
+
+    @event("Assigned")
+    def _assigned(self, by: dict[str, Any], at: datetime, department_id: UUID,
+                  officer: dict[str, Any], closed: dict[str, Any],
+                  opened: dict[str, Any]) -> None:
+        self.department_id = department_id
+        self.officer_id = officer["id"]
+        self.assigned_at = at
+        self.stage = opened
+        self.status = Status.IN_HANDLING
+
+    def reassign(self, by: Actor, department_id: UUID, department_parent_id: UUID | None,
+                 officer: Actor, reason: str, at: datetime) -> None:
+        """Điều 8.1.b–c: the head gives the report to another division or officer (e.g. the
+        assigned officer was transferred); the stage and its due instant stay as they are."""
+        self._check_head(by, "Điều 8.1.b")
+        self._check_status("Điều 8.1.b", Status.IN_HANDLING, Status.IN_REWORK)
+        if self.officer_id is None:
+            raise InvalidState("Điều 8.1.b", "the report has no assigned officer to replace")
+        self._check_assignee(department_id, department_parent_id, officer)
+        if officer.id == self.officer_id:
+            raise InvalidInput("Điều 8.1.c", "the report is already assigned to this officer")
+        if not reason or not reason.strip():
+            raise InvalidInput("Điều 8.1.b", "say why the report is reassigned")
+        assert self.stage is not None
+        self._reassigned(by=by.ref(), at=at, department_id=department_id, officer=officer.ref(),
+                         reason=reason.strip(), stage={**self.stage, "officer_id": officer.id})
+
+    @event("Reassigned")
+    def _reassigned(self, by: dict[str, Any], at: datetime, department_id: UUID,
+                    officer: dict[str, Any], reason: str, stage: dict[str, Any]) -> None:
+        self.department_id = department_id
+        self.officer_id = officer["id"]
+        self.stage = stage
+
+    def _check_assignee(self, department_id: UUID, department_parent_id: UUID | None,
+                        officer: Actor) -> None:
+        if self.handling_unit_id not in (department_id, department_parent_id):
+            raise InvalidInput("Điều 8.1.b", "assign a division of the handling unit or a "
+                               "commune under it")
+        if officer.role != Role.HANDLING_OFFICER or officer.unit_id != department_id:
+            raise InvalidInput("Điều 8.1.c", "the assignee must be a handling officer of the "
+                               "assigned division")
+
+    def request_coordination(self, by: Actor, unit_ids: list[UUID], at: datetime) -> None:
+        """Điều 8.2.a: a complex report may involve coordinating units of the same level."""
+        self._check_head(by, "Điều 8.2.a")
+        self._check_status("Điều 8.2.a", Status.IN_HANDLING)
+        if self.urgency != Urgency.COMPLEX:
+            raise InvalidState("Điều 8.2", "only a complex report involves coordinating units")
+        new = [u for u in dict.fromkeys(unit_ids)
+               if u != self.handling_unit_id and str(u) not in self.coordination]
+        if not new:
+            raise InvalidInput("Điều 8.2.a", "name at least one other unit not already asked")
+        self._coordination_requested(by=by.ref(), at=at, unit_ids=new)
+
+    @event("CoordinationRequested")
+    def _coordination_requested(self, by: dict[str, Any], at: datetime,
+                                unit_ids: list[UUID]) -> None:
+        for unit_id in unit_ids:
+            self.coordination[str(unit_id)] = False
+
+    def contribute(self, by: Actor, text: str, evidence: list[str], at: datetime) -> None:
+        """Điều 8.2.b: a coordinating unit sends its result to the lead unit."""
+        if by.role not in OFFICER_ROLES or str(by.unit_id) not in self.coordination:
+            raise NotPermitted("Điều 8.2.b", "only an officer of a coordinating unit contributes")
+        self._check_status("Điều 8.2.b", Status.IN_HANDLING, Status.IN_REWORK)
+        if self.coordination[str(by.unit_id)]:
+            raise InvalidState("Điều 8.2.b", "this unit has already contributed")
+        if not text or not text.strip():
+            raise InvalidInput("Điều 8.2.b", "a contribution needs content")
+        self._contributed(by=by.ref(), at=at, unit_id=by.unit_id, text=text.strip(),
+                          evidence=list(evidence))
+
+    @event("CoordinationContributed")
+    def _contributed(self, by: dict[str, Any], at: datetime, unit_id: UUID, text: str,
+                     evidence: list[str]) -> None:
+        self.coordination[str(unit_id)] = True
+
+    def grant_extension(self, by: Actor, working_days: int, reason: str, at: datetime,
+                        policy: SlaPolicy) -> None:
+        """Điều 8.5: a complex report following a legal procedure may be extended, never past
+        30 working days from assignment."""
+        self._check_head(by, "Điều 8.5")
+        self._check_status("Điều 8.5", Status.IN_HANDLING)
+        if self.urgency != Urgency.COMPLEX:
+            raise InvalidState("Điều 8.5", "only a complex report may be extended")
+        if working_days <= 0:
+            raise InvalidInput("Điều 8.5", "an extension is a positive number of working days")
+        if not reason or not reason.strip():
+            raise InvalidInput("Điều 8.5", "an extension names the legal procedure that needs it")
+        assert self.stage is not None and self.assigned_at is not None
+        new_due = policy.calendar.add_days(self.stage["due"], working_days)
+        cap = policy.due(self.kind, "extension_cap", self.assigned_at)
+        if new_due > cap:
+            raise InvalidInput("Điều 8.5", f"an extension cannot go past 30 working days from "
+                               f"assignment ({cap.isoformat()})")
+        self._extended(by=by.ref(), at=at, reason=reason.strip(), previous_due=self.stage["due"],
+                       due=new_due, policy_version=policy.version)
+
+    @event("ExtensionGranted")
+    def _extended(self, by: dict[str, Any], at: datetime, reason: str, previous_due: datetime,
+                  due: datetime, policy_version: str) -> None:
+        assert self.stage is not None
+        self.stage = {**self.stage, "due": due}
+
+    # ----------------------------------------------------------------- results (Điều 12)
+
+    def propose_result(self, by: Actor, text: str, evidence: list[str], at: datetime,
+                       policy: SlaPolicy) -> None:
+        """Điều 8.1.d, 12.2: the assigned officer proposes the result, with evidence attached.
+
+        The head then has 1 working day to approve its publication (Điều 12.3).
+        """
+        if not self._is_assigned_officer(by):
+            raise NotPermitted("Điều 8.1.d", "only the assigned handling officer, in the assigned "
+                               "division, proposes a result")
+        self._check_status("Điều 8.1.d", Status.IN_HANDLING, Status.IN_REWORK)
+        if not evidence or any(not e or not e.strip() for e in evidence):
+            raise InvalidInput("Điều 12.2", "a result needs at least one evidence attachment")
+        if not text or len(text.strip()) < 10:
+            raise InvalidInput("Điều 12.2", "a result needs a written answer of 10 characters "
+                               "or more")
+        pending = sorted(u for u, done in self.coordination.items() if not done)
+        if pending:
+            raise InvalidState("Điều 8.2.c", f"waiting for coordinating units {pending}")
+        assert self.stage is not None and self.handling_unit_id is not None
+        opened = stage_record(Stage.PUBLICATION, self.handling_unit_id, at,
+                              policy.due(self.kind, "publication", at), policy.version)
+        self._result_proposed(by=by.ref(), at=at, text=text.strip(), evidence=list(evidence),
+                              closed=closing(self.stage, at), opened=opened)
+
+    @event("ResultProposed")
+    def _result_proposed(self, by: dict[str, Any], at: datetime, text: str, evidence: list[str],
+                         closed: dict[str, Any], opened: dict[str, Any]) -> None:
+        self.result = {"text": text, "evidence": evidence, "proposed_at": at}
+        self.stage = opened
+        self.status = Status.AWAITING_APPROVAL
+
+    def return_result(self, by: Actor, reason: str, at: datetime, policy: SlaPolicy) -> None:
+        """Điều 12.1: the head refuses the proposal; rework within 1 working day."""
+        self._check_head(by, "Điều 12.1")
+        self._check_status("Điều 12.1", Status.AWAITING_APPROVAL)
+        if not reason or not reason.strip():
+            raise InvalidInput("Điều 12.1", "say what the result lacks")
+        assert self.stage is not None and self.handling_unit_id is not None
+        opened = stage_record(Stage.REWORK, self.handling_unit_id, at,
+                              policy.due(self.kind, "rework", at), policy.version,
+                              officer_id=self.officer_id)
+        self._returned(by=by.ref(), at=at, reason=reason.strip(),
+                       closed=closing(self.stage, at), opened=opened)
+
+    @event("ResultReturned")
+    def _returned(self, by: dict[str, Any], at: datetime, reason: str, closed: dict[str, Any],
+                  opened: dict[str, Any]) -> None:
+        self.stage = opened
+        self.status = Status.IN_REWORK
+
+    def approve_result(self, by: Actor, at: datetime) -> None:
+        """Điều 12.1: the head approves the proposed result."""
+        self._check_head(by, "Điều 12.1")
+        self._check_status("Điều 12.1", Status.AWAITING_APPROVAL)
+        self._approved(by=by.ref(), at=at)
+
+    @event("ResultApproved")
+    def _approved(self, by: dict[str, Any], at: datetime) -> None:
+        self.status = Status.APPROVED
+
+    def publish(self, by: Actor, at: datetime) -> None:
+        """Điều 8.3, 12.3, 14.2: the head releases the approved result publicly: resolved."""
+        self._check_head(by, "Điều 12.3")
+        self._check_status("Điều 12.3", Status.APPROVED)
+        assert self.stage is not None
+        self._published(by=by.ref(), at=at, closed=closing(self.stage, at))
+
+    @event("Published")
+    def _published(self, by: dict[str, Any], at: datetime, closed: dict[str, Any]) -> None:
+        self.stage = None
+        self.status = Status.PUBLISHED
+        self.published_at = at
+
+    def respond_to_initiative(self, by: Actor, text: str, evidence: list[str],
+                              at: datetime) -> None:
+        """Điều 9: the unit answers a capital initiative within 30 working days; public."""
+        if self.kind != Kind.INITIATIVE:
+            raise InvalidState("Điều 9", "only a capital initiative is answered this way")
+        if not by.is_staff_of(self.handling_unit_id, Role.UNIT_HEAD, Role.HANDLING_OFFICER):
+            raise NotPermitted("Điều 9", "only the unit the initiative was given to answers it")
+        self._check_status("Điều 9", Status.IN_HANDLING)
+        if not text or len(text.strip()) < 10:
+            raise InvalidInput("Điều 9", "an answer needs 10 characters or more")
+        assert self.stage is not None
+        self._initiative_answered(by=by.ref(), at=at, text=text.strip(), evidence=list(evidence),
+                                  closed=closing(self.stage, at))
+
+    @event("InitiativeAnswered")
+    def _initiative_answered(self, by: dict[str, Any], at: datetime, text: str,
+                             evidence: list[str], closed: dict[str, Any]) -> None:
+        self.result = {"text": text, "evidence": evidence, "proposed_at": at}
+        self.stage = None
+        self.status = Status.PUBLISHED
+        self.published_at = at
+
+    # ----------------------------------------------------------------- after the result (Điều 13)
+
+    def request_clarification(self, by: Actor, question: str, at: datetime,
+                              policy: SlaPolicy) -> None:
+        """Điều 13: within 2 days of the result the reporter may ask; answer in 2 working days."""
+        self._check_reporter(by, "Điều 13")
+        self._check_status("Điều 13", Status.PUBLISHED)
+        assert self.published_at is not None and self.handling_unit_id is not None
+        if at > self.published_at + policy.clarification_window:
+            raise InvalidState("Điều 13", "clarification may be asked only within 2 days of "
+                               "the result")
+        if self.clarification is not None:
+            raise InvalidState("Điều 13", "a clarification is already awaiting its answer")
+        if not question or len(question.strip()) < 5:
+            raise InvalidInput("Điều 13", "a clarification request needs a question")
+        opened = stage_record(Stage.CLARIFICATION, self.handling_unit_id, at,
+                              policy.due(self.kind, "clarification", at), policy.version)
+        self._clarification_requested(by=by.ref(), at=at, question=question.strip(),
+                                      opened=opened)
+
+    @event("ClarificationRequested")
+    def _clarification_requested(self, by: dict[str, Any], at: datetime, question: str,
+                                 opened: dict[str, Any]) -> None:
+        self.clarification = opened
+
+    def answer_clarification(self, by: Actor, answer: str, at: datetime) -> None:
+        """Điều 13: the handling unit answers the reporter's question."""
+        if not (by.is_staff_of(self.handling_unit_id, Role.UNIT_HEAD)
+                or self._is_assigned_officer(by)):
+            raise NotPermitted("Điều 13", "only the handling unit's head or officer answers")
+        if self.clarification is None:
+            raise InvalidState("Điều 13", "no clarification is awaiting an answer")
+        if not answer or not answer.strip():
+            raise InvalidInput("Điều 13", "an answer needs content")
+        self._clarification_answered(by=by.ref(), at=at, answer=answer.strip(),
+                                     closed=closing(self.clarification, at))
+
+    @event("ClarificationAnswered")
+    def _clarification_answered(self, by: dict[str, Any], at: datetime, answer: str,
+                                closed: dict[str, Any]) -> None:
+        self.clarification = None
+
+    def rate(self, by: Actor, rating: str, comment: str, at: datetime) -> None:
+        """Điều 13: satisfied, acceptable or unsatisfied, once, after the result."""
+        self._check_reporter(by, "Điều 13")
+        self._check_status("Điều 13", Status.PUBLISHED)
+        if self.rating is not None:
+            raise InvalidState("Điều 13", "the result has already been rated")
+        if rating not in set(Rating):
+            raise InvalidInput("Điều 13", "rating must be satisfied, acceptable or unsatisfied")
+        if len(comment or "") > 2000:
+            raise InvalidInput("Điều 13", "a comment is at most 2000 characters")
+        self._rated(by=by.ref(), at=at, rating=rating, comment=(comment or "").strip())
+
+    @event("Rated")
+    def _rated(self, by: dict[str, Any], at: datetime, rating: str, comment: str) -> None:
+        self.rating = rating
+
+    # ----------------------------------------------------------------- violations (Điều 27)
+
+    def mark_violation(self, by: Actor, note: str, at: datetime) -> None:
+        """Điều 27.2: the report was untrue or abusive; counts toward the reporter's lock."""
+        if not (by.is_staff_of(self.receiving_unit_id, *RECEPTION_ROLES)
+                or by.is_staff_of(self.handling_unit_id, Role.UNIT_HEAD)):
+            raise NotPermitted("Điều 27.2", "only the receiving or handling unit marks a violation")
+        if self.violation:
+            raise InvalidState("Điều 27.2", "the report is already marked as a violation")
+        if not note or not note.strip():
+            raise InvalidInput("Điều 27.2", "say what was untrue or abusive")
+        self._violation_marked(by=by.ref(), at=at, note=note.strip())
+
+    @event("ViolationMarked")
+    def _violation_marked(self, by: dict[str, Any], at: datetime, note: str) -> None:
+        self.violation = True
+
+    # ----------------------------------------------------------------- deadlines (scheduler)
+
+    def open_stages(self) -> list[dict[str, Any]]:
+        """Every timed stage now open: the main one, a verification, a clarification."""
+        return [s for s in (self.stage, self.verification, self.clarification) if s is not None]
+
+    def record_deadlines_passed(self, until: datetime, now: datetime | None = None) -> int:
+        """Record, once each and in due order, that open stages' due instants up to ``until``
+        have passed (Điều 7.2.d, 8.5, 12, 13); the fact is dated at the due instant and
+        recorded at ``now`` (default ``until``). Returns how many."""
+        due = sorted((s for s in self.open_stages() if s["due"] is not None
+                      and s["due"] <= until and _deadline_key(s) not in self.deadlines_recorded),
+                     key=lambda s: s["due"])
+        for stage in due:
+            self._deadline_passed(by=SYSTEM.ref(), at=stage["due"], stage=stage,
+                                  recorded_at=now or until)
+        return len(due)
+
+    @event("StageDeadlinePassed")
+    def _deadline_passed(self, by: dict[str, Any], at: datetime, stage: dict[str, Any],
+                         recorded_at: datetime) -> None:
+        self.deadlines_recorded.add(_deadline_key(stage))
+
+    # ----------------------------------------------------------------- matters and duplicates
+
+    def link_to_matter(self, by: Actor, earlier: Report, at: datetime) -> None:
+        """An officer links the report to the matter of an earlier report (Điều 18.4)."""
+        self._check_staff_of_report(by, "Điều 18.4")
+        if earlier.id == self.id or earlier.matter == self.matter:
+            raise InvalidInput("Điều 18.4", "the report already belongs to that matter")
+        if earlier.submitted_at > self.submitted_at:
+            raise InvalidInput("Điều 18.4", "link a report to an earlier report's matter")
+        self._linked(by=by.ref(), at=at, matter_id=earlier.matter, earlier_report_id=earlier.id)
+
+    @event("LinkedToMatter")
+    def _linked(self, by: dict[str, Any], at: datetime, matter_id: UUID,
+                earlier_report_id: UUID) -> None:
+        self.matter_id = matter_id
+        self.re_report_of = earlier_report_id
+
+    def mark_duplicate(self, by: Actor, original: Report, at: datetime) -> None:
+        """Điều 6.2.c: the same problem is already open from another reporter; this report
+        closes with a pointer, its reporter follows the original's result."""
+        self._check_staff_of_report(by, "Điều 6.2.c")
+        self._check_status("Điều 6.2.c", Status.RECEIVED, Status.ACCEPTED, Status.IN_HANDLING,
+                           Status.IN_REWORK, Status.AWAITING_APPROVAL)
+        if original.id == self.id or original.duplicate_of is not None:
+            raise InvalidInput("Điều 6.2.c", "the original must be another report, itself "
+                               "not a duplicate")
+        if original.status in (Status.REJECTED, Status.DUPLICATE):
+            raise InvalidInput("Điều 6.2.c", "the original must be a report still followed")
+        suspended = {"status": str(self.status), "stage": self.stage,
+                     "verification": self.verification}
+        closed = [closing(s, at) for s in (self.stage, self.verification) if s is not None]
+        self._marked_duplicate(by=by.ref(), at=at, original_id=original.id,
+                               original_reporter_id=original.reporter_id,
+                               suspended=suspended, closed=closed)
+
+    @event("MarkedDuplicate")
+    def _marked_duplicate(self, by: dict[str, Any], at: datetime, original_id: UUID,
+                          original_reporter_id: UUID, suspended: dict[str, Any],
+                          closed: list[dict[str, Any]]) -> None:
+        self.duplicate_of = original_id
+        self.suspended = suspended
+        self.status = Status.DUPLICATE
+        self.stage = None
+        self.verification = None
+
+    def unmark_duplicate(self, by: Actor, reason: str, at: datetime) -> None:
+        """A unit head reverses a duplicate marking: the report is back in the queue with the
+        stages and due instants it had (recorded, not recomputed)."""
+        if not (by.is_staff_of(self.receiving_unit_id, Role.UNIT_HEAD)
+                or by.is_staff_of(self.handling_unit_id, Role.UNIT_HEAD)):
+            raise NotPermitted("Điều 6.2.c", "only the unit head reverses a duplicate marking")
+        self._check_status("Điều 6.2.c", Status.DUPLICATE)
+        if not reason or not reason.strip():
+            raise InvalidInput("Điều 6.2.c", "say why the report is not a duplicate")
+        assert self.suspended is not None
+        opened = [s for s in (self.suspended["stage"], self.suspended["verification"])
+                  if s is not None]
+        self._unmarked(by=by.ref(), at=at, reason=reason.strip(), restored=self.suspended,
+                       opened=opened)
+
+    @event("DuplicateUnmarked")
+    def _unmarked(self, by: dict[str, Any], at: datetime, reason: str,
+                  restored: dict[str, Any], opened: list[dict[str, Any]]) -> None:
+        self.status = Status(restored["status"])
+        self.stage = restored["stage"]
+        self.verification = restored["verification"]
+        self.duplicate_of = None
+        self.suspended = None
+
+    # ----------------------------------------------------------------- moderation (Điều 4.4, 14.1)
+
+    def hide(self, by: Actor, target: str, reason: str, at: datetime) -> None:
+        """A unit head hides the report or its rating comment from public view."""
+        self._check_moderator(by)
+        if target not in MODERATION_TARGETS:
+            raise InvalidInput("Điều 14.1", f"hide one of {sorted(MODERATION_TARGETS)}")
+        if target in self.hidden:
+            raise InvalidState("Điều 14.1", f"the {target} is already hidden")
+        if not reason or not reason.strip():
+            raise InvalidInput("Điều 14.1", "say why it is hidden")
+        self._hidden(by=by.ref(), at=at, target=target, reason=reason.strip())
+
+    @event("Hidden")
+    def _hidden(self, by: dict[str, Any], at: datetime, target: str, reason: str) -> None:
+        self.hidden.add(target)
+
+    def redact(self, by: Actor, field: str, redacted: str, reason: str, at: datetime) -> None:
+        """Điều 4.4, 14.1: replace personal data a citizen typed into the text or a comment;
+        the public sees the redacted version, the original stays in the record."""
+        self._check_moderator(by)
+        if field not in REDACTABLE_FIELDS:
+            raise InvalidInput("Điều 14.1", f"redact one of {sorted(REDACTABLE_FIELDS)}")
+        if field == "rating_comment" and self.rating is None:
+            raise InvalidState("Điều 14.1", "there is no rating comment to redact")
+        if not reason or not reason.strip():
+            raise InvalidInput("Điều 14.1", "say what personal data is redacted")
+        if len(redacted) > 5000:
+            raise InvalidInput("Điều 14.1", "the redacted text is at most 5000 characters")
+        self._redacted(by=by.ref(), at=at, field=field, redacted=redacted, reason=reason.strip())
+
+    @event("Redacted")
+    def _redacted(self, by: dict[str, Any], at: datetime, field: str, redacted: str,
+                  reason: str) -> None:
+        if field == "text":
+            self.text = redacted
+
+    # ----------------------------------------------------------------- guards
+
+    def _check_staff_of_report(self, by: Actor, rule: str) -> None:
+        if not (by.is_staff_of(self.receiving_unit_id, *RECEPTION_ROLES)
+                or by.is_staff_of(self.handling_unit_id, Role.UNIT_HEAD)):
+            raise NotPermitted(rule, "only the receiving unit or the handling unit's head may "
+                               "do this")
+
+    def _check_moderator(self, by: Actor) -> None:
+        if not (by.is_staff_of(self.handling_unit_id or self.receiving_unit_id,
+                               Role.UNIT_HEAD)):
+            raise NotPermitted("Điều 14.1", "only the head of the responsible unit moderates")
+
+    def _check_status(self, rule: str, *allowed: Status) -> None:
+        if self.status not in allowed:
+            wanted = " or ".join(str(s) for s in allowed)
+            raise InvalidState(rule, f"the report is {self.status}, this step needs it {wanted}")
+
+    def _check_no_verification_under_way(self) -> None:
+        """Điều 7.2: the reception decision follows the verification's outcome, so an open
+        verification stage is always closed by its own event."""
+        if self.verification is not None:
+            raise InvalidState("Điều 7.2", "complete the verification under way before "
+                               "deciding on reception")
+
+    def _is_assigned_officer(self, by: Actor) -> bool:
+        """The assigned officer, still in the assigned division (an officer acts only with
+        his unit's rights: transferred away, he no longer works the report)."""
+        return (by.role == Role.HANDLING_OFFICER and by.id == self.officer_id
+                and by.unit_id == self.department_id)
+
+    def _check_receiver(self, by: Actor, rule: str) -> None:
+        if not by.is_staff_of(self.receiving_unit_id, *RECEPTION_ROLES):
+            raise NotPermitted(rule, "only a receiving officer or the head of the receiving unit "
+                               "may do this")
+
+    def _check_head(self, by: Actor, rule: str) -> None:
+        if not by.is_staff_of(self.handling_unit_id, Role.UNIT_HEAD):
+            raise NotPermitted(rule, "only the head of the handling unit may do this")
+
+    def _check_reporter(self, by: Actor, rule: str) -> None:
+        if by.role != Role.CITIZEN or by.id != str(self.reporter_id):
+            raise NotPermitted(rule, "only the reporter may do this")
+
+
+def _deadline_key(stage: dict[str, Any]) -> str:
+    return f"{stage['stage']}@{stage['started_at'].isoformat()}@{stage['due'].isoformat()}"
+
+
+def _reception_stage(kind: str, unit_id: UUID, at: datetime, policy: SlaPolicy) -> dict[str, Any]:
+    """Điều 7.2.d: reception within 8 working hours; Điều 9 sets no period for the centre to
+    distribute a capital initiative, so its reception has no due instant unless policy adds one."""
+    due = policy.due(kind, "reception", at) if policy.has(kind, "reception") else None
+    return stage_record(Stage.RECEPTION, unit_id, at, due, policy.version)

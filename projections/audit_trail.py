@@ -1,0 +1,214 @@
+"""``audit_trail``: one row per event, for Home Affairs inspections (Điều 22; seed 000 Điều 2.4).
+
+Every event of a report, a unit, an officer, a reporter and of the policy book becomes one
+immutable row: its notification id, aggregate, version and event type, the instant, **who**
+acted (actor id, role, unit and unit level *as recorded in the event*, so a later transfer never
+rewrites the past), which report it concerns, the stage it closed (with its due instant and
+whether it was on time) and the stage it opened (with its due instant), and a small JSON of
+non-personal details. A reporter's identity (name, phone, e-mail, citizen id; Điều 5.7, 14.1)
+is never copied: ``Reporter.Registered`` rows carry no details at all, and free texts written
+by citizens (report content, questions, rating comments) are left out.
+
+``unit_id`` is where the event happened: the actor's unit at the time, else the unit of the
+stage opened or closed (a citizen's submission lands on the receiving unit; a deadline passing
+is the unit holding the stage).
+
+Issue 7: links to a matter, duplicate markings (the stages closed, and on unmarking the stages
+re-opened with their recorded due instants; the first in the columns, all in ``details``), and
+moderation — who hid or redacted what, when and why. A redaction's row never carries the text:
+neither the original (the personal data it removes) nor the redacted version (a citizen's
+text, which the trail never copies).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from application.services import PolicyBook
+from domain.actors import Role
+from domain.report import Report
+from domain.reporter import Reporter
+from domain.units import Officer, Unit
+from projections.engine import ReadModel
+
+model = ReadModel("audit_trail", tables=("audit_trail",))
+
+#: The non-personal attributes each event contributes to ``details``.
+DETAILS: dict[type, tuple[str, ...]] = {
+    Report.Submitted: ("kind", "category", "confidential", "receiving_unit_id", "re_report_of"),
+    Report.VerificationStarted: (),
+    Report.VerificationCompleted: ("passed",),
+    Report.Rejected: ("reason", "note"),
+    Report.Escalated: ("to_unit_id", "why"),
+    Report.Accepted: ("handling_unit_id",),
+    Report.Classified: ("urgency",),
+    Report.Assigned: ("department_id", "officer"),
+    Report.Reassigned: ("department_id", "officer", "reason"),
+    Report.CoordinationRequested: ("unit_ids",),
+    Report.CoordinationContributed: ("unit_id", "evidence"),
+    Report.ExtensionGranted: ("reason", "previous_due", "due", "policy_version"),
+    Report.ResultProposed: ("evidence",),
+    Report.ResultReturned: ("reason",),
+    Report.ResultApproved: (),
+    Report.Published: (),
+    Report.InitiativeAnswered: ("evidence",),
+    Report.ClarificationRequested: (),
+    Report.ClarificationAnswered: (),
+    Report.Rated: ("rating",),
+    Report.ViolationMarked: ("note",),
+    Report.LinkedToMatter: ("matter_id", "earlier_report_id"),
+    Report.Hidden: ("target", "reason"),
+    Report.Redacted: ("field", "reason"),
+    Unit.Created: ("name", "level", "parent_id", "code"),
+    Unit.Renamed: ("name",),
+    Unit.Moved: ("parent_id",),
+    Unit.Merged: ("into",),
+    Unit.Dissolved: (),
+    Officer.Appointed: ("unit_id", "role"),
+    Officer.Transferred: ("unit_id", "role"),
+    Officer.Dismissed: (),
+    Reporter.Registered: (),
+    Reporter.ViolationRecorded: ("streak",),
+    Reporter.Locked: ("until", "policy_version"),
+    Reporter.ViolationStreakBroken: (),
+    Reporter.LockLifted: ("locked_until",),
+}
+
+COLUMNS = ("notification_id", "aggregate_type", "aggregate_id", "version", "event_type", "at",
+           "actor_id", "actor_role", "actor_unit_id", "actor_unit_level", "unit_id", "report_id",
+           "closed_stage", "closed_unit_id", "closed_started_at", "closed_due", "closed_on_time",
+           "opened_stage", "opened_unit_id", "opened_due", "details")
+
+_INSERT = (f"INSERT INTO audit_trail ({', '.join(COLUMNS)})"
+           f" VALUES ({', '.join(['%s'] * len(COLUMNS))})")
+
+
+def _json_default(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+_dumps = partial(json.dumps, default=_json_default, ensure_ascii=False, sort_keys=True)
+
+
+def _actor(e: Any) -> dict[str, Any]:
+    """The actor as the event recorded him; a submission or a registration is the citizen's own."""
+    by = getattr(e, "by", None)
+    if by is not None:
+        return by
+    if isinstance(e, Report.Submitted):
+        return {"id": str(e.reporter_id), "role": str(Role.CITIZEN)}
+    if isinstance(e, Reporter.Registered):
+        return {"id": str(e.originator_id), "role": str(Role.CITIZEN)}
+    return {}
+
+
+def _report_id(e: Any) -> UUID | None:
+    if isinstance(e, Report.Event):
+        return e.originator_id
+    return getattr(e, "report_id", None)
+
+
+def _insert(cur: psycopg.Cursor[Any], e: Any, nid: int, details: dict[str, Any],
+            closed: dict[str, Any] | None = None, opened: dict[str, Any] | None = None,
+            unit_id: UUID | None = None) -> None:
+    actor = _actor(e)
+    closed = closed or getattr(e, "closed", None) or {}
+    opened = opened or getattr(e, "opened", None) or {}
+    aggregate_type, _, event_type = type(e).__qualname__.rpartition(".")
+    unit_id = (unit_id or actor.get("unit_id") or opened.get("unit_id")
+               or closed.get("unit_id"))
+    cur.execute(
+        _INSERT,
+        (nid, aggregate_type, e.originator_id, e.originator_version, event_type, e.at,
+         actor.get("id"), actor.get("role"), actor.get("unit_id"), actor.get("unit_level"),
+         unit_id, _report_id(e), closed.get("stage"), closed.get("unit_id"),
+         closed.get("started_at"), closed.get("due"), closed.get("on_time"), opened.get("stage"),
+         opened.get("unit_id"), opened.get("due"), Jsonb(details, dumps=_dumps)))
+
+
+@model.on(*DETAILS)
+def _event(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _insert(cur, e, nid, {name: getattr(e, name) for name in DETAILS[type(e)]})
+
+
+def _stages(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = ("stage", "unit_id", "officer_id", "started_at", "due", "ended_at", "on_time")
+    return [{k: stage[k] for k in keys if k in stage} for stage in stages]
+
+
+@model.on(Report.MarkedDuplicate)
+def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 6.2.c: the original it duplicates and every stage the marking closed."""
+    _insert(cur, e, nid, {"original_id": e.original_id, "closed": _stages(e.closed)},
+            closed=e.closed[0] if e.closed else None)
+
+
+@model.on(Report.DuplicateUnmarked)
+def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """The reason, and the stages re-opened with their recorded due instants."""
+    _insert(cur, e, nid, {"reason": e.reason, "opened": _stages(e.opened)},
+            opened=e.opened[0] if e.opened else None)
+
+
+@model.on(Report.StageDeadlinePassed)
+def _deadline_passed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """A stage's due instant passed while it was open (dated at the due instant); recorded
+    by the scheduler at ``recorded_at``."""
+    (stage,) = _stages([e.stage])
+    _insert(cur, e, nid, {**stage, "recorded_at": e.recorded_at}, unit_id=e.stage["unit_id"])
+
+
+@model.on(PolicyBook.PolicyAdopted)
+def _policy_adopted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _insert(cur, e, nid, {"version": e.policy["version"]})
+
+
+# Queries --------------------------------------------------------------------------------
+
+
+def _where(report_id: UUID | None, unit_id: UUID | None, since: datetime | None,
+           until: datetime | None) -> tuple[sql.Composable, list[Any]]:
+    conditions: list[sql.Composable] = [sql.SQL("true")]
+    params: list[Any] = []
+    for column, op, value in (("report_id", "=", report_id), ("unit_id", "=", unit_id),
+                              ("at", ">=", since), ("at", "<", until)):
+        if value is not None:
+            conditions.append(sql.SQL("{} {} %s").format(sql.Identifier(column), sql.SQL(op)))
+            params.append(value)
+    return sql.SQL(" AND ").join(conditions), params
+
+
+def rows(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
+         unit_id: UUID | None = None, since: datetime | None = None,
+         until: datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """The trail in event order, filtered by report, unit and ``since <= at < until``."""
+    where, params = _where(report_id, unit_id, since, until)
+    query = sql.SQL("SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id LIMIT %s").format(
+        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), where)
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        return cur.execute(query, [*params, limit]).fetchall()
+
+
+def export_csv(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
+               unit_id: UUID | None = None, since: datetime | None = None,
+               until: datetime | None = None) -> Iterator[bytes]:
+    """Stream the trail as CSV with a header, in event order, instants in Asia/Ho_Chi_Minh."""
+    where, params = _where(report_id, unit_id, since, until)
+    # COPY streams from the server; memory stays flat however long the trail.
+    query = sql.SQL("COPY (SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id)"
+                    " TO STDOUT WITH (FORMAT csv, HEADER)").format(
+        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), where)
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SET LOCAL TIME ZONE 'Asia/Ho_Chi_Minh'")
+        with cur.copy(query, params) as copy:
+            for block in copy:
+                yield bytes(block)

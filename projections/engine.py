@@ -1,0 +1,394 @@
+"""The projection machinery: read models fed only by stored events, exactly once.
+
+A :class:`ReadModel` is a set of handlers ``(cursor, event, notification_id)`` writing its own
+tables. The runner reads stored events in notification order in batches, applies them to
+every read model that has not yet seen them, and moves each model's tracking position **in the
+same transaction** — a crash anywhere rolls the whole batch back, so no event is applied twice
+or lost. (``eventsourcing``'s own ``ProjectionRunner`` commits one event per transaction; we
+use its recorder and mapper but batch, which rebuilds need.) Tracking rows are locked
+``FOR UPDATE`` while a batch runs, so two runners never apply the same batch.
+
+Handlers use unqualified table names; the ``search_path`` decides which copy they write:
+the live schema, a staging schema during a rebuild, or an ``asof_…`` schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+from psycopg import sql
+
+from application.services import IHanoi
+
+Handler = Callable[[psycopg.Cursor[Any], Any, int], None]
+Progress = Callable[[int, int], None]  # (events done, events in total)
+
+
+@dataclass
+class ReadModel:
+    """One read model: its tables (created by an alembic revision) and its event handlers."""
+
+    name: str
+    tables: tuple[str, ...]
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def on(self, *event_classes: type) -> Callable[[Handler], Handler]:
+        """Register a handler for one or more event classes."""
+        def register(handler: Handler) -> Handler:
+            for cls in event_classes:
+                self.handlers[get_topic(cls)] = handler
+            return handler
+        return register
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted(self.handlers)
+
+    def process(self, cur: psycopg.Cursor[Any], event: Any, topic: str, nid: int) -> None:
+        handler = self.handlers.get(topic)
+        if handler is not None:
+            handler(cur, event, nid)
+
+
+def _ident(name: str) -> sql.Identifier:
+    return sql.Identifier(name)
+
+
+def _qualified(schema: str, name: str) -> str:
+    """``"schema"."name"`` as text, for a ``regclass`` cast."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+
+
+def set_search_path(cur: psycopg.Cursor[Any], *schemas: str) -> None:
+    cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
+        sql.SQL(", ").join(_ident(s) for s in schemas)))
+
+
+class Projector:
+    """Keeps read models up to date with the event store of ``app``."""
+
+    def __init__(self, app: IHanoi, conninfo: str, models: Sequence[ReadModel],
+                 schema: str = "public", batch_size: int = 500, max_as_of: int = 32) -> None:
+        self.app = app
+        self.conninfo = conninfo
+        self.models = list(models)
+        self.schema = schema
+        self.batch_size = batch_size
+        self.max_as_of = max_as_of
+        self.topics = sorted({t for m in self.models for t in m.topics})
+        self._by_name = {m.name: m for m in self.models}
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.conninfo)
+
+    def model(self, name: str) -> ReadModel:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no read model {name!r}; known: {sorted(self._by_name)}") from None
+
+    # ----------------------------------------------------------------- reading events
+
+    def head(self) -> int:
+        """The last notification id in the event store."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def _notifications(self, after: int, limit: int, topics: Sequence[str],
+                       stop: int | None = None) -> Sequence[Notification]:
+        return self.app.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False)
+
+    def _decode(self, notification: Notification) -> Any:
+        return self.app.mapper.to_domain_event(notification)
+
+    # ----------------------------------------------------------------- following live
+
+    def positions(self, conn: psycopg.Connection[Any]) -> dict[str, int]:
+        rows = conn.execute(
+            sql.SQL("SELECT projection, notification_id FROM {}.projection_tracking").format(
+                _ident(self.schema))).fetchall()
+        return {name: nid for name, nid in rows}
+
+    def ensure_tracking(self) -> None:
+        with self.connect() as conn:
+            conn.cursor().executemany(
+                sql.SQL("INSERT INTO {}.projection_tracking (projection, notification_id) "
+                        "VALUES (%s, 0) ON CONFLICT DO NOTHING").format(_ident(self.schema)),
+                [(m.name,) for m in self.models])
+
+    def run_once(self, limit: int | None = None) -> int:
+        """Apply the next batch to every read model behind; return the events read (0 when
+        every model is at the head)."""
+        with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(sql.SQL(
+                "SELECT projection, notification_id FROM {}.projection_tracking "
+                "WHERE projection = ANY(%s) ORDER BY projection FOR UPDATE").format(
+                    _ident(self.schema)), ([m.name for m in self.models],))
+            positions = dict(cur.fetchall())
+            if len(positions) < len(self.models):
+                raise RuntimeError("tracking rows missing: call ensure_tracking() first")
+            start = min(positions.values())
+            batch = self._notifications(start, limit or self.batch_size, self.topics)
+            if not batch:
+                return 0
+            set_search_path(cur, self.schema)
+            with conn.pipeline():
+                self._apply(cur, batch, self.models, positions)
+            last = batch[-1].id
+            cur.executemany(sql.SQL(
+                "UPDATE {}.projection_tracking SET notification_id = %s "
+                "WHERE projection = %s AND notification_id < %s").format(_ident(self.schema)),
+                [(last, m.name, last) for m in self.models])
+            return len(batch)
+
+    def _apply(self, cur: psycopg.Cursor[Any], batch: Iterable[Notification],
+               models: Sequence[ReadModel], positions: dict[str, int],
+               until: datetime | None = None) -> None:
+        for notification in batch:
+            interested = [m for m in models if notification.id > positions[m.name]
+                          and notification.topic in m.handlers]
+            if not interested:
+                continue
+            event = self._decode(notification)
+            # A fact is known from when it was recorded (a passed deadline is dated at its
+            # due instant but recorded by the scheduler later).
+            if until is not None and getattr(event, "recorded_at", event.at) > until:
+                continue
+            for m in interested:
+                m.process(cur, event, notification.topic, notification.id)
+
+    def catch_up(self) -> int:
+        """Run batches until every read model is at the head; return the events read."""
+        total = 0
+        while n := self.run_once():
+            total += n
+        return total
+
+    def lag(self) -> int:
+        """Stored events of interest not yet applied by the slowest read model."""
+        with self.connect() as conn:
+            positions = self.positions(conn)
+            start = min(positions.get(m.name, 0) for m in self.models)
+            row = conn.execute(sql.SQL(
+                "SELECT count(*) FROM {}.{} WHERE notification_id > %s AND topic = ANY(%s)"
+            ).format(_ident(self.schema), _ident(self.app.recorder.events_table_name)),
+                (start, self.topics)).fetchone()
+        return row[0] if row else 0
+
+    def run_forever(self, stop: threading.Event, poll_interval: float = 0.2) -> None:
+        """Follow the event store until ``stop`` is set: wake on the recorder's NOTIFY after
+        each commit, and poll every ``poll_interval`` anyway, so that a lost NOTIFY
+        (eventsourcing issue #305) never leaves the read side behind."""
+        self.ensure_tracking()
+        with psycopg.connect(self.conninfo, autocommit=True) as listener:
+            listener.execute(sql.SQL("LISTEN {}").format(
+                _ident(self.app.recorder.channel_name)))
+            while not stop.is_set():
+                if self.run_once() == 0:
+                    for _ in listener.notifies(timeout=poll_interval, stop_after=1):
+                        pass
+
+    # ----------------------------------------------------------------- rebuilding
+
+    def _create_copies(self, cur: psycopg.Cursor[Any], target: str,
+                       models: Sequence[ReadModel]) -> None:
+        cur.execute(sql.SQL("CREATE SCHEMA {}").format(_ident(target)))
+        for m in models:
+            for table in m.tables:
+                cur.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING ALL)").format(
+                    _ident(target), _ident(table), _ident(self.schema), _ident(table)))
+                self._copy_sequences(cur, target, table)
+                self._copy_index_names(cur, target, table)
+
+    def _copy_sequences(self, cur: psycopg.Cursor[Any], target: str, table: str) -> None:
+        """Give each ``serial`` column of the copy a sequence of its own: ``LIKE`` keeps the
+        default on the live table's sequence, which would then block dropping that table."""
+        owned = cur.execute(
+            "SELECT a.attname, s.relname, format_type(q.seqtypid, NULL)"
+            " FROM pg_depend d JOIN pg_class s ON s.oid = d.objid"
+            " JOIN pg_sequence q ON q.seqrelid = s.oid"
+            " JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+            " WHERE d.classid = 'pg_class'::regclass AND d.refobjid = %s::regclass"
+            " AND d.deptype = 'a'", (_qualified(self.schema, table),)).fetchall()
+        for column, sequence, type_name in owned:
+            cur.execute(sql.SQL(
+                "CREATE SEQUENCE {seq} AS {type} OWNED BY {table}.{column};"
+                " ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT nextval({name})").format(
+                    seq=sql.Identifier(target, sequence), type=sql.SQL(type_name),
+                    table=sql.Identifier(target, table), column=_ident(column),
+                    name=sql.Literal(_qualified(target, sequence))))
+
+    def _copy_index_names(self, cur: psycopg.Cursor[Any], target: str, table: str) -> None:
+        """Name the copy's indexes as the live ones (``LIKE`` generates names), so that later
+        migrations find them by name after a rebuild."""
+        def indexes(schema: str) -> list[tuple[str, str]]:
+            rows = cur.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
+                " ORDER BY c.relname", (_qualified(schema, table),)).fetchall()
+            # The definition without its name and table: "[UNIQUE ]USING btree (…)".
+            return [(name, ("UNIQUE " if definition.startswith("CREATE UNIQUE") else "")
+                     + definition.split(" USING ", 1)[1]) for name, definition in rows]
+
+        live = indexes(self.schema)
+        copies = indexes(target)
+        renames: list[tuple[str, str]] = []
+        for name, definition in live:
+            match = next(c for c in copies if c[1] == definition)
+            copies.remove(match)
+            renames.append((match[0], name))
+        # Through temporary names: a generated name may be another index's live name.
+        for step, (old, _) in enumerate(renames):
+            cur.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
+                sql.Identifier(target, old), _ident(f"rename_{step}")))
+        for step, (_, new) in enumerate(renames):
+            cur.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
+                sql.Identifier(target, f"rename_{step}"), _ident(new)))
+
+    def _replay(self, target: str, models: Sequence[ReadModel], stop: int,
+                progress: Progress | None, until: datetime | None = None,
+                after: int = 0) -> int:
+        """Replay notifications ``after < id <= stop`` into ``target``, batch by batch."""
+        topics = sorted({t for m in models for t in m.topics})
+        total = stop - after
+        position = after
+        positions = {m.name: 0 for m in models}
+        with self.connect() as conn:
+            while position < stop:
+                batch = self._notifications(position, self.batch_size * 4, topics, stop=stop)
+                if not batch:
+                    break
+                with conn.transaction(), conn.cursor() as cur, conn.pipeline():
+                    set_search_path(cur, target, self.schema)
+                    self._apply(cur, batch, models, positions, until)
+                position = batch[-1].id
+                if progress:
+                    progress(position - after, total)
+        if progress:
+            progress(total, total)
+        return position
+
+    def rebuild(self, names: Sequence[str] | None = None,
+                progress: Progress | None = None) -> int:
+        """Replay the whole history into fresh tables, then swap them in atomically.
+
+        Readers keep the old tables until the swap's single transaction commits; the live
+        runner waits on the tracking rows during the swap and carries on from the rebuilt
+        position. Returns the notification id the rebuilt models stand at.
+        """
+        models = [self.model(n) for n in names] if names else self.models
+        staging = f"rebuild_{uuid4().hex[:12]}"
+        with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
+            self._create_copies(cur, staging, models)
+        try:
+            position = self._replay(staging, models, self.head(), progress)
+            with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
+                # Locked in run_once's order, so that the two never deadlock.
+                cur.execute(sql.SQL(
+                    "SELECT projection FROM {}.projection_tracking WHERE projection = ANY(%s) "
+                    "ORDER BY projection FOR UPDATE").format(_ident(self.schema)),
+                    ([m.name for m in models],))
+                # Events committed since the replay started: apply them under the lock, up to
+                # a head read now (events committed later are the live runner's).
+                head = self.head()
+                rest = self._notifications(position, 1_000_000_000,
+                                           sorted({t for m in models for t in m.topics}),
+                                           stop=head)
+                set_search_path(cur, staging, self.schema)
+                with conn.pipeline():
+                    self._apply(cur, rest, models, {m.name: position for m in models})
+                position = head
+                for m in models:
+                    for table in m.tables:
+                        cur.execute(sql.SQL("DROP TABLE {}.{}").format(
+                            _ident(self.schema), _ident(table)))
+                        cur.execute(sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+                            _ident(staging), _ident(table), _ident(self.schema)))
+                cur.executemany(sql.SQL(
+                    "INSERT INTO {}.projection_tracking (projection, notification_id) "
+                    "VALUES (%s, %s) ON CONFLICT (projection) DO UPDATE "
+                    "SET notification_id = EXCLUDED.notification_id").format(
+                        _ident(self.schema)), [(m.name, position) for m in models])
+            return position
+        finally:
+            with self.connect() as conn:
+                conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    _ident(staging)))
+                conn.commit()
+
+    # ----------------------------------------------------------------- as of an instant
+
+    def as_of(self, instant: datetime, names: Sequence[str] | None = None,
+              progress: Progress | None = None) -> str:
+        """Build read models from the events recorded up to ``instant`` (business time) into
+        a schema of their own, and return its name; query it with ``search_path``.
+
+        A schema already built for the same live schema, instant and read models is reused;
+        beyond ``max_as_of`` such schemas the least recently built ones are dropped.
+        """
+        if instant.tzinfo is None:
+            raise ValueError("the instant must be timezone-aware")
+        models = [self.model(n) for n in names] if names else self.models
+        stamp = instant.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+        chosen = sorted(m.name for m in models)
+        # The live schema and every name go into the key: the readable tail may be cut short.
+        key = hashlib.sha256("|".join([self.schema, *chosen]).encode()).hexdigest()[:8]
+        target = f"asof_{stamp}_{key}_{'_'.join(chosen)}"[:63]
+        with self.connect() as conn:
+            exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                                  (target,)).fetchone()
+        if exists:
+            return target
+        building = f"building_{uuid4().hex[:12]}"
+        with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
+            self._create_copies(cur, building, models)
+        try:
+            self._replay(building, models, self.head(), progress, until=instant)
+            with self.connect() as conn:
+                conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                    _ident(building), _ident(target)))
+                conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+                    _ident(target), sql.Literal(f"as-of of {self.schema} built "
+                                                f"{datetime.now(UTC).isoformat()}")))
+                conn.commit()
+            self._evict_as_of()
+        except BaseException:
+            with self.connect() as conn:
+                conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    _ident(building)))
+                conn.commit()
+            raise
+        return target
+
+    def _evict_as_of(self) -> None:
+        """Keep at most ``max_as_of`` as-of schemas of this live schema (oldest built go)."""
+        tag = f"as-of of {self.schema} built "
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'asof\\_%%'"
+                " AND obj_description(oid, 'pg_namespace') LIKE %s"
+                " ORDER BY obj_description(oid, 'pg_namespace') DESC OFFSET %s",
+                (tag.replace("_", "\\_") + "%", self.max_as_of)).fetchall()
+            for (schema,) in rows:
+                conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    _ident(schema)))
+            conn.commit()
+
+
+def wait_until_caught_up(projector: Projector, timeout: float = 10.0) -> None:
+    """Block until every read model has applied every stored event (tests, demo)."""
+    deadline = time.monotonic() + timeout
+    while projector.lag():
+        if time.monotonic() > deadline:
+            raise TimeoutError("read models did not catch up in time")
+        time.sleep(0.05)

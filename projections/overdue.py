@@ -1,0 +1,120 @@
+"""``overdue``: every open stage past its deadline, per unit and city-wide, with how late in
+working time (DOMAIN.md "Lateness"; Điều 7.2.d, 8.5, 12, 13, 18.4).
+
+The table holds every open timed stage with its due instant, as recorded by the event that
+opened it (an extension moves it, Điều 8.5). Which of them are overdue, and by how much, is
+decided when the list is asked for, against the ``now`` and the working calendar given: the
+list is right at any moment without a scheduler. A stage without a due instant (a capital
+initiative's reception, Điều 9) is never overdue and is not kept. A report marked as a
+duplicate has no open stage (Điều 6.2.c); unmarked, its stages are open again with the due
+instants they had.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row
+
+from domain.calendar import WorkingCalendar
+from domain.report import Report
+from projections.engine import ReadModel
+
+model = ReadModel("overdue", tables=("overdue",))
+
+
+def _close(cur: psycopg.Cursor[Any], report_id: UUID, *stages: str) -> None:
+    cur.execute("DELETE FROM overdue WHERE report_id = %s AND stage = ANY(%s)",
+                (report_id, list(stages)))
+
+
+def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: dict[str, Any]) -> None:
+    if opened["due"] is not None:
+        cur.execute("INSERT INTO overdue (report_id, stage, unit_id, officer_id, started_at, due,"
+                    " policy_version) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    (report_id, opened["stage"], opened["unit_id"], opened.get("officer_id"),
+                     opened["started_at"], opened["due"], opened["policy_version"]))
+
+
+@model.on(Report.Submitted, Report.VerificationStarted, Report.ClarificationRequested)
+def _opened(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.VerificationCompleted, Report.ClarificationAnswered, Report.Published,
+          Report.InitiativeAnswered)
+def _closed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _close(cur, e.originator_id, e.closed["stage"])
+
+
+@model.on(Report.Rejected)
+def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _close(cur, e.originator_id, e.closed["stage"], "verification")
+
+
+@model.on(Report.Escalated, Report.Accepted)
+def _passed_on(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 7.2.b–c: leaving the receiving unit ends its reception and any verification."""
+    _close(cur, e.originator_id, e.closed["stage"], "verification")
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.Assigned, Report.ResultProposed, Report.ResultReturned)
+def _handed_over(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _close(cur, e.originator_id, e.closed["stage"])
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.Reassigned)
+def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.execute("UPDATE overdue SET officer_id = %s WHERE report_id = %s AND stage = %s",
+                (e.officer["id"], e.originator_id, e.stage["stage"]))
+
+
+@model.on(Report.ExtensionGranted)
+def _extended(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 8.5: an extension moves the handling stage's due instant."""
+    cur.execute("UPDATE overdue SET due = %s, policy_version = %s"
+                " WHERE report_id = %s AND stage = 'handling'",
+                (e.due, e.policy_version, e.originator_id))
+
+
+@model.on(Report.MarkedDuplicate)
+def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _close(cur, e.originator_id, *(stage["stage"] for stage in e.closed))
+
+
+@model.on(Report.DuplicateUnmarked)
+def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    for stage in e.opened:
+        _open(cur, e.originator_id, stage)
+
+
+# Queries --------------------------------------------------------------------------------
+
+def overdue(conn: psycopg.Connection[Any], now: datetime, calendar: WorkingCalendar,
+            unit_id: UUID | None = None, limit: int | None = None,
+            after: tuple[datetime, UUID, str] | None = None) -> list[dict[str, Any]]:
+    """The open stages past their due instant at ``now``, city-wide or of one unit, most late
+    first; ``late`` is the working time elapsed since the due instant. ``limit`` and ``after``
+    (the last row's due, report id and stage) page through a long list."""
+    conditions, params = ["due < %s"], [now]
+    if unit_id is not None:
+        conditions.append("unit_id = %s")
+        params.append(unit_id)
+    if after is not None:
+        conditions.append("(due, report_id, stage) > (%s, %s, %s)")
+        params.extend(after)
+    with conn.cursor(row_factory=dict_row) as cur:
+        # The earlier the due instant, the later in working time: most late first.
+        # Served by overdue_due (city-wide) or overdue_unit (one unit).
+        rows = cur.execute(
+            f"SELECT report_id, stage, unit_id, officer_id, started_at, due, policy_version"
+            f" FROM overdue WHERE {' AND '.join(conditions)} ORDER BY due, report_id, stage"
+            f"{' LIMIT %s' if limit else ''}", (*params, limit) if limit else params).fetchall()
+    for row in rows:
+        row["late"] = calendar.elapsed(row["due"], now)
+    return rows

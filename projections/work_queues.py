@@ -1,0 +1,163 @@
+"""``work_queues``: per unit and per officer, what awaits them, oldest due first (Điều 7, 8, 12,
+13).
+
+One row per open item of a report:
+
+- its main stage: reception for the receiving unit (Điều 7.2), assignment for the head of the
+  handling unit (Điều 8.1.b), handling or rework for the assigned officer in his own unit
+  (Điều 8.1.c, 12.1), publication for the head of the handling unit (Điều 12.3), the answer to
+  a capital initiative for the handling unit (Điều 9);
+- an open verification, for the receiving unit (Điều 7.1);
+- an open clarification, for the handling unit (Điều 13);
+- a coordination request awaiting a unit's contribution, with no due instant (Điều 8.2).
+
+``work_queue_reports`` keeps what the rows show about their report (kind, category, urgency),
+the unit of the assigned officer, and the original while the report is marked as a duplicate
+(Điều 6.2.c): its stages are closed then and its coordination requests wait out of every
+queue; unmarked, its stages come back with their recorded start and due instants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row
+
+from domain.report import Report
+from projections.engine import ReadModel
+
+model = ReadModel("work_queues", tables=("work_queues", "work_queue_reports"))
+
+OFFICER_STAGES = ("handling", "rework")
+
+
+def _close(cur: psycopg.Cursor[Any], report_id: UUID, *items: str) -> None:
+    cur.execute("DELETE FROM work_queues WHERE report_id = %s AND item = ANY(%s)",
+                (report_id, list(items)))
+
+
+def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: dict[str, Any]) -> None:
+    """A stage held by an officer sits in his own unit's queue, the others in the stage's."""
+    if opened["stage"] in OFFICER_STAGES:
+        unit = "(SELECT officer_unit_id FROM work_queue_reports WHERE report_id = %s)"
+        unit_param = report_id
+    else:
+        unit, unit_param = "%s", opened["unit_id"]
+    cur.execute(f"INSERT INTO work_queues (report_id, item, unit_id, officer_id, since, due)"
+                f" VALUES (%s, %s, {unit}, %s, %s, %s)",
+                (report_id, opened["stage"], unit_param, opened.get("officer_id"),
+                 opened["started_at"], opened["due"]))
+
+
+@model.on(Report.Submitted)
+def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.execute("INSERT INTO work_queue_reports (report_id, kind, category) VALUES (%s, %s, %s)",
+                (e.originator_id, e.kind, e.category))
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.VerificationStarted, Report.ClarificationRequested)
+def _opened(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.VerificationCompleted, Report.ClarificationAnswered, Report.Published,
+          Report.InitiativeAnswered)
+def _closed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _close(cur, e.originator_id, e.closed["stage"])
+
+
+@model.on(Report.Rejected)
+def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _close(cur, e.originator_id, e.closed["stage"], "verification")
+
+
+@model.on(Report.Escalated, Report.Accepted)
+def _passed_on(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 7.2.b–c: leaving the receiving unit ends its reception and any verification."""
+    _close(cur, e.originator_id, e.closed["stage"], "verification")
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.Classified)
+def _classified(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.execute("UPDATE work_queue_reports SET urgency = %s WHERE report_id = %s",
+                (e.urgency, e.originator_id))
+
+
+@model.on(Report.Assigned)
+def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.execute("UPDATE work_queue_reports SET officer_unit_id = %s WHERE report_id = %s",
+                (e.officer["unit_id"], e.originator_id))
+    _close(cur, e.originator_id, e.closed["stage"])
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.Reassigned)
+def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 8.1.c: the officer's items move to the new officer and his unit."""
+    cur.execute("UPDATE work_queue_reports SET officer_unit_id = %s WHERE report_id = %s",
+                (e.officer["unit_id"], e.originator_id))
+    cur.execute("UPDATE work_queues SET unit_id = %s, officer_id = %s"
+                " WHERE report_id = %s AND item = ANY(%s)",
+                (e.officer["unit_id"], e.officer["id"], e.originator_id, list(OFFICER_STAGES)))
+
+
+@model.on(Report.ResultProposed, Report.ResultReturned)
+def _handed_over(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _close(cur, e.originator_id, e.closed["stage"])
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.ExtensionGranted)
+def _extended(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 8.5: an extension moves the handling stage's due instant."""
+    cur.execute("UPDATE work_queues SET due = %s WHERE report_id = %s AND item = 'handling'",
+                (e.due, e.originator_id))
+
+
+@model.on(Report.MarkedDuplicate)
+def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.execute("UPDATE work_queue_reports SET duplicate_of = %s WHERE report_id = %s",
+                (e.original_id, e.originator_id))
+    _close(cur, e.originator_id, *(stage["stage"] for stage in e.closed))
+
+
+@model.on(Report.DuplicateUnmarked)
+def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.execute("UPDATE work_queue_reports SET duplicate_of = NULL WHERE report_id = %s",
+                (e.originator_id,))
+    for stage in e.opened:
+        _open(cur, e.originator_id, stage)
+
+
+@model.on(Report.CoordinationRequested)
+def _coordination_requested(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.executemany("INSERT INTO work_queues (report_id, item, unit_id, since)"
+                    " VALUES (%s, 'coordination', %s, %s)",
+                    [(e.originator_id, unit_id, e.at) for unit_id in e.unit_ids])
+
+
+@model.on(Report.CoordinationContributed)
+def _contributed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    cur.execute("DELETE FROM work_queues WHERE report_id = %s AND item = 'coordination'"
+                " AND unit_id = %s", (e.originator_id, e.unit_id))
+
+
+# Queries --------------------------------------------------------------------------------
+
+def queue(conn: psycopg.Connection[Any], unit_id: UUID,
+          officer_id: str | None = None) -> list[dict[str, Any]]:
+    """What awaits a unit (or one officer of it): soonest due first, undated items last, then
+    the longest waiting; nothing of a report while it is marked as a duplicate."""
+    officer = " AND w.officer_id = %s" if officer_id is not None else ""
+    params = (unit_id, officer_id) if officer_id is not None else (unit_id,)
+    with conn.cursor(row_factory=dict_row) as cur:
+        # Served by work_queues_unit / work_queues_officer.
+        return cur.execute(
+            f"SELECT w.report_id, w.item, w.unit_id, w.officer_id, w.since, w.due, r.kind,"
+            f" r.category, r.urgency FROM work_queues w JOIN work_queue_reports r USING (report_id)"
+            f" WHERE w.unit_id = %s{officer} AND r.duplicate_of IS NULL"
+            f" ORDER BY w.due NULLS LAST, w.since, w.report_id, w.item", params).fetchall()

@@ -1,0 +1,197 @@
+"""What time alone triggers, as idempotent jobs that derive what is due from stored facts.
+
+:class:`Scheduler` turns the passing of time into commands of the write side and rows of the
+notification outbox. No job relies on remembering its last run: each asks the read models
+what is due at ``now`` (open stages past their due instant, locks run out, months whose
+freeze instant has passed, units silent for 3 days), so running a job twice does nothing
+more, and a scheduler that was down catches up on its first run.
+
+``now`` is the scheduler's clock; the write side dates the facts it records with its own
+clock (``app.clock``), which should be the same one (tests move a single clock).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import IntegrityError
+
+from application.database import connect
+from application.runtime import Runtime
+from application.services import Clock, NotFound
+from domain.calendar import BUSINESS_TZ
+from domain.statistics import MonthlyStatistics
+from projections import alerts, notifications, reporter_locks
+from projections.engine import Projector
+from projections.unit_monthly_lateness import month_of
+from scheduler import statistics
+from scheduler.outbox import Backoff, LogSender, Sender, deliver
+
+log = logging.getLogger("ihanoi.scheduler")
+
+
+@dataclass
+class TickResult:
+    """What one run of every job did."""
+
+    deadlines: int = 0  # deadline facts recorded
+    warnings: int = 0  # warnings queued
+    statistics: tuple[str, ...] = ()  # months published
+    locks: int = 0  # locks lifted
+    reminders: int = 0  # cadence reminders queued
+    sent: int = 0
+    failed: int = 0
+
+
+class Scheduler:
+    """The jobs of one deployment; :meth:`tick` runs each once."""
+
+    def __init__(self, runtime: Runtime, clock: Clock | None = None,
+                 sender: Sender | None = None, backoff: Backoff | None = None) -> None:
+        self.runtime, self.app = runtime, runtime.app
+        self.url, self.schema = runtime.url, runtime.schema
+        self.read_models = runtime.projector
+        self.feeder = Projector(runtime.app, runtime.url, [notifications.model],
+                                schema=runtime.schema)
+        self.read_models.ensure_tracking()
+        self.feeder.ensure_tracking()
+        self.clock = clock or runtime.app.clock
+        self.sender = sender or LogSender()
+        self.backoff = backoff or Backoff()
+        self._published: set[str] = set()  # months known published (a fact never undone)
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return connect(self.url, schema=self.schema)
+
+    def tick(self, now: datetime | None = None) -> TickResult:
+        """Run every job once at ``now`` (the clock's reading by default)."""
+        now = now or self.clock()
+        self.follow()
+        result = TickResult()
+        result.deadlines, result.warnings = self.deadlines(now)
+        result.statistics = tuple(self.publish_statistics(now))
+        result.locks = self.lift_locks(now)
+        result.reminders = self.remind_alert_cadence(now)
+        result.sent, result.failed = self.deliver(now)
+        return result
+
+    def follow(self) -> None:
+        """Bring the read models the jobs ask, and the outbox, up to the event store's head;
+        each job expects it done."""
+        self.read_models.catch_up()
+        self.feeder.catch_up()
+
+    # ----------------------------------------------------------------- deadlines
+
+    def deadlines(self, now: datetime) -> tuple[int, int]:
+        """Điều 7.2.d, 8.5, 12, 13: record each passed deadline once, queue its notifications,
+        and warn of the deadlines falling due within the policy's warning time."""
+        with self.connect() as conn:
+            pending = notifications.pending_deadlines(conn, now)
+        recorded = 0
+        for report_id, due in pending:  # earliest due first, across reports
+            try:
+                recorded += self.app.record_deadlines_passed(report_id, until=due)
+            except IntegrityError:  # the report changed meanwhile: the next run sees it
+                log.info("deadline of report %s: concurrent change, retried later", report_id)
+        self.feeder.catch_up()
+        return recorded, self.warn(now)
+
+    def warn(self, now: datetime) -> int:
+        """A warning to the officer and the unit head of every open stage with at most
+        ``policy.deadline_warning`` of working time left; once per stage occurrence."""
+        policy = self.app.policy()
+        until = policy.calendar.add(now, policy.deadline_warning)
+        queued = 0
+        with self.connect() as conn, conn.cursor() as cur:
+            for stage in notifications.approaching_deadlines(conn, now, until):
+                name = notifications.STAGE_NAMES.get(stage["stage"], stage["stage"])
+                key = notifications.stage_key(stage["report_id"], stage)
+                for recipient in notifications.stage_recipients(stage["unit_id"],
+                                                                stage["officer_id"]):
+                    notifications.enqueue(
+                        cur, f"warning:{key}:{':'.join(recipient)}", recipient,
+                        f"Sắp đến hạn {name} phản ánh",
+                        f"Phản ánh {stage['report_id']} sẽ đến hạn {name} lúc "
+                        f"{notifications.local(stage['due'])}.", now)
+                    queued += cur.rowcount
+        return queued
+
+    # ----------------------------------------------------------------- statistics
+
+    def publish_statistics(self, now: datetime) -> list[str]:
+        """Seed 000 Điều 2.2.c: publish, once, every month since the first with activity whose
+        freeze instant has passed (see :mod:`scheduler.statistics`); returns the months
+        published by this run."""
+        policy = self.app.policy()
+        with self.connect() as conn:
+            first = statistics.first_month(conn)
+        if first is None:
+            return []
+        done = []
+        for month in statistics.months(first, month_of(now)):
+            at = statistics.freeze_instant(month, policy)
+            if at > now:
+                break
+            name = statistics.label(month)
+            if self._is_published(name):
+                continue
+            before = self._publication(statistics.label(statistics.previous(month)))
+            figures = statistics.freeze(self.read_models, month, at, policy, before)
+            self.app.publish_monthly_statistics(name, figures)
+            self._published.add(name)
+            done.append(name)
+            log.info("monthly statistics %s published (%s units)", name, len(figures))
+        return done
+
+    def _publication(self, month: str) -> list[dict[str, Any]] | None:
+        try:
+            return self.app.load(MonthlyStatistics.create_id(month), MonthlyStatistics).figures
+        except NotFound:
+            return None
+
+    def _is_published(self, month: str) -> bool:
+        if month not in self._published and self._publication(month) is not None:
+            self._published.add(month)
+        return month in self._published
+
+    # ----------------------------------------------------------------- locks, alerts
+
+    def lift_locks(self, now: datetime) -> int:
+        """Điều 27.3: a lock lifts by itself once its 30 days are over."""
+        with self.connect() as conn:
+            expired = reporter_locks.expired(conn, now)
+        return sum(self._lift(reporter_id) for reporter_id in expired)
+
+    def _lift(self, reporter_id: UUID) -> bool:
+        try:
+            return self.app.lift_expired_lock(reporter_id)
+        except IntegrityError:  # a violation recorded meanwhile: the next run sees it
+            return False
+
+    def remind_alert_cadence(self, now: datetime) -> int:
+        """Seed 001 1.d, seed 003 1: remind, once a day, each city, district and commune unit
+        that has sent no alert in the last ``policy.alert_cadence_days`` days."""
+        days = self.app.policy().alert_cadence_days
+        today = now.astimezone(BUSINESS_TZ).date().isoformat()
+        queued = 0
+        with self.connect() as conn, conn.cursor() as cur:
+            for unit in alerts.cadence(conn, now, days):
+                notifications.enqueue(
+                    cur, f"cadence:{unit['unit_id']}:{today}", ("unit_head", str(unit["unit_id"])),
+                    "Nhắc nhở đăng tin truyền thông, cảnh báo",
+                    f"Đơn vị chưa gửi tin truyền thông, cảnh báo nào trên iHanoi trong {days} "
+                    f"ngày qua (tối thiểu {days:02d} ngày 01 tin).", now)
+                queued += cur.rowcount
+        return queued
+
+    # ----------------------------------------------------------------- delivery
+
+    def deliver(self, now: datetime) -> tuple[int, int]:
+        """Send the outbox rows due at ``now``; returns (sent, failed)."""
+        return deliver(self.connect, self.sender, now, self.backoff)

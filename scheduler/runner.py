@@ -1,0 +1,108 @@
+"""The scheduler process: APScheduler interval jobs, run only by the leading instance.
+
+Every instance runs an election job every ``Intervals.election`` seconds: a standby tries to
+take the advisory lock (:class:`LeaderLock`), and an instance that just took the lead runs
+every job at once (catching up whatever fell due while nobody led). The other jobs run on
+their own intervals, each only while the lock is still held on a live connection. Jobs run
+one at a time (a single worker thread).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from application.runtime import Runtime
+from application.services import Clock
+from scheduler.jobs import Scheduler
+from scheduler.leader import LeaderLock
+from scheduler.outbox import Sender
+
+log = logging.getLogger("ihanoi.scheduler")
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Seconds between runs: the election (a standby's retry), the deadlines, the outbox
+    delivery, and the rest (statistics, locks, the alert cadence)."""
+
+    election: float = 5.0
+    deadlines: float = 30.0
+    delivery: float = 10.0
+    housekeeping: float = 300.0
+
+    @classmethod
+    def every(cls, seconds: float) -> Intervals:
+        return cls(seconds, seconds, seconds, seconds)
+
+
+class SchedulerHandle:
+    """A running scheduler instance (leader or standby)."""
+
+    def __init__(self, scheduler: Scheduler, lock: LeaderLock,
+                 background: BackgroundScheduler) -> None:
+        self.scheduler = scheduler
+        self.lock = lock
+        self._background = background
+
+    @property
+    def leading(self) -> bool:
+        return self.lock.held
+
+    def stop(self) -> None:
+        """Stop the jobs (waiting for the one running) and give the lead up."""
+        self._background.shutdown(wait=True)
+        self.lock.release()
+
+
+def start_scheduler(runtime: Runtime, clock: Clock | None = None, *,
+                    sender: Sender | None = None, intervals: Intervals = Intervals(),
+                    application_name: str = "ihanoi-scheduler") -> SchedulerHandle:
+    """Start a scheduler instance in background threads; it leads when no other does."""
+    scheduler = Scheduler(runtime, clock, sender)
+    lock = LeaderLock(runtime.url, runtime.schema, application_name)
+    background = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)},
+                                     job_defaults={"coalesce": True, "max_instances": 1,
+                                                   "misfire_grace_time": None})
+
+    def elect() -> None:
+        standby = not lock.held
+        if lock.hold() and standby:
+            scheduler.tick()
+
+    def while_leading(job: Callable[[datetime], Any]) -> Callable[[], None]:
+        def run() -> None:
+            if lock.held and lock.hold():
+                job(scheduler.clock())
+        return run
+
+    def deadlines(now: datetime) -> None:
+        scheduler.follow()
+        scheduler.deadlines(now)
+
+    def delivery(now: datetime) -> None:
+        scheduler.feeder.catch_up()
+        scheduler.deliver(now)
+
+    def housekeeping(now: datetime) -> None:
+        scheduler.follow()
+        scheduler.publish_statistics(now)
+        scheduler.lift_locks(now)
+        scheduler.remind_alert_cadence(now)
+
+    background.add_job(elect, "interval", seconds=intervals.election, id="election",
+                       next_run_time=datetime.now().astimezone())
+    background.add_job(while_leading(deadlines), "interval",
+                       seconds=intervals.deadlines, id="deadlines")
+    background.add_job(while_leading(delivery), "interval",
+                       seconds=intervals.delivery, id="delivery")
+    background.add_job(while_leading(housekeeping), "interval",
+                       seconds=intervals.housekeeping, id="housekeeping")
+    background.start()
+    return SchedulerHandle(scheduler, lock, background)

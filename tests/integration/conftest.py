@@ -1,0 +1,185 @@
+"""A small Hà Nội for integration tests: a unit tree, officers, a reporter, a movable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from application.migrations import upgrade
+from application.services import IHanoi
+from domain.actors import Actor, Role
+from domain.calendar import BUSINESS_TZ
+from projections.engine import Projector
+from projections.registry import READ_MODELS
+
+ADMIN = Actor(id="admin", role=Role.ADMINISTRATOR)
+
+
+class Clock:
+    """The business clock, moved by the test instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, *args: int) -> datetime:
+        self.now = datetime(*args, tzinfo=BUSINESS_TZ)  # type: ignore[misc]
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now = self.now + timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # Monday 2026-03-02 09:00, an ordinary working morning.
+    return Clock(datetime(2026, 3, 2, 9, 0, tzinfo=BUSINESS_TZ))
+
+
+@pytest.fixture
+def app(es_env: dict[str, str], clock: Clock, database_url: str,
+        fresh_schema: str) -> Iterator[IHanoi]:
+    upgrade(database_url, fresh_schema)
+    application = IHanoi(env=es_env, clock=clock)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def projector(app: IHanoi, database_url: str, fresh_schema: str) -> Projector:
+    projector = Projector(app, database_url, READ_MODELS, schema=fresh_schema)
+    projector.ensure_tracking()
+    return projector
+
+
+@dataclass
+class World:
+    """City → district (with a division and a ward) and a department, with their staff."""
+
+    app: IHanoi
+    city: UUID
+    centre: UUID
+    district: UUID
+    division: UUID
+    ward: UUID
+    other_district: UUID
+    department: UUID
+    head: Actor  # head of the district
+    receiver: Actor  # receiving officer of the district
+    officer: Actor  # handling officer of the district's division
+    officer_id: UUID
+    ward_officer_id: UUID
+    other_head: Actor  # head of another district
+    department_head: Actor
+    centre_receiver: Actor
+    reporter_id: UUID
+    citizen: Actor
+
+    def unit(self, name: str, level: str, parent: UUID | None) -> UUID:
+        return self.app.create_unit(ADMIN, name, level, parent).aggregate_id
+
+    def staff(self, name: str, unit: UUID, role: str) -> tuple[UUID, Actor]:
+        officer_id = self.app.appoint_officer(ADMIN, name, unit, role).aggregate_id
+        return officer_id, self.app.officer_actor(officer_id)
+
+    def submit(self, **overrides: Any) -> UUID:
+        fields: dict[str, Any] = {
+            "kind": "field", "category": "urban_order",
+            "text": "Ổ gà lớn giữa phố Hàng Bài, rất nguy hiểm", "latitude": 21.0245,
+            "longitude": 105.8532, "address": "12 Hàng Bài, Hoàn Kiếm",
+            "receiving_unit_id": self.district, "media": ["photo-1.jpg"]}
+        fields.update(overrides)
+        reporter_id = fields.pop("reporter_id", self.reporter_id)
+        return self.app.submit_report(reporter_id, **fields).aggregate_id
+
+    def to_handling(self, report_id: UUID, urgency: str = "normal") -> None:
+        self.app.accept(self.receiver, report_id)
+        self.app.classify(self.head, report_id, urgency)
+        self.app.assign(self.head, report_id, self.division, self.officer_id)
+
+    def to_published(self, report_id: UUID) -> None:
+        self.to_handling(report_id)
+        self.app.propose_result(self.officer, report_id, "Đã vá xong ổ gà, mặt đường an toàn",
+                                ["bien-ban.pdf"])
+        self.app.approve_result(self.head, report_id)
+        self.app.publish(self.head, report_id)
+
+
+def build_world(app: IHanoi) -> World:
+    w = World.__new__(World)
+    w.app = app
+    w.city = w.unit("Thành phố Hà Nội", "city", None)
+    w.centre = w.unit("Trung tâm Phục vụ hành chính công", "service_centre", w.city)
+    w.district = w.unit("UBND quận Hoàn Kiếm", "district", w.city)
+    w.division = w.unit("Phòng Quản lý đô thị", "division", w.district)
+    w.ward = w.unit("UBND phường Tràng Tiền", "commune", w.district)
+    w.other_district = w.unit("UBND quận Ba Đình", "district", w.city)
+    w.department = w.unit("Sở Xây dựng", "department", w.city)
+    _, w.head = w.staff("Nguyễn Văn Hùng", w.district, "unit_head")
+    _, w.receiver = w.staff("Trần Thị Lan", w.district, "receiving_officer")
+    w.officer_id, w.officer = w.staff("Lê Văn Minh", w.division, "handling_officer")
+    w.ward_officer_id, _ = w.staff("Phạm Văn Nam", w.ward, "handling_officer")
+    _, w.other_head = w.staff("Đỗ Văn Tùng", w.other_district, "unit_head")
+    _, w.department_head = w.staff("Vũ Thị Hoa", w.department, "unit_head")
+    _, w.centre_receiver = w.staff("Hoàng Văn Đức", w.centre, "receiving_officer")
+    w.reporter_id = app.register_reporter("Phạm Thị Dung", phone="0912345678",
+                                          email="dung@example.vn",
+                                          national_id="001099012345").aggregate_id
+    w.citizen = app.citizen_actor(w.reporter_id)
+    return w
+
+
+@pytest.fixture
+def world(app: IHanoi) -> World:
+    return build_world(app)
+
+
+class Api:
+    """The HTTP API over the test's runtime, with tokens for the world's actors."""
+
+    def __init__(self, client: Any, world: World, projector: Projector, secret: str) -> None:
+        self.client = client
+        self.world = world
+        self.projector = projector
+        self.secret = secret
+
+    def token(self, actor: Actor) -> dict[str, str]:
+        from api.auth import mint
+
+        return {"Authorization": f"Bearer {mint(self.secret, actor.id, actor.role, actor.unit_id)}"}
+
+    def sync(self) -> None:
+        """Let the read side catch up (the API reads projections)."""
+        self.projector.catch_up()
+
+
+@pytest.fixture
+def api(world: World, projector: Projector, database_url: str, fresh_schema: str
+        ) -> Iterator[Api]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from application.runtime import Runtime
+
+    runtime = Runtime(url=database_url, schema=fresh_schema, app=world.app, projector=projector)
+    secret = "test-secret-of-32-bytes-or-more-" + fresh_schema
+    with TestClient(create_app(runtime, secret, follow=False),
+                    raise_server_exceptions=False) as client:
+        yield Api(client, world, projector, secret)
+
+
+@pytest.fixture
+def conn(projector: Projector) -> Iterator[Any]:
+    """A read connection on the test's read models (autocommit)."""
+    with projector.connect() as connection:
+        connection.autocommit = True
+        connection.execute(f"SET search_path TO {projector.schema}")
+        yield connection

@@ -1,0 +1,142 @@
+"""Alerts and broadcasts (Chương III, Điều 15–17): a unit's alert reaches the residents of its
+area once approved and sent; a lower level never re-sends what a higher level sent (Điều 16.2,
+17.2); units publish at least one alert every 3 days (seed 001 1.d; seed 003 1)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from application.runtime import Runtime
+from domain.actors import Actor
+from domain.errors import InvalidState, NotPermitted
+from projections import alerts, notifications
+from scheduler import Scheduler
+
+
+@pytest.fixture
+def heads(world) -> dict[str, Actor]:
+    """Heads of the city, of a ward of the district and of a ward of another district."""
+    other_ward = world.unit("UBND phường Điện Biên", "commune", world.other_district)
+    return {"city": world.staff("Trần Sỹ Thanh", world.city, "unit_head")[1],
+            "ward": world.staff("Ngô Thị Mai", world.ward, "unit_head")[1],
+            "other_ward": world.staff("Lý Văn Bình", other_ward, "unit_head")[1]}
+
+
+def _send(world, by: Actor, title: str, days: float = 2, **overrides: Any) -> UUID:
+    now = world.app.now()
+    alert_id = world.app.draft_alert(
+        by, category="warning", severity="medium", title=title, body=f"{title}: đề nghị người "
+        "dân chú ý.", valid_from=now, valid_until=now + timedelta(days=days),
+        **overrides).aggregate_id
+    world.app.approve_alert(by, alert_id)
+    world.app.send_alert(by, alert_id)
+    return alert_id
+
+
+def _titles(conn, area: UUID, now) -> list[str]:
+    return [row["title"] for row in alerts.for_area(conn, area, now)]
+
+
+def test_alert_reaches_the_residents_of_its_units_area_only_dieu_15_17(
+        world, heads, projector, clock, conn) -> None:
+    _send(world, heads["city"], "Rét đậm toàn thành phố")
+    clock.advance(minutes=1)
+    _send(world, world.head, "Cắt điện quận Hoàn Kiếm")
+    clock.advance(minutes=1)
+    _send(world, heads["ward"], "Tiêm chủng phường Tràng Tiền")
+    clock.advance(minutes=1)
+    _send(world, heads["other_ward"], "Ngập phường Điện Biên", days=0.5)
+    projector.catch_up()
+    now = clock.now
+    assert _titles(conn, world.ward, now) == ["Tiêm chủng phường Tràng Tiền",
+                                              "Cắt điện quận Hoàn Kiếm", "Rét đậm toàn thành phố"]
+    assert _titles(conn, world.district, now) == ["Cắt điện quận Hoàn Kiếm",
+                                                  "Rét đậm toàn thành phố"]
+    other_ward = heads["other_ward"].unit_id
+    assert _titles(conn, other_ward, now) == ["Ngập phường Điện Biên", "Rét đậm toàn thành phố"]
+    # Valid at now only: half a day later the flood warning is over.
+    assert _titles(conn, other_ward, now + timedelta(days=1)) == ["Rét đậm toàn thành phố"]
+
+
+def test_alert_is_sent_only_once_approved_by_the_units_head_dieu_16(
+        world, projector, clock, conn) -> None:
+    app, now = world.app, clock.now
+    alert_id = app.draft_alert(world.receiver, category="information", severity="low",
+                               title="Lịch thu gom rác", body="Thu gom rác từ 18 giờ.",
+                               valid_from=now, valid_until=now + timedelta(days=3)).aggregate_id
+    with pytest.raises(InvalidState) as refused:
+        app.send_alert(world.receiver, alert_id)
+    assert refused.value.rule == "Điều 16"
+    with pytest.raises(NotPermitted):
+        app.approve_alert(world.receiver, alert_id)  # a receiving officer is not the head
+    with pytest.raises(NotPermitted):
+        app.approve_alert(world.other_head, alert_id)  # nor is another unit's head
+    projector.catch_up()
+    assert alerts.alert(conn, alert_id)["status"] == "draft"
+    assert _titles(conn, world.district, now) == []
+
+    app.approve_alert(world.head, alert_id)
+    app.send_alert(world.receiver, alert_id)
+    projector.catch_up()
+    row = alerts.alert(conn, alert_id)
+    assert (row["status"], row["sent_at"], row["unit_level"]) == ("sent", now, "district")
+    assert _titles(conn, world.district, now) == ["Lịch thu gom rác"]
+
+
+def test_lower_level_may_not_resend_a_higher_levels_alert_dieu_16_2_17_2(
+        world, heads, clock) -> None:
+    city_alert = _send(world, heads["city"], "Bão số 3")
+    district_alert = _send(world, world.head, "Cắt nước quận Hoàn Kiếm")
+    for by, original in [(world.head, city_alert), (heads["ward"], city_alert),
+                         (heads["ward"], district_alert)]:
+        with pytest.raises(InvalidState) as refused:
+            _send(world, by, "Nhắc lại", resend_of=original)
+        assert refused.value.rule == "Điều 16.2, 17.2"
+    # Another district is not below the district: its re-send is its own alert.
+    assert _send(world, world.other_head, "Cắt nước lân cận", resend_of=district_alert)
+
+
+def test_units_silent_for_three_days_are_listed_and_reminded_daily_seed_001_1_d(
+        world, heads, projector, clock, conn) -> None:
+    scheduler = Scheduler(Runtime(url=projector.conninfo, schema=projector.schema,
+                                  app=world.app, projector=projector), clock)
+    publishing = {world.city, world.district, world.ward, world.other_district,
+                  heads["other_ward"].unit_id}
+    days = world.app.policy().alert_cadence_days
+
+    def silent(now) -> set[UUID]:
+        projector.catch_up()
+        return {row["unit_id"] for row in alerts.cadence(conn, now, days)}
+
+    start = clock.now
+    assert silent(start + timedelta(days=3) - timedelta(minutes=1)) == set()  # too young
+    clock.now = start + timedelta(days=1)
+    _send(world, world.head, "Cắt điện quận Hoàn Kiếm")
+    assert silent(start + timedelta(days=3)) == publishing - {world.district}
+    assert silent(start + timedelta(days=4)) == publishing  # the district's alert is 3 days old
+
+    clock.now = start + timedelta(days=3, hours=1)
+    assert scheduler.tick().reminders == 4
+    assert scheduler.tick().reminders == 0  # once a day
+    clock.now = start + timedelta(days=4, hours=1)
+    assert scheduler.tick().reminders == 5
+    rows = notifications.outbox(conn, "cadence:")
+    assert {r["recipient_id"] for r in rows} == {str(u) for u in publishing}
+    assert rows[0]["subject"] == "Nhắc nhở đăng tin truyền thông, cảnh báo"
+
+
+def test_an_alert_valid_only_in_the_past_or_for_years_is_refused_dieu_15(world, clock) -> None:
+    from domain.errors import InvalidInput
+
+    app, now = world.app, clock.now
+    for start, end in [(now - timedelta(days=3), now - timedelta(days=1)),
+                       (now, now + timedelta(days=800))]:
+        with pytest.raises(InvalidInput) as refused:
+            app.draft_alert(world.head, category="warning", severity="high",
+                            title="Cảnh báo ngập úng", body="Mưa lớn, tránh các tuyến phố trũng",
+                            valid_from=start, valid_until=end)
+        assert refused.value.rule == "Điều 15"

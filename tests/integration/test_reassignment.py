@@ -1,0 +1,74 @@
+"""Reassignment (Điều 8.1.b–c): another division or officer takes over a report in handling,
+with its stage and due instant unchanged — e.g. when the assigned officer is transferred."""
+
+from uuid import UUID
+
+import pytest
+
+from domain.errors import InvalidInput, InvalidState, NotPermitted
+from domain.report import Report
+from projections import overdue, report_status, work_queues
+from projections.registry import READ_MODELS
+from tests.integration.conftest import ADMIN
+
+
+def test_transferred_officers_report_is_reassigned_with_its_due_unchanged_dieu_8_1(
+        world, projector, conn, clock) -> None:
+    app = world.app
+    report_id = world.submit()
+    world.to_handling(report_id)
+    due = app.load(report_id, Report).stage["due"]
+    app.transfer_officer(ADMIN, UUID(world.officer.id), world.other_district,
+                         "handling_officer")
+    with pytest.raises(NotPermitted):  # he no longer holds the division's rights
+        app.reassign(world.officer, report_id, world.ward, world.ward_officer_id, "chuyển")
+    clock.advance(hours=1)
+    app.reassign(world.head, report_id, world.ward, world.ward_officer_id,
+                 "Cán bộ được điều động sang đơn vị khác")
+    projector.catch_up()
+    ward_officer = app.officer_actor(world.ward_officer_id)
+    row = report_status.get(conn, report_id)
+    assert (row["department_id"], row["officer_id"], row["stage"], row["stage_due"]) == (
+        world.ward, ward_officer.id, "handling", due)
+    assert [(r["report_id"], r["officer_id"]) for r in work_queues.queue(conn, world.ward)] == [
+        (report_id, ward_officer.id)]
+    assert work_queues.queue(conn, world.division) == []
+    clock.set(2026, 3, 20, 9, 0)
+    [late] = overdue.overdue(conn, clock.now, app.policy().calendar)
+    assert (late["report_id"], late["officer_id"], late["due"]) == (report_id, ward_officer.id,
+                                                                    due)
+    app.propose_result(ward_officer, report_id, "Đã xử lý xong vi phạm", ["bien-ban.pdf"])
+
+
+def test_reassignment_refusals_dieu_8_1(world) -> None:
+    app = world.app
+    report_id = world.submit()
+    app.accept(world.receiver, report_id)
+    app.classify(world.head, report_id, "normal")
+    with pytest.raises(InvalidState):  # nothing assigned yet
+        app.reassign(world.head, report_id, world.ward, world.ward_officer_id, "lý do")
+    app.assign(world.head, report_id, world.division, world.officer_id)
+    with pytest.raises(NotPermitted):  # only the head of the handling unit
+        app.reassign(world.other_head, report_id, world.ward, world.ward_officer_id, "lý do")
+    with pytest.raises(InvalidInput):  # the same officer again
+        app.reassign(world.head, report_id, world.division, world.officer_id, "lý do")
+    with pytest.raises(InvalidInput):  # a reason is required
+        app.reassign(world.head, report_id, world.ward, world.ward_officer_id, " ")
+    with pytest.raises(InvalidInput):  # an officer of that division, not of another unit
+        app.reassign(world.head, report_id, world.ward, world.officer_id, "lý do")
+
+
+def test_rebuild_equals_incremental_after_reassignment(world, projector, conn) -> None:
+    report_id = world.submit()
+    world.to_handling(report_id)
+    world.app.reassign(world.head, report_id, world.ward, world.ward_officer_id, "điều động")
+    projector.catch_up()
+    tables = [t for m in READ_MODELS for t in m.tables]
+
+    def dump() -> dict[str, list[str]]:
+        return {t: sorted(map(repr, conn.execute(f"SELECT * FROM {t}").fetchall()))
+                for t in tables}
+
+    before = dump()
+    projector.rebuild()
+    assert dump() == before

@@ -1,0 +1,153 @@
+"""work_queues: what awaits each unit and officer, soonest due first (Điều 7, 8, 12, 13)."""
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from domain.calendar import BUSINESS_TZ
+from projections import work_queues
+
+
+def _items(conn: psycopg.Connection[Any], unit_id: Any,
+           officer_id: str | None = None) -> list[tuple[Any, ...]]:
+    return [(row["report_id"], row["item"], row["officer_id"])
+            for row in work_queues.queue(conn, unit_id, officer_id)]
+
+
+def test_queue_moves_from_receiver_to_head_to_officer_to_head_dieu_7_8_12(world, projector,
+                                                                          conn) -> None:
+    report_id = world.submit()
+    projector.catch_up()
+    assert _items(conn, world.district) == [(report_id, "reception", None)]
+    [row] = work_queues.queue(conn, world.district)
+    assert (row["kind"], row["category"], row["urgency"]) == ("field", "urban_order", None)
+    assert row["due"] == datetime(2026, 3, 3, 9, 0, tzinfo=BUSINESS_TZ)
+
+    world.app.accept(world.receiver, report_id)
+    projector.catch_up()
+    assert _items(conn, world.district) == [(report_id, "assignment", None)]
+
+    world.app.classify(world.head, report_id, "urgent")
+    world.app.assign(world.head, report_id, world.division, world.officer_id)
+    projector.catch_up()
+    assert _items(conn, world.district) == []
+    assert _items(conn, world.division) == [(report_id, "handling", world.officer.id)]
+    assert _items(conn, world.division, world.officer.id) == _items(conn, world.division)
+    assert work_queues.queue(conn, world.division)[0]["urgency"] == "urgent"
+
+    world.app.propose_result(world.officer, report_id, "Đã vá xong ổ gà", ["bien-ban.pdf"])
+    projector.catch_up()
+    assert _items(conn, world.division) == []
+    assert _items(conn, world.district) == [(report_id, "publication", None)]
+
+    world.app.return_result(world.head, report_id, "Thiếu ảnh sau khi vá")
+    projector.catch_up()
+    assert _items(conn, world.district) == []
+    assert _items(conn, world.division, world.officer.id) == [(report_id, "rework",
+                                                               world.officer.id)]
+
+    world.app.propose_result(world.officer, report_id, "Đã vá xong, có ảnh", ["anh.jpg"])
+    world.app.approve_result(world.head, report_id)
+    projector.catch_up()
+    assert _items(conn, world.district) == [(report_id, "publication", None)]
+
+    world.app.publish(world.head, report_id)
+    projector.catch_up()
+    assert conn.execute("SELECT count(*) FROM work_queues").fetchone() == (0,)
+
+
+def test_open_verification_awaits_the_receiving_unit_dieu_7_1(world, projector, conn) -> None:
+    report_id = world.submit()
+    world.app.start_verification(world.receiver, report_id)
+    projector.catch_up()
+    assert sorted(_items(conn, world.district)) == [(report_id, "reception", None),
+                                                    (report_id, "verification", None)]
+    world.app.complete_verification(world.receiver, report_id, True, "Đã xác minh tại chỗ")
+    projector.catch_up()
+    assert _items(conn, world.district) == [(report_id, "reception", None)]
+
+
+def test_escalated_report_awaits_the_higher_unit_dieu_7_2_c(world, projector, conn) -> None:
+    report_id = world.submit()
+    world.app.escalate(world.receiver, report_id, world.city, "Vượt thẩm quyền của quận")
+    projector.catch_up()
+    assert _items(conn, world.district) == []
+    assert _items(conn, world.city) == [(report_id, "reception", None)]
+
+
+def test_clarification_awaits_the_handling_unit_dieu_13(world, projector, conn) -> None:
+    report_id = world.submit()
+    world.to_published(report_id)
+    world.app.request_clarification(world.citizen, report_id, "Vì sao chỉ vá một nửa?")
+    projector.catch_up()
+    assert _items(conn, world.district) == [(report_id, "clarification", None)]
+    world.app.answer_clarification(world.officer, report_id, "Nửa còn lại thuộc dự án khác")
+    projector.catch_up()
+    assert _items(conn, world.district) == []
+
+
+def test_coordinating_unit_awaits_its_contribution_undated_last_dieu_8_2(world, projector,
+                                                                         conn, clock) -> None:
+    report_id = world.submit()
+    world.to_handling(report_id, "complex")
+    world.app.request_coordination(world.head, report_id, [world.other_district,
+                                                           world.department])
+    clock.advance(hours=1)
+    later = world.submit(receiving_unit_id=world.other_district)
+    projector.catch_up()
+    # Điều 8.2 sets no period for a contribution: it comes after every dated item.
+    assert _items(conn, world.other_district) == [(later, "reception", None),
+                                                  (report_id, "coordination", None)]
+    assert _items(conn, world.department) == [(report_id, "coordination", None)]
+    world.app.contribute(world.other_head, report_id, "Ba Đình đã rà soát phần giáp ranh", [])
+    projector.catch_up()
+    assert _items(conn, world.other_district) == [(later, "reception", None)]
+    assert _items(conn, world.department) == [(report_id, "coordination", None)]
+    assert _items(conn, world.division) == [(report_id, "handling", world.officer.id)]
+
+
+def test_queue_is_soonest_due_first_and_per_officer_dieu_8_5(world, projector, conn) -> None:
+    normal, urgent = world.submit(), world.submit()
+    world.to_handling(normal, "normal")
+    world.to_handling(urgent, "urgent")
+    in_ward = world.submit()
+    world.app.accept(world.receiver, in_ward)
+    world.app.classify(world.head, in_ward, "urgent")
+    world.app.assign(world.head, in_ward, world.ward, world.ward_officer_id)
+    projector.catch_up()
+    assert _items(conn, world.division) == [(urgent, "handling", world.officer.id),
+                                            (normal, "handling", world.officer.id)]
+    assert _items(conn, world.division, str(world.ward_officer_id)) == []
+    assert _items(conn, world.ward, str(world.ward_officer_id)) == [
+        (in_ward, "handling", str(world.ward_officer_id))]
+
+
+def test_extension_moves_the_due_in_the_officers_queue_dieu_8_5(world, projector, conn) -> None:
+    report_id = world.submit()
+    world.to_handling(report_id, "complex")
+    world.app.grant_extension(world.head, report_id, 5, "Chờ thẩm định hồ sơ")
+    projector.catch_up()
+    [row] = work_queues.queue(conn, world.division, world.officer.id)
+    assert row["due"] == datetime(2026, 3, 30, 9, 0, tzinfo=BUSINESS_TZ)  # 15 + 5 working days
+
+
+def test_rebuild_equals_incremental_work_queues(world, projector, conn) -> None:
+    world.to_published(world.submit())
+    coordinated = world.submit()
+    world.to_handling(coordinated, "complex")
+    world.app.request_coordination(world.head, coordinated, [world.department])
+    world.app.grant_extension(world.head, coordinated, 2, "Chờ ý kiến Sở Xây dựng")
+    verifying = world.submit()
+    world.app.start_verification(world.receiver, verifying)
+    returned = world.submit()
+    world.to_handling(returned)
+    world.app.propose_result(world.officer, returned, "Đã xử lý xong", ["a.jpg"])
+    world.app.return_result(world.head, returned, "Chưa đủ chứng cứ")
+    projector.catch_up()
+    query = ("SELECT (SELECT array_agg(w::text ORDER BY w::text) FROM work_queues w),"
+             " (SELECT array_agg(r::text ORDER BY r::text) FROM work_queue_reports r)")
+    before = conn.execute(query).fetchone()
+    projector.rebuild(["work_queues"])
+    assert conn.execute(query).fetchone() == before
+    assert (len(before[0]), len(before[1])) == (5, 4)

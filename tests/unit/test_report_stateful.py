@@ -1,0 +1,311 @@
+"""Random command sequences against a Report keep the lifecycle's invariants (Điều 7–13, 27).
+
+Right and wrong actors, valid and invalid inputs and time moving on (across Tết 2026, 30/4–1/5,
+2/9 and the 2025-04-26 swapped Saturday) drive one report; after every step the recorded events
+must tell a coherent story.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from domain.actors import Actor, Role, UnitLevel
+from domain.calendar import BUSINESS_TZ
+from domain.errors import DomainError
+from domain.policy import DEFAULT_POLICY
+from domain.report import Report
+
+POLICY = DEFAULT_POLICY
+CALENDAR = POLICY.calendar
+
+CITY, CENTRE, DEPARTMENT, DISTRICT, OTHER_DISTRICT = (uuid4() for _ in range(5))
+DIVISION, WARD, OTHER_DIVISION, DEPARTMENT_DIVISION, CITY_DIVISION = (uuid4() for _ in range(5))
+PARENT = {CENTRE: CITY, DEPARTMENT: CITY, DISTRICT: CITY, OTHER_DISTRICT: CITY,
+          DIVISION: DISTRICT, WARD: DISTRICT, OTHER_DIVISION: OTHER_DISTRICT,
+          DEPARTMENT_DIVISION: DEPARTMENT, CITY_DIVISION: CITY}
+LEVEL = {CITY: UnitLevel.CITY, CENTRE: UnitLevel.SERVICE_CENTRE, DEPARTMENT: UnitLevel.DEPARTMENT,
+         DISTRICT: UnitLevel.DISTRICT, OTHER_DISTRICT: UnitLevel.DISTRICT,
+         DIVISION: UnitLevel.DIVISION, WARD: UnitLevel.COMMUNE,
+         OTHER_DIVISION: UnitLevel.DIVISION, DEPARTMENT_DIVISION: UnitLevel.DIVISION,
+         CITY_DIVISION: UnitLevel.DIVISION}
+REPORTER_ID = uuid4()
+
+
+def staff(role: Role, unit_id: UUID, person: str | None = None) -> Actor:
+    return Actor(id=person or str(uuid4()), role=role, unit_id=unit_id, unit_level=LEVEL[unit_id])
+
+
+UNITS_WITH_HEADS = (CITY, CENTRE, DEPARTMENT, DISTRICT, OTHER_DISTRICT, WARD)
+RECEIVERS = {unit: staff(Role.RECEIVING_OFFICER, unit) for unit in UNITS_WITH_HEADS}
+HEADS = {unit: staff(Role.UNIT_HEAD, unit) for unit in UNITS_WITH_HEADS}
+OFFICERS = {unit: staff(Role.HANDLING_OFFICER, unit)
+            for unit in (DIVISION, WARD, OTHER_DIVISION, DEPARTMENT_DIVISION, CITY_DIVISION)}
+# The division's officer after a transfer to another district: same person, other unit.
+TRANSFERRED = staff(Role.HANDLING_OFFICER, OTHER_DIVISION, OFFICERS[DIVISION].id)
+CITIZEN = Actor(id=str(REPORTER_ID), role=Role.CITIZEN)
+OTHER_CITIZEN = Actor(id=str(uuid4()), role=Role.CITIZEN)
+EVERYONE = [*RECEIVERS.values(), *HEADS.values(), *OFFICERS.values(), TRANSFERRED, CITIZEN,
+            OTHER_CITIZEN]
+
+# (division or commune, its parent, an officer): the four right ones first, then wrong ones.
+PLACES = [(DIVISION, DISTRICT, OFFICERS[DIVISION]), (WARD, DISTRICT, OFFICERS[WARD]),
+          (DEPARTMENT_DIVISION, DEPARTMENT, OFFICERS[DEPARTMENT_DIVISION]),
+          (CITY_DIVISION, CITY, OFFICERS[CITY_DIVISION]),
+          (OTHER_DIVISION, OTHER_DISTRICT, OFFICERS[OTHER_DIVISION]),
+          (DIVISION, DISTRICT, OFFICERS[WARD]), (DIVISION, DISTRICT, TRANSFERRED)]
+
+STARTS = [datetime(2026, 2, 13, 15, tzinfo=BUSINESS_TZ),  # the Friday before Tết 2026
+          datetime(2026, 4, 24, 10, tzinfo=BUSINESS_TZ),  # before 27/4, 30/4 and 1/5 2026
+          datetime(2025, 4, 25, 15, tzinfo=BUSINESS_TZ),  # before the worked Saturday 26/4
+          datetime(2026, 8, 28, 16, tzinfo=BUSINESS_TZ),  # before 31/8, 1/9 and 2/9 2026
+          datetime(2026, 3, 7, 22, tzinfo=BUSINESS_TZ)]  # a Saturday night
+
+AFTER_PUBLICATION = {"ClarificationRequested", "ClarificationAnswered", "Rated", "ViolationMarked",
+                     # time passing, and moderation and matter linking (Điều 14.1, 18.4)
+                     "StageDeadlinePassed", "Hidden", "Redacted", "LinkedToMatter"}
+SETTLED = {"Published", "InitiativeAnswered"}
+PARALLEL_STAGES = {"verification", "clarification"}
+ANSWER = "Đã xử lý xong, đường thông thoáng"
+
+COMMANDS = ["start_verification", "complete_verification", "reject", "escalate", "accept",
+            "classify", "assign", "request_coordination", "contribute", "grant_extension",
+            "propose_result", "return_result", "approve_result", "publish",
+            "respond_to_initiative", "request_clarification", "answer_clarification", "rate",
+            "mark_violation"]
+#: The commands a report in each status waits for, drawn more often so that runs get far.
+EXPECTED = {
+    "received": ["accept", "accept", "start_verification", "complete_verification", "reject",
+                 "escalate"],
+    "accepted": ["classify", "assign"],
+    "in_handling": ["propose_result", "request_coordination", "contribute", "grant_extension",
+                    "respond_to_initiative"],
+    "awaiting_approval": ["approve_result", "return_result"],
+    "in_rework": ["propose_result", "contribute"],
+    "approved": ["publish"],
+    "published": ["request_clarification", "answer_clarification", "rate", "mark_violation"],
+}
+
+#: "right" (about 2 in 3) picks the actor the command means; an index picks anyone.
+WHO = st.sampled_from(["right"] * 2 * len(EVERYONE) + list(range(len(EVERYONE))))
+
+
+def ancestors(unit_id: UUID) -> list[UUID]:
+    chain = []
+    while unit_id in PARENT:
+        unit_id = PARENT[unit_id]
+        chain.append(unit_id)
+    return chain
+
+
+def snapshot(report: Report) -> dict[str, Any]:
+    """Everything a command could change, events excepted."""
+    return copy.deepcopy({k: v for k, v in vars(report).items() if k != "_pending_events"})
+
+
+class ReportLifecycle(RuleBasedStateMachine):
+    report: Report
+    now: datetime
+
+    @initialize(kind=st.sampled_from(["field", "field", "waste_behaviour", "capital_initiative"]),
+                start=st.sampled_from(STARTS), receiving=st.sampled_from([DISTRICT, CENTRE]))
+    def submit(self, kind: str, start: datetime, receiving: UUID) -> None:
+        self.now = start
+        self.report = Report.submit(
+            kind=kind, category="urban_order", text="Cây đổ chắn ngang đường Láng",
+            latitude=21.01, longitude=105.80, address="Đường Láng, Đống Đa", occurred_at=None,
+            media=["anh.jpg"], confidential=False, reporter_id=REPORTER_ID,
+            reporter={"name": "Nguyễn Văn An"}, receiving_unit_id=receiving, at=start,
+            policy=POLICY)
+
+    # ------------------------------------------------------------------ helpers
+
+    def actor(self, data: st.DataObject, right: Actor | None) -> Actor:
+        """Mostly the actor the command means, otherwise anyone (most of them wrong)."""
+        choice = data.draw(WHO, label="who")
+        if choice == "right" and right is not None:
+            return right
+        return EVERYONE[0 if choice == "right" else int(choice)]
+
+    def receiver(self) -> Actor:
+        return RECEIVERS[self.report.receiving_unit_id]
+
+    def head(self) -> Actor | None:
+        return HEADS.get(self.report.handling_unit_id)  # type: ignore[arg-type]
+
+    def officer(self) -> Actor | None:
+        return next((a for a in EVERYONE if a.id == self.report.officer_id
+                     and a.unit_id == self.report.department_id), None)
+
+    def coordinator(self) -> Actor | None:
+        pending = [UUID(u) for u, done in self.report.coordination.items() if not done]
+        return HEADS.get(pending[0]) if pending else None
+
+    def pick(self, data: st.DataObject, options: list[Any], label: str) -> Any:
+        return data.draw(st.sampled_from(options), label=label)
+
+    # ------------------------------------------------------------------ rules
+
+    @rule(data=st.data())
+    def step(self, data: st.DataObject) -> None:
+        """Time passes or one command runs, likelier those the report's status expects; a
+        refused command changes nothing, and any error other than a DomainError is a bug."""
+        expected = EXPECTED.get(str(self.report.status), [])
+        name = self.pick(data, ["time_passes"] * 4 + COMMANDS + expected * 12, "command")
+        before = snapshot(self.report), len(self.report.pending_events)
+        try:
+            getattr(self, name)(data)
+        except DomainError:
+            assert (snapshot(self.report), len(self.report.pending_events)) == before
+
+    # ------------------------------------------------------------------ commands (Điều 6–13, 27)
+
+    def time_passes(self, d: st.DataObject) -> None:
+        self.now += timedelta(hours=self.pick(d, [0.25, 1, 3, 8, 24, 72, 24 * 9, 24 * 40],
+                                              "hours"))
+
+    def start_verification(self, d: st.DataObject) -> None:
+        self.report.start_verification(self.actor(d, self.receiver()), self.now, POLICY)
+
+    def complete_verification(self, d: st.DataObject) -> None:
+        self.report.complete_verification(self.actor(d, self.receiver()),
+                                          d.draw(st.booleans(), label="passed"), "Đã gọi",
+                                          self.now)
+
+    def reject(self, d: st.DataObject) -> None:
+        self.report.reject(self.actor(d, self.receiver()),
+                           self.pick(d, ["a", "b", "c", "d", "đ", "e", "z"], "reason"),
+                           self.pick(d, ["Ảnh bị chỉnh sửa", ""], "note"), self.now)
+
+    def escalate(self, d: st.DataObject) -> None:
+        to = self.pick(d, [CITY, DEPARTMENT, OTHER_DISTRICT, WARD, DISTRICT], "to")
+        self.report.escalate(self.actor(d, self.receiver()), to,
+                             to in ancestors(self.report.receiving_unit_id), "Vượt thẩm quyền",
+                             self.now, POLICY)
+
+    def accept(self, d: st.DataObject) -> None:
+        unit = self.pick(d, [DISTRICT, DEPARTMENT, CITY, None], "unit")
+        self.report.accept(self.actor(d, self.receiver()), unit or self.report.receiving_unit_id,
+                           self.now, POLICY)
+
+    def classify(self, d: st.DataObject) -> None:
+        self.report.classify(self.actor(d, self.head()),
+                             self.pick(d, ["urgent", "normal", "complex", "later"], "urgency"),
+                             self.now, POLICY)
+
+    def assign(self, d: st.DataObject) -> None:
+        right = [p for p in PLACES[:4] if self.report.handling_unit_id in p[:2]]
+        department, parent, officer = self.pick(d, PLACES + right * len(PLACES), "place")
+        self.report.assign(self.actor(d, self.head()), department, parent, officer, self.now,
+                           POLICY)
+
+    def request_coordination(self, d: st.DataObject) -> None:
+        units = d.draw(st.lists(st.sampled_from([OTHER_DISTRICT, DEPARTMENT, DISTRICT]),
+                                min_size=1, max_size=2), label="units")
+        self.report.request_coordination(self.actor(d, self.head()), units, self.now)
+
+    def contribute(self, d: st.DataObject) -> None:
+        self.report.contribute(self.actor(d, self.coordinator()), "Ý kiến phối hợp", [],
+                               self.now)
+
+    def grant_extension(self, d: st.DataObject) -> None:
+        self.report.grant_extension(self.actor(d, self.head()),
+                                    d.draw(st.integers(-1, 20), label="days"),
+                                    "Thủ tục thu hồi đất", self.now, POLICY)
+
+    def propose_result(self, d: st.DataObject) -> None:
+        self.report.propose_result(self.actor(d, self.officer()), ANSWER,
+                                   self.pick(d, [["bien-ban.pdf"], []], "evidence"), self.now,
+                                   POLICY)
+
+    def return_result(self, d: st.DataObject) -> None:
+        self.report.return_result(self.actor(d, self.head()), "Thiếu ảnh", self.now, POLICY)
+
+    def approve_result(self, d: st.DataObject) -> None:
+        self.report.approve_result(self.actor(d, self.head()), self.now)
+
+    def publish(self, d: st.DataObject) -> None:
+        self.report.publish(self.actor(d, self.head()), self.now)
+
+    def respond_to_initiative(self, d: st.DataObject) -> None:
+        self.report.respond_to_initiative(self.actor(d, self.head()), ANSWER, [], self.now)
+
+    def request_clarification(self, d: st.DataObject) -> None:
+        self.report.request_clarification(self.actor(d, CITIZEN), "Khi nào xong hẳn?", self.now,
+                                          POLICY)
+
+    def answer_clarification(self, d: st.DataObject) -> None:
+        self.report.answer_clarification(self.actor(d, self.head()), "Tuần sau", self.now)
+
+    def rate(self, d: st.DataObject) -> None:
+        self.report.rate(self.actor(d, CITIZEN),
+                         self.pick(d, ["satisfied", "acceptable", "unsatisfied", "meh"],
+                                   "rating"), "", self.now)
+
+    def mark_violation(self, d: st.DataObject) -> None:
+        self.report.mark_violation(self.actor(d, self.receiver()), "Nội dung sai sự thật",
+                                   self.now)
+
+    # ------------------------------------------------------------------ invariants
+
+    def names(self) -> list[str]:
+        return [type(e).__name__ for e in self.report.pending_events]
+
+    @invariant()
+    def version_counts_the_events(self) -> None:
+        assert self.report.version == len(self.report.pending_events)
+
+    @invariant()
+    def after_publication_only_clarification_rating_or_violation_dieu_13(self) -> None:
+        names = self.names()
+        settled = next((i for i, n in enumerate(names) if n in SETTLED), None)
+        if settled is not None:
+            assert set(names[settled + 1:]) <= AFTER_PUBLICATION
+
+    @invariant()
+    def a_rejected_report_takes_no_further_handling_dieu_7_2_a(self) -> None:
+        names = self.names()
+        if "Rejected" in names:
+            assert set(names[names.index("Rejected") + 1:]) <= {"ViolationMarked"}
+
+    @invariant()
+    def rated_at_most_once_dieu_13(self) -> None:
+        assert self.names().count("Rated") <= 1
+
+    @invariant()
+    def every_due_instant_is_inside_working_time(self) -> None:
+        for e in self.report.pending_events:
+            due = e.opened["due"] if hasattr(e, "opened") else getattr(e, "due", None)
+            assert due is None or CALENDAR.is_working_time(due), (type(e).__name__, due)
+
+    @invariant()
+    def every_opened_stage_is_closed_once_by_its_own_record(self) -> None:
+        """Timed stages nest properly, so lateness can be computed from the events alone."""
+        open_stages: dict[str, dict[str, Any]] = {}
+        for e in self.report.pending_events:
+            if hasattr(e, "closed"):
+                stage = open_stages.pop(e.closed["stage"])
+                assert {k: e.closed[k] for k in stage} == stage
+                assert e.closed["on_time"] == (stage["due"] is None or e.at <= stage["due"])
+            if type(e).__name__ == "ExtensionGranted":
+                assert open_stages["handling"]["due"] == e.previous_due < e.due
+                open_stages["handling"]["due"] = e.due
+            if hasattr(e, "opened"):
+                assert e.opened["stage"] not in open_stages
+                assert e.opened["policy_version"] == POLICY.version
+                open_stages[e.opened["stage"]] = dict(e.opened)
+        main = {k: v for k, v in open_stages.items() if k not in PARALLEL_STAGES}
+        assert list(main.values()) == ([self.report.stage] if self.report.stage else [])
+        if self.report.status in ("rejected", "published"):
+            assert not main and "verification" not in open_stages
+
+
+ReportLifecycle.TestCase.settings = settings(max_examples=60, stateful_step_count=40,
+                                             deadline=None)
+test_report_lifecycle_invariants = ReportLifecycle.TestCase
