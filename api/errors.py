@@ -96,8 +96,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IdempotencyKeyReused)
     async def key_reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
-        return problem(422, "idempotency-key-reused", "Idempotency key reused", str(error),
-                       request)
+        """IETF httpapi Idempotency-Key draft, "Error Scenarios": the same key with another
+        request (another command, resource or payload) is a 422; a retry repeats it exactly."""
+        return problem(422, "idempotency-key-reused", "Idempotency-Key already used",
+                       f"{error}; a retry must repeat the same request, a new request needs a "
+                       "new Idempotency-Key", request)
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:

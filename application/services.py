@@ -3,16 +3,24 @@
 Every command goes through :meth:`IHanoi._execute`, which gives it optimistic concurrency
 (two officers on one report: one wins, the other gets :class:`ConflictError`), an optional
 expected version, and idempotency by command id (a retried command is applied once: its
-receipt is saved in the same transaction as its events).
+receipt is saved in the same transaction as its events). The receipt keeps a fingerprint of
+the command and its arguments, so a command id sent again with other arguments is refused
+instead of answered with the first result (IETF httpapi "The Idempotency-Key HTTP Header
+Field", Error Scenarios).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
+import json
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any, ParamSpec, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
@@ -33,6 +41,7 @@ from domain.units import Officer, Unit
 
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=Aggregate)
+P = ParamSpec("P")
 
 POLICY_BOOK_ID = uuid5(NAMESPACE_URL, "ihanoi:policy-book")
 RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "ihanoi:command-receipt")
@@ -51,7 +60,7 @@ class ConflictError(Exception):
 
 
 class IdempotencyKeyReused(Exception):
-    """A command id was sent again with a different command."""
+    """A command id was sent again with a different command or different arguments."""
 
 
 @dataclass(frozen=True)
@@ -67,15 +76,64 @@ class CommandReceipt(Aggregate):
     """Proof that a command id was applied, saved atomically with the command's events."""
 
     @event("Applied")
-    def __init__(self, command_id: str, command: str, aggregate_id: UUID, version: int) -> None:
+    def __init__(self, command_id: str, command: str, aggregate_id: UUID, version: int,
+                 fingerprint: str | None = None) -> None:
         self.command = command
         self.aggregate_id = aggregate_id
         self.resulting_version = version
+        self.fingerprint = fingerprint  # None in receipts stored before fingerprints
 
     @staticmethod
     def create_id(command_id: str) -> UUID:
         """Deterministic: a second receipt for the same command id conflicts on save."""
         return uuid5(RECEIPT_NAMESPACE, command_id)
+
+
+#: The fingerprint of the command running in this context (set by :func:`idempotent`).
+_fingerprint: ContextVar[str | None] = ContextVar("command_fingerprint", default=None)
+#: Arguments that are not the request's payload: who sends it (a retry may come after his
+#: transfer) and the version he read (a header, If-Match, not the payload).
+_NOT_PAYLOAD = frozenset({"self", "by", "command_id", "expected_version"})
+
+
+def idempotent(method: Callable[P, CommandResult]) -> Callable[P, CommandResult]:
+    """Mark a command whose ``command_id`` stands for this command with these arguments:
+    their fingerprint goes into the receipt, and a retry must match it."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> CommandResult:
+        bound = signature.bind(*args, **kwargs)
+        if bound.arguments.get("command_id") is None:
+            return method(*args, **kwargs)
+        bound.apply_defaults()
+        token = _fingerprint.set(command_fingerprint(method.__name__, {
+            name: value for name, value in bound.arguments.items() if name not in _NOT_PAYLOAD}))
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _fingerprint.reset(token)
+
+    return run
+
+
+def command_fingerprint(command: str, arguments: dict[str, Any]) -> str:
+    """SHA-256 of the command name and the canonical JSON of its arguments."""
+    canonical = json.dumps([command, arguments], sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False, default=_canonical)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, SlaPolicy):
+        return value.to_dict()
+    raise TypeError(f"no canonical JSON for {type(value).__name__}")
 
 
 class PolicyBook(Aggregate):
@@ -150,8 +208,11 @@ class IHanoi(Application[UUID]):
         """Run ``action`` (which returns the aggregates it changed, the subject first), save
         them and the receipt in one transaction, and translate a lost race into a conflict."""
         receipt_id = CommandReceipt.create_id(command_id) if command_id else None
+        fingerprint = _fingerprint.get()
         if receipt_id is not None:
-            replay = self._replay(receipt_id, name, aggregate_id)
+            if fingerprint is None:
+                raise TypeError(f"{name} takes a command id but is not marked @idempotent")
+            replay = self._replay(receipt_id, name, aggregate_id, fingerprint)
             if replay is not None:
                 return replay
         changed = list(action())
@@ -162,19 +223,24 @@ class IHanoi(Application[UUID]):
         to_save = list(changed)
         if command_id is not None:
             to_save.append(CommandReceipt(command_id=command_id, command=name,
-                                          aggregate_id=main.id, version=main.version))
+                                          aggregate_id=main.id, version=main.version,
+                                          fingerprint=fingerprint))
         try:
             self.save(*to_save)
         except IntegrityError:
             if receipt_id is not None:
-                replay = self._replay(receipt_id, name, aggregate_id)
+                replay = self._replay(receipt_id, name, aggregate_id, fingerprint)
                 if replay is not None:
                     return replay
             raise ConflictError(f"{name}: the {type(main).__name__.lower()} was changed by "
                                 "someone else at the same time; reload and retry") from None
         return CommandResult(main.id, main.version)
 
-    def _replay(self, receipt_id: UUID, name: str, aggregate_id: UUID | None) -> CommandResult | None:
+    def _replay(self, receipt_id: UUID, name: str, aggregate_id: UUID | None,
+                fingerprint: str | None) -> CommandResult | None:
+        """The first result of this command id, if it was applied; refused when it was applied
+        to another command, aggregate or arguments (a receipt stored before fingerprints is
+        compared on command and aggregate only)."""
         try:
             receipt = self.repository.get(receipt_id)
         except AggregateNotFoundError:
@@ -184,6 +250,9 @@ class IHanoi(Application[UUID]):
                                        and receipt.aggregate_id != aggregate_id):
             raise IdempotencyKeyReused(f"command id already used for {receipt.command} on "
                                        f"{receipt.aggregate_id}")
+        if receipt.fingerprint is not None and receipt.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(f"command id already used for {receipt.command} on "
+                                       f"{receipt.aggregate_id} with other arguments")
         return CommandResult(receipt.aggregate_id, receipt.resulting_version, replayed=True)
 
     # ----------------------------------------------------------------- who acts
@@ -212,6 +281,7 @@ class IHanoi(Application[UUID]):
         self._policy_cache = (time.monotonic(), policy)
         return policy
 
+    @idempotent
     def adopt_policy(self, by: Actor, policy: SlaPolicy, command_id: str | None = None
                      ) -> CommandResult:
         """An administrator adopts a new version of the service-level policy."""
@@ -231,6 +301,7 @@ class IHanoi(Application[UUID]):
 
     # ----------------------------------------------------------------- unit directory
 
+    @idempotent
     def create_unit(self, by: Actor, name: str, level: str, parent_id: UUID | None,
                     code: str = "", command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
@@ -238,12 +309,14 @@ class IHanoi(Application[UUID]):
         return self._execute("create_unit", None, lambda: [
             Unit.create(name, level, parent, code, by, self.now())], command_id)
 
+    @idempotent
     def rename_unit(self, by: Actor, unit_id: UUID, name: str,
                     command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
         return self._on(Unit, "rename_unit", unit_id, command_id, None,
                         lambda u: u.rename(name, by, self.now()))
 
+    @idempotent
     def move_unit(self, by: Actor, unit_id: UUID, new_parent_id: UUID,
                   command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
@@ -252,6 +325,7 @@ class IHanoi(Application[UUID]):
         return self._on(Unit, "move_unit", unit_id, command_id, None,
                         lambda u: u.move(new_parent, ancestors, by, self.now()))
 
+    @idempotent
     def merge_unit(self, by: Actor, unit_id: UUID, into_id: UUID,
                    command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
@@ -259,6 +333,7 @@ class IHanoi(Application[UUID]):
         return self._on(Unit, "merge_unit", unit_id, command_id, None,
                         lambda u: u.merge_into(target, by, self.now()))
 
+    @idempotent
     def dissolve_unit(self, by: Actor, unit_id: UUID,
                       command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
@@ -274,6 +349,7 @@ class IHanoi(Application[UUID]):
             parent = self.load(parent, Unit).parent_id
         return chain
 
+    @idempotent
     def appoint_officer(self, by: Actor, name: str, unit_id: UUID, role: str,
                         command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 25")
@@ -281,6 +357,7 @@ class IHanoi(Application[UUID]):
         return self._execute("appoint_officer", None, lambda: [
             Officer.appoint(name, unit, role, by, self.now())], command_id)
 
+    @idempotent
     def transfer_officer(self, by: Actor, officer_id: UUID, unit_id: UUID, role: str,
                          command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 25")
@@ -288,6 +365,7 @@ class IHanoi(Application[UUID]):
         return self._on(Officer, "transfer_officer", officer_id, command_id, None,
                         lambda o: o.transfer(unit, role, by, self.now()))
 
+    @idempotent
     def dismiss_officer(self, by: Actor, officer_id: UUID,
                         command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 25")
@@ -296,6 +374,7 @@ class IHanoi(Application[UUID]):
 
     # ----------------------------------------------------------------- reporters
 
+    @idempotent
     def register_reporter(self, name: str, phone: str | None = None, email: str | None = None,
                           national_id: str | None = None, command_id: str | None = None
                           ) -> CommandResult:
@@ -312,6 +391,7 @@ class IHanoi(Application[UUID]):
 
     # ----------------------------------------------------------------- reports
 
+    @idempotent
     def submit_report(self, reporter_id: UUID, *, kind: str, category: str, text: str,
                       latitude: float, longitude: float, address: str, receiving_unit_id: UUID,
                       occurred_at: datetime | None = None, media: list[str] | None = None,
@@ -353,23 +433,27 @@ class IHanoi(Application[UUID]):
                 also: Callable[[Report], Iterable[Aggregate]] = lambda _: ()) -> CommandResult:
         return self._on(Report, name, report_id, command_id, expected_version, change, also)
 
+    @idempotent
     def start_verification(self, by: Actor, report_id: UUID, *, command_id: str | None = None,
                            expected_version: int | None = None) -> CommandResult:
         return self._report("start_verification", report_id, command_id, expected_version,
                             lambda r: r.start_verification(by, self.now(), self.policy()))
 
+    @idempotent
     def complete_verification(self, by: Actor, report_id: UUID, passed: bool, note: str = "", *,
                               command_id: str | None = None,
                               expected_version: int | None = None) -> CommandResult:
         return self._report("complete_verification", report_id, command_id, expected_version,
                             lambda r: r.complete_verification(by, passed, note, self.now()))
 
+    @idempotent
     def reject(self, by: Actor, report_id: UUID, reason: str, note: str, *,
                command_id: str | None = None, expected_version: int | None = None
                ) -> CommandResult:
         return self._report("reject", report_id, command_id, expected_version,
                             lambda r: r.reject(by, reason, note, self.now()))
 
+    @idempotent
     def escalate(self, by: Actor, report_id: UUID, to_unit_id: UUID, why: str, *,
                  command_id: str | None = None, expected_version: int | None = None
                  ) -> CommandResult:
@@ -382,6 +466,7 @@ class IHanoi(Application[UUID]):
 
         return self._report("escalate", report_id, command_id, expected_version, change)
 
+    @idempotent
     def accept(self, by: Actor, report_id: UUID, handling_unit_id: UUID | None = None, *,
                command_id: str | None = None, expected_version: int | None = None
                ) -> CommandResult:
@@ -400,12 +485,14 @@ class IHanoi(Application[UUID]):
 
         return self._report("accept", report_id, command_id, expected_version, change, reporter)
 
+    @idempotent
     def classify(self, by: Actor, report_id: UUID, urgency: str, *,
                  command_id: str | None = None, expected_version: int | None = None
                  ) -> CommandResult:
         return self._report("classify", report_id, command_id, expected_version,
                             lambda r: r.classify(by, urgency, self.now(), self.policy()))
 
+    @idempotent
     def assign(self, by: Actor, report_id: UUID, department_id: UUID, officer_id: UUID, *,
                command_id: str | None = None, expected_version: int | None = None
                ) -> CommandResult:
@@ -417,6 +504,7 @@ class IHanoi(Application[UUID]):
                             lambda r: r.assign(by, department.id, department.parent_id, officer,
                                                self.now(), self.policy()))
 
+    @idempotent
     def reassign(self, by: Actor, report_id: UUID, department_id: UUID, officer_id: UUID,
                  reason: str, *, command_id: str | None = None,
                  expected_version: int | None = None) -> CommandResult:
@@ -428,6 +516,7 @@ class IHanoi(Application[UUID]):
                             lambda r: r.reassign(by, department.id, department.parent_id,
                                                  officer, reason, self.now()))
 
+    @idempotent
     def request_coordination(self, by: Actor, report_id: UUID, unit_ids: list[UUID], *,
                              command_id: str | None = None,
                              expected_version: int | None = None) -> CommandResult:
@@ -436,12 +525,14 @@ class IHanoi(Application[UUID]):
         return self._report("request_coordination", report_id, command_id, expected_version,
                             lambda r: r.request_coordination(by, unit_ids, self.now()))
 
+    @idempotent
     def contribute(self, by: Actor, report_id: UUID, text: str, evidence: list[str], *,
                    command_id: str | None = None, expected_version: int | None = None
                    ) -> CommandResult:
         return self._report("contribute", report_id, command_id, expected_version,
                             lambda r: r.contribute(by, text, evidence, self.now()))
 
+    @idempotent
     def grant_extension(self, by: Actor, report_id: UUID, working_days: int, reason: str, *,
                         command_id: str | None = None, expected_version: int | None = None
                         ) -> CommandResult:
@@ -449,6 +540,7 @@ class IHanoi(Application[UUID]):
                             lambda r: r.grant_extension(by, working_days, reason, self.now(),
                                                         self.policy()))
 
+    @idempotent
     def propose_result(self, by: Actor, report_id: UUID, text: str, evidence: list[str], *,
                        command_id: str | None = None, expected_version: int | None = None
                        ) -> CommandResult:
@@ -456,22 +548,26 @@ class IHanoi(Application[UUID]):
                             lambda r: r.propose_result(by, text, evidence, self.now(),
                                                        self.policy()))
 
+    @idempotent
     def return_result(self, by: Actor, report_id: UUID, reason: str, *,
                       command_id: str | None = None, expected_version: int | None = None
                       ) -> CommandResult:
         return self._report("return_result", report_id, command_id, expected_version,
                             lambda r: r.return_result(by, reason, self.now(), self.policy()))
 
+    @idempotent
     def approve_result(self, by: Actor, report_id: UUID, *, command_id: str | None = None,
                        expected_version: int | None = None) -> CommandResult:
         return self._report("approve_result", report_id, command_id, expected_version,
                             lambda r: r.approve_result(by, self.now()))
 
+    @idempotent
     def publish(self, by: Actor, report_id: UUID, *, command_id: str | None = None,
                 expected_version: int | None = None) -> CommandResult:
         return self._report("publish", report_id, command_id, expected_version,
                             lambda r: r.publish(by, self.now()))
 
+    @idempotent
     def respond_to_initiative(self, by: Actor, report_id: UUID, text: str,
                               evidence: list[str] | None = None, *,
                               command_id: str | None = None,
@@ -480,6 +576,7 @@ class IHanoi(Application[UUID]):
                             lambda r: r.respond_to_initiative(by, text, evidence or [],
                                                               self.now()))
 
+    @idempotent
     def request_clarification(self, by: Actor, report_id: UUID, question: str, *,
                               command_id: str | None = None,
                               expected_version: int | None = None) -> CommandResult:
@@ -487,18 +584,21 @@ class IHanoi(Application[UUID]):
                             lambda r: r.request_clarification(by, question, self.now(),
                                                               self.policy()))
 
+    @idempotent
     def answer_clarification(self, by: Actor, report_id: UUID, answer: str, *,
                              command_id: str | None = None,
                              expected_version: int | None = None) -> CommandResult:
         return self._report("answer_clarification", report_id, command_id, expected_version,
                             lambda r: r.answer_clarification(by, answer, self.now()))
 
+    @idempotent
     def rate(self, by: Actor, report_id: UUID, rating: str, comment: str = "", *,
              command_id: str | None = None, expected_version: int | None = None
              ) -> CommandResult:
         return self._report("rate", report_id, command_id, expected_version,
                             lambda r: r.rate(by, rating, comment, self.now()))
 
+    @idempotent
     def mark_violation(self, by: Actor, report_id: UUID, note: str, *,
                        command_id: str | None = None, expected_version: int | None = None
                        ) -> CommandResult:
@@ -515,6 +615,7 @@ class IHanoi(Application[UUID]):
 
     # ----------------------------------------------------------------- matters, duplicates
 
+    @idempotent
     def link_to_matter(self, by: Actor, report_id: UUID, earlier_report_id: UUID, *,
                        command_id: str | None = None, expected_version: int | None = None
                        ) -> CommandResult:
@@ -522,6 +623,7 @@ class IHanoi(Application[UUID]):
         return self._report("link_to_matter", report_id, command_id, expected_version,
                             lambda r: r.link_to_matter(by, earlier, self.now()))
 
+    @idempotent
     def mark_duplicate(self, by: Actor, report_id: UUID, original_id: UUID, *,
                        command_id: str | None = None, expected_version: int | None = None
                        ) -> CommandResult:
@@ -529,6 +631,7 @@ class IHanoi(Application[UUID]):
         return self._report("mark_duplicate", report_id, command_id, expected_version,
                             lambda r: r.mark_duplicate(by, original, self.now()))
 
+    @idempotent
     def unmark_duplicate(self, by: Actor, report_id: UUID, reason: str, *,
                          command_id: str | None = None, expected_version: int | None = None
                          ) -> CommandResult:
@@ -537,12 +640,14 @@ class IHanoi(Application[UUID]):
 
     # ----------------------------------------------------------------- moderation
 
+    @idempotent
     def hide(self, by: Actor, report_id: UUID, target: str, reason: str, *,
              command_id: str | None = None, expected_version: int | None = None
              ) -> CommandResult:
         return self._report("hide", report_id, command_id, expected_version,
                             lambda r: r.hide(by, target, reason, self.now()))
 
+    @idempotent
     def redact(self, by: Actor, report_id: UUID, field: str, redacted: str, reason: str, *,
                command_id: str | None = None, expected_version: int | None = None
                ) -> CommandResult:
@@ -577,6 +682,7 @@ class IHanoi(Application[UUID]):
 
     # ----------------------------------------------------------------- alerts (Chương III)
 
+    @idempotent
     def draft_alert(self, by: Actor, *, category: str, severity: str, title: str, body: str,
                     valid_from: datetime, valid_until: datetime,
                     resend_of: UUID | None = None, command_id: str | None = None
@@ -590,17 +696,20 @@ class IHanoi(Application[UUID]):
             by, category, severity, title, body, valid_from, valid_until, self.now(),
             resend_of=original, higher_already_covers=covers)], command_id)
 
+    @idempotent
     def edit_alert(self, by: Actor, alert_id: UUID, *, title: str, body: str, severity: str,
                    valid_from: datetime, valid_until: datetime,
                    command_id: str | None = None) -> CommandResult:
         return self._on(Alert, "edit_alert", alert_id, command_id, None, lambda a: a.edit(
             by, title, body, severity, valid_from, valid_until, self.now()))
 
+    @idempotent
     def approve_alert(self, by: Actor, alert_id: UUID, command_id: str | None = None
                       ) -> CommandResult:
         return self._on(Alert, "approve_alert", alert_id, command_id, None,
                         lambda a: a.approve(by, self.now()))
 
+    @idempotent
     def send_alert(self, by: Actor, alert_id: UUID, command_id: str | None = None
                    ) -> CommandResult:
         return self._on(Alert, "send_alert", alert_id, command_id, None,
