@@ -5,9 +5,10 @@ Every service-level deadline of the regulation runs in working time from the sta
 most 30 working days to handle a field report (Điều 8.5), and likewise for Điều 10.4 and 11.4.
 """
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -15,6 +16,7 @@ import holidays
 BUSINESS_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _NOTHING = timedelta(0)
+_TICK = timedelta(microseconds=1)  # working time is exact to the microsecond
 
 
 @lru_cache(maxsize=64)
@@ -44,6 +46,10 @@ class WorkingCalendar:
     Asia/Ho_Chi_Minh, one working day being 8 working hours; public holidays and substitute days
     off are not working days, swapped Saturdays are. The city may add its own days off and
     working days, which take precedence over the national calendar.
+
+    Derived tables (the periods as offsets from midnight, each year's working days as sorted
+    ordinals) are computed once per calendar and cached on it; they are not fields, so equality,
+    hashing and ``to_dict`` see the four fields only.
     """
 
     periods: tuple[tuple[time, time], ...] = ((time(8), time(12)), (time(13), time(17)))
@@ -87,7 +93,7 @@ class WorkingCalendar:
             opens <= clock <= closes for opens, closes in self.periods
         )
 
-    @property
+    @cached_property
     def working_day(self) -> timedelta:
         """Working time in one working day: 8 working hours by default."""
         return sum((closes - opens for opens, closes in self._offsets), _NOTHING)
@@ -102,19 +108,25 @@ class WorkingCalendar:
         if not amount:
             return start
         local = self._local(start)
-        day, clock = local.date(), local - datetime.combine(local.date(), time())
-        offsets, remaining = self._offsets, amount
-        while True:
-            if self.is_working_day(day):
-                for opens, closes in offsets:
-                    begins = max(opens, clock)
-                    if begins < closes:
-                        if remaining <= closes - begins:
-                            midnight = datetime.combine(day, time(), tzinfo=self._zone)
-                            return midnight + begins + remaining
-                        remaining -= closes - begins
-            day += timedelta(days=1)
-            clock = _NOTHING
+        day = local.date()
+        clock = local - datetime.combine(day, time())
+        remaining = amount
+        if self.is_working_day(day):
+            for opens, closes in self._offsets:
+                begins = max(opens, clock)
+                if begins < closes:
+                    if remaining <= closes - begins:
+                        return self._at(day, begins + remaining)
+                    remaining -= closes - begins
+        # Whole working days while more than one is left, then the last one period by period.
+        whole_days = (remaining - _TICK) // self.working_day
+        day = self._working_day_after(day.toordinal(), whole_days)
+        remaining -= self.working_day * whole_days
+        for opens, closes in self._offsets:
+            if remaining <= closes - opens:
+                break
+            remaining -= closes - opens
+        return self._at(day, opens + remaining)
 
     def add_hours(self, start: datetime, hours: float) -> datetime:
         """`start` plus `hours` giờ làm việc (e.g. 8 for reception, Điều 7.2.d)."""
@@ -129,8 +141,7 @@ class WorkingCalendar:
         begins, ends = self._local(start), self._local(end)
         if end < start:
             return -self.elapsed(end, start)
-        ordinals = range(begins.date().toordinal(), ends.date().toordinal())
-        whole_days = sum(1 for day in map(date.fromordinal, ordinals) if self.is_working_day(day))
+        whole_days = self._working_days_between(begins.date(), ends.date())
         return (
             self.working_day * whole_days - self._worked_before(begins) + self._worked_before(ends)
         )
@@ -157,15 +168,57 @@ class WorkingCalendar:
             timezone=data["timezone"],
         )
 
-    @property
+    @cached_property
     def _zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
+    @cached_property
     def _offsets(self) -> tuple[tuple[timedelta, timedelta], ...]:
         return tuple(
             (_since_midnight(opens), _since_midnight(closes)) for opens, closes in self.periods
         )
+
+    @cached_property
+    def _years(self) -> dict[int, list[int]]:
+        """Each year's working days as sorted ordinals, filled in by :meth:`_working_ordinals`."""
+        return {}
+
+    def _working_ordinals(self, year: int) -> list[int]:
+        """The ordinals of the working days of `year`, per :meth:`is_working_day`, sorted."""
+        ordinals = self._years.get(year)
+        if ordinals is None:
+            first, last = date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal()
+            ordinals = [n for n in range(first, last) if self.is_working_day(date.fromordinal(n))]
+            self._years[year] = ordinals
+        return ordinals
+
+    def _working_days_between(self, first: date, last: date) -> int:
+        """The working days from `first` included to `last` excluded."""
+        if first >= last:
+            return 0
+        if first.year == last.year:
+            ordinals = self._working_ordinals(first.year)
+            return bisect_left(ordinals, last.toordinal()) - bisect_left(ordinals, first.toordinal())
+        ordinals = self._working_ordinals(first.year)
+        count = len(ordinals) - bisect_left(ordinals, first.toordinal())
+        for year in range(first.year + 1, last.year):
+            count += len(self._working_ordinals(year))
+        return count + bisect_left(self._working_ordinals(last.year), last.toordinal())
+
+    def _working_day_after(self, ordinal: int, skipped: int) -> date:
+        """The working day after the `skipped` next ones following the day `ordinal`."""
+        year = date.fromordinal(ordinal).year
+        ordinals = self._working_ordinals(year)
+        index = bisect_right(ordinals, ordinal) + skipped
+        while index >= len(ordinals):
+            index -= len(ordinals)
+            year += 1
+            ordinals = self._working_ordinals(year)
+        return date.fromordinal(ordinals[index])
+
+    def _at(self, day: date, since_midnight: timedelta) -> datetime:
+        """The instant `since_midnight` after the (wall-clock) midnight of `day`."""
+        return datetime.combine(day, time(), tzinfo=self._zone) + since_midnight
 
     def _local(self, at: datetime) -> datetime:
         """`at` as naive wall-clock time in the calendar's timezone."""
@@ -174,9 +227,13 @@ class WorkingCalendar:
 
     def _worked_before(self, local: datetime) -> timedelta:
         """Working time on the day of the wall-clock time `local`, before it."""
-        if not self.is_working_day(local.date()):
+        day = local.date()
+        if not self.is_working_day(day):
             return _NOTHING
-        clock = local - datetime.combine(local.date(), time())
-        return sum(
-            (max(_NOTHING, min(clock, closes) - opens) for opens, closes in self._offsets), _NOTHING
-        )
+        clock = local - datetime.combine(day, time())
+        worked = _NOTHING
+        for opens, closes in self._offsets:  # sorted: none opens before `clock` after this one
+            if clock <= opens:
+                break
+            worked += min(clock, closes) - opens
+        return worked
