@@ -71,3 +71,16 @@ def test_rebuild_equals_incremental_unit_directory(world, projector: Projector) 
     projector.rebuild(["unit_directory"])
     assert _snapshot(projector) == before
     assert len(before["directory_units"]) == 8 and len(before["directory_officers"]) == 7
+
+
+def test_names_of_several_units_in_one_lookup_follow_renames_dieu_28_1(
+        world, projector: Projector) -> None:
+    _reorganise(world)
+    projector.catch_up()
+    unknown = UUID(int=1)
+    with projector.connect() as conn:
+        conn.execute(f"SET search_path TO {projector.schema}")
+        found = unit_directory.names(conn, [world.ward, world.city, world.ward, unknown])
+        assert found == {world.ward: "UBND phường Hoàn Kiếm",
+                         world.city: unit_directory.unit(conn, world.city)["name"]}
+        assert unit_directory.names(conn, []) == {}
