@@ -23,6 +23,12 @@ occurrences* — the rows with the recorded stage, unit and start instant — wi
 due instants, so a stage closed and re-opened is one fact, counted once, and its month never
 moves.
 
+**Counters** (``unit_lateness_months``): per unit and month, the reports received and the
+reports with a reception / handling / any stage *closed* late, kept by the handlers, so that the
+ranking reads one row per unit; to them it adds the reports late only through a stage still open
+past due at its ``now`` (few: found by a partial index). The facts stay the evidence
+(:func:`explain`).
+
 The repeat-dissatisfaction flag of Điều 18.4 has its own read model,
 ``projections/repeat_dissatisfaction.py``.
 """
@@ -41,7 +47,8 @@ from domain.policy import DEFAULT_POLICY, Stage
 from domain.report import Report
 from projections.engine import ReadModel
 
-model = ReadModel("unit_monthly_lateness", tables=("unit_lateness_stages",))
+model = ReadModel("unit_monthly_lateness",
+                  tables=("unit_lateness_stages", "unit_lateness_months"))
 
 RECEPTION_STAGES = [str(s) for s in (Stage.RECEPTION, Stage.VERIFICATION)]
 HANDLING_STAGES = [str(s) for s in (Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK,
@@ -54,24 +61,64 @@ def month_of(at: datetime) -> date:
     return at.astimezone(BUSINESS_TZ).date().replace(day=1)
 
 
+# A stage closed late: it ended after its due instant, as the closing event recorded.
+CLOSED_LATE = "s.ended_at IS NOT NULL AND s.on_time IS FALSE"
+
+
 def _close(cur: psycopg.Cursor[Any], e: Any, nid: int, closed: dict[str, Any]) -> None:
-    cur.execute(
-        "UPDATE unit_lateness_stages SET ended_at = %s, on_time = %s, due = %s, closed_nid = %s"
-        " WHERE report_id = %s AND stage = %s AND ended_at IS NULL",
-        (closed["ended_at"], closed["on_time"], closed["due"], nid, e.originator_id,
-         closed["stage"]))
+    params = {"ended": closed["ended_at"], "on_time": closed["on_time"], "due": closed["due"],
+              "nid": nid, "report": e.originator_id, "stage": closed["stage"]}
+    close = ("UPDATE unit_lateness_stages SET ended_at = %(ended)s, on_time = %(on_time)s,"
+             " due = %(due)s, closed_nid = %(nid)s"
+             " WHERE report_id = %(report)s AND stage = %(stage)s AND ended_at IS NULL")
+    reception, handling = closed["stage"] in RECEPTION_STAGES, closed["stage"] in HANDLING_STAGES
+    if closed["ended_at"] is None or closed["on_time"] is not False or not (reception or handling):
+        cur.execute(close, params)
+        return
+    # Closed late: the report now counts late in the stage's kind, and at all, at each unit
+    # whose stage this is — unless a stage it closed late before already counted it (the
+    # flags below read the facts as they were before this statement).
+    cur.execute(f"""
+        WITH closed AS ({close} RETURNING unit_id, month),
+        before AS (
+            SELECT DISTINCT c.unit_id, c.month,
+                   EXISTS (SELECT FROM unit_lateness_stages s WHERE s.report_id = %(report)s
+                           AND s.unit_id = c.unit_id AND s.stage = ANY(%(reception_stages)s)
+                           AND {CLOSED_LATE}) AS reception,
+                   EXISTS (SELECT FROM unit_lateness_stages s WHERE s.report_id = %(report)s
+                           AND s.unit_id = c.unit_id AND s.stage = ANY(%(handling_stages)s)
+                           AND {CLOSED_LATE}) AS handling
+            FROM closed c)
+        UPDATE unit_lateness_months m SET
+            closed_late_in_reception = closed_late_in_reception
+                + (%(reception)s AND NOT b.reception)::int,
+            closed_late_in_handling = closed_late_in_handling
+                + (%(handling)s AND NOT b.handling)::int,
+            closed_reports_late = closed_reports_late + (NOT (b.reception OR b.handling))::int
+        FROM before b WHERE m.month = b.month AND m.unit_id = b.unit_id""",
+                {**params, "reception": reception, "handling": handling,
+                 "reception_stages": RECEPTION_STAGES, "handling_stages": HANDLING_STAGES})
 
 
 def _open(cur: psycopg.Cursor[Any], e: Any, nid: int, opened: dict[str, Any]) -> None:
-    # The month is that of the unit's first stage for this report, else this one's.
-    cur.execute(
-        "INSERT INTO unit_lateness_stages (opened_nid, report_id, unit_id, stage, month,"
-        " started_at, due) VALUES (%(nid)s, %(report)s, %(unit)s, %(stage)s, COALESCE("
-        " (SELECT month FROM unit_lateness_stages WHERE report_id = %(report)s"
-        "  AND unit_id = %(unit)s ORDER BY opened_nid LIMIT 1), %(month)s), %(at)s, %(due)s)",
-        {"nid": nid, "report": e.originator_id, "unit": opened["unit_id"],
-         "stage": opened["stage"], "month": month_of(opened["started_at"]),
-         "at": opened["started_at"], "due": opened["due"]})
+    # The month is that of the unit's first stage for this report, else this one's: then the
+    # report is received by the unit in this month.
+    cur.execute("""
+        WITH first AS (
+            SELECT month FROM unit_lateness_stages WHERE report_id = %(report)s
+            AND unit_id = %(unit)s ORDER BY opened_nid LIMIT 1
+        ), fact AS (
+            INSERT INTO unit_lateness_stages (opened_nid, report_id, unit_id, stage, month,
+                                              started_at, due)
+            VALUES (%(nid)s, %(report)s, %(unit)s, %(stage)s,
+                    COALESCE((SELECT month FROM first), %(month)s), %(at)s, %(due)s)
+        )
+        INSERT INTO unit_lateness_months (month, unit_id, received)
+        SELECT %(month)s, %(unit)s, 1 WHERE NOT EXISTS (SELECT FROM first)
+        ON CONFLICT (month, unit_id) DO UPDATE SET received = unit_lateness_months.received + 1""",
+                {"nid": nid, "report": e.originator_id, "unit": opened["unit_id"],
+                 "stage": opened["stage"], "month": month_of(opened["started_at"]),
+                 "at": opened["started_at"], "due": opened["due"]})
 
 
 @model.on(Report.Submitted, Report.VerificationStarted, Report.VerificationCompleted,
@@ -93,15 +140,47 @@ def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.DuplicateUnmarked)
 def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    """The very occurrences the marking closed are open again, with their recorded due."""
+    """The very occurrences the marking closed are open again, with their recorded due; a
+    stage it had closed late no longer counts as closed late (open, it is judged at query
+    time), unless another stage the report closed late at the unit still counts it."""
     for opened in e.opened:
-        cur.execute(
-            "UPDATE unit_lateness_stages SET ended_at = NULL, on_time = NULL, closed_nid = NULL,"
-            " due = %(due)s WHERE opened_nid = (SELECT max(opened_nid) FROM unit_lateness_stages"
-            "  WHERE report_id = %(report)s AND unit_id = %(unit)s AND stage = %(stage)s"
-            "  AND started_at = %(at)s)",
-            {"due": opened["due"], "report": e.originator_id, "unit": opened["unit_id"],
-             "stage": opened["stage"], "at": opened["started_at"]})
+        cur.execute(f"""
+            WITH target AS (
+                SELECT opened_nid, unit_id, month, stage,
+                       ended_at IS NOT NULL AND on_time IS FALSE AS was_late
+                FROM unit_lateness_stages WHERE opened_nid = (
+                    SELECT max(opened_nid) FROM unit_lateness_stages
+                    WHERE report_id = %(report)s AND unit_id = %(unit)s AND stage = %(stage)s
+                    AND started_at = %(at)s)
+            ), reopened AS (
+                UPDATE unit_lateness_stages s SET ended_at = NULL, on_time = NULL,
+                       closed_nid = NULL, due = %(due)s
+                FROM target t WHERE s.opened_nid = t.opened_nid
+            ), others AS (
+                SELECT t.month, t.unit_id, t.stage = ANY(%(reception_stages)s) AS reception_stage,
+                       t.stage = ANY(%(handling_stages)s) AS handling_stage,
+                       EXISTS (SELECT FROM unit_lateness_stages s WHERE s.report_id = %(report)s
+                               AND s.unit_id = t.unit_id AND s.opened_nid <> t.opened_nid
+                               AND s.stage = ANY(%(reception_stages)s) AND {CLOSED_LATE}
+                       ) AS reception,
+                       EXISTS (SELECT FROM unit_lateness_stages s WHERE s.report_id = %(report)s
+                               AND s.unit_id = t.unit_id AND s.opened_nid <> t.opened_nid
+                               AND s.stage = ANY(%(handling_stages)s) AND {CLOSED_LATE}
+                       ) AS handling
+                FROM target t WHERE t.was_late
+            )
+            UPDATE unit_lateness_months m SET
+                closed_late_in_reception = closed_late_in_reception
+                    - (o.reception_stage AND NOT o.reception)::int,
+                closed_late_in_handling = closed_late_in_handling
+                    - (o.handling_stage AND NOT o.handling)::int,
+                closed_reports_late = closed_reports_late
+                    - (NOT (o.reception OR o.handling))::int
+            FROM others o WHERE (o.reception_stage OR o.handling_stage)
+            AND m.month = o.month AND m.unit_id = o.unit_id""",
+                    {"due": opened["due"], "report": e.originator_id, "unit": opened["unit_id"],
+                     "stage": opened["stage"], "at": opened["started_at"],
+                     "reception_stages": RECEPTION_STAGES, "handling_stages": HANDLING_STAGES})
 
 
 @model.on(Report.ExtensionGranted)
@@ -123,19 +202,38 @@ def ranking(conn: psycopg.Connection[Any], month: date, now: datetime,
     """Điều 18.4: per unit, reports received in ``month``, late in reception / handling / at
     all, the share late, flagged above ``threshold``, ranked by share (most late first)."""
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        # The month's counters (one row per unit), plus the reports late at `now` only through
+        # a stage still open past due (unit_lateness_stages_open, then each such report's
+        # stages by unit_lateness_stages_report).
         return cur.execute(f"""
-            WITH per_report AS (
-                SELECT unit_id, report_id,
+            WITH open_late AS (
+                SELECT DISTINCT unit_id, report_id FROM unit_lateness_stages
+                WHERE month = %(month)s AND ended_at IS NULL AND due < %(now)s
+            ), per_report AS (
+                SELECT s.unit_id,
                        bool_or(stage = ANY(%(reception)s) AND {LATE}) AS late_reception,
-                       bool_or(stage = ANY(%(handling)s) AND {LATE}) AS late_handling
-                FROM unit_lateness_stages WHERE month = %(month)s
-                GROUP BY unit_id, report_id
-            ), per_unit AS (
-                SELECT unit_id, count(*) AS received,
-                       count(*) FILTER (WHERE late_reception) AS late_in_reception,
-                       count(*) FILTER (WHERE late_handling) AS late_in_handling,
-                       count(*) FILTER (WHERE late_reception OR late_handling) AS reports_late
+                       bool_or(stage = ANY(%(handling)s) AND {LATE}) AS late_handling,
+                       bool_or(stage = ANY(%(reception)s) AND {CLOSED_LATE}) AS closed_reception,
+                       bool_or(stage = ANY(%(handling)s) AND {CLOSED_LATE}) AS closed_handling
+                FROM open_late o JOIN unit_lateness_stages s
+                     ON s.report_id = o.report_id AND s.unit_id = o.unit_id
+                GROUP BY s.unit_id, s.report_id
+            ), late_now AS (
+                SELECT unit_id,
+                       count(*) FILTER (WHERE late_reception AND NOT closed_reception)
+                         AS reception,
+                       count(*) FILTER (WHERE late_handling AND NOT closed_handling) AS handling,
+                       count(*) FILTER (WHERE (late_reception OR late_handling)
+                                        AND NOT (closed_reception OR closed_handling)) AS late
                 FROM per_report GROUP BY unit_id
+            ), per_unit AS (
+                SELECT c.unit_id, c.received,
+                       c.closed_late_in_reception + COALESCE(n.reception, 0)
+                         AS late_in_reception,
+                       c.closed_late_in_handling + COALESCE(n.handling, 0) AS late_in_handling,
+                       c.closed_reports_late + COALESCE(n.late, 0) AS reports_late
+                FROM unit_lateness_months c LEFT JOIN late_now n ON n.unit_id = c.unit_id
+                WHERE c.month = %(month)s
             )
             SELECT unit_id, received, late_in_reception, late_in_handling, reports_late,
                    round(reports_late::numeric / received, 4) AS share_late,

@@ -6,6 +6,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from alembic import command
+
+from application.migrations import alembic_config
 from domain.calendar import BUSINESS_TZ
 from projections import unit_monthly_lateness as lateness
 from projections.engine import Projector
@@ -164,6 +167,12 @@ def _snapshot(projector: Projector) -> list[tuple]:
         return conn.execute("SELECT * FROM unit_lateness_stages ORDER BY opened_nid").fetchall()
 
 
+def _counters(projector: Projector) -> list[tuple]:
+    with projector.connect() as conn:
+        conn.execute(f"SET search_path TO {projector.schema}")
+        return conn.execute("SELECT * FROM unit_lateness_months ORDER BY 1, 2").fetchall()
+
+
 def test_rebuild_equals_incremental_unit_monthly_lateness(
         world, clock, projector: Projector) -> None:
     verified = world.submit()
@@ -179,10 +188,120 @@ def test_rebuild_equals_incremental_unit_monthly_lateness(
     world.app.escalate(world.receiver, world.submit(), world.city, "Vượt thẩm quyền của quận")
     projector.batch_size = 3
     projector.catch_up()
-    before = _snapshot(projector)
+    before, counters = _snapshot(projector), _counters(projector)
     projector.rebuild(["unit_monthly_lateness"])
     assert _snapshot(projector) == before
+    assert _counters(projector) == counters
     # Columns: opened_nid, report_id, unit_id, stage, month, started_at, due, ended_at, on_time.
     by_stage = {row[3]: row for row in before}
     assert by_stage["verification"][8] is False and by_stage["rework"][7] is None
     assert {row[2] for row in before} == {world.district, world.city}
+
+
+def _from_the_facts(projector: Projector, month: date, now: datetime) -> list[dict[str, Any]]:
+    """The ranking aggregated from the month's stage facts on every request, as it was before
+    the counters: the reference the counters must reproduce."""
+    late = "CASE WHEN ended_at IS NULL THEN COALESCE(due < %(now)s, false) ELSE NOT on_time END"
+    with projector.connect() as conn:
+        conn.execute(f"SET search_path TO {projector.schema}")
+        return conn.execute(f"""
+            WITH per_report AS (
+                SELECT unit_id, report_id,
+                       bool_or(stage = ANY(%(reception)s) AND {late}) AS late_reception,
+                       bool_or(stage = ANY(%(handling)s) AND {late}) AS late_handling
+                FROM unit_lateness_stages WHERE month = %(month)s
+                GROUP BY unit_id, report_id
+            ), per_unit AS (
+                SELECT unit_id, count(*) AS received,
+                       count(*) FILTER (WHERE late_reception) AS late_in_reception,
+                       count(*) FILTER (WHERE late_handling) AS late_in_handling,
+                       count(*) FILTER (WHERE late_reception OR late_handling) AS reports_late
+                FROM per_report GROUP BY unit_id
+            )
+            SELECT unit_id, received, late_in_reception, late_in_handling, reports_late,
+                   round(reports_late::numeric / received, 4) AS share_late,
+                   reports_late > 0.3 * received AS flagged,
+                   rank() OVER (ORDER BY reports_late::numeric / received DESC) AS rank
+            FROM per_unit ORDER BY rank, unit_id""",
+            {"month": month, "now": now, "reception": lateness.RECEPTION_STAGES,
+             "handling": lateness.HANDLING_STAGES},
+            prepare=False).fetchall()
+
+
+def _columns(rows: list[Any]) -> list[dict[str, Any]]:
+    names = ("unit_id", "received", "late_in_reception", "late_in_handling", "reports_late",
+             "share_late", "flagged", "rank")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _varied_history(world, clock) -> None:
+    """Reports of March and April closed on time and late in reception and handling (one of
+    them late in handling twice: handling, then rework), marked as duplicates after their due
+    instant and unmarked, escalated, returned, extended."""
+    open_reception, on_time, rejected_late = world.submit(), world.submit(), world.submit()
+    accepted_late, both_late, handled_late = world.submit(), world.submit(), world.submit()
+    escalated, reception_duplicate = world.submit(), world.submit()
+    world.to_published(on_time)
+    world.to_handling(handled_late)
+    clock.set(2026, 3, 3, 10, 0)  # past every reception due at Tuesday 09:00
+    world.app.mark_duplicate(world.receiver, reception_duplicate, open_reception)
+    clock.set(2026, 3, 4, 10, 0)
+    world.app.reject(world.receiver, rejected_late, "a", "Thiếu thông tin địa điểm")
+    world.app.escalate(world.receiver, escalated, world.city, "Vượt thẩm quyền của quận")
+    world.to_handling(accepted_late, urgency="complex")
+    world.to_handling(both_late)
+    world.app.grant_extension(world.head, accepted_late, 5, "Chờ vật tư thay thế")
+    clock.set(2026, 3, 13, 10, 0)  # past the handling due of `handled_late` (11 March)
+    world.app.mark_duplicate(world.head, handled_late, accepted_late)
+    world.app.unmark_duplicate(world.head, reception_duplicate, "Hai vị trí khác nhau")
+    clock.set(2026, 3, 16, 10, 0)
+    world.app.unmark_duplicate(world.head, handled_late, "Không trùng phản ánh trước")
+    world.app.propose_result(world.officer, both_late, "Đã vá ổ gà", ["anh.jpg"])
+    world.app.return_result(world.head, both_late, "Thiếu ảnh sau khi vá")
+    clock.set(2026, 4, 1, 9, 0)
+    world.app.propose_result(world.officer, both_late, "Đã vá lại ổ gà", ["anh-2.jpg"])
+    world.submit()
+    world.submit(receiving_unit_id=world.other_district)
+
+
+NOWS = [_at(2026, 3, 2, 8, 0), _at(2026, 3, 3, 10, 0), _at(2026, 3, 12, 9, 0),
+        _at(2026, 3, 20, 10, 0), _at(2026, 6, 1, 9, 0)]
+
+
+def _assert_counters_reproduce_the_facts(projector: Projector) -> None:
+    for month in (MARCH, APRIL):
+        for now in NOWS:
+            assert _ranking_rows(projector, month, now) == _columns(
+                _from_the_facts(projector, month, now))
+
+
+def _ranking_rows(projector: Projector, month: date, now: datetime) -> list[dict[str, Any]]:
+    with projector.connect() as conn:
+        conn.execute(f"SET search_path TO {projector.schema}")
+        return lateness.ranking(conn, month, now)
+
+
+def test_ranking_from_counters_equals_aggregating_the_month_s_stages_dieu_18_4(
+        world, clock, projector: Projector) -> None:
+    _varied_history(world, clock)
+    projector.batch_size = 4
+    projector.catch_up()
+    _assert_counters_reproduce_the_facts(projector)
+    late = _ranking(projector, MARCH, NOWS[-1])[world.district]
+    assert (late["received"], late["late_in_reception"], late["late_in_handling"],
+            late["reports_late"]) == (8, 6, 3, 7)
+    counters = _counters(projector)
+    projector.rebuild(["unit_monthly_lateness"])
+    assert _counters(projector) == counters
+
+
+def test_counters_are_filled_from_the_stages_already_projected_on_upgrade_dieu_18_4(
+        world, clock, projector: Projector, database_url: str, fresh_schema: str) -> None:
+    _varied_history(world, clock)
+    projector.catch_up()
+    counters = _counters(projector)
+    config = alembic_config(database_url, fresh_schema)
+    command.downgrade(config, "0021@-1")
+    command.upgrade(config, "heads")
+    assert _counters(projector) == counters
+    _assert_counters_reproduce_the_facts(projector)
