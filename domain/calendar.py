@@ -6,6 +6,7 @@ most 30 working days to handle a field report (Điều 8.5), and likewise for Đ
 """
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
@@ -145,6 +146,21 @@ class WorkingCalendar:
         return (
             self.working_day * whole_days - self._worked_before(begins) + self._worked_before(ends)
         )
+
+    def elapsed_until(self, end: datetime) -> Callable[[datetime], timedelta]:
+        """``elapsed(start, end)`` as a function of ``start``, with ``end`` converted once: how
+        late each of many stages is at one ``now`` (the overdue list, Điều 7.2.d, 8.5)."""
+        ends = self._local(end)
+        last, worked_at_end, working_day = ends.date(), self._worked_before(ends), self.working_day
+
+        def elapsed(start: datetime) -> timedelta:
+            begins = self._local(start)
+            if end < start:
+                return -self.elapsed(end, start)
+            whole_days = self._working_days_between(begins.date(), last)
+            return working_day * whole_days - self._worked_before(begins) + worked_at_end
+
+        return elapsed
 
     def to_dict(self) -> dict:
         """JSON-able form, with ISO times and dates, for storing inside events."""

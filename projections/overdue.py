@@ -115,6 +115,7 @@ def overdue(conn: psycopg.Connection[Any], now: datetime, calendar: WorkingCalen
             f"SELECT report_id, stage, unit_id, officer_id, started_at, due, policy_version"
             f" FROM overdue WHERE {' AND '.join(conditions)} ORDER BY due, report_id, stage"
             f"{' LIMIT %s' if limit else ''}", (*params, limit) if limit else params).fetchall()
+    late = calendar.elapsed_until(now)
     for row in rows:
-        row["late"] = calendar.elapsed(row["due"], now)
+        row["late"] = late(row["due"])
     return rows

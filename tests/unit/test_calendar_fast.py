@@ -147,6 +147,14 @@ def test_elapsed_working_time_equals_walking_day_by_day(calendar, start, end):
 
 
 @properties
+@given(calendar=calendars, starts=st.lists(instants, max_size=8), end=instants)
+def test_elapsed_of_many_starts_until_one_end_equals_walking_day_by_day(calendar, starts, end):
+    late = calendar.elapsed_until(end)
+    assert [late(start) for start in starts] == [
+        reference_elapsed(calendar, start, end) for start in starts]
+
+
+@properties
 @given(calendar=calendars, start=instants, amount=amounts)
 def test_deadline_equals_walking_day_by_day(calendar, start, amount):
     deadline, expected = calendar.add(start, amount), reference_add(calendar, start, amount)
