@@ -13,6 +13,9 @@ overdue list and the ranking, against a bare ASGI endpoint returning the same by
    floor — over loopback for ``--seconds`` with ``wrk`` when installed (``apt-get install
    wrk``), else with a keep-alive HTTP client in ``--clients`` processes, and prints
    requests/s, p50, p99 and the ratio real/bare (target ≥ 0.5×, p99 < 25 ms).
+
+Before serving, it times the read models' query functions behind the three endpoints
+in-process (one connection, no HTTP): the part of a request that is not the framework.
 """
 
 from __future__ import annotations
@@ -44,10 +47,13 @@ from application.services import IHanoi
 from benchmarks import Target, bench_target, console, machine_load, print_table
 from benchmarks.rebuild import START, build_directory, write_history
 from domain.calendar import BUSINESS_TZ
+from domain.policy import DEFAULT_POLICY
+from projections import overdue, public_results, unit_directory, unit_monthly_lateness
 from projections.engine import Projector
 from projections.registry import READ_MODELS
 
 SECRET = "benchmark-secret-of-at-least-32-bytes!"
+MONTH = (START + timedelta(days=30 * 17)).date().replace(day=1)  # in the history's last quarter
 
 
 def free_port() -> int:
@@ -82,6 +88,35 @@ def vacuum(target: Target) -> None:
         for (table,) in tables:
             conn.execute(sql.SQL("VACUUM ANALYZE {}.{}").format(sql.Identifier(target.schema),
                                                                 sql.Identifier(table)))
+
+
+def query_costs(target: Target, repeat: int = 200) -> None:
+    """Milliseconds per call of the query functions behind the endpoints (best of 3 rounds)."""
+    now = datetime.now(BUSINESS_TZ)
+    calendar = DEFAULT_POLICY.calendar
+
+    def ranking(conn: psycopg.Connection[Any]) -> Any:
+        rows = unit_monthly_lateness.ranking(conn, MONTH, now)
+        return unit_directory.names(conn, [r["unit_id"] for r in rows])
+
+    queries = {"public results, a page of 20": lambda conn: public_results.search(conn, limit=20),
+               "overdue, a page of 100 (+1)": lambda conn: overdue.overdue(
+                   conn, now, calendar, limit=101),
+               "ranking and unit names": ranking}
+    rows = []
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(target.schema)))
+        for name, query in queries.items():
+            query(conn)
+            rounds = []
+            for _ in range(3):
+                started = time.perf_counter()
+                for _ in range(repeat):
+                    query(conn)
+                rounds.append((time.perf_counter() - started) / repeat)
+            rows.append([name, f"{min(rounds) * 1000:.2f}"])
+    print_table(f"Read-model queries in-process ({machine_load()})", ["query", "ms per call"],
+                rows)
 
 
 # ------------------------------------------------------------------ the bare ASGI endpoint
@@ -187,6 +222,7 @@ def main() -> None:
                           f"vacuumed in {time.perf_counter() - built:.0f} s")
         finally:
             app.close()
+        query_costs(target)
         run(target, key, args)
 
 
@@ -195,10 +231,9 @@ def run(target: Any, key: str, args: argparse.Namespace) -> None:
            "IHANOI_CIPHER_KEY": key, "IHANOI_JWT_SECRET": SECRET}
     real_port, bare_port = free_port(), free_port()
     inspector = {"Authorization": f"Bearer {mint(SECRET, 'bench-inspector', 'inspector')}"}
-    month = (START + timedelta(days=30 * 17)).strftime("%Y-%m")
     paths = {"public results": ("/public/results?limit=20", {}),
              "overdue list": ("/overdue?limit=100", inspector),
-             "ranking": (f"/public/rankings?month={month}", {}),
+             "ranking": (f"/public/rankings?month={MONTH:%Y-%m}", {}),
              "floor: /healthz": ("/healthz", {})}
     real = subprocess.Popen([sys.executable, "-c", "from application.cli import app; app()",
                              "serve", "--port", str(real_port)], env=env,
