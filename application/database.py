@@ -1,7 +1,8 @@
 """PostgreSQL plumbing: where the database is, and how each layer connects to it.
 
 - ``resolve_database_url``: DATABASE_URL, or an embedded PostgreSQL 18 kept in the data dir.
-- ``eventsourcing_env``: the ``env`` dict for an ``eventsourcing`` Application (write side).
+- ``eventsourcing_env``: the ``env`` dict for an ``eventsourcing`` Application (write side),
+  whose events are appended by :class:`OneTripRecorder`.
 - ``connect`` / ``create_pool``: plain psycopg connections for read models.
 - ``create_database`` / ``drop_database`` / ``create_schema`` / ``drop_schema``: admin helpers.
 - ``sqlalchemy_url``: the same server as a ``postgresql+psycopg://`` URL (for Alembic).
@@ -16,12 +17,16 @@ import hashlib
 import logging
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
@@ -211,6 +216,74 @@ def advisory_lock_key(name: str) -> int:
 # --------------------------------------------------------------------------- write side
 
 
+class OneTripRecorder(PostgresApplicationRecorder):
+    """eventsourcing's application recorder, appending in one round trip instead of three, and
+    reading the new events of several aggregates in one query.
+
+    eventsourcing appends in an explicit transaction: ``SET LOCAL lock_timeout``, ``LOCK TABLE
+    … IN EXCLUSIVE MODE`` (so notification ids commit in the order they are issued and a
+    reader never passes a gap that fills later), ``NOTIFY`` and the ``INSERT``, a sync, then
+    ``COMMIT``. Here a server function does the same four statements inside the single
+    autocommit statement that calls it — the lock is held until that statement's transaction
+    commits — so the stored rows, their order and the notification are unchanged.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, *,
+                 events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = sql.Identifier(datastore.schema)
+        function = sql.Identifier(f"{events_table_name}_append")
+        self.sql_create_statements.append(sql.SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+            "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+            "BEGIN "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "NOTIFY {channel}; "
+            "RETURN QUERY INSERT INTO {schema}.{table} "
+            "(originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "RETURNING notification_id; "
+            "END; $BODY$").format(
+                schema=schema, function=function, event=sql.Identifier(self.stored_event_type_name),
+                lock_timeout=sql.Literal(datastore.lock_timeout),
+                table=sql.Identifier(events_table_name),
+                channel=sql.Identifier(self.channel_name)))
+        self._append = sql.SQL("SELECT * FROM {schema}.{function}(%s) AS notification_id"
+                               ).format(schema=schema, function=function)
+        self._select_after = sql.SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::uuid[], %s::bigint[]) AS r(id, version) "
+            "JOIN {schema}.{table} e "
+            "ON e.originator_id = r.id AND e.originator_version > r.version "
+            "ORDER BY e.originator_id, e.originator_version").format(
+                schema=schema, table=sql.Identifier(events_table_name))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:
+            return None
+        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
+                                               e.state) for e in stored_events]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._append, (rows,), prepare=True)
+            return [row["notification_id"] for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
+        """The events of each aggregate recorded after the version given for it (0: all of
+        them), in one query, ordered by aggregate and version."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_after, (list(versions), list(versions.values())),
+                         prepare=True)
+            return [StoredEvent(originator_id=row["originator_id"],
+                                originator_version=row["originator_version"],
+                                topic=row["topic"], state=bytes(row["state"]))
+                    for row in curs.fetchall()]
+
+
+
 def eventsourcing_env(
     url: str,
     *,
@@ -266,6 +339,7 @@ def eventsourcing_env(
         "CIPHER_KEY": validate_cipher_key(cipher_key),
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
         "CREATE_TABLE": "true",
+        "APPLICATION_RECORDER_TOPIC": "application.database:OneTripRecorder",
         # Aggregates cached per process; a get() fast-forwards from the store and returns a
         # copy, so another process's commits are seen and a refused command leaves no trace.
         "AGGREGATE_CACHE_MAXSIZE": "2000",

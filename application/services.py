@@ -18,6 +18,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -37,6 +38,7 @@ from domain.policy import DEFAULT_POLICY, SlaPolicy
 from domain.report import Report
 from domain.reporter import Reporter
 from domain.statistics import MonthlyStatistics
+from application.database import OneTripRecorder
 from domain.units import Officer, Unit
 
 Clock = Callable[[], datetime]
@@ -100,12 +102,13 @@ def idempotent(method: Callable[P, CommandResult]) -> Callable[P, CommandResult]
     """Mark a command whose ``command_id`` stands for this command with these arguments:
     their fingerprint goes into the receipt, and a retry must match it."""
     signature = inspect.signature(method)
+    position = list(signature.parameters).index("command_id")
 
     @functools.wraps(method)
     def run(*args: P.args, **kwargs: P.kwargs) -> CommandResult:
-        bound = signature.bind(*args, **kwargs)
-        if bound.arguments.get("command_id") is None:
+        if kwargs.get("command_id", args[position] if len(args) > position else None) is None:
             return method(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         token = _fingerprint.set(command_fingerprint(method.__name__, {
             name: value for name, value in bound.arguments.items() if name not in _NOT_PAYLOAD}))
@@ -157,6 +160,48 @@ class PolicyBook(Aggregate):
         self.current = policy
 
 
+class Directory:
+    """The unit tree and the officers, kept per process: most commands on a report read them
+    and they change rarely. Each read asks the event store, in one query for every aggregate
+    it needs, for the events recorded after the cached versions (usually none), so a change
+    made by any process is seen at once. A changed aggregate is copied before its new events
+    are applied: what was handed out is never modified, and threads share the cache."""
+
+    def __init__(self, app: IHanoi) -> None:
+        self._app = app
+        self._cache: dict[UUID, Unit | Officer] = {}
+
+    def read(self, *ids: UUID) -> dict[UUID, Aggregate]:
+        """The current state of the aggregates ``ids`` (those that do not exist are left out)
+        and of the units of the officers among them that are cached (an officer is read with
+        his unit, in the same query)."""
+        if not ids:
+            return {}
+        cache = self._cache
+        wanted = dict.fromkeys(ids)
+        for aggregate_id in ids:
+            officer = cache.get(aggregate_id)
+            if isinstance(officer, Officer):
+                wanted[officer.unit_id] = None
+        found: dict[UUID, Aggregate] = {i: cache[i] for i in wanted if i in cache}
+        recorder = self._app.recorder
+        assert isinstance(recorder, OneTripRecorder)
+        changed: set[UUID] = set()
+        for stored in recorder.select_events_after(
+                {i: found[i].version if i in found else 0 for i in wanted}):
+            aggregate_id = stored.originator_id
+            aggregate = found.get(aggregate_id)
+            if aggregate is not None and aggregate_id not in changed:
+                aggregate = deepcopy(aggregate)
+            changed.add(aggregate_id)
+            found[aggregate_id] = self._app.mapper.to_domain_event(stored).mutate(aggregate)
+        for aggregate_id in changed:
+            aggregate = found[aggregate_id]
+            if isinstance(aggregate, (Unit, Officer)):
+                cache[aggregate_id] = aggregate
+        return found
+
+
 class IHanoi(Application[UUID]):
     """The write side: every command of the regulation, on the event store."""
 
@@ -168,6 +213,7 @@ class IHanoi(Application[UUID]):
         self.clock = clock
         self._policy_cache: tuple[float, SlaPolicy] | None = None
         self._policy_cache_seconds = policy_cache_seconds
+        self.directory = Directory(self)
 
     # ----------------------------------------------------------------- plumbing
 
@@ -193,9 +239,11 @@ class IHanoi(Application[UUID]):
             raise ValueError("the clock must return timezone-aware instants")
         return at
 
-    def load(self, aggregate_id: UUID, cls: type[A]) -> A:
+    def load(self, aggregate_id: UUID, cls: type[A], *, to_change: bool = True) -> A:
+        """The aggregate as it stands now; a copy of the cached one ``to_change`` (a refused
+        command then leaves no trace), else the cached one itself, which must not be changed."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=to_change)
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.__name__.lower()} {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -257,13 +305,25 @@ class IHanoi(Application[UUID]):
 
     # ----------------------------------------------------------------- who acts
 
+    def unit(self, unit_id: UUID) -> Unit:
+        """A unit as it stands now, to read (from the directory)."""
+        return _found(self.directory.read(unit_id), unit_id, Unit)
+
     def officer_actor(self, officer_id: UUID) -> Actor:
         """The officer with the unit and role he holds now (Điều 25)."""
-        officer = self.load(officer_id, Officer)
-        return officer.as_actor(self.load(officer.unit_id, Unit))
+        return self._officer_with(officer_id)[0]
+
+    def _officer_with(self, officer_id: UUID, *units: UUID) -> tuple[Actor, list[Unit]]:
+        """:meth:`officer_actor`, and the ``units`` read in the same query."""
+        found = self.directory.read(officer_id, *units)
+        officer = _found(found, officer_id, Officer)
+        if officer.unit_id not in found:  # not cached yet, or transferred meanwhile
+            found.update(self.directory.read(officer.unit_id))
+        return (officer.as_actor(_found(found, officer.unit_id, Unit)),
+                [_found(found, unit_id, Unit) for unit_id in units])
 
     def citizen_actor(self, reporter_id: UUID) -> Actor:
-        self.load(reporter_id, Reporter)
+        self.load(reporter_id, Reporter, to_change=False)
         return Actor(id=str(reporter_id), role=Role.CITIZEN)
 
     # ----------------------------------------------------------------- policy
@@ -305,7 +365,7 @@ class IHanoi(Application[UUID]):
     def create_unit(self, by: Actor, name: str, level: str, parent_id: UUID | None,
                     code: str = "", command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
-        parent = self.load(parent_id, Unit) if parent_id else None
+        parent = self.unit(parent_id) if parent_id else None
         return self._execute("create_unit", None, lambda: [
             Unit.create(name, level, parent, code, by, self.now())], command_id)
 
@@ -320,7 +380,7 @@ class IHanoi(Application[UUID]):
     def move_unit(self, by: Actor, unit_id: UUID, new_parent_id: UUID,
                   command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
-        new_parent = self.load(new_parent_id, Unit)
+        new_parent = self.unit(new_parent_id)
         ancestors = self.ancestors(new_parent_id)
         return self._on(Unit, "move_unit", unit_id, command_id, None,
                         lambda u: u.move(new_parent, ancestors, by, self.now()))
@@ -329,7 +389,7 @@ class IHanoi(Application[UUID]):
     def merge_unit(self, by: Actor, unit_id: UUID, into_id: UUID,
                    command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 28.1")
-        target = self.load(into_id, Unit)
+        target = self.unit(into_id)
         return self._on(Unit, "merge_unit", unit_id, command_id, None,
                         lambda u: u.merge_into(target, by, self.now()))
 
@@ -343,17 +403,17 @@ class IHanoi(Application[UUID]):
     def ancestors(self, unit_id: UUID) -> list[UUID]:
         """The chain of parents above a unit, nearest first."""
         chain: list[UUID] = []
-        parent = self.load(unit_id, Unit).parent_id
+        parent = self.unit(unit_id).parent_id
         while parent is not None and parent not in chain:
             chain.append(parent)
-            parent = self.load(parent, Unit).parent_id
+            parent = self.unit(parent).parent_id
         return chain
 
     @idempotent
     def appoint_officer(self, by: Actor, name: str, unit_id: UUID, role: str,
                         command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 25")
-        unit = self.load(unit_id, Unit)
+        unit = self.unit(unit_id)
         return self._execute("appoint_officer", None, lambda: [
             Officer.appoint(name, unit, role, by, self.now())], command_id)
 
@@ -361,7 +421,7 @@ class IHanoi(Application[UUID]):
     def transfer_officer(self, by: Actor, officer_id: UUID, unit_id: UUID, role: str,
                          command_id: str | None = None) -> CommandResult:
         _require_admin(by, "Điều 25")
-        unit = self.load(unit_id, Unit)
+        unit = self.unit(unit_id)
         return self._on(Officer, "transfer_officer", officer_id, command_id, None,
                         lambda o: o.transfer(unit, role, by, self.now()))
 
@@ -400,10 +460,10 @@ class IHanoi(Application[UUID]):
         """Điều 5, 6, 27.3: a citizen submits; a locked account is refused. A re-report
         names the earlier report whose published result did not settle the matter."""
         def action() -> list[Aggregate]:
-            reporter = self.load(reporter_id, Reporter)
+            reporter = self.load(reporter_id, Reporter, to_change=False)
             at = self.now()
             reporter.check_may_submit(at)
-            self.load(receiving_unit_id, Unit).check_active()
+            self.unit(receiving_unit_id).check_active()
             return [Report.submit(
                 kind=kind, category=category, text=text, latitude=latitude,
                 longitude=longitude, address=address, occurred_at=occurred_at,
@@ -458,7 +518,7 @@ class IHanoi(Application[UUID]):
                  command_id: str | None = None, expected_version: int | None = None
                  ) -> CommandResult:
         """Điều 7.2.c: the target must be above the receiving unit in the tree."""
-        self.load(to_unit_id, Unit).check_active()
+        self.unit(to_unit_id).check_active()
 
         def change(r: Report) -> None:
             higher = to_unit_id in self.ancestors(r.receiving_unit_id)
@@ -475,7 +535,7 @@ class IHanoi(Application[UUID]):
 
         def change(r: Report) -> None:
             unit_id = handling_unit_id or r.receiving_unit_id
-            self.load(unit_id, Unit).check_active()
+            self.unit(unit_id).check_active()
             r.accept(by, unit_id, at, self.policy())
 
         def reporter(r: Report) -> list[Aggregate]:
@@ -497,9 +557,8 @@ class IHanoi(Application[UUID]):
                command_id: str | None = None, expected_version: int | None = None
                ) -> CommandResult:
         """Điều 8.1.b–c: a division (or commune) of the handling unit and an officer there."""
-        department = self.load(department_id, Unit)
+        officer, [department] = self._officer_with(officer_id, department_id)
         department.check_active()
-        officer = self.officer_actor(officer_id)
         return self._report("assign", report_id, command_id, expected_version,
                             lambda r: r.assign(by, department.id, department.parent_id, officer,
                                                self.now(), self.policy()))
@@ -509,9 +568,8 @@ class IHanoi(Application[UUID]):
                  reason: str, *, command_id: str | None = None,
                  expected_version: int | None = None) -> CommandResult:
         """Điều 8.1.b–c: another division or officer takes over; deadlines unchanged."""
-        department = self.load(department_id, Unit)
+        officer, [department] = self._officer_with(officer_id, department_id)
         department.check_active()
-        officer = self.officer_actor(officer_id)
         return self._report("reassign", report_id, command_id, expected_version,
                             lambda r: r.reassign(by, department.id, department.parent_id,
                                                  officer, reason, self.now()))
@@ -520,8 +578,9 @@ class IHanoi(Application[UUID]):
     def request_coordination(self, by: Actor, report_id: UUID, unit_ids: list[UUID], *,
                              command_id: str | None = None,
                              expected_version: int | None = None) -> CommandResult:
+        found = self.directory.read(*unit_ids)
         for unit_id in unit_ids:
-            self.load(unit_id, Unit).check_active()
+            _found(found, unit_id, Unit).check_active()
         return self._report("request_coordination", report_id, command_id, expected_version,
                             lambda r: r.request_coordination(by, unit_ids, self.now()))
 
@@ -728,6 +787,13 @@ def _refuse_nul(value: object) -> None:
     elif isinstance(value, (list, tuple, set)):
         for item in value:
             _refuse_nul(item)
+
+
+def _found(aggregates: dict[UUID, Aggregate], aggregate_id: UUID, cls: type[A]) -> A:
+    aggregate = aggregates.get(aggregate_id)
+    if not isinstance(aggregate, cls):
+        raise NotFound(f"no {cls.__name__.lower()} {aggregate_id}")
+    return aggregate
 
 
 def _require_admin(by: Actor, rule: str) -> None:
