@@ -212,12 +212,8 @@ class WorkingCalendar:
         """The working days from `first` included to `last` excluded."""
         if first >= last:
             return 0
-        if first.year == last.year:
-            ordinals = self._working_ordinals(first.year)
-            return bisect_left(ordinals, last.toordinal()) - bisect_left(ordinals, first.toordinal())
-        ordinals = self._working_ordinals(first.year)
-        count = len(ordinals) - bisect_left(ordinals, first.toordinal())
-        for year in range(first.year + 1, last.year):
+        count = -bisect_left(self._working_ordinals(first.year), first.toordinal())
+        for year in range(first.year, last.year):
             count += len(self._working_ordinals(year))
         return count + bisect_left(self._working_ordinals(last.year), last.toordinal())
 
