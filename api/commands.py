@@ -38,7 +38,8 @@ class Command:
     def visible(self, report_id: UUID) -> None:
         """Refuse a report the caller may not see: 404, never a leak."""
         check_works_on_reports(self.caller)
-        if not may_see(self.app, self.caller, _scope_row(self.app.load(report_id, Report))):
+        report = self.app.load(report_id, Report, to_change=False)
+        if not may_see(self.app, self.caller, _scope_row(report)):
             raise NotFound(f"no report {report_id}")
 
     def on_report(self, report_id: UUID, command: Callable[..., CommandResult],
@@ -57,7 +58,7 @@ class Command:
         """Run ``command(actor, command_id=…)`` on an alert of the caller's unit (else 404).
         ``If-Match`` is compared with the alert's version when the command starts (the alert
         commands of the write side take no expected version)."""
-        alert = self.app.load(alert_id, Alert)
+        alert = self.app.load(alert_id, Alert, to_change=False)
         if not may_see_alert(self.caller, alert.unit_id):
             raise NotFound(f"no alert {alert_id}")
         if self.expected_version is not None and alert.version != self.expected_version:
@@ -103,7 +104,7 @@ def _scope_row(report: Report) -> dict[str, Any]:
 
 
 def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
-    report = app.load(result.aggregate_id, Report)
+    report = app.load(result.aggregate_id, Report, to_change=False)
     stage = report.stage or {}
     state = s.ReportState(
         id=report.id, version=result.version, replayed=result.replayed, kind=report.kind,
@@ -116,7 +117,7 @@ def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> J
 
 
 def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
-    alert = app.load(result.aggregate_id, Alert)
+    alert = app.load(result.aggregate_id, Alert, to_change=False)
     state = s.AlertState(
         id=alert.id, version=result.version, replayed=result.replayed, unit_id=alert.unit_id,
         unit_level=alert.unit_level, category=alert.category, severity=alert.severity,
@@ -370,7 +371,7 @@ def draft_alert(body: s.AlertIn, cmd: Cmd) -> JSONResponse:
     residents of its area; a re-send of what a unit above already sent to that area is refused
     (Điều 16.2, 17.2). A re-sent alert must be one sent already, or one of the caller's unit."""
     if body.resend_of is not None:
-        original = cmd.app.load(body.resend_of, Alert)
+        original = cmd.app.load(body.resend_of, Alert, to_change=False)
         if original.status != "sent" and not may_see_alert(cmd.caller, original.unit_id):
             raise NotFound(f"no alert {body.resend_of}")
     result = cmd.app.draft_alert(

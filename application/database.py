@@ -340,10 +340,7 @@ def eventsourcing_env(
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
         "CREATE_TABLE": "true",
         "APPLICATION_RECORDER_TOPIC": "application.database:OneTripRecorder",
-        # Aggregates cached per process; a get() fast-forwards from the store and returns a
-        # copy, so another process's commits are seen and a refused command leaves no trace.
-        "AGGREGATE_CACHE_MAXSIZE": "2000",
-        "AGGREGATE_CACHE_FASTFORWARD": "true",
+        # No aggregate cache here: IHanoi keeps its own (application.services.Aggregates).
     }
 
 
