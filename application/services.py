@@ -1,12 +1,13 @@
 """Application services: load an aggregate, run one command, save — nothing else.
 
 Every command goes through :meth:`IHanoi._execute`, which gives it optimistic concurrency
-(two officers on one report: one wins, the other gets :class:`ConflictError`), an optional
-expected version, and idempotency by command id (a retried command is applied once: its
-receipt is saved in the same transaction as its events). The receipt keeps a fingerprint of
-the command and its arguments, so a command id sent again with other arguments is refused
-instead of answered with the first result (IETF httpapi "The Idempotency-Key HTTP Header
-Field", Error Scenarios).
+(two officers on one report: one wins; the other gets :class:`ConflictError`, or, when it
+was tried on this process's snapshot of the report, is decided again on the winner's state,
+as if it had come a moment later), an optional expected version, and idempotency by
+command id (a retried command is applied once: its receipt is saved in the same transaction
+as its events). The receipt keeps a fingerprint of the command and its arguments, so a
+command id sent again with other arguments is refused instead of answered with the first
+result (IETF httpapi "The Idempotency-Key HTTP Header Field", Error Scenarios).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from psycopg import sql
 from application.services import IHanoi, NotFound
 from domain.errors import InvalidState
 from domain.report import Report
+from domain.reporter import Reporter
 from tests.integration.conftest import ADMIN, Clock, World
 
 
@@ -69,3 +70,33 @@ def test_an_append_notifies_the_listeners_of_the_event_store(
         assert [n.channel for n in listener.notifies(timeout=5, stop_after=1)] == [
             recorder.channel_name]
     assert recorder.max_notification_id() == before + 1
+
+
+def test_a_command_on_a_report_changed_elsewhere_is_decided_on_its_current_state_dieu_8_4(
+        world: World, other_process: IHanoi) -> None:
+    """This process's snapshot of the report is older than the store: the command is not
+    refused as a conflict but decided again on what is stored (the If-Match a client sends
+    is checked against that too)."""
+    report_id = world.submit()  # snapshot at version 1 here
+    other_process.accept(world.receiver, report_id)
+    result = world.app.classify(world.head, report_id, "urgent", expected_version=2)
+    assert result.version == 3
+    assert [type(e).__name__ for e in world.app.events.get(report_id)] == [
+        "Submitted", "Accepted", "Classified"]
+    with pytest.raises(InvalidState):  # accepted elsewhere: a second acceptance is refused
+        world.app.accept(world.receiver, report_id)
+
+
+def test_a_violation_recorded_elsewhere_is_cleared_by_an_acceptance_here_dieu_27_3(
+        world: World, other_process: IHanoi) -> None:
+    """The reporter is read from the store, not from this process's snapshot, when a report
+    of his is accepted: a streak recorded by another process is broken."""
+    app = world.app
+    genuine = world.submit()
+    app.load(world.reporter_id, Reporter)  # snapshot without violations
+    untrue = world.submit()
+    other_process.mark_violation(world.receiver, untrue, "Phản ánh sai sự thật")
+    app.accept(world.receiver, genuine)
+    assert app.load(world.reporter_id, Reporter).consecutive_violations == 0
+    assert [type(e).__name__ for e in app.events.get(world.reporter_id)][-1] == (
+        "ViolationStreakBroken")
