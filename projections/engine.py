@@ -19,7 +19,8 @@ import itertools
 import select
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,7 @@ from psycopg._queries import PostgresQuery
 from psycopg.adapt import Transformer
 from psycopg.errors import error_from_result
 
+from application.database import advisory_lock_key
 from application.services import IHanoi
 
 Handler = Callable[[psycopg.Cursor[Any], Any, int], None]
@@ -183,6 +185,10 @@ def _qualified(schema: str, name: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
 
 
+def _staging_key(schema: str) -> int:
+    return advisory_lock_key(f"projection staging {schema}")
+
+
 def set_search_path(cur: psycopg.Cursor[Any], *schemas: str) -> None:
     cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
         sql.SQL(", ").join(_ident(s) for s in schemas)))
@@ -326,13 +332,55 @@ class Projector:
                 self._copy_sequences(cur, target, table)
                 self._copy_index_names(cur, target, table)
 
-    def _set_logged(self, target: str, models: Sequence[ReadModel]) -> None:
-        """Make the replayed tables crash-safe: ``SET LOGGED`` writes each once to the WAL."""
-        with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
-            for m in models:
-                for table in m.tables:
-                    cur.execute(sql.SQL("ALTER TABLE {}.{} SET LOGGED").format(
-                        _ident(target), _ident(table)))
+    def _finish(self, target: str, models: Sequence[ReadModel]) -> None:
+        """Make the replayed tables crash-safe and ready for queries: ``SET LOGGED`` writes
+        each once to the WAL (rewritten without the dead rows of the replay's updates), then
+        ``VACUUM ANALYZE`` gives the planner statistics and a visibility map (autovacuum may be
+        off or late: stale statistics made index scans 100× slower)."""
+        tables = [sql.Identifier(target, table) for m in models for table in m.tables]
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            for table in tables:
+                conn.execute(sql.SQL("ALTER TABLE {} SET LOGGED").format(table))
+            for table in tables:
+                conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(table))
+
+    @contextmanager
+    def _staging(self, prefix: str, models: Sequence[ReadModel]) -> Iterator[str]:
+        """A new schema ``<prefix>_<hex>`` of empty copies of the models' tables, dropped on
+        leaving unless renamed meanwhile.
+
+        Its builder holds a session advisory lock named after it while it lives, so a schema
+        whose lock is free was left by a builder that died (SIGKILL, lost server): the next
+        build drops it (:meth:`_drop_abandoned`).
+        """
+        self._drop_abandoned()
+        name = f"{prefix}_{uuid4().hex[:12]}"
+        with psycopg.connect(self.conninfo, autocommit=True) as guard:
+            guard.execute("SELECT pg_advisory_lock(%s)", (_staging_key(name),))
+            try:
+                with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
+                    self._create_copies(cur, name, models)
+                    cur.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+                        _ident(name), sql.Literal(f"staging of {self.schema}")))
+                yield name
+            finally:
+                guard.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(_ident(name)))
+
+    def _drop_abandoned(self) -> None:
+        """Drop the staging schemas of this live schema whose builder is gone."""
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            names = [name for (name,) in conn.execute(
+                "SELECT nspname FROM pg_namespace"
+                " WHERE obj_description(oid, 'pg_namespace') = %s",
+                (f"staging of {self.schema}",)).fetchall()]
+            for name in names:
+                key = _staging_key(name)
+                if conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                    try:
+                        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                            _ident(name)))
+                    finally:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _copy_sequences(self, cur: psycopg.Cursor[Any], target: str, table: str) -> None:
         """Give each ``serial`` column of the copy a sequence of its own: ``LIKE`` keeps the
@@ -388,6 +436,8 @@ class Projector:
         position = after
         positions = {m.name: 0 for m in models}
         prepared: dict[Any, bytes] = {}
+        tables = [sql.Identifier(target, table) for m in models for table in m.tables]
+        analyzed = 0  # events replayed at the last ANALYZE
         with self.connect() as conn:
             while position < stop:
                 batch = self._notifications(position, self.batch_size * 4, topics, stop=stop)
@@ -398,6 +448,14 @@ class Projector:
                     with Statements(conn, prepared) as statements:
                         self._apply(statements, batch, models, positions, until)
                 position = batch[-1].id
+                if position - after >= 4 * analyzed:
+                    # Statistics as the tables grow: the handlers' prepared statements are
+                    # re-planned for their size (planned for empty tables, their lookups ran
+                    # as bitmap scans ANDing two indexes).
+                    analyzed = position - after
+                    for table in tables:
+                        conn.execute(sql.SQL("ANALYZE {}").format(table))
+                    conn.commit()
                 if progress:
                     progress(position - after, total)
         if progress:
@@ -413,12 +471,9 @@ class Projector:
         position. Returns the notification id the rebuilt models stand at.
         """
         models = [self.model(n) for n in names] if names else self.models
-        staging = f"rebuild_{uuid4().hex[:12]}"
-        with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
-            self._create_copies(cur, staging, models)
-        try:
+        with self._staging("rebuild", models) as staging:
             position = self._replay(staging, models, self.head(), progress)
-            self._set_logged(staging, models)
+            self._finish(staging, models)
             with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
                 # Locked in run_once's order, so that the two never deadlock.
                 cur.execute(sql.SQL(
@@ -447,11 +502,6 @@ class Projector:
                     "SET notification_id = EXCLUDED.notification_id").format(
                         _ident(self.schema)), [(m.name, position) for m in models])
             return position
-        finally:
-            with self.connect() as conn:
-                conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                    _ident(staging)))
-                conn.commit()
 
     # ----------------------------------------------------------------- as of an instant
 
@@ -476,12 +526,9 @@ class Projector:
                                   (target,)).fetchone()
         if exists:
             return target
-        building = f"building_{uuid4().hex[:12]}"
-        with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
-            self._create_copies(cur, building, models)
-        try:
+        with self._staging("building", models) as building:
             self._replay(building, models, self.head(), progress, until=instant)
-            self._set_logged(building, models)
+            self._finish(building, models)
             with self.connect() as conn:
                 conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
                     _ident(building), _ident(target)))
@@ -489,13 +536,7 @@ class Projector:
                     _ident(target), sql.Literal(f"as-of of {self.schema} built "
                                                 f"{datetime.now(UTC).isoformat()}")))
                 conn.commit()
-            self._evict_as_of()
-        except BaseException:
-            with self.connect() as conn:
-                conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                    _ident(building)))
-                conn.commit()
-            raise
+        self._evict_as_of()
         return target
 
     def _evict_as_of(self) -> None:
