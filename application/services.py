@@ -16,12 +16,13 @@ import functools
 import hashlib
 import inspect
 import json
-import pickle
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, ParamSpec, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -826,9 +827,28 @@ def _refuse_nul(value: object) -> None:
 
 
 def _copy(aggregate: A) -> A:
-    """A private copy of a snapshot (pickling is about twice as fast as ``deepcopy``)."""
-    copied: A = pickle.loads(pickle.dumps(aggregate, pickle.HIGHEST_PROTOCOL))
+    """A private copy of a snapshot: its containers are copied, the immutable values in them
+    shared (several times faster than ``deepcopy``, which copies every UUID and instant)."""
+    copied: A = object.__new__(type(aggregate))
+    vars(copied).update({name: _thaw(value) for name, value in vars(aggregate).items()})
     return copied
+
+
+_IMMUTABLE = (str, int, float, bool, type(None), UUID, datetime, date, Enum)
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, dict):
+        return {key: _thaw(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_thaw(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_thaw(item) for item in value)
+    if isinstance(value, (set, frozenset)) and all(isinstance(i, _IMMUTABLE) for i in value):
+        return type(value)(value)
+    return deepcopy(value)
 
 
 def _found(aggregates: dict[UUID, Aggregate], aggregate_id: UUID, cls: type[A]) -> A:
