@@ -234,23 +234,23 @@ class OneTripRecorder(PostgresApplicationRecorder):
         schema = sql.Identifier(datastore.schema)
         function = sql.Identifier(f"{events_table_name}_append")
         self.sql_create_statements.append(sql.SQL(
-            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
-            "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+            "CREATE OR REPLACE FUNCTION {schema}.{function}(ids {id_type}[], versions bigint[], "
+            "topics text[], states bytea[]) RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
             "NOTIFY {channel}; "
             "RETURN QUERY INSERT INTO {schema}.{table} "
             "(originator_id, originator_version, topic, state) "
-            "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "SELECT * FROM unnest(ids, versions, topics, states) "
             "RETURNING notification_id; "
             "END; $BODY$").format(
-                schema=schema, function=function, event=sql.Identifier(self.stored_event_type_name),
-                lock_timeout=sql.Literal(datastore.lock_timeout),
+                schema=schema, function=function,
+                id_type=sql.Identifier(datastore.originator_id_type), lock_timeout=sql.Literal(datastore.lock_timeout),
                 table=sql.Identifier(events_table_name),
                 channel=sql.Identifier(self.channel_name)))
-        self._append = sql.SQL("SELECT * FROM {schema}.{function}(%s) AS notification_id"
-                               ).format(schema=schema, function=function)
+        self._append = sql.SQL("SELECT * FROM {schema}.{function}(%b, %b, %b, %b) "
+                               "AS notification_id").format(schema=schema, function=function)
         self._select_after = sql.SQL(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%s::uuid[], %s::bigint[]) AS r(id, version) "
@@ -264,10 +264,11 @@ class OneTripRecorder(PostgresApplicationRecorder):
                       **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return None
-        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
-                                               e.state) for e in stored_events]
+        columns = ([e.originator_id for e in stored_events],
+                   [e.originator_version for e in stored_events],
+                   [e.topic for e in stored_events], [e.state for e in stored_events])
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._append, (rows,), prepare=True)
+            curs.execute(self._append, columns, prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
