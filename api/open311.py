@@ -187,8 +187,8 @@ def list_requests(
         closed = None if len(statuses) == 2 else "closed" in statuses
     with request.app.state.reads.connection() as conn:
         rows = _summaries(conn, closed, filters)
-        units = {u: (unit_directory.unit(conn, u) or {}).get("name")
-                 for u in {r["handling_unit_id"] or r["receiving_unit_id"] for r in rows}}
+        units = unit_directory.names(
+            conn, (r["handling_unit_id"] or r["receiving_unit_id"] for r in rows))
     return [_request_row(r, units) for r in rows]
 
 

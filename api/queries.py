@@ -168,9 +168,8 @@ def get_public_result(report_id: UUID, request: Request) -> Response:
 
 def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
                      ) -> list[dict[str, Any]]:
-    names = {r["unit_id"]: (unit_directory.unit(conn, r["unit_id"]) or {}).get("name")
-             for r in rows}
-    return [{**r, "unit_name": names[r["unit_id"]]} for r in rows]
+    names = unit_directory.names(conn, (r["unit_id"] for r in rows))
+    return [{**r, "unit_name": names.get(r["unit_id"])} for r in rows]
 
 
 @router.get("/public/rankings", response_model=Rows, tags=["public"])
