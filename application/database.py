@@ -217,15 +217,16 @@ def advisory_lock_key(name: str) -> int:
 
 
 class OneTripRecorder(PostgresApplicationRecorder):
-    """eventsourcing's application recorder, appending in one round trip instead of three, and
+    """eventsourcing's application recorder, appending in one round trip instead of five, and
     reading the new events of several aggregates in one query.
 
-    eventsourcing appends in an explicit transaction: ``SET LOCAL lock_timeout``, ``LOCK TABLE
-    … IN EXCLUSIVE MODE`` (so notification ids commit in the order they are issued and a
-    reader never passes a gap that fills later), ``NOTIFY`` and the ``INSERT``, a sync, then
-    ``COMMIT``. Here a server function does the same four statements inside the single
-    autocommit statement that calls it — the lock is held until that statement's transaction
-    commits — so the stored rows, their order and the notification are unchanged.
+    eventsourcing appends in an explicit transaction: ``BEGIN``, then pipelined ``SET LOCAL
+    lock_timeout``, ``LOCK TABLE … IN EXCLUSIVE MODE`` (so notification ids commit in the order
+    they are issued and a reader never passes a gap that fills later), ``NOTIFY`` and the
+    ``INSERT``, then ``COMMIT``: five syncs with the server (libpq trace). Here a server
+    function does the same four statements inside the single autocommit statement that calls
+    it — the lock is held until that statement's transaction commits — so the stored rows,
+    their order and the notification are unchanged.
     """
 
     def __init__(self, datastore: PostgresDatastore, *,
