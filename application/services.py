@@ -32,6 +32,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 from psycopg.conninfo import make_conninfo
 
+from application.database import OneTripRecorder
 from domain.actors import Actor, Role
 from domain.alert import Alert
 from domain.calendar import BUSINESS_TZ
@@ -40,7 +41,6 @@ from domain.policy import DEFAULT_POLICY, SlaPolicy
 from domain.report import Report
 from domain.reporter import Reporter
 from domain.statistics import MonthlyStatistics
-from application.database import OneTripRecorder
 from domain.units import Officer, Unit
 
 Clock = Callable[[], datetime]
@@ -337,7 +337,7 @@ class IHanoi(Application[UUID]):
     # ----------------------------------------------------------------- who acts
 
     def unit(self, unit_id: UUID) -> Unit:
-        """A unit as it stands now, to read (from the directory)."""
+        """A unit as it stands now, to read, not to change."""
         return _found(self.aggregates.read(unit_id), unit_id, Unit)
 
     def officer_actor(self, officer_id: UUID) -> Actor:
