@@ -9,7 +9,9 @@ use its recorder and mapper but batch, which rebuilds need.) Tracking rows are l
 ``FOR UPDATE`` while a batch runs, so two runners never apply the same batch.
 
 Handlers use unqualified table names; the ``search_path`` decides which copy they write:
-the live schema, a staging schema during a rebuild, or an ``asof_…`` schema.
+the live schema, a staging schema during a rebuild, or an ``asof_…`` schema. Their cursor is a
+:class:`Statements` (``execute``, ``executemany``, ``fetchone``, ``fetchall``), which pipelines
+their statements.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ class Statements:
     client's CPU at ~10 statements per event. A handler that reads a result
     (``execute(…).fetchone()``) syncs the pipeline first. The first SQL error is raised when
     the pipeline syncs (at the latest on leaving the ``with`` block); the transaction is then
-    aborted and must be rolled back, as with psycopg's pipeline.
+    aborted and must be rolled back, as with psycopg's pipeline. Queries and parameters are
+    converted by psycopg's own ``PostgresQuery`` (as ``Cursor.execute`` does).
     """
 
     FLUSH_EVERY = 200
