@@ -29,7 +29,6 @@ from api.errors import Forbidden
 from application.services import IHanoi, NotFound
 from domain.actors import Actor, Role, UnitLevel
 from domain.errors import NotPermitted
-from domain.units import Unit
 
 IDENTITY_FIELDS = ("reporter", "reporter_id")
 CITIZEN_HIDDEN = {"officer_id", "stage_officer_id", "coordination"}
@@ -43,7 +42,7 @@ def is_city_wide(app: IHanoi, p: Principal) -> bool:
     if not p.is_staff or p.unit_id is None:
         return False
     try:
-        return app.load(p.unit_id, Unit).level == UnitLevel.SERVICE_CENTRE
+        return app.unit(p.unit_id).level == UnitLevel.SERVICE_CENTRE
     except NotFound:
         return False
 

@@ -195,7 +195,7 @@ def published_statistics(request: Request, month: Month) -> Response:
     and repeat-dissatisfaction flags and the events behind each figure; they never change
     (late events appear in the next month's). 404 until the month is published."""
     published = request.app.state.runtime.app.load(MonthlyStatistics.create_id(month),
-                                                   MonthlyStatistics)
+                                                   MonthlyStatistics, to_change=False)
     return _json({"month": published.month, "published_at": published.published_at,
                   "policy_version": published.policy_version, "figures": published.figures})
 

@@ -151,7 +151,8 @@ class Scheduler:
 
     def _publication(self, month: str) -> list[dict[str, Any]] | None:
         try:
-            return self.app.load(MonthlyStatistics.create_id(month), MonthlyStatistics).figures
+            return self.app.load(MonthlyStatistics.create_id(month), MonthlyStatistics,
+                                 to_change=False).figures
         except NotFound:
             return None
 
