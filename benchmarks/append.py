@@ -107,23 +107,32 @@ def stored_sample(target: Target, after: int) -> tuple[list[str], float]:
     return [topic for topic, _ in rows], sum(size for _, size in rows) / len(rows)
 
 
-def run_store(app: IHanoi, topics: list[str], payload_size: int) -> float:
-    """Append one event per call through the application's recorder; return seconds."""
+def event_rows(topics: list[str], payload_size: int) -> list[tuple[uuid.UUID, int, str, bytes]]:
+    """(originator, version, topic, payload) per topic: EVENTS_PER_REPORT events per originator,
+    random payloads of ``payload_size`` bytes (ciphertext does not compress)."""
     payloads = [os.urandom(payload_size) for _ in range(64)]
-    originator = uuid.uuid4()
-    started = time.perf_counter()
+    rows, originator = [], uuid.uuid4()
     for n, topic in enumerate(topics):
         version = n % EVENTS_PER_REPORT + 1
         if version == 1:
             originator = uuid.uuid4()
-        app.recorder.insert_events([StoredEvent(originator, version, topic, payloads[n % 64])])
+        rows.append((originator, version, topic, payloads[n % 64]))
+    return rows
+
+
+def run_store(app: IHanoi, topics: list[str], payload_size: int) -> float:
+    """Append one event per call through the application's recorder; return seconds."""
+    rows = event_rows(topics, payload_size)
+    started = time.perf_counter()
+    for row in rows:
+        app.recorder.insert_events([StoredEvent(*row)])
     return time.perf_counter() - started
 
 
 def run_raw(target: Target, topics: list[str], payload_size: int) -> float:
     """Insert one row per autocommit transaction; return seconds."""
     table = sql.Identifier(target.schema, "raw_events")
-    payloads = [os.urandom(payload_size) for _ in range(64)]  # ciphertext does not compress
+    rows = event_rows(topics, payload_size)
     with psycopg.connect(target.url, autocommit=True) as conn:
         conn.execute(sql.SQL(
             "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version integer NOT NULL,"
@@ -131,13 +140,9 @@ def run_raw(target: Target, topics: list[str], payload_size: int) -> float:
             " PRIMARY KEY (originator_id, originator_version))").format(table))
         insert = sql.SQL("INSERT INTO {} (originator_id, originator_version, topic, state) "
                          "VALUES (%s, %s, %s, %s)").format(table)
-        originator = uuid.uuid4()
         started = time.perf_counter()
-        for n, topic in enumerate(topics):
-            version = n % EVENTS_PER_REPORT + 1
-            if version == 1:
-                originator = uuid.uuid4()
-            conn.execute(insert, (originator, version, topic, payloads[n % 64]), prepare=True)
+        for row in rows:
+            conn.execute(insert, row, prepare=True)
         return time.perf_counter() - started
 
 
