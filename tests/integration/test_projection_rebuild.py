@@ -100,33 +100,40 @@ def test_the_next_build_drops_the_staging_schema_a_killed_rebuild_left(
                 "SELECT nspname FROM pg_namespace WHERE obj_description(oid, 'pg_namespace')"
                 " = %s", (f"staging of {projector.schema}",)).fetchall()}
 
+    children: list[subprocess.Popen[bytes]] = []
+
     def replaying() -> subprocess.Popen[bytes]:
         child = subprocess.Popen([sys.executable, str(CHILD)], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        children.append(child)
         line = child.stdout.readline() if child.stdout else b""
         assert line == b"replaying\n", (child.kill(), child.communicate()[1].decode())
         return child
 
-    first = replaying()
-    left = staging()
-    second = replaying()
-    running = staging() - left
-    assert len(left) == 1 and len(running) == 1 and left <= staging()  # both kept
-    first.kill()
-    first.communicate()
+    def kill(child: subprocess.Popen[bytes]) -> None:
+        child.kill()
+        child.communicate()
+
     try:
+        first = replaying()
+        left = staging()
+        second = replaying()
+        running = staging() - left
+        assert len(left) == 1 and len(running) == 1 and left <= staging()  # both kept
+        kill(first)
         # Until the server has noticed the killed child, its schema's lock is still held.
         deadline = time.monotonic() + 30
         while staging() != running:
             assert time.monotonic() < deadline, "the killed rebuild's schema was never dropped"
             projector.rebuild()
             assert running <= staging()  # the running rebuild's schema is kept
+        kill(second)
+        deadline = time.monotonic() + 30
+        for minutes in itertools.count(1):
+            projector.as_of(clock.now - timedelta(minutes=minutes), ["report_status"])
+            if not staging():
+                break
+            assert time.monotonic() < deadline, "the killed rebuild's schema was never dropped"
     finally:
-        second.kill()
-        second.communicate()
-    deadline = time.monotonic() + 30
-    for minutes in itertools.count(1):
-        projector.as_of(clock.now - timedelta(minutes=minutes), ["report_status"])
-        if not staging():
-            break
-        assert time.monotonic() < deadline, "the killed rebuild's schema was never dropped"
+        for child in children:
+            kill(child)
