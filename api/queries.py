@@ -143,14 +143,16 @@ def list_public_results(
         request: Request, kind: str | None = None, category: str | None = None,
         unit_id: UUID | None = None, published_from: AwareDatetime | None = None,
         published_to: AwareDatetime | None = None, cursor: Cursor = None, limit: Limit = 20,
-        as_of: AsOf = None) -> Response:
-    """Điều 8.3, 14.2: published results, newest first; never any personal data."""
+        as_of: AsOf = None, sort: Literal["-published_at", "published_at"] = "-published_at"
+        ) -> Response:
+    """Điều 8.3, 14.2: published results, newest first (``sort=published_at``: oldest first);
+    never any personal data."""
     with reading(request, as_of, "public_results") as conn:
         try:
             rows, next_cursor = public_results.search(
                 conn, kind=kind, category=category, handling_unit_id=unit_id,
                 published_from=published_from, published_to=published_to, cursor=cursor,
-                limit=limit)
+                limit=limit, sort=sort)
         except ValueError as error:
             raise _bad_cursor(error) from None
     return _page(rows, next_cursor)
@@ -245,8 +247,11 @@ def list_reports(
         kind: str | None = None, status: str | None = None,
         submitted_from: AwareDatetime | None = None, submitted_to: AwareDatetime | None = None,
         area: Annotated[str | None, Query(max_length=100)] = None, cursor: Cursor = None,
-        limit: Limit = 20, as_of: AsOf = None) -> Response:
-    """Reports concerning the caller's unit (city-wide for the centre and inspectors)."""
+        limit: Limit = 20, as_of: AsOf = None,
+        sort: Literal["-submitted_at", "submitted_at", "-updated_at", "updated_at"]
+        = "-submitted_at") -> Response:
+    """Reports concerning the caller's unit (city-wide for the centre and inspectors), newest
+    submitted first unless ``sort`` says otherwise (``-``: descending)."""
     city_wide = is_city_wide(request.app.state.runtime.app, caller)
     units = None if city_wide else {caller.unit_id}
     with reading(request, as_of, "report_status") as conn:
@@ -254,7 +259,7 @@ def list_reports(
             rows, next_cursor = report_status.search(
                 conn, units=units, unit_id=unit_id, kind=kind, status=status,
                 submitted_from=submitted_from, submitted_to=submitted_to, area=area,
-                cursor=cursor, limit=limit)
+                cursor=cursor, limit=limit, sort=sort)
         except ValueError as error:
             raise _bad_cursor(error) from None
     return _page([redact(caller, r) for r in rows], next_cursor)

@@ -1,4 +1,4 @@
-"""Keyset pagination shared by the read models' list queries: opaque cursors."""
+"""Keyset pagination shared by the read models' list queries: opaque cursors, sort orders."""
 
 from __future__ import annotations
 
@@ -10,22 +10,36 @@ from uuid import UUID
 MAX_PAGE = 200
 
 
-def encode_cursor(at: datetime, report_id: UUID) -> str:
-    """An opaque keyset position after the row (at, report_id) of a page."""
-    raw = f"{at.isoformat()}|{report_id}".encode()
+def encode_cursor(at: datetime, report_id: UUID, sort: str = "") -> str:
+    """An opaque keyset position after the row (at, report_id) of a page listed in ``sort``
+    order (empty: the list's default order)."""
+    raw = "|".join((at.isoformat(), str(report_id), *((sort,) if sort else ()))).encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    """Inverse of :func:`encode_cursor`; ``ValueError`` when it is not one."""
+def decode_cursor(cursor: str, sort: str = "") -> tuple[datetime, UUID]:
+    """Inverse of :func:`encode_cursor`; ``ValueError`` when it is not one, or when it was
+    made for another sort order than ``sort``."""
     try:
-        at, report_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), UUID(report_id)
+        at, report_id, *order = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        position = datetime.fromisoformat(at), UUID(report_id)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValueError(f"invalid cursor {cursor!r}") from error
+    if "|".join(order) != sort:
+        raise ValueError(f"cursor {cursor!r} was made for another sort order")
+    return position
 
 
-def page(rows: list[dict[str, Any]], limit: int, key: str
+def keyset(sort: str, sorts: dict[str, str]) -> tuple[str, str, str]:
+    """For a ``sort`` such as ``-submitted_at`` among ``sorts`` (its name → column): the
+    column, ``ASC``/``DESC`` and the keyset comparison (``>``/``<``) of the next page."""
+    if sort not in sorts:
+        raise ValueError(f"sort must be one of {', '.join(sorts)}")
+    descending = sort.startswith("-")
+    return sorts[sort], "DESC" if descending else "ASC", "<" if descending else ">"
+
+
+def page(rows: list[dict[str, Any]], limit: int, key: str, sort: str = ""
          ) -> tuple[list[dict[str, Any]], str | None]:
     """Rows fetched with ``LIMIT limit + 1`` → (the page, the next page's cursor or None)."""
     if not 1 <= limit <= MAX_PAGE:
@@ -33,4 +47,4 @@ def page(rows: list[dict[str, Any]], limit: int, key: str
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last[key], last["report_id"])
+    return rows[:limit], encode_cursor(last[key], last["report_id"], sort)

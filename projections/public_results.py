@@ -28,7 +28,7 @@ from psycopg.types.json import Jsonb
 from domain.report import Report
 from domain.units import Unit
 from projections.engine import ReadModel
-from projections.paging import decode_cursor, page
+from projections.paging import decode_cursor, keyset, page
 
 model = ReadModel("public_results", tables=(
     "public_results", "public_results_pending", "public_results_units"))
@@ -141,27 +141,35 @@ def get(conn: psycopg.Connection[Any], report_id: UUID) -> dict[str, Any] | None
             f" WHERE r.report_id = %s", (report_id,)).fetchone()
 
 
+SORTS = {"-published_at": "published_at", "published_at": "published_at"}
+"""Orders of the public list: newest (``-``) or oldest published first."""
+
+
 def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
            category: str | None = None, handling_unit_id: UUID | None = None,
            published_from: datetime | None = None, published_to: datetime | None = None,
-           cursor: str | None = None, limit: int = 20) -> tuple[list[dict[str, Any]], str | None]:
-    """Published results, newest first, filtered; returns one page and the cursor of the next
-    (None on the last page). The date range is ``published_from <= published_at <
-    published_to``."""
+           cursor: str | None = None, limit: int = 20, sort: str = "-published_at"
+           ) -> tuple[list[dict[str, Any]], str | None]:
+    """Published results, newest first (``sort="published_at"``: oldest first), filtered;
+    returns one page and the cursor of the next (None on the last page). The date range is
+    ``published_from <= published_at < published_to``."""
+    _, direction, beyond = keyset(sort, SORTS)
+    tag = "" if sort == "-published_at" else sort
     filters = {"r.kind = %s": kind, "r.category = %s": category,
                "r.handling_unit_id = %s": handling_unit_id,
                "r.published_at >= %s": published_from, "r.published_at < %s": published_to}
     where = [condition for condition, value in filters.items() if value is not None]
     params: list[Any] = [value for value in filters.values() if value is not None]
     if cursor:
-        where.append("(r.published_at, r.report_id) < (%s, %s)")
-        params.extend(decode_cursor(cursor))
+        where.append(f"(r.published_at, r.report_id) {beyond} (%s, %s)")
+        params.extend(decode_cursor(cursor, tag))
     with conn.cursor(row_factory=dict_row) as cur:
-        # Keyset page on (published_at, report_id) descending, served by an index per filter.
+        # Keyset page on (published_at, report_id), served by an index per filter (read
+        # backwards for the oldest first).
         rows = cur.execute(
             f"SELECT {COLUMNS} FROM public_results r"
             f" LEFT JOIN public_results_units u ON u.unit_id = r.handling_unit_id"
             f" WHERE {' AND '.join(where) or 'true'}"
-            f" ORDER BY r.published_at DESC, r.report_id DESC LIMIT %s",
+            f" ORDER BY r.published_at {direction}, r.report_id {direction} LIMIT %s",
             (*params, limit + 1)).fetchall()
-    return page(rows, limit, "published_at")
+    return page(rows, limit, "published_at", tag)

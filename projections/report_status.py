@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 
 from domain.report import Report
 from projections.engine import ReadModel
-from projections.paging import decode_cursor, page
+from projections.paging import decode_cursor, keyset, page
 
 model = ReadModel("report_status", tables=("report_status",))
 
@@ -223,13 +223,21 @@ def get(conn: psycopg.Connection[Any], report_id: Any) -> dict[str, Any] | None:
                            (report_id,)).fetchone()
 
 
+SORTS = {"-submitted_at": "submitted_at", "submitted_at": "submitted_at",
+         "-updated_at": "updated_at", "updated_at": "updated_at"}
+"""Orders of the staff list: by submission or by last change, newest (``-``) or oldest first."""
+
+
 def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
            unit_id: Any = None, kind: str | None = None, status: str | None = None,
            submitted_from: datetime | None = None, submitted_to: datetime | None = None,
-           area: str | None = None, cursor: str | None = None, limit: int = 20
-           ) -> tuple[list[dict[str, Any]], str | None]:
-    """Reports newest first; ``units`` limits to reports concerning those units (None: all);
-    returns one page and the cursor of the next (None on the last page)."""
+           area: str | None = None, cursor: str | None = None, limit: int = 20,
+           sort: str = "-submitted_at") -> tuple[list[dict[str, Any]], str | None]:
+    """Reports in ``sort`` order (one of :data:`SORTS`; newest first by default); ``units``
+    limits to reports concerning those units (None: all); returns one page and the cursor of
+    the next (None on the last page)."""
+    column, direction, beyond = keyset(sort, SORTS)
+    tag = "" if sort == "-submitted_at" else sort
     concerning = ("(receiving_unit_id = ANY(%(units)s) OR handling_unit_id = ANY(%(units)s)"
                   " OR department_id = ANY(%(units)s)"
                   " OR coordination ?| %(unit_texts)s::text[])")
@@ -247,14 +255,15 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
         "unit": unit_id, "kind": kind, "status": status, "since": submitted_from,
         "until": submitted_to, "area": f"%{area}%" if area else None, "limit": limit + 1}
     if cursor:
-        where.append("(submitted_at, report_id) < (%(after_at)s, %(after_id)s)")
-        params["after_at"], params["after_id"] = decode_cursor(cursor)
+        where.append(f"({column}, report_id) {beyond} (%(after_at)s, %(after_id)s)")
+        params["after_at"], params["after_id"] = decode_cursor(cursor, tag)
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        # Keyset page on (submitted_at, report_id) descending; unit indexes serve the filters.
+        # Keyset page on (column, report_id); unit indexes serve the filters.
         rows = cur.execute(
             f"SELECT {COLUMNS} FROM report_status WHERE {' AND '.join(where) or 'true'}"
-            f" ORDER BY submitted_at DESC, report_id DESC LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit, "submitted_at")
+            f" ORDER BY {column} {direction}, report_id {direction} LIMIT %(limit)s",
+            params).fetchall()
+    return page(rows, limit, column, tag)
 
 
 PUBLIC_COLUMNS = ("report_id, kind, category, status, COALESCE(redacted_text, text) AS text,"

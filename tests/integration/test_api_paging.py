@@ -9,12 +9,13 @@ from typing import Any
 from tests.integration.conftest import Api, Clock
 
 
-def _walk(api: Api, path: str, limit: int, headers: dict[str, str] | None = None
-          ) -> list[list[dict[str, Any]]]:
-    """Every page of ``path``, following ``next_cursor`` to the end."""
+def _walk(api: Api, path: str, limit: int, headers: dict[str, str] | None = None,
+          **query: str) -> list[list[dict[str, Any]]]:
+    """Every page of ``path`` (with ``query``), following ``next_cursor`` to the end."""
     pages, cursor = [], None
     while True:
-        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, Any] = {"limit": limit, **query,
+                                  **({"cursor": cursor} if cursor else {})}
         response = api.client.get(path, params=params, headers=headers)
         assert response.status_code == 200, response.text
         page = response.json()
@@ -83,5 +84,58 @@ def test_a_forged_cursor_or_an_oversized_page_is_a_422_problem(api: Api) -> None
     for params in ({"cursor": "not-a-cursor"}, {"cursor": "bm9wZQ=="}, {"limit": 501},
                    {"limit": 0}):
         response = api.client.get("/overdue", params=params, headers=inspector)
+        assert response.status_code == 422, params
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_public_results_sorted_oldest_first_page_through_every_result_once_dieu_14_2(
+        api: Api, clock: Clock) -> None:
+    """Điều 14.2: ``sort=published_at`` lists the same results, oldest first, ties included."""
+    w = api.world
+    for hour in (9, 11, 11, 14):
+        clock.set(2026, 3, 3, hour, 0)
+        w.to_published(w.submit())
+    api.sync()
+
+    [newest_first] = _walk(api, "/public/results", 200)
+    for limit in (1, 3):
+        pages = _walk(api, "/public/results", limit, sort="published_at")
+        assert [r for page in pages for r in page] == newest_first[::-1], limit
+
+
+def test_staff_list_sorted_by_last_change_or_oldest_first_pages_through_every_report_once(
+        api: Api, clock: Clock) -> None:
+    """The staff list (issue 5: sorting): by submission either way, or by last change."""
+    w = api.world
+    inspector = api.token(w.staff("Trịnh Văn Quang", w.city, "inspector")[1])
+    reports = []
+    for hour in (8, 9, 9, 10):
+        clock.set(2026, 3, 2, hour, 30)
+        reports.append(w.submit())
+    clock.set(2026, 3, 2, 15, 0)
+    w.app.accept(w.receiver, reports[0])  # the oldest report changed last
+    api.sync()
+
+    [newest_first] = _walk(api, "/reports", 200, inspector)
+    assert {r["report_id"] for r in newest_first} == {str(r) for r in reports}
+    for limit in (1, 3):
+        pages = _walk(api, "/reports", limit, inspector, sort="submitted_at")
+        assert [r for page in pages for r in page] == newest_first[::-1], limit
+        by_change = [r for page in _walk(api, "/reports", limit, inspector, sort="-updated_at")
+                     for r in page]
+        assert by_change[0]["report_id"] == str(reports[0])
+        keys = [(r["updated_at"], r["report_id"]) for r in by_change]
+        assert keys == sorted(keys, reverse=True) and len(keys) == len(reports)
+
+
+def test_a_cursor_from_another_sort_order_or_an_unknown_sort_is_a_422_problem(
+        api: Api, clock: Clock) -> None:
+    w = api.world
+    for _ in range(3):
+        w.to_published(w.submit())
+    api.sync()
+    cursor = api.client.get("/public/results", params={"limit": 1}).json()["next_cursor"]
+    for params in ({"cursor": cursor, "sort": "published_at"}, {"sort": "text"}):
+        response = api.client.get("/public/results", params=params)
         assert response.status_code == 422, params
         assert response.headers["content-type"].startswith("application/problem+json")
