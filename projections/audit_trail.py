@@ -68,6 +68,7 @@ DETAILS: dict[type, tuple[str, ...]] = {
     Report.LinkedToMatter: ("matter_id", "earlier_report_id"),
     Report.Hidden: ("target", "reason"),
     Report.Redacted: ("field", "reason"),
+    Report.Rerouted: ("from_unit_id", "to_unit_id"),
     Unit.Created: ("name", "level", "parent_id", "code"),
     Unit.Renamed: ("name",),
     Unit.Moved: ("parent_id",),

@@ -46,6 +46,17 @@ def _escalated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "receiving_unit_id = %s", e.to_unit_id)
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: the merged unit's place on the report passes to its successor."""
+    cur.execute("UPDATE matter_reports SET"
+                " receiving_unit_id = CASE WHEN receiving_unit_id = %(from)s THEN %(to)s"
+                " ELSE receiving_unit_id END,"
+                " handling_unit_id = CASE WHEN handling_unit_id = %(from)s THEN %(to)s"
+                " ELSE handling_unit_id END WHERE report_id = %(report)s",
+                {"from": e.from_unit_id, "to": e.to_unit_id, "report": e.originator_id})
+
+
 @model.on(Report.Rejected)
 def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = 'rejected'")

@@ -110,6 +110,15 @@ def _result_moved(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _closing(cur, e, nid)
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: the successor of a merged handling unit takes the handling over with the
+    closings so far, which decide whether it publishes on time; the facts stay (history)."""
+    cur.execute("UPDATE monthly_statistics_closings SET unit_id = %s"
+                " WHERE report_id = %s AND unit_id = %s",
+                (e.to_unit_id, e.originator_id, e.from_unit_id))
+
+
 @model.on(Report.Published, Report.InitiativeAnswered)
 def _published(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _closing(cur, e, nid)

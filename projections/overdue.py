@@ -93,6 +93,13 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
         _open(cur, e.originator_id, stage)
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: the merged unit's open stages pass to its successor, due instants unchanged."""
+    cur.execute("UPDATE overdue SET unit_id = %s WHERE report_id = %s AND unit_id = %s",
+                (e.to_unit_id, e.originator_id, e.from_unit_id))
+
+
 # Queries --------------------------------------------------------------------------------
 
 def overdue(conn: psycopg.Connection[Any], now: datetime, calendar: WorkingCalendar,

@@ -61,6 +61,14 @@ def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
                 (e.handling_unit_id, e.originator_id))
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: a merged handling unit's successor publishes, and is shown, the result."""
+    cur.execute("UPDATE public_results_pending SET handling_unit_id = %s"
+                " WHERE report_id = %s AND handling_unit_id = %s",
+                (e.to_unit_id, e.originator_id, e.from_unit_id))
+
+
 @model.on(Report.ResultProposed)
 def _proposed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE public_results_pending SET result_text = %s, evidence = %s"

@@ -64,6 +64,15 @@ def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "handling_unit_id = %s, accepted_nid = %s", e.handling_unit_id, nid)
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: the successor of a merged handling unit publishes the result; the re-route
+    is the event that made it the handling unit."""
+    cur.execute("UPDATE repeat_dissatisfaction SET handling_unit_id = %s, accepted_nid = %s"
+                " WHERE report_id = %s AND handling_unit_id = %s",
+                (e.to_unit_id, nid, e.originator_id, e.from_unit_id))
+
+
 @model.on(Report.Rated)
 def _rated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "rating = %s, month = %s, rated_nid = %s", e.rating, month_of(e.at), nid)

@@ -191,6 +191,25 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
             *_stage(e.restored["stage"]))
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: every reference to the merged unit names its successor; a coordination entry
+    merges with the successor's own (contributed when either had)."""
+    old, new = str(e.from_unit_id), str(e.to_unit_id)
+    moved = "CASE WHEN {0} = %(from)s THEN %(to)s ELSE {0} END"
+    cur.execute(
+        f"UPDATE report_status SET receiving_unit_id = {moved.format('receiving_unit_id')},"
+        f" handling_unit_id = {moved.format('handling_unit_id')},"
+        f" department_id = {moved.format('department_id')},"
+        f" stage_unit_id = {moved.format('stage_unit_id')},"
+        f" coordination = CASE WHEN coordination ? %(old)s THEN coordination - %(old)s"
+        f" || jsonb_build_object(%(new)s::text, (coordination ->> %(old)s)::boolean"
+        f" OR COALESCE((coordination ->> %(new)s)::boolean, false)) ELSE coordination END,"
+        f" version = %(version)s, updated_at = %(at)s WHERE report_id = %(report)s",
+        {"from": e.from_unit_id, "to": e.to_unit_id, "old": old, "new": new,
+         "version": e.originator_version, "at": e.at, "report": e.originator_id})
+
+
 @model.on(Report.Hidden)
 def _hidden(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 14.1: hidden from public view (the report, or its rating comment)."""

@@ -183,6 +183,30 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
                      "reception_stages": RECEPTION_STAGES, "handling_stages": HANDLING_STAGES})
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: the merged unit's open stages pass to its successor with their start and due
+    instants; its closed stages and its counters stay (history). They count in the month the
+    report first reached the successor: that of its earlier stages there, else the re-route's,
+    in which the successor then receives the report."""
+    cur.execute("""
+        WITH first AS (
+            SELECT month FROM unit_lateness_stages WHERE report_id = %(report)s
+            AND unit_id = %(to)s ORDER BY opened_nid LIMIT 1
+        ), moved AS (
+            UPDATE unit_lateness_stages SET unit_id = %(to)s,
+                   month = COALESCE((SELECT month FROM first), %(month)s)
+            WHERE report_id = %(report)s AND unit_id = %(from)s AND ended_at IS NULL
+            RETURNING opened_nid
+        )
+        INSERT INTO unit_lateness_months (month, unit_id, received)
+        SELECT %(month)s, %(to)s, 1
+        WHERE EXISTS (SELECT FROM moved) AND NOT EXISTS (SELECT FROM first)
+        ON CONFLICT (month, unit_id) DO UPDATE SET received = unit_lateness_months.received + 1""",
+                {"report": e.originator_id, "from": e.from_unit_id, "to": e.to_unit_id,
+                 "month": month_of(e.at)})
+
+
 @model.on(Report.ExtensionGranted)
 def _extended(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 8.5: an extension moves the due instant of the open handling stage."""

@@ -146,6 +146,21 @@ def _contributed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
                 " AND unit_id = %s", (e.originator_id, e.unit_id))
 
 
+@model.on(Report.Rerouted)
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: the merged unit's items of the report, and the unit of its officer, pass to
+    the successor with their start and due instants; a coordination request the successor
+    already awaits is not doubled."""
+    params = {"report": e.originator_id, "from": e.from_unit_id, "to": e.to_unit_id}
+    cur.execute("UPDATE work_queue_reports SET officer_unit_id = %(to)s"
+                " WHERE report_id = %(report)s AND officer_unit_id = %(from)s", params)
+    cur.execute("DELETE FROM work_queues w WHERE report_id = %(report)s AND unit_id = %(from)s"
+                " AND EXISTS (SELECT FROM work_queues s WHERE s.report_id = w.report_id"
+                " AND s.item = w.item AND s.unit_id = %(to)s)", params)
+    cur.execute("UPDATE work_queues SET unit_id = %(to)s"
+                " WHERE report_id = %(report)s AND unit_id = %(from)s", params)
+
+
 # Queries --------------------------------------------------------------------------------
 
 def queue(conn: psycopg.Connection[Any], unit_id: UUID,

@@ -5,8 +5,9 @@ rebuild under a live runner).
 Every check compares ALL tables of ALL registered read models (``READ_MODELS``), so a new read
 model is covered as soon as it is registered. Histories are random but valid: reports go
 through random subsets of the procedure (Điều 6–13, 27) — with re-reports and links to a
-matter, duplicates marked and unmarked, hidden and redacted reports (issue 7) — while the clock
-runs across public holidays.
+matter, duplicates marked and unmarked, hidden and redacted reports (issue 7), and at the end a
+unit merged and its open work re-routed (Điều 28.1) — while the clock runs across public
+holidays.
 """
 
 from __future__ import annotations
@@ -37,13 +38,13 @@ from psycopg import sql
 from application.database import create_schema, drop_schema, eventsourcing_env
 from application.migrations import upgrade
 from application.services import IHanoi
-from domain.actors import Actor
+from domain.actors import SYSTEM, Actor
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidState, ReporterLocked
 from domain.report import Report
 from projections.engine import Projector, ReadModel, wait_until_caught_up
 from projections.registry import READ_MODELS
-from tests.integration.conftest import Clock, World, build_world
+from tests.integration.conftest import ADMIN, Clock, World, build_world
 
 CHILD = Path(__file__).with_name("_runner_child.py")
 
@@ -344,6 +345,24 @@ def drive(city: City, clock: Clock, rng: random.Random, reports: int,
         between()
 
 
+def reorganise(city: City, rng: random.Random, between: Callable[[], None]) -> None:
+    """Điều 28.1: once the stories are told, a division or commune and then a district of the
+    city are each merged into a new unit, and every report with open work there is re-routed."""
+    w = city.world
+    for merged, level, parent in (
+            rng.choice(((w.division, "division", w.district), (w.ward, "commune", w.district))),
+            rng.choice(((w.district, "district", w.city), (w.other_district, "district", w.city)))):
+        successor = w.unit("Đơn vị sau sắp xếp", level, parent)
+        city.app.merge_unit(ADMIN, merged, successor)
+        between()
+        for report in city.reports:
+            try:
+                city.app.reroute_after_merger(SYSTEM, report, merged)
+            except InvalidState:  # no open work of the merged unit on this report
+                continue
+            between()
+
+
 # --------------------------------------------------------------------------- the tests
 
 
@@ -368,6 +387,7 @@ def test_incremental_projection_equals_rebuild_from_history(
                 projector.run_once(limit=rng.randint(1, 12))
 
         drive(city, clock, rng, reports, between=project)
+        reorganise(city, rng, between=project)
         projector.catch_up()
         rebuilt = assert_equals_rebuild(projector)
         assert len(rebuilt["report_status"]) == submitted_up_to(app, projector.head())
