@@ -734,6 +734,25 @@ class IHanoi(Application[UUID]):
         return self._report("unmark_duplicate", report_id, command_id, expected_version,
                             lambda r: r.unmark_duplicate(by, reason, self.now()))
 
+    def successor(self, unit_id: UUID) -> UUID:
+        """Điều 28.1: the active unit that took over ``unit_id`` through one or more mergers."""
+        unit, seen = self.unit(unit_id), {unit_id}
+        if unit.merged_into is None:
+            raise InvalidInput("Điều 28.1", f"unit {unit.name!r} was not merged into another")
+        while unit.merged_into is not None and unit.merged_into not in seen:
+            seen.add(unit.merged_into)
+            unit = self.unit(unit.merged_into)
+        return unit.id
+
+    @idempotent
+    def reroute_after_merger(self, by: Actor, report_id: UUID, unit_id: UUID, *,
+                             command_id: str | None = None,
+                             expected_version: int | None = None) -> CommandResult:
+        """Điều 28.1: the open work of a merged unit on a report passes to its successor."""
+        to_unit_id = self.successor(unit_id)
+        return self._report("reroute_after_merger", report_id, command_id, expected_version,
+                            lambda r: r.reroute(by, unit_id, to_unit_id, self.now()))
+
     # ----------------------------------------------------------------- moderation
 
     @idempotent

@@ -676,6 +676,52 @@ class Report(Aggregate):
         self.duplicate_of = None
         self.suspended = None
 
+    # ----------------------------------------------------------------- reorganisation (Điều 28.1)
+
+    def concerns(self, unit_id: UUID) -> bool:
+        """Whether the report still has work at ``unit_id``: open, and that unit receives,
+        handles, handles through a division or coordinates on it, or holds an open stage."""
+        if self.status in (Status.PUBLISHED, Status.REJECTED, Status.DUPLICATE):
+            return False
+        held = {self.receiving_unit_id, self.handling_unit_id, self.department_id,
+                *(s["unit_id"] for s in self.open_stages())}
+        return unit_id in held or str(unit_id) in self.coordination
+
+    def reroute(self, by: Actor, from_unit_id: UUID, to_unit_id: UUID, at: datetime) -> None:
+        """Điều 28.1: a unit merged into another in a reorganisation hands its open work on
+        this report to its successor: every reference to it now names the successor; stages,
+        due instants and the officer assigned stay as they are."""
+        if by.role not in (Role.ADMINISTRATOR, Role.SYSTEM):
+            raise NotPermitted("Điều 28.1", "only the system or an administrator re-routes a "
+                               "report after a reorganisation")
+        if from_unit_id == to_unit_id:
+            raise InvalidInput("Điều 28.1", "a report is re-routed to another unit")
+        if not self.concerns(from_unit_id):
+            raise InvalidState("Điều 28.1", f"the report has no open work at unit {from_unit_id}")
+        merged_entry = self.coordination.get(str(from_unit_id))
+        self._rerouted(by=by.ref(), at=at, from_unit_id=from_unit_id, to_unit_id=to_unit_id,
+                       coordination=None if merged_entry is None else (
+                           merged_entry or self.coordination.get(str(to_unit_id), False)))
+
+    @event("Rerouted")
+    def _rerouted(self, by: dict[str, Any], at: datetime, from_unit_id: UUID,
+                  to_unit_id: UUID, coordination: bool | None) -> None:
+        """``coordination``: the successor's coordination entry afterwards (contributed or
+        not), None when the merged unit was not coordinating."""
+        def moved(unit_id: UUID | None) -> UUID | None:
+            return to_unit_id if unit_id == from_unit_id else unit_id
+
+        self.receiving_unit_id = moved(self.receiving_unit_id)
+        self.handling_unit_id = moved(self.handling_unit_id)
+        self.department_id = moved(self.department_id)
+        for name in ("stage", "verification", "clarification"):
+            stage = getattr(self, name)
+            if stage is not None and stage["unit_id"] == from_unit_id:
+                setattr(self, name, {**stage, "unit_id": to_unit_id})
+        if coordination is not None:
+            del self.coordination[str(from_unit_id)]
+            self.coordination[str(to_unit_id)] = coordination
+
     # ----------------------------------------------------------------- moderation (Điều 4.4, 14.1)
 
     def hide(self, by: Actor, target: str, reason: str, at: datetime) -> None:

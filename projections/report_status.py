@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -311,3 +312,16 @@ def public_summaries(conn: psycopg.Connection[Any], *, report_ids: list[Any] | N
         return cur.execute(
             f"SELECT {PUBLIC_COLUMNS} FROM report_status WHERE {' AND '.join(where) or 'true'}"
             f" ORDER BY submitted_at DESC LIMIT %(limit)s", params).fetchall()
+
+
+def at_merged_units(conn: psycopg.Connection[Any]) -> list[tuple[UUID, UUID]]:
+    """Điều 28.1: (report, unit) for every open report with work left at a unit merged into
+    another in a reorganisation — what the successor must take over."""
+    # directory_units is the unit_directory read model; merged units are few.
+    return conn.execute(
+        "SELECT r.report_id, u.unit_id FROM directory_units u JOIN report_status r"
+        " ON u.unit_id IN (r.receiving_unit_id, r.handling_unit_id, r.department_id,"
+        "                  r.stage_unit_id) OR r.coordination ? u.unit_id::text"
+        " WHERE u.merged_into IS NOT NULL"
+        "   AND r.status NOT IN ('published', 'rejected', 'duplicate')"
+        " ORDER BY r.submitted_at, r.report_id, u.unit_id").fetchall()

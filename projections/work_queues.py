@@ -150,8 +150,11 @@ def _contributed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 28.1: the merged unit's items of the report, and the unit of its officer, pass to
     the successor with their start and due instants; a coordination request the successor
-    already awaits is not doubled."""
+    already awaits is not doubled, and none is left once either unit has contributed."""
     params = {"report": e.originator_id, "from": e.from_unit_id, "to": e.to_unit_id}
+    if e.coordination:
+        cur.execute("DELETE FROM work_queues WHERE report_id = %(report)s"
+                    " AND item = 'coordination' AND unit_id IN (%(from)s, %(to)s)", params)
     cur.execute("UPDATE work_queue_reports SET officer_unit_id = %(to)s"
                 " WHERE report_id = %(report)s AND officer_unit_id = %(from)s", params)
     cur.execute("DELETE FROM work_queues w WHERE report_id = %(report)s AND unit_id = %(from)s"

@@ -3,8 +3,9 @@
 :class:`Scheduler` turns the passing of time into commands of the write side and rows of the
 notification outbox. No job relies on remembering its last run: each asks the read models
 what is due at ``now`` (open stages past their due instant, locks run out, months whose
-freeze instant has passed, units silent for 3 days), so running a job twice does nothing
-more, and a scheduler that was down catches up on its first run.
+freeze instant has passed, units silent for 3 days, open reports left at merged units), so
+running a job twice does nothing more, and a scheduler that was down catches up on its first
+run.
 
 ``now`` is the scheduler's clock; the write side dates the facts it records with its own
 clock (``app.clock``), which should be the same one (tests move a single clock).
@@ -23,10 +24,12 @@ from eventsourcing.persistence import IntegrityError
 
 from application.database import connect
 from application.runtime import Runtime
-from application.services import Clock, NotFound
+from application.services import Clock, ConflictError, NotFound
+from domain.actors import SYSTEM
 from domain.calendar import BUSINESS_TZ
+from domain.errors import DomainError
 from domain.statistics import MonthlyStatistics
-from projections import alerts, notifications, reporter_locks
+from projections import alerts, notifications, report_status, reporter_locks
 from projections.engine import Projector
 from projections.unit_monthly_lateness import month_of
 from scheduler import statistics
@@ -43,6 +46,7 @@ class TickResult:
     warnings: int = 0  # warnings queued
     statistics: tuple[str, ...] = ()  # months published
     locks: int = 0  # locks lifted
+    rerouted: int = 0  # reports handed from merged units to their successors
     reminders: int = 0  # cadence reminders queued
     sent: int = 0
     failed: int = 0
@@ -76,6 +80,7 @@ class Scheduler:
         result.deadlines, result.warnings = self.deadlines(now)
         result.statistics = tuple(self.publish_statistics(now))
         result.locks = self.lift_locks(now)
+        result.rerouted = self.reroute_after_mergers()
         result.reminders = self.remind_alert_cadence(now)
         result.sent, result.failed = self.deliver(now)
         return result
@@ -174,6 +179,22 @@ class Scheduler:
             return self.app.lift_expired_lock(reporter_id)
         except IntegrityError:  # a violation recorded meanwhile: the next run sees it
             return False
+
+    def reroute_after_mergers(self) -> int:
+        """Điều 28.1: the open work that reports still have at merged units passes to the
+        units that took them over; returns how many re-routings were recorded."""
+        with self.connect() as conn:
+            left = report_status.at_merged_units(conn)
+        done = 0
+        for report_id, unit_id in left:
+            try:
+                self.app.reroute_after_merger(SYSTEM, report_id, unit_id)
+                done += 1
+            except (DomainError, ConflictError) as error:  # moved meanwhile: nothing to do
+                log.info("report %s at merged unit %s: %s", report_id, unit_id, error)
+        if done:
+            self.read_models.catch_up()
+        return done
 
     def remind_alert_cadence(self, now: datetime) -> int:
         """Seed 001 1.d, seed 003 1: remind, once a day, each city, district and commune unit

@@ -118,6 +118,26 @@ def test_contribution_of_a_merged_coordinating_unit_carries_to_its_successor_die
     assert_equals_rebuild(projector)
 
 
+def test_a_merged_unit_that_contributed_settles_its_successors_pending_request_dieu_28_1(
+        world, projector, conn) -> None:
+    """Both units were asked to coordinate; the merged one had contributed, its successor not
+    yet: the successor's entry counts as contributed and leaves its queue."""
+    transport = world.unit("Sở Giao thông vận tải", "department", world.city)
+    report_id = world.submit()
+    world.to_handling(report_id, "complex")
+    world.app.request_coordination(world.head, report_id, [world.department, transport])
+    world.app.contribute(world.department_head, report_id, "Sở đồng ý phương án sửa chữa",
+                         ["y-kien-so.pdf"])
+    projector.catch_up()
+    assert [row[1] for row in _queue(conn, transport)] == ["coordination"]
+    world.app.merge_unit(ADMIN, world.department, transport)
+    world.app.reroute_after_merger(SYSTEM, report_id, world.department)
+    projector.catch_up()
+    assert report_status.get(conn, report_id)["coordination"] == {str(transport): True}
+    assert _queue(conn, transport) == [] and _queue(conn, world.department) == []
+    assert_equals_rebuild(projector)
+
+
 def test_successor_publishes_on_time_only_if_the_merged_unit_handled_on_time_dieu_28_1(
         world, clock, projector, conn) -> None:
     report_id = world.submit()

@@ -18,6 +18,7 @@ from domain.report import Report
 from domain.statistics import MonthlyStatistics
 from projections import monthly_statistics, notifications, reporter_locks, unit_monthly_lateness
 from scheduler import Scheduler
+from tests.integration.conftest import ADMIN
 from scheduler.statistics import freeze_instant
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
@@ -281,3 +282,34 @@ def test_lock_lifts_by_itself_after_30_days_visible_in_reporter_locks_dieu_27_3(
     assert row["lifted_at"] == clock.now and row["consecutive_violations"] == 0
     assert reporter_locks.expired(conn, clock.now) == []
     world.submit()  # may submit again
+
+
+# ----------------------------------------------------------------- reorganisation
+
+
+def test_open_reports_of_a_merged_unit_pass_to_its_successor_once_dieu_28_1(
+        world, scheduler, clock, conn) -> None:
+    """Điều 28.1: after a merger the scheduler hands every open report still at the merged
+    unit (here: received by the district, or handled through its division) to the unit that
+    took it over, keeping its deadlines; a closed report stays as it was; once done, nothing
+    more happens."""
+    clock.set(2026, 3, 2, 9, 0)
+    received, handled, closed = world.submit(), world.submit(), world.submit()
+    world.to_handling(handled)
+    world.to_published(closed)
+    successor = world.unit("UBND phường Hoàn Kiếm", "district", world.city)
+    world.app.merge_unit(ADMIN, world.division, world.ward)
+    world.app.merge_unit(ADMIN, world.district, successor)
+    world.app.merge_unit(ADMIN, world.ward, successor)  # the division's successor, in turn
+    scheduler.follow()
+    before = {r: conn.execute("SELECT stage_due FROM report_status WHERE report_id = %s",
+                              (r,)).fetchone()[0] for r in (received, handled)}
+
+    assert scheduler.tick().rerouted == 3  # received: 1; handled: the district and the division
+    rows = {r: conn.execute("SELECT receiving_unit_id, handling_unit_id, department_id,"
+                            " stage_due FROM report_status WHERE report_id = %s",
+                            (r,)).fetchone() for r in (received, handled, closed)}
+    assert rows[received] == (successor, None, None, before[received])
+    assert rows[handled] == (successor, successor, successor, before[handled])
+    assert rows[closed][:3] == (world.district, world.district, world.division)
+    assert scheduler.tick().rerouted == 0

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.actors import Actor, Role, UnitLevel
+from domain.actors import SYSTEM, Actor, Role, UnitLevel
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutOfScope
 from domain.policy import DEFAULT_POLICY, SlaPolicy, WorkingDuration
@@ -721,3 +721,48 @@ def test_every_opened_stage_records_its_due_instant_and_the_policy_version() -> 
     assert opened["assignment"]["due"] == at(2026, 3, 2, 11)  # 2 h instead of 4 h
     assert opened["handling"]["due"] == at(2026, 3, 5, 10)  # 3 days instead of 7
     assert all(policy.calendar.is_working_time(o["due"]) for o in opened.values())
+
+
+# --------------------------------------------------------------------------- reorganisation
+
+ADMIN = Actor(id=str(uuid4()), role=Role.ADMINISTRATOR)
+SUCCESSOR_DIVISION, SUCCESSOR_DISTRICT = uuid4(), uuid4()
+
+
+def test_a_merged_division_hands_its_open_handling_to_the_successor_deadlines_kept_dieu_28_1(
+        ) -> None:
+    report = handling()
+    stage_before = dict(report.stage or {})
+    report.reroute(SYSTEM, DIVISION, SUCCESSOR_DIVISION, at(2026, 3, 3))
+    assert names(report)[-1] == "Rerouted"
+    assert report.department_id == SUCCESSOR_DIVISION
+    assert report.handling_unit_id == DISTRICT and report.officer_id == OFFICER.id
+    assert stage_before["unit_id"] == DISTRICT  # the handling unit answers for the stage
+    assert report.stage == stage_before
+    assert report.status == Status.IN_HANDLING
+
+
+def test_a_merged_district_hands_over_reception_and_coordination_dieu_28_1() -> None:
+    report = submit()
+    report.reroute(ADMIN, DISTRICT, SUCCESSOR_DISTRICT, MONDAY)
+    assert report.receiving_unit_id == SUCCESSOR_DISTRICT
+    assert report.stage is not None and report.stage["unit_id"] == SUCCESSOR_DISTRICT
+    assert report.stage["due"] == submit().stage["due"]  # type: ignore[index]
+    complex_report = handling("complex")
+    complex_report.request_coordination(HEAD, [OTHER_DISTRICT], MONDAY)
+    complex_report.reroute(SYSTEM, OTHER_DISTRICT, SUCCESSOR_DISTRICT, MONDAY)
+    assert complex_report.coordination == {str(SUCCESSOR_DISTRICT): False}
+
+
+def test_re_routing_is_refused_to_staff_to_itself_or_where_no_open_work_is_left_dieu_28_1(
+        ) -> None:
+    report = handling()
+    refused(NotPermitted, "Điều 28.1", report, report.reroute, HEAD, DIVISION,
+            SUCCESSOR_DIVISION, MONDAY)
+    refused(InvalidInput, "Điều 28.1", report, report.reroute, SYSTEM, DIVISION, DIVISION,
+            MONDAY)
+    refused(InvalidState, "Điều 28.1", report, report.reroute, SYSTEM, OTHER_DIVISION,
+            SUCCESSOR_DIVISION, MONDAY)
+    closed = published()
+    refused(InvalidState, "Điều 28.1", closed, closed.reroute, SYSTEM, DIVISION,
+            SUCCESSOR_DIVISION, MONDAY)
