@@ -23,7 +23,7 @@ from psycopg.rows import dict_row
 
 from domain.policy import Kind
 from domain.report import Report
-from projections.engine import ReadModel
+from projections.engine import ReadModel, rerouted
 
 model = ReadModel("duplicate_candidates",
                   tables=("duplicate_candidates", "duplicate_candidates_parked"))
@@ -66,11 +66,8 @@ def _escalated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.Rerouted)
 def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 28.1: the merged unit's place on the report passes to its successor."""
-    cur.execute("UPDATE duplicate_candidates SET"
-                " receiving_unit_id = CASE WHEN receiving_unit_id = %(from)s THEN %(to)s"
-                " ELSE receiving_unit_id END,"
-                " handling_unit_id = CASE WHEN handling_unit_id = %(from)s THEN %(to)s"
-                " ELSE handling_unit_id END WHERE report_id = %(report)s",
+    cur.execute(f"UPDATE duplicate_candidates SET {rerouted('receiving_unit_id', 'handling_unit_id')}"
+                " WHERE report_id = %(report)s",
                 {"from": e.from_unit_id, "to": e.to_unit_id, "report": e.originator_id})
 
 

@@ -179,6 +179,13 @@ class Statements:
                 self._prepared.clear()  # statements after the error were never prepared
 
 
+def rerouted(*columns: str) -> str:
+    """Điều 28.1: the ``SET`` assignments that move each of ``columns`` naming the merged unit
+    ``%(from)s`` to its successor ``%(to)s`` (for a handler of ``Report.Rerouted``)."""
+    return ", ".join(f"{c} = CASE WHEN {c} = %(from)s THEN %(to)s ELSE {c} END"
+                     for c in columns)
+
+
 def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 

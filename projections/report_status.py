@@ -22,7 +22,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from domain.report import Report
-from projections.engine import ReadModel
+from projections.engine import ReadModel, rerouted
 from projections.paging import decode_cursor, keyset, page
 
 model = ReadModel("report_status", tables=("report_status",))
@@ -194,21 +194,17 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.Rerouted)
 def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    """Điều 28.1: every reference to the merged unit names its successor; a coordination entry
-    merges with the successor's own (contributed when either had)."""
-    old, new = str(e.from_unit_id), str(e.to_unit_id)
-    moved = "CASE WHEN {0} = %(from)s THEN %(to)s ELSE {0} END"
+    """Điều 28.1: every reference to the merged unit names its successor; its coordination
+    entry becomes the successor's (as the event settles it)."""
     cur.execute(
-        f"UPDATE report_status SET receiving_unit_id = {moved.format('receiving_unit_id')},"
-        f" handling_unit_id = {moved.format('handling_unit_id')},"
-        f" department_id = {moved.format('department_id')},"
-        f" stage_unit_id = {moved.format('stage_unit_id')},"
-        f" coordination = CASE WHEN coordination ? %(old)s THEN coordination - %(old)s"
-        f" || jsonb_build_object(%(new)s::text, (coordination ->> %(old)s)::boolean"
-        f" OR COALESCE((coordination ->> %(new)s)::boolean, false)) ELSE coordination END,"
-        f" version = %(version)s, updated_at = %(at)s WHERE report_id = %(report)s",
-        {"from": e.from_unit_id, "to": e.to_unit_id, "old": old, "new": new,
-         "version": e.originator_version, "at": e.at, "report": e.originator_id})
+        f"UPDATE report_status SET"
+        f" {rerouted('receiving_unit_id', 'handling_unit_id', 'department_id', 'stage_unit_id')},"
+        f" coordination = CASE WHEN %(entry)s::boolean IS NULL THEN coordination"
+        f" ELSE coordination - %(old)s || jsonb_build_object(%(new)s::text, %(entry)s::boolean)"
+        f" END, version = %(version)s, updated_at = %(at)s WHERE report_id = %(report)s",
+        {"from": e.from_unit_id, "to": e.to_unit_id, "old": str(e.from_unit_id),
+         "new": str(e.to_unit_id), "entry": e.coordination, "version": e.originator_version,
+         "at": e.at, "report": e.originator_id})
 
 
 @model.on(Report.Hidden)
