@@ -16,7 +16,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from domain.actors import Actor, Role, UnitLevel
+from domain.actors import SYSTEM, Actor, Role, UnitLevel
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError
 from domain.policy import DEFAULT_POLICY
@@ -78,14 +78,14 @@ COMMANDS = ["start_verification", "complete_verification", "reject", "escalate",
             "classify", "assign", "request_coordination", "contribute", "grant_extension",
             "propose_result", "return_result", "approve_result", "publish",
             "respond_to_initiative", "request_clarification", "answer_clarification", "rate",
-            "mark_violation"]
+            "mark_violation", "reroute"]
 #: The commands a report in each status waits for, drawn more often so that runs get far.
 EXPECTED = {
     "received": ["accept", "accept", "start_verification", "complete_verification", "reject",
-                 "escalate"],
+                 "escalate", "reroute"],
     "accepted": ["classify", "assign"],
     "in_handling": ["propose_result", "request_coordination", "contribute", "grant_extension",
-                    "respond_to_initiative"],
+                    "respond_to_initiative", "reroute"],
     "awaiting_approval": ["approve_result", "return_result"],
     "in_rework": ["propose_result", "contribute"],
     "approved": ["publish"],
@@ -252,6 +252,14 @@ class ReportLifecycle(RuleBasedStateMachine):
         self.report.mark_violation(self.actor(d, self.receiver()), "Nội dung sai sự thật",
                                    self.now)
 
+    def reroute(self, d: st.DataObject) -> None:
+        """Điều 28.1: a unit merged into another hands its open work on the report over."""
+        held = [u for u in (self.report.receiving_unit_id, self.report.handling_unit_id,
+                            self.report.department_id) if u is not None]
+        merged = self.pick(d, held * 3 + [DISTRICT, DIVISION, WARD, DEPARTMENT], "merged")
+        into = self.pick(d, [OTHER_DISTRICT, DEPARTMENT, WARD], "into")  # units with staff
+        self.report.reroute(self.actor(d, SYSTEM), merged, into, self.now)
+
     # ------------------------------------------------------------------ invariants
 
     def names(self) -> list[str]:
@@ -293,6 +301,10 @@ class ReportLifecycle(RuleBasedStateMachine):
                 stage = open_stages.pop(e.closed["stage"])
                 assert {k: e.closed[k] for k in stage} == stage
                 assert e.closed["on_time"] == (stage["due"] is None or e.at <= stage["due"])
+            if type(e).__name__ == "Rerouted":  # Điều 28.1: only the unit changes
+                for stage in open_stages.values():
+                    if stage["unit_id"] == e.from_unit_id:
+                        stage["unit_id"] = e.to_unit_id
             if type(e).__name__ == "ExtensionGranted":
                 assert open_stages["handling"]["due"] == e.previous_due < e.due
                 open_stages["handling"]["due"] = e.due
