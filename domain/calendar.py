@@ -139,13 +139,7 @@ class WorkingCalendar:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Working time between two instants; negative when `end` precedes `start`."""
-        begins, ends = self._local(start), self._local(end)
-        if end < start:
-            return -self.elapsed(end, start)
-        whole_days = self._working_days_between(begins.date(), ends.date())
-        return (
-            self.working_day * whole_days - self._worked_before(begins) + self._worked_before(ends)
-        )
+        return self.elapsed_until(end)(start)
 
     def elapsed_until(self, end: datetime) -> Callable[[datetime], timedelta]:
         """``elapsed(start, end)`` as a function of ``start``, with ``end`` converted once: how
