@@ -63,6 +63,17 @@ def month_of(at: datetime) -> date:
 
 # A stage closed late: it ended after its due instant, as the closing event recorded.
 CLOSED_LATE = "s.ended_at IS NOT NULL AND s.on_time IS FALSE"
+# The month of the unit's first stage for the report (none yet: the unit receives it now).
+FIRST_MONTH = ("SELECT month FROM unit_lateness_stages WHERE report_id = %(report)s"
+               " AND unit_id = %(unit)s ORDER BY opened_nid LIMIT 1")
+
+
+def _received(condition: str) -> str:
+    """The statement by which the unit ``%(unit)s`` receives the report in ``%(month)s``
+    when ``condition`` holds."""
+    return ("INSERT INTO unit_lateness_months (month, unit_id, received)"
+            f" SELECT %(month)s, %(unit)s, 1 WHERE {condition} ON CONFLICT (month, unit_id)"
+            " DO UPDATE SET received = unit_lateness_months.received + 1")
 
 
 def _close(cur: psycopg.Cursor[Any], e: Any, nid: int, closed: dict[str, Any]) -> None:
@@ -103,19 +114,14 @@ def _close(cur: psycopg.Cursor[Any], e: Any, nid: int, closed: dict[str, Any]) -
 def _open(cur: psycopg.Cursor[Any], e: Any, nid: int, opened: dict[str, Any]) -> None:
     # The month is that of the unit's first stage for this report, else this one's: then the
     # report is received by the unit in this month.
-    cur.execute("""
-        WITH first AS (
-            SELECT month FROM unit_lateness_stages WHERE report_id = %(report)s
-            AND unit_id = %(unit)s ORDER BY opened_nid LIMIT 1
-        ), fact AS (
+    cur.execute(f"""
+        WITH first AS ({FIRST_MONTH}), fact AS (
             INSERT INTO unit_lateness_stages (opened_nid, report_id, unit_id, stage, month,
                                               started_at, due)
             VALUES (%(nid)s, %(report)s, %(unit)s, %(stage)s,
                     COALESCE((SELECT month FROM first), %(month)s), %(at)s, %(due)s)
         )
-        INSERT INTO unit_lateness_months (month, unit_id, received)
-        SELECT %(month)s, %(unit)s, 1 WHERE NOT EXISTS (SELECT FROM first)
-        ON CONFLICT (month, unit_id) DO UPDATE SET received = unit_lateness_months.received + 1""",
+        {_received("NOT EXISTS (SELECT FROM first)")}""",
                 {"nid": nid, "report": e.originator_id, "unit": opened["unit_id"],
                  "stage": opened["stage"], "month": month_of(opened["started_at"]),
                  "at": opened["started_at"], "due": opened["due"]})
@@ -189,21 +195,15 @@ def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     instants; its closed stages and its counters stay (history). They count in the month the
     report first reached the successor: that of its earlier stages there, else the re-route's,
     in which the successor then receives the report."""
-    cur.execute("""
-        WITH first AS (
-            SELECT month FROM unit_lateness_stages WHERE report_id = %(report)s
-            AND unit_id = %(to)s ORDER BY opened_nid LIMIT 1
-        ), moved AS (
-            UPDATE unit_lateness_stages SET unit_id = %(to)s,
+    cur.execute(f"""
+        WITH first AS ({FIRST_MONTH}), moved AS (
+            UPDATE unit_lateness_stages SET unit_id = %(unit)s,
                    month = COALESCE((SELECT month FROM first), %(month)s)
             WHERE report_id = %(report)s AND unit_id = %(from)s AND ended_at IS NULL
             RETURNING opened_nid
         )
-        INSERT INTO unit_lateness_months (month, unit_id, received)
-        SELECT %(month)s, %(to)s, 1
-        WHERE EXISTS (SELECT FROM moved) AND NOT EXISTS (SELECT FROM first)
-        ON CONFLICT (month, unit_id) DO UPDATE SET received = unit_lateness_months.received + 1""",
-                {"report": e.originator_id, "from": e.from_unit_id, "to": e.to_unit_id,
+        {_received("EXISTS (SELECT FROM moved) AND NOT EXISTS (SELECT FROM first)")}""",
+                {"report": e.originator_id, "from": e.from_unit_id, "unit": e.to_unit_id,
                  "month": month_of(e.at)})
 
 
