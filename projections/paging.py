@@ -30,13 +30,15 @@ def decode_cursor(cursor: str, sort: str = "") -> tuple[datetime, UUID]:
     return position
 
 
-def keyset(sort: str, sorts: dict[str, str]) -> tuple[str, str, str]:
-    """For a ``sort`` such as ``-submitted_at`` among ``sorts`` (its name → column): the
-    column, ``ASC``/``DESC`` and the keyset comparison (``>``/``<``) of the next page."""
+def keyset(sort: str, sorts: dict[str, str]) -> tuple[str, str, str, str]:
+    """For a ``sort`` such as ``-submitted_at`` among ``sorts`` (its name → column; the first
+    is the list's default order): the column, ``ASC``/``DESC``, the keyset comparison
+    (``>``/``<``) of the next page, and the order's tag in cursors (none for the default)."""
     if sort not in sorts:
         raise ValueError(f"sort must be one of {', '.join(sorts)}")
     descending = sort.startswith("-")
-    return sorts[sort], "DESC" if descending else "ASC", "<" if descending else ">"
+    tag = "" if sort == next(iter(sorts)) else sort
+    return sorts[sort], "DESC" if descending else "ASC", "<" if descending else ">", tag
 
 
 def page(rows: list[dict[str, Any]], limit: int, key: str, sort: str = ""

@@ -161,8 +161,7 @@ def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
     """Published results, newest first (``sort="published_at"``: oldest first), filtered;
     returns one page and the cursor of the next (None on the last page). The date range is
     ``published_from <= published_at < published_to``."""
-    _, direction, beyond = keyset(sort, SORTS)
-    tag = "" if sort == "-published_at" else sort
+    _, direction, beyond, tag = keyset(sort, SORTS)
     filters = {"r.kind = %s": kind, "r.category = %s": category,
                "r.handling_unit_id = %s": handling_unit_id,
                "r.published_at >= %s": published_from, "r.published_at < %s": published_to}

@@ -252,8 +252,7 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
     """Reports in ``sort`` order (one of :data:`SORTS`; newest first by default); ``units``
     limits to reports concerning those units (None: all); returns one page and the cursor of
     the next (None on the last page)."""
-    column, direction, beyond = keyset(sort, SORTS)
-    tag = "" if sort == "-submitted_at" else sort
+    column, direction, beyond, tag = keyset(sort, SORTS)
     concerning = ("(receiving_unit_id = ANY(%(units)s) OR handling_unit_id = ANY(%(units)s)"
                   " OR department_id = ANY(%(units)s)"
                   " OR coordination ?| %(unit_texts)s::text[])")
