@@ -66,7 +66,8 @@ def _escalated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.Rerouted)
 def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 28.1: the merged unit's place on the report passes to its successor."""
-    cur.execute(f"UPDATE duplicate_candidates SET {rerouted('receiving_unit_id', 'handling_unit_id')}"
+    cur.execute(f"UPDATE duplicate_candidates"
+                f" SET {rerouted('receiving_unit_id', 'handling_unit_id')}"
                 " WHERE report_id = %(report)s",
                 {"from": e.from_unit_id, "to": e.to_unit_id, "report": e.originator_id})
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from uuid import uuid4
 
 import psycopg
@@ -93,7 +93,7 @@ class Statements:
         self._last: pq.abc.PGresult | None = None  # the last statement's result, once read
         self._rows: list[tuple[Any, ...]] | None = None  # its rows, once loaded
 
-    def __enter__(self) -> Statements:
+    def __enter__(self) -> Self:
         self._pg.enter_pipeline_mode()
         self._pg.nonblocking = 1
         return self

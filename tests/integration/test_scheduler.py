@@ -18,8 +18,8 @@ from domain.report import Report
 from domain.statistics import MonthlyStatistics
 from projections import monthly_statistics, notifications, reporter_locks, unit_monthly_lateness
 from scheduler import Scheduler
-from tests.integration.conftest import ADMIN
 from scheduler.statistics import freeze_instant
+from tests.integration.conftest import ADMIN
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 

@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from alembic import command
-
 from application.migrations import alembic_config
 from domain.calendar import BUSINESS_TZ
 from projections import unit_monthly_lateness as lateness

@@ -6,7 +6,7 @@ as the oracle; it reads the calendar's fields only.
 """
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -18,7 +18,7 @@ from domain.calendar import BUSINESS_TZ, WorkingCalendar
 _NOTHING = timedelta(0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reference_national(year: int) -> frozenset[date]:
     national = holidays.Vietnam(years=year)
     ordinals = range(date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal())
