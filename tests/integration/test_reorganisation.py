@@ -25,6 +25,14 @@ def _merge(world: World, unit: UUID, name: str, level: str, parent: UUID) -> UUI
     return successor
 
 
+def _coordinated(world: World, *units: UUID) -> UUID:
+    """A complex report in handling at the district, coordinated with ``units``."""
+    report_id = world.submit()
+    world.to_handling(report_id, "complex")
+    world.app.request_coordination(world.head, report_id, list(units))
+    return report_id
+
+
 def _open_lateness(conn: psycopg.Connection[Any], report_id: UUID) -> list[tuple[Any, ...]]:
     return conn.execute("SELECT stage, unit_id, started_at, due FROM unit_lateness_stages"
                         " WHERE report_id = %s AND ended_at IS NULL ORDER BY stage",
@@ -75,9 +83,7 @@ def test_open_report_of_a_merged_ward_moves_to_its_successor_with_its_deadlines_
 
 def test_report_in_handling_follows_its_merged_division_and_coordinating_department_dieu_28_1(
         world, projector, conn) -> None:
-    report_id = world.submit()
-    world.to_handling(report_id, "complex")
-    world.app.request_coordination(world.head, report_id, [world.department])
+    report_id = _coordinated(world, world.department)
     projector.catch_up()
     before = report_status.get(conn, report_id)
     [handling] = _queue(conn, world.division)
@@ -104,9 +110,7 @@ def test_report_in_handling_follows_its_merged_division_and_coordinating_departm
 
 def test_contribution_of_a_merged_coordinating_unit_carries_to_its_successor_dieu_28_1(
         world, projector, conn) -> None:
-    report_id = world.submit()
-    world.to_handling(report_id, "complex")
-    world.app.request_coordination(world.head, report_id, [world.department])
+    report_id = _coordinated(world, world.department)
     world.app.contribute(world.department_head, report_id, "Sở đồng ý phương án sửa chữa",
                          ["y-kien-so.pdf"])
     department = _merge(world, world.department, "Sở Xây dựng và Giao thông", "department",
@@ -123,9 +127,7 @@ def test_a_merged_unit_that_contributed_settles_its_successors_pending_request_d
     """Both units were asked to coordinate; the merged one had contributed, its successor not
     yet: the successor's entry counts as contributed and leaves its queue."""
     transport = world.unit("Sở Giao thông vận tải", "department", world.city)
-    report_id = world.submit()
-    world.to_handling(report_id, "complex")
-    world.app.request_coordination(world.head, report_id, [world.department, transport])
+    report_id = _coordinated(world, world.department, transport)
     world.app.contribute(world.department_head, report_id, "Sở đồng ý phương án sửa chữa",
                          ["y-kien-so.pdf"])
     projector.catch_up()
