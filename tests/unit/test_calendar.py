@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import BUSINESS_TZ, WorkingCalendar
+from tests.budget import examples
 
 CALENDAR = WorkingCalendar()
 
@@ -330,7 +331,7 @@ calendars = st.one_of(
         some_days,
     ),
 )
-properties = settings(max_examples=200, deadline=None)
+properties = settings(max_examples=examples(200), deadline=None)
 
 
 @properties

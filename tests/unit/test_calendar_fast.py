@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import BUSINESS_TZ, WorkingCalendar
+from tests.budget import examples
 
 _NOTHING = timedelta(0)
 
@@ -137,7 +138,7 @@ amounts = st.one_of(
     st.integers(0, 60 * 8 * 3600 * 10**6).map(lambda micro: timedelta(microseconds=micro)),
     st.integers(0, 60).map(lambda whole: timedelta(hours=8 * whole)),
 )
-properties = settings(max_examples=1500, deadline=None)
+properties = settings(max_examples=examples(1500), deadline=None)
 
 
 @properties

@@ -21,6 +21,7 @@ from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError
 from domain.policy import DEFAULT_POLICY
 from domain.report import Report
+from tests.budget import examples
 
 POLICY = DEFAULT_POLICY
 CALENDAR = POLICY.calendar
@@ -318,6 +319,6 @@ class ReportLifecycle(RuleBasedStateMachine):
             assert not main and "verification" not in open_stages
 
 
-ReportLifecycle.TestCase.settings = settings(max_examples=60, stateful_step_count=40,
+ReportLifecycle.TestCase.settings = settings(max_examples=examples(60), stateful_step_count=40,
                                              deadline=None)
 test_report_lifecycle_invariants = ReportLifecycle.TestCase
