@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Protocol, Self
 from uuid import uuid4
 
 import psycopg
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import get_topic
 from psycopg import pq, sql
 from psycopg._queries import PostgresQuery
@@ -37,7 +37,6 @@ from psycopg.adapt import Transformer
 from psycopg.errors import error_from_result
 
 from application.database import advisory_lock_key
-from application.services import IHanoi
 
 Handler = Callable[[psycopg.Cursor[Any], Any, int], None]
 Progress = Callable[[int, int], None]  # (events done, events in total)
@@ -204,12 +203,40 @@ def set_search_path(cur: psycopg.Cursor[Any], *schemas: str) -> None:
         sql.SQL(", ").join(_ident(s) for s in schemas)))
 
 
-class Projector:
-    """Keeps read models up to date with the event store of ``app``."""
+class EventRecorder(Protocol):
+    """What the projector reads of eventsourcing's PostgreSQL application recorder: stored
+    events in notification order, the table holding them and the channel it notifies."""
 
-    def __init__(self, app: IHanoi, conninfo: str, models: Sequence[ReadModel],
+    @property
+    def events_table_name(self) -> str: ...
+
+    @property
+    def channel_name(self) -> str: ...
+
+    def max_notification_id(self) -> int | None: ...
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *,
+                             inclusive_of_start: bool = True) -> Sequence[Notification]: ...
+
+
+class EventSource(Protocol):
+    """An event-sourced application as the projector reads it: the recorder selecting its
+    stored events and the mapper decoding them (``IHanoi`` is one)."""
+
+    @property
+    def recorder(self) -> EventRecorder: ...
+
+    @property
+    def mapper(self) -> Mapper[Any]: ...
+
+
+class Projector:
+    """Keeps read models up to date with the event store of ``source``."""
+
+    def __init__(self, source: EventSource, conninfo: str, models: Sequence[ReadModel],
                  schema: str = "public", batch_size: int = 500, max_as_of: int = 32) -> None:
-        self.app = app
+        self.source = source
         self.conninfo = conninfo
         self.models = list(models)
         self.schema = schema
@@ -231,15 +258,15 @@ class Projector:
 
     def head(self) -> int:
         """The last notification id in the event store."""
-        return self.app.recorder.max_notification_id() or 0
+        return self.source.recorder.max_notification_id() or 0
 
     def _notifications(self, after: int, limit: int, topics: Sequence[str],
                        stop: int | None = None) -> Sequence[Notification]:
-        return self.app.recorder.select_notifications(
+        return self.source.recorder.select_notifications(
             start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False)
 
     def _decode(self, notification: Notification) -> Any:
-        return self.app.mapper.to_domain_event(notification)
+        return self.source.mapper.to_domain_event(notification)
 
     # ----------------------------------------------------------------- following live
 
@@ -311,7 +338,7 @@ class Projector:
             start = min(positions.get(m.name, 0) for m in self.models)
             row = conn.execute(sql.SQL(
                 "SELECT count(*) FROM {}.{} WHERE notification_id > %s AND topic = ANY(%s)"
-            ).format(_ident(self.schema), _ident(self.app.recorder.events_table_name)),
+            ).format(_ident(self.schema), _ident(self.source.recorder.events_table_name)),
                 (start, self.topics)).fetchone()
         return row[0] if row else 0
 
@@ -322,7 +349,7 @@ class Projector:
         self.ensure_tracking()
         with psycopg.connect(self.conninfo, autocommit=True) as listener:
             listener.execute(sql.SQL("LISTEN {}").format(
-                _ident(self.app.recorder.channel_name)))
+                _ident(self.source.recorder.channel_name)))
             while not stop.is_set():
                 if self.run_once() == 0:
                     for _ in listener.notifies(timeout=poll_interval, stop_after=1):

@@ -143,7 +143,7 @@ def build_city(app: IHanoi) -> City:
 
 @contextlib.contextmanager
 def fresh_projector(database_url: str, cipher_key: str, clock: Clock,
-                    batch_size: int) -> Iterator[Projector]:
+                    batch_size: int) -> Iterator[tuple[IHanoi, Projector]]:
     """An application with an event store and read models of its own (a new schema), and a
     projector of ``batch_size`` on them."""
     schema = f"t_{uuid4().hex[:12]}"
@@ -155,7 +155,7 @@ def fresh_projector(database_url: str, cipher_key: str, clock: Clock,
         projector = Projector(app, database_url, READ_MODELS, schema=schema,
                               batch_size=batch_size)
         projector.ensure_tracking()
-        yield projector
+        yield app, projector
     finally:
         app.close()
         drop_schema(database_url, schema)
@@ -375,8 +375,7 @@ def test_incremental_projection_equals_rebuild_from_history(
     """Issue 4: read models fed in random batches while commands come in equal the same models
     replayed from scratch, table for table."""
     clock = Clock(rng.choice(NEAR_HOLIDAYS))
-    with fresh_projector(database_url, cipher_key, clock, batch_size) as projector:
-        app = projector.app
+    with fresh_projector(database_url, cipher_key, clock, batch_size) as (app, projector):
         city = build_city(app)
 
         def project() -> None:
@@ -501,7 +500,7 @@ def test_as_of_schema_is_reused_only_for_the_same_live_schema_and_models(
     names = [m.name for m in READ_MODELS]
     built = [projector.as_of(clock.now), projector.as_of(clock.now, names[:-1])]
     try:
-        with fresh_projector(database_url, cipher_key, clock, 500) as other:
+        with fresh_projector(database_url, cipher_key, clock, 500) as (_, other):
             built.append(other.as_of(clock.now))
         assert len(set(built)) == 3
         assert len(snapshot(projector, built[0])["report_status"]) == 1
