@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api import commands, errors, open311, operations, queries
 from application.database import create_pool
-from application.runtime import Runtime
+from projections.deployment import Deployment
 
 log = logging.getLogger("ihanoi.api")
 
@@ -25,7 +25,7 @@ token; the others take a bearer JWT with `sub`, `role` and `unit` claims.
 """
 
 
-def create_app(runtime: Runtime, jwt_secret: str, follow: bool = True) -> FastAPI:
+def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True) -> FastAPI:
     """The API over ``runtime``; with ``follow``, read models are kept up to date in a
     background thread of this process (the demo), else by ``ihanoi projections run``."""
 

@@ -35,7 +35,6 @@ from api.access import (
 from api.auth import Caller, Principal, requires
 from api.errors import Forbidden
 from api.schemas import Page
-from application.runtime import Runtime
 from application.services import NotFound
 from domain.actors import Role
 from domain.statistics import MonthlyStatistics
@@ -55,6 +54,7 @@ from projections import (
     unit_monthly_lateness,
     work_queues,
 )
+from projections.deployment import Deployment
 from projections.engine import set_search_path
 
 router = APIRouter()
@@ -73,7 +73,7 @@ Staff = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNI
 _AS_OF_BUILD = threading.Lock()
 
 
-def _check_past(runtime: Runtime, as_of: datetime) -> None:
+def _check_past(runtime: Deployment, as_of: datetime) -> None:
     """``as_of`` names a past instant: a future one would be built, kept and reused stale."""
     try:
         past = as_of.astimezone(UTC) < runtime.app.now()
@@ -88,7 +88,7 @@ def _check_past(runtime: Runtime, as_of: datetime) -> None:
 def reading(request: Request, as_of: datetime | None = None, *models: str
             ) -> Iterator[psycopg.Connection[Any]]:
     """A read connection on the live read models, or on ``models`` as of an instant."""
-    runtime: Runtime = request.app.state.runtime
+    runtime: Deployment = request.app.state.runtime
     if as_of is None:
         with request.app.state.reads.connection() as conn:
             yield conn

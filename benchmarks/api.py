@@ -235,7 +235,7 @@ def run(target: Any, key: str, args: argparse.Namespace) -> None:
              "overdue list": ("/overdue?limit=100", inspector),
              "ranking": (f"/public/rankings?month={MONTH:%Y-%m}", {}),
              "floor: /healthz": ("/healthz", {})}
-    real = subprocess.Popen([sys.executable, "-c", "from application.cli import app; app()",
+    real = subprocess.Popen([sys.executable, "-c", "from ihanoi.cli import app; app()",
                              "serve", "--port", str(real_port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     bare = None

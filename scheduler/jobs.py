@@ -23,13 +23,13 @@ import psycopg
 from eventsourcing.persistence import IntegrityError
 
 from application.database import connect
-from application.runtime import Runtime
 from application.services import Clock, ConflictError, NotFound
 from domain.actors import SYSTEM
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError
 from domain.statistics import MonthlyStatistics
 from projections import alerts, notifications, report_status, reporter_locks
+from projections.deployment import Deployment
 from projections.engine import Projector
 from projections.unit_monthly_lateness import month_of
 from scheduler import statistics
@@ -55,7 +55,7 @@ class TickResult:
 class Scheduler:
     """The jobs of one deployment; :meth:`tick` runs each once."""
 
-    def __init__(self, runtime: Runtime, clock: Clock | None = None,
+    def __init__(self, runtime: Deployment, clock: Clock | None = None,
                  sender: Sender | None = None, backoff: Backoff | None = None) -> None:
         self.runtime, self.app = runtime, runtime.app
         self.url, self.schema = runtime.url, runtime.schema

@@ -18,8 +18,8 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from application.runtime import Runtime
 from application.services import Clock
+from projections.deployment import Deployment
 from scheduler.jobs import Scheduler
 from scheduler.leader import LeaderLock
 from scheduler.outbox import Sender
@@ -61,7 +61,7 @@ class SchedulerHandle:
         self.lock.release()
 
 
-def start_scheduler(runtime: Runtime, clock: Clock | None = None, *,
+def start_scheduler(runtime: Deployment, clock: Clock | None = None, *,
                     sender: Sender | None = None, intervals: Intervals = Intervals(),
                     application_name: str = "ihanoi-scheduler") -> SchedulerHandle:
     """Start a scheduler instance in background threads; it leads when no other does."""

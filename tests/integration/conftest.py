@@ -167,9 +167,10 @@ def api(world: World, projector: Projector, database_url: str, fresh_schema: str
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from application.runtime import Runtime
+    from projections.deployment import Deployment
 
-    runtime = Runtime(url=database_url, schema=fresh_schema, app=world.app, projector=projector)
+    runtime = Deployment(url=database_url, schema=fresh_schema, app=world.app,
+                         projector=projector)
     secret = "test-secret-of-32-bytes-or-more-" + fresh_schema
     with TestClient(create_app(runtime, secret, follow=False),
                     raise_server_exceptions=False) as client:

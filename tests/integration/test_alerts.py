@@ -10,10 +10,10 @@ from uuid import UUID
 
 import pytest
 
-from application.runtime import Runtime
 from domain.actors import Actor
 from domain.errors import InvalidState, NotPermitted
 from projections import alerts, notifications
+from projections.deployment import Deployment
 from scheduler import Scheduler
 
 
@@ -102,8 +102,8 @@ def test_lower_level_may_not_resend_a_higher_levels_alert_dieu_16_2_17_2(
 
 def test_units_silent_for_three_days_are_listed_and_reminded_daily_seed_001_1_d(
         world, heads, projector, clock, conn) -> None:
-    scheduler = Scheduler(Runtime(url=projector.conninfo, schema=projector.schema,
-                                  app=world.app, projector=projector), clock)
+    scheduler = Scheduler(Deployment(url=projector.conninfo, schema=projector.schema,
+                                     app=world.app, projector=projector), clock)
     publishing = {world.city, world.district, world.ward, world.other_district,
                   heads["other_ward"].unit_id}
     days = world.app.policy().alert_cadence_days

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from application.runtime import Runtime
 from projections import notifications
+from projections.deployment import Deployment
 from projections.registry import READ_MODELS
 from scheduler import Notification, Scheduler
 from scheduler.outbox import deliver
@@ -39,8 +39,9 @@ class Recorder:
 
 
 @pytest.fixture
-def runtime(world, projector, database_url, fresh_schema) -> Runtime:
-    return Runtime(url=database_url, schema=fresh_schema, app=world.app, projector=projector)
+def runtime(world, projector, database_url, fresh_schema) -> Deployment:
+    return Deployment(url=database_url, schema=fresh_schema, app=world.app,
+                      projector=projector)
 
 
 

@@ -11,12 +11,12 @@ from uuid import UUID
 import pytest
 from eventsourcing.utils import get_topic
 
-from application.runtime import Runtime
 from domain.calendar import BUSINESS_TZ
 from domain.errors import ReporterLocked
 from domain.report import Report
 from domain.statistics import MonthlyStatistics
 from projections import monthly_statistics, notifications, reporter_locks, unit_monthly_lateness
+from projections.deployment import Deployment
 from scheduler import Scheduler
 from scheduler.statistics import freeze_instant
 from tests.integration.conftest import ADMIN
@@ -30,8 +30,8 @@ def _at(*args: int) -> datetime:
 
 @pytest.fixture
 def scheduler(world, projector, clock, database_url, fresh_schema) -> Scheduler:
-    return Scheduler(Runtime(url=database_url, schema=fresh_schema, app=world.app,
-                             projector=projector), clock)
+    return Scheduler(Deployment(url=database_url, schema=fresh_schema, app=world.app,
+                                projector=projector), clock)
 
 
 

@@ -30,8 +30,8 @@ from datetime import datetime
 from pathlib import Path
 
 from application.database import eventsourcing_env
-from application.runtime import Runtime
 from application.services import IHanoi
+from projections.deployment import Deployment
 from projections.engine import Projector
 from projections.registry import READ_MODELS
 from scheduler import Intervals, start_scheduler
@@ -42,8 +42,8 @@ clock_file = Path(os.environ["IHANOI_CHILD_CLOCK"])
 clock = lambda: datetime.fromisoformat(clock_file.read_text())
 app = IHanoi(env=eventsourcing_env(url, cipher_key=os.environ["IHANOI_CHILD_CIPHER_KEY"],
                                    schema=schema), clock=clock)
-runtime = Runtime(url=url, schema=schema, app=app,
-                  projector=Projector(app, url, READ_MODELS, schema=schema))
+runtime = Deployment(url=url, schema=schema, app=app,
+                     projector=Projector(app, url, READ_MODELS, schema=schema))
 handle = start_scheduler(runtime, clock, intervals=Intervals.every(0.2),
                          application_name=os.environ["IHANOI_CHILD_NAME"])
 stop = threading.Event()

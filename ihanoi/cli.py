@@ -27,9 +27,10 @@ from rich.table import Table
 from rich.text import Text
 
 from application.database import redact_url
-from application.runtime import Runtime, open_runtime
 from application.settings import get_settings
 from domain.calendar import BUSINESS_TZ
+from ihanoi.runtime import open_runtime
+from projections.deployment import Deployment
 
 app = typer.Typer(help="iHanoi citizen-report backend.", no_args_is_help=True)
 projections_cli = typer.Typer(help="Read models: follow, rebuild, answer as of an instant.",
@@ -60,7 +61,7 @@ def _events_progress(description: str) -> Iterator[Any]:
         yield update
 
 
-def _runtime() -> Runtime:
+def _runtime() -> Deployment:
     runtime = open_runtime()
     console.print(f"database: {redact_url(runtime.url)} (schema {runtime.schema})")
     return runtime
@@ -116,7 +117,7 @@ def demo(
     runtime.close()
 
 
-def _print_tokens(runtime: Runtime) -> None:
+def _print_tokens(runtime: Deployment) -> None:
     """One ready-made token per role, for the sample city's people."""
     from api.auth import mint
 
@@ -141,7 +142,7 @@ def _print_tokens(runtime: Runtime) -> None:
     console.print(table)
 
 
-def _serve(runtime: Runtime, host: str, port: int) -> None:
+def _serve(runtime: Deployment, host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
@@ -179,7 +180,7 @@ def token(
                UUID(unit) if unit else None, timedelta(hours=hours)))
 
 
-def _print_summary(runtime: Runtime) -> None:
+def _print_summary(runtime: Deployment) -> None:
     with psycopg.connect(runtime.url) as conn:
         conn.execute(f'SET search_path TO "{runtime.schema}"')
         rows = conn.execute("SELECT status, count(*) FROM report_status GROUP BY status "

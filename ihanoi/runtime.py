@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from application.database import create_schema, eventsourcing_env, resolve_database_url
 from application.migrations import upgrade
 from application.services import Clock, IHanoi, business_now
 from application.settings import Settings, get_settings
+from projections.deployment import Deployment
 from projections.engine import Projector
 from projections.registry import READ_MODELS
 
 
-@dataclass
-class Runtime:
-    """The write side and the projector of one deployment."""
-
-    url: str
-    schema: str
-    app: IHanoi
-    projector: Projector
-
-    def close(self) -> None:
-        self.app.close()
-
-
 def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
-                 migrate: bool = True) -> Runtime:
+                 migrate: bool = True) -> Deployment:
     """Connect (starting embedded PostgreSQL when DATABASE_URL is unset), migrate the read
     models, and return the write side and the projector."""
     settings = settings or get_settings()
@@ -39,4 +25,4 @@ def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
                                        schema=schema), clock=clock)
     projector = Projector(app, url, READ_MODELS, schema=schema)
     projector.ensure_tracking()
-    return Runtime(url=url, schema=schema, app=app, projector=projector)
+    return Deployment(url=url, schema=schema, app=app, projector=projector)
