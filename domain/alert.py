@@ -37,7 +37,20 @@ ARTICLE_OF_LEVEL = {UnitLevel.CITY: "Điều 15", UnitLevel.DISTRICT: "Điều 1
 class Alert(Aggregate):
     """One alert of a unit to the residents of its area."""
 
-    @event("Drafted")
+    class Drafted(Aggregate.Created):
+        unit_id: UUID
+        unit_level: str
+        category: str
+        severity: str
+        title: str
+        body: str
+        valid_from: datetime
+        valid_until: datetime
+        resend_of: UUID | None
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Drafted)
     def __init__(self, unit_id: UUID, unit_level: str, category: str, severity: str,
                  title: str, body: str, valid_from: datetime, valid_until: datetime,
                  resend_of: UUID | None, by: dict[str, Any], at: datetime) -> None:
@@ -63,6 +76,7 @@ class Alert(Aggregate):
             raise InvalidState("Điều 16.2, 17.2", "a higher level already sent this alert to "
                                "the unit's area; it must not be sent again")
         _check_content(category, severity, title, body, valid_from, valid_until, at)
+        assert by.unit_id is not None  # _check_author refuses an actor without a unit
         return cls(unit_id=by.unit_id, unit_level=level, category=category, severity=severity,
                    title=title.strip(), body=body.strip(), valid_from=valid_from,
                    valid_until=valid_until, resend_of=resend_of.id if resend_of else None,
@@ -77,7 +91,16 @@ class Alert(Aggregate):
         self._edited(by=by.ref(), at=at, title=title.strip(), body=body.strip(),
                      severity=severity, valid_from=valid_from, valid_until=valid_until)
 
-    @event("Edited")
+    class Edited(Aggregate.Event):
+        by: dict[str, Any]
+        at: datetime
+        title: str
+        body: str
+        severity: str
+        valid_from: datetime
+        valid_until: datetime
+
+    @event(Edited)
     def _edited(self, by: dict[str, Any], at: datetime, title: str, body: str, severity: str,
                 valid_from: datetime, valid_until: datetime) -> None:
         self.title, self.body, self.severity = title, body, severity
@@ -90,7 +113,11 @@ class Alert(Aggregate):
             raise InvalidState(self._article, "only a draft can be approved")
         self._approved(by=by.ref(), at=at)
 
-    @event("Approved")
+    class Approved(Aggregate.Event):
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Approved)
     def _approved(self, by: dict[str, Any], at: datetime) -> None:
         self.status = "approved"
 
@@ -104,7 +131,12 @@ class Alert(Aggregate):
             raise InvalidState(self._article, "the alert's validity period is over")
         self._sent(by=by.ref(), at=at, area_unit_id=self.unit_id)
 
-    @event("Sent")
+    class Sent(Aggregate.Event):
+        by: dict[str, Any]
+        at: datetime
+        area_unit_id: UUID
+
+    @event(Sent)
     def _sent(self, by: dict[str, Any], at: datetime, area_unit_id: UUID) -> None:
         self.status = "sent"
 

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+from holidays import country_holidays
 
 BUSINESS_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -24,7 +25,7 @@ _TICK = timedelta(microseconds=1)  # working time is exact to the microsecond
 def _national_working_days(year: int) -> frozenset[date]:
     """Vietnam's working days of `year` per `holidays.Vietnam().is_working_day`: weekdays less
     public holidays and substitute days off, plus swapped working Saturdays."""
-    national = holidays.Vietnam(years=year)
+    national = country_holidays("VN", years=year)
     ordinals = range(date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal())
     return frozenset(day for day in map(date.fromordinal, ordinals) if national.is_working_day(day))
 
@@ -156,7 +157,7 @@ class WorkingCalendar:
 
         return elapsed
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able form, with ISO times and dates, for storing inside events."""
         return {
             "periods": [[opens.isoformat(), closes.isoformat()] for opens, closes in self.periods],
@@ -166,7 +167,7 @@ class WorkingCalendar:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "WorkingCalendar":
+    def from_dict(cls, data: dict[str, Any]) -> "WorkingCalendar":
         """Inverse of `to_dict`."""
         return cls(
             periods=tuple(

@@ -9,9 +9,10 @@ its due instant and whether it was on time), one that starts a stage records it 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -62,26 +63,165 @@ REDACTABLE_FIELDS = frozenset({"text", "rating_comment"})
 OFFICER_ROLES = (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD)
 
 
-def stage_record(stage: str, unit_id: UUID, at: datetime, due: datetime | None, policy_version: str,
-                 officer_id: str | None = None) -> dict[str, Any]:
-    """A timed stage as recorded in an event."""
-    return {"stage": stage, "unit_id": unit_id, "officer_id": officer_id, "started_at": at,
-            "due": due, "policy_version": policy_version}
+@dataclass(frozen=True, kw_only=True)
+class StageRecord:
+    """A timed stage as an event records it (Điều 7.2.d, 8.5, 12, 13): the unit (and officer)
+    holding it, when it started, its due instant (None: no period, Điều 9) and the version of
+    the policy that set it, so replaying never consults today's policy."""
+
+    stage: Stage
+    unit_id: UUID
+    started_at: datetime
+    due: datetime | None
+    policy_version: str
+    officer_id: str | None = None
+
+    def closing(self, at: datetime) -> ClosedStage:
+        """The stage as it ends at ``at``: late when it ends after its due instant."""
+        return ClosedStage(**vars(self), ended_at=at, on_time=self.due is None or at <= self.due)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields, as an event stores them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> StageRecord:
+        """A stage record from its stored fields: a :class:`ClosedStage` when it has ended."""
+        cls = ClosedStage if "ended_at" in data else StageRecord
+        return cls(**{**data, "stage": Stage(data["stage"])})
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self  # immutable: copying a report's state shares its stage records
 
 
-def closing(stage: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """A timed stage as it ends at ``at``: late when it ends after its due instant."""
-    return {**stage, "ended_at": at, "on_time": stage["due"] is None or at <= stage["due"]}
+@dataclass(frozen=True, kw_only=True)
+class ClosedStage(StageRecord):
+    """A timed stage as the event that ends it records it: when, and whether by its due
+    instant (DOMAIN.md "Lateness")."""
+
+    ended_at: datetime
+    on_time: bool
+
+
+def stage_record(stage: Stage, unit_id: UUID, at: datetime, due: datetime | None,
+                 policy_version: str, officer_id: str | None = None) -> StageRecord:
+    """A timed stage opening at ``at``."""
+    return StageRecord(stage=stage, unit_id=unit_id, started_at=at, due=due,
+                       policy_version=policy_version, officer_id=officer_id)
+
+
+def _stages_as_records(state: dict[str, Any]) -> None:
+    """Upcast a Report event from version 1: ``opened`` and ``closed`` were one stage as a
+    dict (a list in duplicate markings) or absent, and every stage (``stage``, ``suspended``,
+    ``restored``) was a dict; now both are lists of :class:`StageRecord` in every event."""
+    for key in ("opened", "closed"):
+        value = state.get(key)
+        stages = [] if value is None else value if isinstance(value, list) else [value]
+        state[key] = [StageRecord.from_dict(s) for s in stages]
+    if isinstance(state.get("stage"), dict):
+        state["stage"] = StageRecord.from_dict(state["stage"])
+    for key in ("suspended", "restored"):
+        if key in state:
+            state[key] = {name: StageRecord.from_dict(value) if isinstance(value, dict) else value
+                          for name, value in state[key].items()}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Điều 6.1: the place must be specific and exact — in Hà Nội, with its address."""
+
+    latitude: float
+    longitude: float
+    address: str
+
+    def __post_init__(self) -> None:
+        if not (HANOI_LATITUDE[0] <= self.latitude <= HANOI_LATITUDE[1]
+                and HANOI_LONGITUDE[0] <= self.longitude <= HANOI_LONGITUDE[1]):
+            raise InvalidInput("Điều 6.1", "the location must be a specific place in Hà Nội")
+        if not self.address or not self.address.strip():
+            raise InvalidInput("Điều 6.1", "the address of the place is required")
+        object.__setattr__(self, "address", self.address.strip())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportContent:
+    """What a citizen sends (Điều 1.2–1.3, 3.2, 5, 6.1), refused on construction when out of
+    scope or incomplete; text, category and address are kept without surrounding blanks. A
+    capital initiative needs no place (Điều 9)."""
+
+    kind: str
+    category: str
+    text: str
+    latitude: float
+    longitude: float
+    address: str
+    occurred_at: datetime | None
+    media: tuple[str, ...]
+    submitted_at: datetime
+
+    def __post_init__(self) -> None:
+        kind = self.kind
+        if kind in OUT_OF_SCOPE_KINDS:
+            raise OutOfScope("Điều 1.3, 3.2", f"out of scope: {OUT_OF_SCOPE_KINDS[kind]}")
+        if kind not in set(Kind):
+            raise InvalidInput("Điều 1.2", f"unknown kind of report {kind!r}")
+        if not self.category or not self.category.strip():
+            raise InvalidInput("Điều 6.1", "a category is required")
+        if not self.text or len(self.text.strip()) < 10 or len(self.text) > 5000:
+            raise InvalidInput("Điều 5.1", "the content must be 10 to 5000 characters")
+        address = (self.address or "").strip()
+        if kind != Kind.INITIATIVE:
+            address = Location(self.latitude, self.longitude, self.address).address
+        if self.occurred_at is not None and self.occurred_at > self.submitted_at:
+            raise InvalidInput("Điều 6.1", "the time of the event cannot be in the future")
+        if any(not m or len(m) > 500 for m in self.media) or len(self.media) > 20:
+            raise InvalidInput("Điều 5.4", "at most 20 media references of 1 to 500 characters")
+        object.__setattr__(self, "kind", Kind(kind))
+        object.__setattr__(self, "category", self.category.strip())
+        object.__setattr__(self, "text", self.text.strip())
+        object.__setattr__(self, "address", address)
+        object.__setattr__(self, "media", tuple(self.media))
+
+    @property
+    def location(self) -> dict[str, Any]:
+        """The place as the Submitted event records it."""
+        return {"latitude": self.latitude, "longitude": self.longitude, "address": self.address}
 
 
 class Report(Aggregate):
     """A citizen report (phản ánh, kiến nghị) or a capital initiative (sáng kiến)."""
 
-    @event("Submitted")
+    class Event(Aggregate.Event):
+        """Every Report event, with the timed stages it opened and closed (often none).
+
+        Version 2: stages are :class:`StageRecord` values and ``opened``/``closed`` are always
+        lists; version-1 events (dicts, one stage or none) are upcast when read."""
+
+        class_version = 2
+        opened: list[StageRecord] = field(default_factory=list, kw_only=True)
+        closed: list[ClosedStage] = field(default_factory=list, kw_only=True)
+        upcast_v1_v2 = staticmethod(_stages_as_records)
+
+    class Submitted(Event, Aggregate.Created):
+        kind: str
+        category: str
+        text: str
+        location: dict[str, Any]
+        occurred_at: datetime | None
+        media: list[str]
+        confidential: bool
+        reporter_id: UUID
+        reporter: dict[str, Any]
+        receiving_unit_id: UUID
+        at: datetime
+        matter_id: UUID | None
+        re_report_of: UUID | None
+
+    @event(Submitted)
     def __init__(self, kind: str, category: str, text: str, location: dict[str, Any],
                  occurred_at: datetime | None, media: list[str], confidential: bool,
                  reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
-                 at: datetime, opened: dict[str, Any], matter_id: UUID | None,
+                 at: datetime, opened: list[StageRecord], matter_id: UUID | None,
                  re_report_of: UUID | None) -> None:
         self.kind = Kind(kind)
         self.category = category
@@ -96,8 +236,8 @@ class Report(Aggregate):
         self.submitted_at = at
         self.occurred_at = occurred_at
         self.status = Status.RECEIVED
-        self.stage: dict[str, Any] | None = opened
-        self.verification: dict[str, Any] | None = None
+        self.stage: StageRecord | None = opened[0]
+        self.verification: StageRecord | None = None
         self.failed_verifications = 0
         self.urgency: Urgency | None = None
         self.department_id: UUID | None = None
@@ -106,7 +246,7 @@ class Report(Aggregate):
         self.coordination: dict[str, bool] = {}
         self.result: dict[str, Any] | None = None
         self.published_at: datetime | None = None
-        self.clarification: dict[str, Any] | None = None
+        self.clarification: StageRecord | None = None
         self.rating: str | None = None
         self.violation = False
         self.matter_id = matter_id  # None: the report starts its own matter
@@ -129,34 +269,17 @@ class Report(Aggregate):
                reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
                at: datetime, policy: SlaPolicy, re_report_of: Report | None = None) -> Report:
         """Điều 1.3, 3.2, 5, 6.1: refuse what is out of scope or incomplete, else record it."""
-        if kind in OUT_OF_SCOPE_KINDS:
-            raise OutOfScope("Điều 1.3, 3.2", f"out of scope: {OUT_OF_SCOPE_KINDS[kind]}")
-        if kind not in set(Kind):
-            raise InvalidInput("Điều 1.2", f"unknown kind of report {kind!r}")
-        if not category or not category.strip():
-            raise InvalidInput("Điều 6.1", "a category is required")
-        if not text or len(text.strip()) < 10 or len(text) > 5000:
-            raise InvalidInput("Điều 5.1", "the content must be 10 to 5000 characters")
-        if kind != Kind.INITIATIVE:
-            if not (HANOI_LATITUDE[0] <= latitude <= HANOI_LATITUDE[1]
-                    and HANOI_LONGITUDE[0] <= longitude <= HANOI_LONGITUDE[1]):
-                raise InvalidInput("Điều 6.1", "the location must be a specific place in Hà Nội")
-            if not address or not address.strip():
-                raise InvalidInput("Điều 6.1", "the address of the place is required")
-        if occurred_at is not None and occurred_at > at:
-            raise InvalidInput("Điều 6.1", "the time of the event cannot be in the future")
-        if any(not m or len(m) > 500 for m in media) or len(media) > 20:
-            raise InvalidInput("Điều 5.4", "at most 20 media references of 1 to 500 characters")
+        content = ReportContent(kind=kind, category=category, text=text, latitude=latitude,
+                                longitude=longitude, address=address, occurred_at=occurred_at,
+                                media=tuple(media), submitted_at=at)
         if re_report_of is not None and re_report_of.status != Status.PUBLISHED:
             raise InvalidState("Điều 18.4", "a re-report follows a published result that did "
                                "not settle the matter; an open report is a duplicate instead")
-        opened = _reception_stage(kind, receiving_unit_id, at, policy)
-        return cls(kind=kind, category=category.strip(), text=text.strip(),
-                   location={"latitude": latitude, "longitude": longitude,
-                             "address": (address or "").strip()},
-                   occurred_at=occurred_at, media=list(media), confidential=confidential,
-                   reporter_id=reporter_id, reporter=reporter,
-                   receiving_unit_id=receiving_unit_id, at=at, opened=opened,
+        opened = _reception_stage(content.kind, receiving_unit_id, at, policy)
+        return cls(kind=str(content.kind), category=content.category, text=content.text,
+                   location=content.location, occurred_at=occurred_at, media=list(content.media),
+                   confidential=confidential, reporter_id=reporter_id, reporter=reporter,
+                   receiving_unit_id=receiving_unit_id, at=at, opened=[opened],
                    matter_id=re_report_of.matter if re_report_of else None,
                    re_report_of=re_report_of.id if re_report_of else None)
 
@@ -170,12 +293,16 @@ class Report(Aggregate):
             raise InvalidState("Điều 7.1", "a verification is already under way")
         opened = stage_record(Stage.VERIFICATION, self.receiving_unit_id, at,
                               policy.due(self.kind, "verification", at), policy.version)
-        self._verification_started(by=by.ref(), at=at, opened=opened)
+        self._verification_started(by=by.ref(), at=at, opened=[opened])
 
-    @event("VerificationStarted")
+    class VerificationStarted(Event):
+        by: dict[str, Any]
+        at: datetime
+
+    @event(VerificationStarted)
     def _verification_started(self, by: dict[str, Any], at: datetime,
-                              opened: dict[str, Any]) -> None:
-        self.verification = opened
+                              opened: list[StageRecord]) -> None:
+        self.verification = opened[0]
 
     def complete_verification(self, by: Actor, passed: bool, note: str, at: datetime) -> None:
         """Điều 7.1.b, 7.2.a: the outcome of a verification."""
@@ -183,11 +310,17 @@ class Report(Aggregate):
         if self.verification is None:
             raise InvalidState("Điều 7.1", "no verification is under way")
         self._verification_completed(by=by.ref(), at=at, passed=passed, note=note,
-                                     closed=closing(self.verification, at))
+                                     closed=[self.verification.closing(at)])
 
-    @event("VerificationCompleted")
+    class VerificationCompleted(Event):
+        by: dict[str, Any]
+        at: datetime
+        passed: bool
+        note: str
+
+    @event(VerificationCompleted)
     def _verification_completed(self, by: dict[str, Any], at: datetime, passed: bool, note: str,
-                                closed: dict[str, Any]) -> None:
+                                closed: list[ClosedStage]) -> None:
         self.verification = None
         if not passed:
             self.failed_verifications += 1
@@ -206,11 +339,17 @@ class Report(Aggregate):
             raise InvalidInput("Điều 7.2.a", "a rejection must state its reason in a note")
         assert self.stage is not None
         self._rejected(by=by.ref(), at=at, reason=reason, note=note.strip(),
-                       closed=closing(self.stage, at))
+                       closed=[self.stage.closing(at)])
 
-    @event("Rejected")
+    class Rejected(Event):
+        by: dict[str, Any]
+        at: datetime
+        reason: str
+        note: str
+
+    @event(Rejected)
     def _rejected(self, by: dict[str, Any], at: datetime, reason: str, note: str,
-                  closed: dict[str, Any]) -> None:
+                  closed: list[ClosedStage]) -> None:
         self.status = Status.REJECTED
         self.stage = None
         self.verification = None
@@ -234,14 +373,20 @@ class Report(Aggregate):
             raise InvalidInput("Điều 7.2.c", "say why the report is passed on")
         assert self.stage is not None
         self._escalated(by=by.ref(), at=at, to_unit_id=to_unit_id, why=why.strip(),
-                        closed=closing(self.stage, at),
-                        opened=_reception_stage(self.kind, to_unit_id, at, policy))
+                        closed=[self.stage.closing(at)],
+                        opened=[_reception_stage(self.kind, to_unit_id, at, policy)])
 
-    @event("Escalated")
+    class Escalated(Event):
+        by: dict[str, Any]
+        at: datetime
+        to_unit_id: UUID
+        why: str
+
+    @event(Escalated)
     def _escalated(self, by: dict[str, Any], at: datetime, to_unit_id: UUID, why: str,
-                   closed: dict[str, Any], opened: dict[str, Any]) -> None:
+                   closed: list[ClosedStage], opened: list[StageRecord]) -> None:
         self.receiving_unit_id = to_unit_id
-        self.stage = opened
+        self.stage = opened[0]
         self.verification = None
         self.failed_verifications = 0
 
@@ -262,14 +407,19 @@ class Report(Aggregate):
             opened = stage_record(Stage.ASSIGNMENT, handling_unit_id, at,
                                   policy.due(self.kind, "assignment", at), policy.version)
         self._accepted(by=by.ref(), at=at, handling_unit_id=handling_unit_id,
-                       closed=closing(self.stage, at), opened=opened)
+                       closed=[self.stage.closing(at)], opened=[opened])
 
-    @event("Accepted")
+    class Accepted(Event):
+        by: dict[str, Any]
+        at: datetime
+        handling_unit_id: UUID
+
+    @event(Accepted)
     def _accepted(self, by: dict[str, Any], at: datetime, handling_unit_id: UUID,
-                  closed: dict[str, Any], opened: dict[str, Any]) -> None:
+                  closed: list[ClosedStage], opened: list[StageRecord]) -> None:
         self.handling_unit_id = handling_unit_id
         self.verification = None
-        self.stage = opened
+        self.stage = opened[0]
         self.status = Status.IN_HANDLING if self.kind == Kind.INITIATIVE else Status.ACCEPTED
 
     # ----------------------------------------------------------------- handling (Điều 8)
@@ -284,7 +434,12 @@ class Report(Aggregate):
         policy.duration(self.kind, f"handling.{urgency}")  # refused where the kind has none
         self._classified(by=by.ref(), at=at, urgency=urgency)
 
-    @event("Classified")
+    class Classified(Event):
+        by: dict[str, Any]
+        at: datetime
+        urgency: str
+
+    @event(Classified)
     def _classified(self, by: dict[str, Any], at: datetime, urgency: str) -> None:
         self.urgency = Urgency(urgency)
 
@@ -305,16 +460,22 @@ class Report(Aggregate):
                               policy.due(self.kind, f"handling.{self.urgency}", at),
                               policy.version, officer_id=officer.id)
         self._assigned(by=by.ref(), at=at, department_id=department_id, officer=officer.ref(),
-                       closed=closing(self.stage, at), opened=opened)
+                       closed=[self.stage.closing(at)], opened=[opened])
 
-    @event("Assigned")
+    class Assigned(Event):
+        by: dict[str, Any]
+        at: datetime
+        department_id: UUID
+        officer: dict[str, Any]
+
+    @event(Assigned)
     def _assigned(self, by: dict[str, Any], at: datetime, department_id: UUID,
-                  officer: dict[str, Any], closed: dict[str, Any],
-                  opened: dict[str, Any]) -> None:
+                  officer: dict[str, Any], closed: list[ClosedStage],
+                  opened: list[StageRecord]) -> None:
         self.department_id = department_id
         self.officer_id = officer["id"]
         self.assigned_at = at
-        self.stage = opened
+        self.stage = opened[0]
         self.status = Status.IN_HANDLING
 
     def reassign(self, by: Actor, department_id: UUID, department_parent_id: UUID | None,
@@ -332,11 +493,19 @@ class Report(Aggregate):
             raise InvalidInput("Điều 8.1.b", "say why the report is reassigned")
         assert self.stage is not None
         self._reassigned(by=by.ref(), at=at, department_id=department_id, officer=officer.ref(),
-                         reason=reason.strip(), stage={**self.stage, "officer_id": officer.id})
+                         reason=reason.strip(), stage=replace(self.stage, officer_id=officer.id))
 
-    @event("Reassigned")
+    class Reassigned(Event):
+        by: dict[str, Any]
+        at: datetime
+        department_id: UUID
+        officer: dict[str, Any]
+        reason: str
+        stage: StageRecord
+
+    @event(Reassigned)
     def _reassigned(self, by: dict[str, Any], at: datetime, department_id: UUID,
-                    officer: dict[str, Any], reason: str, stage: dict[str, Any]) -> None:
+                    officer: dict[str, Any], reason: str, stage: StageRecord) -> None:
         self.department_id = department_id
         self.officer_id = officer["id"]
         self.stage = stage
@@ -362,7 +531,12 @@ class Report(Aggregate):
             raise InvalidInput("Điều 8.2.a", "name at least one other unit not already asked")
         self._coordination_requested(by=by.ref(), at=at, unit_ids=new)
 
-    @event("CoordinationRequested")
+    class CoordinationRequested(Event):
+        by: dict[str, Any]
+        at: datetime
+        unit_ids: list[UUID]
+
+    @event(CoordinationRequested)
     def _coordination_requested(self, by: dict[str, Any], at: datetime,
                                 unit_ids: list[UUID]) -> None:
         for unit_id in unit_ids:
@@ -377,10 +551,18 @@ class Report(Aggregate):
             raise InvalidState("Điều 8.2.b", "this unit has already contributed")
         if not text or not text.strip():
             raise InvalidInput("Điều 8.2.b", "a contribution needs content")
+        assert by.unit_id is not None
         self._contributed(by=by.ref(), at=at, unit_id=by.unit_id, text=text.strip(),
                           evidence=list(evidence))
 
-    @event("CoordinationContributed")
+    class CoordinationContributed(Event):
+        by: dict[str, Any]
+        at: datetime
+        unit_id: UUID
+        text: str
+        evidence: list[str]
+
+    @event(CoordinationContributed)
     def _contributed(self, by: dict[str, Any], at: datetime, unit_id: UUID, text: str,
                      evidence: list[str]) -> None:
         self.coordination[str(unit_id)] = True
@@ -397,20 +579,29 @@ class Report(Aggregate):
             raise InvalidInput("Điều 8.5", "an extension is a positive number of working days")
         if not reason or not reason.strip():
             raise InvalidInput("Điều 8.5", "an extension names the legal procedure that needs it")
-        assert self.stage is not None and self.assigned_at is not None
-        new_due = policy.calendar.add_days(self.stage["due"], working_days)
+        assert self.stage is not None and self.stage.due is not None
+        assert self.assigned_at is not None
+        new_due = policy.calendar.add_days(self.stage.due, working_days)
         cap = policy.due(self.kind, "extension_cap", self.assigned_at)
         if new_due > cap:
             raise InvalidInput("Điều 8.5", f"an extension cannot go past 30 working days from "
                                f"assignment ({cap.isoformat()})")
-        self._extended(by=by.ref(), at=at, reason=reason.strip(), previous_due=self.stage["due"],
+        self._extended(by=by.ref(), at=at, reason=reason.strip(), previous_due=self.stage.due,
                        due=new_due, policy_version=policy.version)
 
-    @event("ExtensionGranted")
+    class ExtensionGranted(Event):
+        by: dict[str, Any]
+        at: datetime
+        reason: str
+        previous_due: datetime
+        due: datetime
+        policy_version: str
+
+    @event(ExtensionGranted)
     def _extended(self, by: dict[str, Any], at: datetime, reason: str, previous_due: datetime,
                   due: datetime, policy_version: str) -> None:
         assert self.stage is not None
-        self.stage = {**self.stage, "due": due}
+        self.stage = replace(self.stage, due=due)
 
     # ----------------------------------------------------------------- results (Điều 12)
 
@@ -436,13 +627,19 @@ class Report(Aggregate):
         opened = stage_record(Stage.PUBLICATION, self.handling_unit_id, at,
                               policy.due(self.kind, "publication", at), policy.version)
         self._result_proposed(by=by.ref(), at=at, text=text.strip(), evidence=list(evidence),
-                              closed=closing(self.stage, at), opened=opened)
+                              closed=[self.stage.closing(at)], opened=[opened])
 
-    @event("ResultProposed")
+    class ResultProposed(Event):
+        by: dict[str, Any]
+        at: datetime
+        text: str
+        evidence: list[str]
+
+    @event(ResultProposed)
     def _result_proposed(self, by: dict[str, Any], at: datetime, text: str, evidence: list[str],
-                         closed: dict[str, Any], opened: dict[str, Any]) -> None:
+                         closed: list[ClosedStage], opened: list[StageRecord]) -> None:
         self.result = {"text": text, "evidence": evidence, "proposed_at": at}
-        self.stage = opened
+        self.stage = opened[0]
         self.status = Status.AWAITING_APPROVAL
 
     def return_result(self, by: Actor, reason: str, at: datetime, policy: SlaPolicy) -> None:
@@ -456,12 +653,17 @@ class Report(Aggregate):
                               policy.due(self.kind, "rework", at), policy.version,
                               officer_id=self.officer_id)
         self._returned(by=by.ref(), at=at, reason=reason.strip(),
-                       closed=closing(self.stage, at), opened=opened)
+                       closed=[self.stage.closing(at)], opened=[opened])
 
-    @event("ResultReturned")
-    def _returned(self, by: dict[str, Any], at: datetime, reason: str, closed: dict[str, Any],
-                  opened: dict[str, Any]) -> None:
-        self.stage = opened
+    class ResultReturned(Event):
+        by: dict[str, Any]
+        at: datetime
+        reason: str
+
+    @event(ResultReturned)
+    def _returned(self, by: dict[str, Any], at: datetime, reason: str, closed: list[ClosedStage],
+                  opened: list[StageRecord]) -> None:
+        self.stage = opened[0]
         self.status = Status.IN_REWORK
 
     def approve_result(self, by: Actor, at: datetime) -> None:
@@ -470,7 +672,11 @@ class Report(Aggregate):
         self._check_status("Điều 12.1", Status.AWAITING_APPROVAL)
         self._approved(by=by.ref(), at=at)
 
-    @event("ResultApproved")
+    class ResultApproved(Event):
+        by: dict[str, Any]
+        at: datetime
+
+    @event(ResultApproved)
     def _approved(self, by: dict[str, Any], at: datetime) -> None:
         self.status = Status.APPROVED
 
@@ -479,10 +685,14 @@ class Report(Aggregate):
         self._check_head(by, "Điều 12.3")
         self._check_status("Điều 12.3", Status.APPROVED)
         assert self.stage is not None
-        self._published(by=by.ref(), at=at, closed=closing(self.stage, at))
+        self._published(by=by.ref(), at=at, closed=[self.stage.closing(at)])
 
-    @event("Published")
-    def _published(self, by: dict[str, Any], at: datetime, closed: dict[str, Any]) -> None:
+    class Published(Event):
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Published)
+    def _published(self, by: dict[str, Any], at: datetime, closed: list[ClosedStage]) -> None:
         self.stage = None
         self.status = Status.PUBLISHED
         self.published_at = at
@@ -499,11 +709,17 @@ class Report(Aggregate):
             raise InvalidInput("Điều 9", "an answer needs 10 characters or more")
         assert self.stage is not None
         self._initiative_answered(by=by.ref(), at=at, text=text.strip(), evidence=list(evidence),
-                                  closed=closing(self.stage, at))
+                                  closed=[self.stage.closing(at)])
 
-    @event("InitiativeAnswered")
+    class InitiativeAnswered(Event):
+        by: dict[str, Any]
+        at: datetime
+        text: str
+        evidence: list[str]
+
+    @event(InitiativeAnswered)
     def _initiative_answered(self, by: dict[str, Any], at: datetime, text: str,
-                             evidence: list[str], closed: dict[str, Any]) -> None:
+                             evidence: list[str], closed: list[ClosedStage]) -> None:
         self.result = {"text": text, "evidence": evidence, "proposed_at": at}
         self.stage = None
         self.status = Status.PUBLISHED
@@ -527,12 +743,17 @@ class Report(Aggregate):
         opened = stage_record(Stage.CLARIFICATION, self.handling_unit_id, at,
                               policy.due(self.kind, "clarification", at), policy.version)
         self._clarification_requested(by=by.ref(), at=at, question=question.strip(),
-                                      opened=opened)
+                                      opened=[opened])
 
-    @event("ClarificationRequested")
+    class ClarificationRequested(Event):
+        by: dict[str, Any]
+        at: datetime
+        question: str
+
+    @event(ClarificationRequested)
     def _clarification_requested(self, by: dict[str, Any], at: datetime, question: str,
-                                 opened: dict[str, Any]) -> None:
-        self.clarification = opened
+                                 opened: list[StageRecord]) -> None:
+        self.clarification = opened[0]
 
     def answer_clarification(self, by: Actor, answer: str, at: datetime) -> None:
         """Điều 13: the handling unit answers the reporter's question."""
@@ -544,11 +765,16 @@ class Report(Aggregate):
         if not answer or not answer.strip():
             raise InvalidInput("Điều 13", "an answer needs content")
         self._clarification_answered(by=by.ref(), at=at, answer=answer.strip(),
-                                     closed=closing(self.clarification, at))
+                                     closed=[self.clarification.closing(at)])
 
-    @event("ClarificationAnswered")
+    class ClarificationAnswered(Event):
+        by: dict[str, Any]
+        at: datetime
+        answer: str
+
+    @event(ClarificationAnswered)
     def _clarification_answered(self, by: dict[str, Any], at: datetime, answer: str,
-                                closed: dict[str, Any]) -> None:
+                                closed: list[ClosedStage]) -> None:
         self.clarification = None
 
     def rate(self, by: Actor, rating: str, comment: str, at: datetime) -> None:
@@ -563,7 +789,13 @@ class Report(Aggregate):
             raise InvalidInput("Điều 13", "a comment is at most 2000 characters")
         self._rated(by=by.ref(), at=at, rating=rating, comment=(comment or "").strip())
 
-    @event("Rated")
+    class Rated(Event):
+        by: dict[str, Any]
+        at: datetime
+        rating: str
+        comment: str
+
+    @event(Rated)
     def _rated(self, by: dict[str, Any], at: datetime, rating: str, comment: str) -> None:
         self.rating = rating
 
@@ -580,13 +812,18 @@ class Report(Aggregate):
             raise InvalidInput("Điều 27.2", "say what was untrue or abusive")
         self._violation_marked(by=by.ref(), at=at, note=note.strip())
 
-    @event("ViolationMarked")
+    class ViolationMarked(Event):
+        by: dict[str, Any]
+        at: datetime
+        note: str
+
+    @event(ViolationMarked)
     def _violation_marked(self, by: dict[str, Any], at: datetime, note: str) -> None:
         self.violation = True
 
     # ----------------------------------------------------------------- deadlines (scheduler)
 
-    def open_stages(self) -> list[dict[str, Any]]:
+    def open_stages(self) -> list[StageRecord]:
         """Every timed stage now open: the main one, a verification, a clarification."""
         return [s for s in (self.stage, self.verification, self.clarification) if s is not None]
 
@@ -594,16 +831,21 @@ class Report(Aggregate):
         """Record, once each and in due order, that open stages' due instants up to ``until``
         have passed (Điều 7.2.d, 8.5, 12, 13); the fact is dated at the due instant and
         recorded at ``now`` (default ``until``). Returns how many."""
-        due = sorted((s for s in self.open_stages() if s["due"] is not None
-                      and s["due"] <= until and _deadline_key(s) not in self.deadlines_recorded),
-                     key=lambda s: s["due"])
-        for stage in due:
-            self._deadline_passed(by=SYSTEM.ref(), at=stage["due"], stage=stage,
-                                  recorded_at=now or until)
+        due = sorted(((s.due, s) for s in self.open_stages() if s.due is not None
+                       and s.due <= until and _deadline_key(s) not in self.deadlines_recorded),
+                     key=lambda pair: pair[0])
+        for at, stage in due:
+            self._deadline_passed(by=SYSTEM.ref(), at=at, stage=stage, recorded_at=now or until)
         return len(due)
 
-    @event("StageDeadlinePassed")
-    def _deadline_passed(self, by: dict[str, Any], at: datetime, stage: dict[str, Any],
+    class StageDeadlinePassed(Event):
+        by: dict[str, Any]
+        at: datetime
+        stage: StageRecord
+        recorded_at: datetime
+
+    @event(StageDeadlinePassed)
+    def _deadline_passed(self, by: dict[str, Any], at: datetime, stage: StageRecord,
                          recorded_at: datetime) -> None:
         self.deadlines_recorded.add(_deadline_key(stage))
 
@@ -618,7 +860,13 @@ class Report(Aggregate):
             raise InvalidInput("Điều 18.4", "link a report to an earlier report's matter")
         self._linked(by=by.ref(), at=at, matter_id=earlier.matter, earlier_report_id=earlier.id)
 
-    @event("LinkedToMatter")
+    class LinkedToMatter(Event):
+        by: dict[str, Any]
+        at: datetime
+        matter_id: UUID
+        earlier_report_id: UUID
+
+    @event(LinkedToMatter)
     def _linked(self, by: dict[str, Any], at: datetime, matter_id: UUID,
                 earlier_report_id: UUID) -> None:
         self.matter_id = matter_id
@@ -637,15 +885,22 @@ class Report(Aggregate):
             raise InvalidInput("Điều 6.2.c", "the original must be a report still followed")
         suspended = {"status": str(self.status), "stage": self.stage,
                      "verification": self.verification}
-        closed = [closing(s, at) for s in (self.stage, self.verification) if s is not None]
+        closed = [s.closing(at) for s in (self.stage, self.verification) if s is not None]
         self._marked_duplicate(by=by.ref(), at=at, original_id=original.id,
                                original_reporter_id=original.reporter_id,
                                suspended=suspended, closed=closed)
 
-    @event("MarkedDuplicate")
+    class MarkedDuplicate(Event):
+        by: dict[str, Any]
+        at: datetime
+        original_id: UUID
+        original_reporter_id: UUID
+        suspended: dict[str, Any]
+
+    @event(MarkedDuplicate)
     def _marked_duplicate(self, by: dict[str, Any], at: datetime, original_id: UUID,
                           original_reporter_id: UUID, suspended: dict[str, Any],
-                          closed: list[dict[str, Any]]) -> None:
+                          closed: list[ClosedStage]) -> None:
         self.duplicate_of = original_id
         self.suspended = suspended
         self.status = Status.DUPLICATE
@@ -667,9 +922,15 @@ class Report(Aggregate):
         self._unmarked(by=by.ref(), at=at, reason=reason.strip(), restored=self.suspended,
                        opened=opened)
 
-    @event("DuplicateUnmarked")
+    class DuplicateUnmarked(Event):
+        by: dict[str, Any]
+        at: datetime
+        reason: str
+        restored: dict[str, Any]
+
+    @event(DuplicateUnmarked)
     def _unmarked(self, by: dict[str, Any], at: datetime, reason: str,
-                  restored: dict[str, Any], opened: list[dict[str, Any]]) -> None:
+                  restored: dict[str, Any], opened: list[StageRecord]) -> None:
         self.status = Status(restored["status"])
         self.stage = restored["stage"]
         self.verification = restored["verification"]
@@ -684,7 +945,7 @@ class Report(Aggregate):
         if self.status in (Status.PUBLISHED, Status.REJECTED, Status.DUPLICATE):
             return False
         held = {self.receiving_unit_id, self.handling_unit_id, self.department_id,
-                *(s["unit_id"] for s in self.open_stages())}
+                *(s.unit_id for s in self.open_stages())}
         return unit_id in held or str(unit_id) in self.coordination
 
     def reroute(self, by: Actor, from_unit_id: UUID, to_unit_id: UUID, at: datetime) -> None:
@@ -703,7 +964,14 @@ class Report(Aggregate):
                        coordination=None if merged_entry is None else (
                            merged_entry or self.coordination.get(str(to_unit_id), False)))
 
-    @event("Rerouted")
+    class Rerouted(Event):
+        by: dict[str, Any]
+        at: datetime
+        from_unit_id: UUID
+        to_unit_id: UUID
+        coordination: bool | None
+
+    @event(Rerouted)
     def _rerouted(self, by: dict[str, Any], at: datetime, from_unit_id: UUID,
                   to_unit_id: UUID, coordination: bool | None) -> None:
         """``coordination``: the successor's coordination entry afterwards (contributed or
@@ -711,13 +979,14 @@ class Report(Aggregate):
         def moved(unit_id: UUID | None) -> UUID | None:
             return to_unit_id if unit_id == from_unit_id else unit_id
 
-        self.receiving_unit_id = moved(self.receiving_unit_id)
+        if self.receiving_unit_id == from_unit_id:
+            self.receiving_unit_id = to_unit_id
         self.handling_unit_id = moved(self.handling_unit_id)
         self.department_id = moved(self.department_id)
         for name in ("stage", "verification", "clarification"):
             stage = getattr(self, name)
-            if stage is not None and stage["unit_id"] == from_unit_id:
-                setattr(self, name, {**stage, "unit_id": to_unit_id})
+            if stage is not None and stage.unit_id == from_unit_id:
+                setattr(self, name, replace(stage, unit_id=to_unit_id))
         if coordination is not None:
             del self.coordination[str(from_unit_id)]
             self.coordination[str(to_unit_id)] = coordination
@@ -735,7 +1004,13 @@ class Report(Aggregate):
             raise InvalidInput("Điều 14.1", "say why it is hidden")
         self._hidden(by=by.ref(), at=at, target=target, reason=reason.strip())
 
-    @event("Hidden")
+    class Hidden(Event):
+        by: dict[str, Any]
+        at: datetime
+        target: str
+        reason: str
+
+    @event(Hidden)
     def _hidden(self, by: dict[str, Any], at: datetime, target: str, reason: str) -> None:
         self.hidden.add(target)
 
@@ -753,7 +1028,14 @@ class Report(Aggregate):
             raise InvalidInput("Điều 14.1", "the redacted text is at most 5000 characters")
         self._redacted(by=by.ref(), at=at, field=field, redacted=redacted, reason=reason.strip())
 
-    @event("Redacted")
+    class Redacted(Event):
+        by: dict[str, Any]
+        at: datetime
+        field: str
+        redacted: str
+        reason: str
+
+    @event(Redacted)
     def _redacted(self, by: dict[str, Any], at: datetime, field: str, redacted: str,
                   reason: str) -> None:
         if field == "text":
@@ -804,11 +1086,12 @@ class Report(Aggregate):
             raise NotPermitted(rule, "only the reporter may do this")
 
 
-def _deadline_key(stage: dict[str, Any]) -> str:
-    return f"{stage['stage']}@{stage['started_at'].isoformat()}@{stage['due'].isoformat()}"
+def _deadline_key(stage: StageRecord) -> str:
+    assert stage.due is not None
+    return f"{stage.stage}@{stage.started_at.isoformat()}@{stage.due.isoformat()}"
 
 
-def _reception_stage(kind: str, unit_id: UUID, at: datetime, policy: SlaPolicy) -> dict[str, Any]:
+def _reception_stage(kind: str, unit_id: UUID, at: datetime, policy: SlaPolicy) -> StageRecord:
     """Điều 7.2.d: reception within 8 working hours; Điều 9 sets no period for the centre to
     distribute a capital initiative, so its reception has no due instant unless policy adds one."""
     due = policy.due(kind, "reception", at) if policy.has(kind, "reception") else None

@@ -19,7 +19,11 @@ class Reporter(Aggregate):
     (Điều 4.4, 14.1).
     """
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        identity: dict[str, Any]
+        at: datetime
+
+    @event(Registered)
     def __init__(self, identity: dict[str, Any], at: datetime) -> None:
         self.identity = identity
         self.consecutive_violations = 0
@@ -53,11 +57,21 @@ class Reporter(Aggregate):
         if streak > policy.violations_before_lock:
             self._locked(at=at, until=at + policy.lock_length, policy_version=policy.version)
 
-    @event("ViolationRecorded")
+    class ViolationRecorded(Aggregate.Event):
+        report_id: UUID
+        at: datetime
+        streak: int
+
+    @event(ViolationRecorded)
     def _violation_recorded(self, report_id: UUID, at: datetime, streak: int) -> None:
         self.consecutive_violations = streak
 
-    @event("Locked")
+    class Locked(Aggregate.Event):
+        at: datetime
+        until: datetime
+        policy_version: str
+
+    @event(Locked)
     def _locked(self, at: datetime, until: datetime, policy_version: str) -> None:
         self.locked_until = until
         self.consecutive_violations = 0
@@ -67,7 +81,11 @@ class Reporter(Aggregate):
         if self.consecutive_violations:
             self._streak_broken(report_id=report_id, at=at)
 
-    @event("ViolationStreakBroken")
+    class ViolationStreakBroken(Aggregate.Event):
+        report_id: UUID
+        at: datetime
+
+    @event(ViolationStreakBroken)
     def _streak_broken(self, report_id: UUID, at: datetime) -> None:
         self.consecutive_violations = 0
 
@@ -78,6 +96,10 @@ class Reporter(Aggregate):
         self._lock_lifted(at=at, locked_until=self.locked_until)
         return True
 
-    @event("LockLifted")
+    class LockLifted(Aggregate.Event):
+        at: datetime
+        locked_until: datetime
+
+    @event(LockLifted)
     def _lock_lifted(self, at: datetime, locked_until: datetime) -> None:
         self.locked_until = None

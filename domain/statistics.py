@@ -14,7 +14,14 @@ class MonthlyStatistics(Aggregate):
     repeat-dissatisfaction flags and the event ids behind each figure: immutable once
     published. Its id derives from the month, so a second publication conflicts."""
 
-    @event("MonthlyStatisticsPublished")
+    class MonthlyStatisticsPublished(Aggregate.Created):
+        month: str
+        figures: list[dict[str, Any]]
+        policy_version: str
+        published_at: datetime
+        at: datetime
+
+    @event(MonthlyStatisticsPublished)
     def __init__(self, month: str, figures: list[dict[str, Any]], policy_version: str,
                  published_at: datetime, at: datetime) -> None:
         self.month = month

@@ -20,7 +20,15 @@ from domain.errors import InvalidInput, InvalidState
 class Unit(Aggregate):
     """A unit of government: the city, a department, a district, a commune, a division..."""
 
-    @event("Created")
+    class Created(Aggregate.Created):
+        name: str
+        level: str
+        parent_id: UUID | None
+        code: str
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Created)
     def __init__(self, name: str, level: str, parent_id: UUID | None, code: str,
                  by: dict[str, Any], at: datetime) -> None:
         self.name = name
@@ -52,7 +60,12 @@ class Unit(Aggregate):
         _check_name(name)
         self._renamed(name=name.strip(), by=by.ref(), at=at)
 
-    @event("Renamed")
+    class Renamed(Aggregate.Event):
+        name: str
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Renamed)
     def _renamed(self, name: str, by: dict[str, Any], at: datetime) -> None:
         self.name = name
 
@@ -65,7 +78,12 @@ class Unit(Aggregate):
             raise InvalidInput("Điều 28.1", "a unit cannot be moved under itself or its descendants")
         self._moved(parent_id=new_parent.id, by=by.ref(), at=at)
 
-    @event("Moved")
+    class Moved(Aggregate.Event):
+        parent_id: UUID
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Moved)
     def _moved(self, parent_id: UUID, by: dict[str, Any], at: datetime) -> None:
         self.parent_id = parent_id
 
@@ -77,7 +95,12 @@ class Unit(Aggregate):
             raise InvalidInput("Điều 28.1", "a unit cannot be merged into itself")
         self._merged(into=target.id, by=by.ref(), at=at)
 
-    @event("Merged")
+    class Merged(Aggregate.Event):
+        into: UUID
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Merged)
     def _merged(self, into: UUID, by: dict[str, Any], at: datetime) -> None:
         self.active = False
         self.merged_into = into
@@ -86,7 +109,11 @@ class Unit(Aggregate):
         self.check_active()
         self._dissolved(by=by.ref(), at=at)
 
-    @event("Dissolved")
+    class Dissolved(Aggregate.Event):
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Dissolved)
     def _dissolved(self, by: dict[str, Any], at: datetime) -> None:
         self.active = False
 
@@ -94,7 +121,14 @@ class Unit(Aggregate):
 class Officer(Aggregate):
     """A public servant holding one role in one unit at a time."""
 
-    @event("Appointed")
+    class Appointed(Aggregate.Created):
+        name: str
+        unit_id: UUID
+        role: str
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Appointed)
     def __init__(self, name: str, unit_id: UUID, role: str, by: dict[str, Any],
                  at: datetime) -> None:
         self.name = name
@@ -116,7 +150,13 @@ class Officer(Aggregate):
         _check_staff_role(role)
         self._transferred(unit_id=unit.id, role=role, by=by.ref(), at=at)
 
-    @event("Transferred")
+    class Transferred(Aggregate.Event):
+        unit_id: UUID
+        role: str
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Transferred)
     def _transferred(self, unit_id: UUID, role: str, by: dict[str, Any], at: datetime) -> None:
         self.unit_id = unit_id
         self.role = Role(role)
@@ -125,7 +165,11 @@ class Officer(Aggregate):
         self.check_active()
         self._dismissed(by=by.ref(), at=at)
 
-    @event("Dismissed")
+    class Dismissed(Aggregate.Event):
+        by: dict[str, Any]
+        at: datetime
+
+    @event(Dismissed)
     def _dismissed(self, by: dict[str, Any], at: datetime) -> None:
         self.active = False
 

@@ -35,7 +35,7 @@ from psycopg.types.json import Jsonb
 
 from application.services import PolicyBook
 from domain.actors import Role
-from domain.report import Report
+from domain.report import ClosedStage, Report, StageRecord
 from domain.reporter import Reporter
 from domain.units import Officer, Unit
 from projections.engine import ReadModel
@@ -102,7 +102,7 @@ _dumps = partial(json.dumps, default=_json_default, ensure_ascii=False, sort_key
 
 def _actor(e: Any) -> dict[str, Any]:
     """The actor as the event recorded him; a submission or a registration is the citizen's own."""
-    by = getattr(e, "by", None)
+    by: dict[str, Any] | None = getattr(e, "by", None)
     if by is not None:
         return by
     if isinstance(e, Report.Submitted):
@@ -119,21 +119,25 @@ def _report_id(e: Any) -> UUID | None:
 
 
 def _insert(cur: psycopg.Cursor[Any], e: Any, nid: int, details: dict[str, Any],
-            closed: dict[str, Any] | None = None, opened: dict[str, Any] | None = None,
             unit_id: UUID | None = None) -> None:
+    """One row: the first stage the event closed and the first it opened in the columns."""
     actor = _actor(e)
-    closed = closed or getattr(e, "closed", None) or {}
-    opened = opened or getattr(e, "opened", None) or {}
+    closed: ClosedStage | None = next(iter(getattr(e, "closed", ())), None)
+    opened: StageRecord | None = next(iter(getattr(e, "opened", ())), None)
     aggregate_type, _, event_type = type(e).__qualname__.rpartition(".")
-    unit_id = (unit_id or actor.get("unit_id") or opened.get("unit_id")
-               or closed.get("unit_id"))
+    unit_id = (unit_id or actor.get("unit_id") or (opened.unit_id if opened else None)
+               or (closed.unit_id if closed else None))
     cur.execute(
         _INSERT,
         (nid, aggregate_type, e.originator_id, e.originator_version, event_type, e.at,
          actor.get("id"), actor.get("role"), actor.get("unit_id"), actor.get("unit_level"),
-         unit_id, _report_id(e), closed.get("stage"), closed.get("unit_id"),
-         closed.get("started_at"), closed.get("due"), closed.get("on_time"), opened.get("stage"),
-         opened.get("unit_id"), opened.get("due"), Jsonb(details, dumps=_dumps)))
+         unit_id, _report_id(e), *_columns(closed, "stage", "unit_id", "started_at", "due",
+                                           "on_time"),
+         *_columns(opened, "stage", "unit_id", "due"), Jsonb(details, dumps=_dumps)))
+
+
+def _columns(stage: StageRecord | None, *names: str) -> list[Any]:
+    return [getattr(stage, name) if stage is not None else None for name in names]
 
 
 @model.on(*DETAILS)
@@ -141,31 +145,29 @@ def _event(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _insert(cur, e, nid, {name: getattr(e, name) for name in DETAILS[type(e)]})
 
 
-def _stages(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _stages(stages: list[ClosedStage] | list[StageRecord]) -> list[dict[str, Any]]:
     keys = ("stage", "unit_id", "officer_id", "started_at", "due", "ended_at", "on_time")
-    return [{k: stage[k] for k in keys if k in stage} for stage in stages]
+    return [{k: v for k, v in stage.as_dict().items() if k in keys} for stage in stages]
 
 
 @model.on(Report.MarkedDuplicate)
-def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+def _marked_duplicate(cur: psycopg.Cursor[Any], e: Report.MarkedDuplicate, nid: int) -> None:
     """Điều 6.2.c: the original it duplicates and every stage the marking closed."""
-    _insert(cur, e, nid, {"original_id": e.original_id, "closed": _stages(e.closed)},
-            closed=e.closed[0] if e.closed else None)
+    _insert(cur, e, nid, {"original_id": e.original_id, "closed": _stages(e.closed)})
 
 
 @model.on(Report.DuplicateUnmarked)
-def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Report.DuplicateUnmarked, nid: int) -> None:
     """The reason, and the stages re-opened with their recorded due instants."""
-    _insert(cur, e, nid, {"reason": e.reason, "opened": _stages(e.opened)},
-            opened=e.opened[0] if e.opened else None)
+    _insert(cur, e, nid, {"reason": e.reason, "opened": _stages(e.opened)})
 
 
 @model.on(Report.StageDeadlinePassed)
-def _deadline_passed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+def _deadline_passed(cur: psycopg.Cursor[Any], e: Report.StageDeadlinePassed, nid: int) -> None:
     """A stage's due instant passed while it was open (dated at the due instant); recorded
     by the scheduler at ``recorded_at``."""
     (stage,) = _stages([e.stage])
-    _insert(cur, e, nid, {**stage, "recorded_at": e.recorded_at}, unit_id=e.stage["unit_id"])
+    _insert(cur, e, nid, {**stage, "recorded_at": e.recorded_at}, unit_id=e.stage.unit_id)
 
 
 @model.on(PolicyBook.PolicyAdopted)

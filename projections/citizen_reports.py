@@ -12,17 +12,25 @@ stood. The reporter sees his own text as he wrote it: redaction is for the publi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
 
+from domain.policy import Stage
 from domain.report import Report
 from projections.engine import ReadModel
 from projections.paging import decode_cursor, page
 
 model = ReadModel("citizen_reports", tables=("citizen_reports",))
+
+
+def _stage(e: Report.Event) -> tuple[Stage, datetime | None]:
+    """The stage the event opened (one) and its due instant."""
+    (stage,) = e.opened
+    return stage.stage, stage.due
 
 
 def _update(cur: psycopg.Cursor[Any], e: Any, assignments: str, *values: Any) -> None:
@@ -36,13 +44,12 @@ def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
         "INSERT INTO citizen_reports (report_id, reporter_id, kind, category, summary, status,"
         " stage, stage_due, submitted_at, updated_at)"
         " VALUES (%s, %s, %s, %s, %s, 'received', %s, %s, %s, %s)",
-        (e.originator_id, e.reporter_id, e.kind, e.category, e.text, e.opened["stage"],
-         e.opened["due"], e.at, e.at))
+        (e.originator_id, e.reporter_id, e.kind, e.category, e.text, *_stage(e), e.at, e.at))
 
 
 @model.on(Report.Escalated)
 def _escalated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "stage = %s, stage_due = %s", e.opened["stage"], e.opened["due"])
+    _update(cur, e, "stage = %s, stage_due = %s", *_stage(e))
 
 
 @model.on(Report.Rejected)
@@ -54,15 +61,14 @@ def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.Accepted)
 def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    status = "in_handling" if e.opened["stage"] == "response" else "accepted"
-    _update(cur, e, "status = %s, stage = %s, stage_due = %s", status, e.opened["stage"],
-            e.opened["due"])
+    stage, due = _stage(e)
+    status = "in_handling" if stage == "response" else "accepted"
+    _update(cur, e, "status = %s, stage = %s, stage_due = %s", status, stage, due)
 
 
 @model.on(Report.Assigned)
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "status = 'in_handling', stage = %s, stage_due = %s", e.opened["stage"],
-            e.opened["due"])
+    _update(cur, e, "status = 'in_handling', stage = %s, stage_due = %s", *_stage(e))
 
 
 @model.on(Report.ExtensionGranted)
@@ -73,13 +79,12 @@ def _extended(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.ResultProposed)
 def _proposed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = 'awaiting_approval', proposed_result = %s, stage = %s,"
-            " stage_due = %s", e.text, e.opened["stage"], e.opened["due"])
+            " stage_due = %s", e.text, *_stage(e))
 
 
 @model.on(Report.ResultReturned)
 def _returned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "status = 'in_rework', stage = %s, stage_due = %s", e.opened["stage"],
-            e.opened["due"])
+    _update(cur, e, "status = 'in_rework', stage = %s, stage_due = %s", *_stage(e))
 
 
 @model.on(Report.ResultApproved)
@@ -122,12 +127,12 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     stage = e.restored["stage"]
     _update(cur, e, "status = %s, stage = %s, stage_due = %s, duplicate_of = NULL,"
             " original_result_text = NULL, original_published_at = NULL", e.restored["status"],
-            stage["stage"] if stage else None, stage["due"] if stage else None)
+            stage.stage if stage else None, stage.due if stage else None)
 
 
 @model.on(Report.ClarificationRequested)
 def _clarification_requested(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "stage = %s, stage_due = %s", e.opened["stage"], e.opened["due"])
+    _update(cur, e, "stage = %s, stage_due = %s", *_stage(e))
 
 
 @model.on(Report.ClarificationAnswered)

@@ -412,7 +412,8 @@ class Projector:
                 (f"staging of {self.schema}",)).fetchall()]
             for name in names:
                 key = _staging_key(name)
-                if conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                locked = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                if locked and locked[0]:
                     try:
                         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
                             _ident(name)))

@@ -61,7 +61,8 @@ def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.Accepted)
 def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    status = "in_handling" if e.opened["stage"] == "response" else "accepted"
+    (opened,) = e.opened
+    status = "in_handling" if opened.stage == "response" else "accepted"
     _update(cur, e, "status = %s, handling_unit_id = %s", status, e.handling_unit_id)
 
 

@@ -27,7 +27,7 @@ that produce it. Metrics:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -54,15 +54,17 @@ def _fact(cur: psycopg.Cursor[Any], e: Any, nid: int, metric: str, unit_id: UUID
 
 
 def _month(e: Any) -> date:
-    return e.at.astimezone(BUSINESS_TZ).date().replace(day=1)
+    at: datetime = e.at
+    return at.astimezone(BUSINESS_TZ).date().replace(day=1)
 
 
-def _closing(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+def _closing(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
     """Keep the closings of handling stages, which decide ``published_on_time``."""
-    if e.closed["stage"] in HANDLING_STAGES:
-        cur.execute("INSERT INTO monthly_statistics_closings (notification_id, report_id,"
-                    " unit_id, on_time) VALUES (%s, %s, %s, %s)",
-                    (nid, e.originator_id, e.closed["unit_id"], e.closed["on_time"]))
+    for closed in e.closed:
+        if closed.stage in HANDLING_STAGES:
+            cur.execute("INSERT INTO monthly_statistics_closings (notification_id, report_id,"
+                        " unit_id, on_time) VALUES (%s, %s, %s, %s)",
+                        (nid, e.originator_id, closed.unit_id, closed.on_time))
 
 
 @model.on(Report.Submitted)
@@ -72,25 +74,28 @@ def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.Escalated)
 def _escalated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _fact(cur, e, nid, "escalated", e.closed["unit_id"])
+    (reception,) = e.closed
+    _fact(cur, e, nid, "escalated", reception.unit_id)
     _fact(cur, e, nid, "received", e.to_unit_id)
 
 
 @model.on(Report.Rejected)
 def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _fact(cur, e, nid, "rejected", e.closed["unit_id"])
+    (reception,) = e.closed
+    _fact(cur, e, nid, "rejected", reception.unit_id)
 
 
 @model.on(Report.Accepted)
 def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _fact(cur, e, nid, "accepted", e.closed["unit_id"])
-    if e.handling_unit_id != e.closed["unit_id"]:
+    (reception,) = e.closed
+    _fact(cur, e, nid, "accepted", reception.unit_id)
+    if e.handling_unit_id != reception.unit_id:
         _fact(cur, e, nid, "received", e.handling_unit_id)
 
 
 @model.on(Report.MarkedDuplicate)
 def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _fact(cur, e, nid, "marked_duplicate", e.closed[0]["unit_id"])
+    _fact(cur, e, nid, "marked_duplicate", e.closed[0].unit_id)
 
 
 @model.on(Report.DuplicateUnmarked)
@@ -102,7 +107,8 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.Assigned)
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _closing(cur, e, nid)
-    _fact(cur, e, nid, "assigned", e.opened["unit_id"])
+    (handling,) = e.opened
+    _fact(cur, e, nid, "assigned", handling.unit_id)
 
 
 @model.on(Report.ResultProposed, Report.ResultReturned)
@@ -122,7 +128,8 @@ def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.Published, Report.InitiativeAnswered)
 def _published(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _closing(cur, e, nid)
-    unit_id = e.closed["unit_id"]
+    (closed,) = e.closed
+    unit_id = closed.unit_id
     _fact(cur, e, nid, "published", unit_id)
     # On time when every closing of the unit's handling stages for this report was.
     cur.execute(

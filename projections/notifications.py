@@ -17,6 +17,7 @@ rebuild would notify everyone again. It runs on its own projector (tracking row
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -58,8 +59,8 @@ def local(at: datetime) -> str:
     return at.astimezone(BUSINESS_TZ).strftime("%H:%M %d/%m/%Y")
 
 
-def stage_key(report_id: UUID, stage: dict[str, Any]) -> str:
-    """One occurrence of a timed stage of a report."""
+def stage_key(report_id: UUID, stage: Mapping[str, Any]) -> str:
+    """One occurrence of a timed stage of a report (``stage``: its stage, started_at, due)."""
     return ":".join((str(report_id), stage["stage"], stage["started_at"].astimezone(UTC)
                      .isoformat(), stage["due"].astimezone(UTC).isoformat()))
 
@@ -71,16 +72,18 @@ def stage_recipients(unit_id: UUID, officer_id: str | None) -> list[tuple[str, s
 
 
 @model.on(Report.StageDeadlinePassed)
-def _deadline_passed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+def _deadline_passed(cur: psycopg.Cursor[Any], e: Report.StageDeadlinePassed, nid: int) -> None:
     stage = e.stage
+    assert stage.due is not None  # a stage without a due instant never passes it
     cur.execute("INSERT INTO notification_deadlines (report_id, stage, started_at, due)"
                 " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (e.originator_id, stage["stage"], stage["started_at"], stage["due"]))
-    name = STAGE_NAMES.get(stage["stage"], stage["stage"])
-    for recipient in stage_recipients(stage["unit_id"], stage.get("officer_id")):
-        enqueue(cur, f"deadline:{stage_key(e.originator_id, stage)}:{':'.join(recipient)}",
+                (e.originator_id, stage.stage, stage.started_at, stage.due))
+    name = STAGE_NAMES.get(stage.stage, stage.stage)
+    key = stage_key(e.originator_id, stage.as_dict())
+    for recipient in stage_recipients(stage.unit_id, stage.officer_id):
+        enqueue(cur, f"deadline:{key}:{':'.join(recipient)}",
                 recipient, f"Quá hạn {name} phản ánh",
-                f"Phản ánh {e.originator_id} đã quá hạn {name} lúc {local(stage['due'])}. "
+                f"Phản ánh {e.originator_id} đã quá hạn {name} lúc {local(stage.due)}. "
                 f"Đề nghị khẩn trương xử lý theo Quy chế iHanoi.", e.recorded_at)
 
 
@@ -135,9 +138,11 @@ def _alert_edited(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Alert.Sent)
 def _alert_sent(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Chương III: one broadcast to the residents of the alert's area."""
-    category, severity, title, body = cur.execute(
+    row = cur.execute(
         "SELECT category, severity, title, body FROM notification_alerts WHERE alert_id = %s",
         (e.originator_id,)).fetchone()
+    assert row is not None  # drafted before it was sent
+    category, severity, title, body = row
     enqueue(cur, f"alert:{e.originator_id}", ("area", str(e.area_unit_id)),
             f"[{CATEGORY_NAMES[category]}, mức {SEVERITY_NAMES[severity]}] {title}", body, e.at,
             BROADCAST)

@@ -20,7 +20,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from domain.calendar import WorkingCalendar
-from domain.report import Report
+from domain.report import Report, StageRecord
 from projections.engine import ReadModel
 
 model = ReadModel("overdue", tables=("overdue",))
@@ -31,47 +31,39 @@ def _close(cur: psycopg.Cursor[Any], report_id: UUID, *stages: str) -> None:
                 (report_id, list(stages)))
 
 
-def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: dict[str, Any]) -> None:
-    if opened["due"] is not None:
+def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: StageRecord) -> None:
+    if opened.due is not None:
         cur.execute("INSERT INTO overdue (report_id, stage, unit_id, officer_id, started_at, due,"
                     " policy_version) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (report_id, opened["stage"], opened["unit_id"], opened.get("officer_id"),
-                     opened["started_at"], opened["due"], opened["policy_version"]))
+                    (report_id, opened.stage, opened.unit_id, opened.officer_id,
+                     opened.started_at, opened.due, opened.policy_version))
 
 
-@model.on(Report.Submitted, Report.VerificationStarted, Report.ClarificationRequested)
-def _opened(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _open(cur, e.originator_id, e.opened)
+@model.on(Report.Submitted, Report.VerificationStarted, Report.ClarificationRequested,
+          Report.VerificationCompleted, Report.ClarificationAnswered, Report.Published,
+          Report.InitiativeAnswered, Report.Assigned, Report.ResultProposed,
+          Report.ResultReturned, Report.MarkedDuplicate, Report.DuplicateUnmarked)
+def _stages_changed(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
+    """The stages the event closed leave the table, those it opened (with a due) enter it; a
+    duplicate marking closes every open stage, its reversal re-opens them as recorded."""
+    if e.closed:
+        _close(cur, e.originator_id, *(stage.stage for stage in e.closed))
+    for stage in e.opened:
+        _open(cur, e.originator_id, stage)
 
 
-@model.on(Report.VerificationCompleted, Report.ClarificationAnswered, Report.Published,
-          Report.InitiativeAnswered)
-def _closed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _close(cur, e.originator_id, e.closed["stage"])
-
-
-@model.on(Report.Rejected)
-def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _close(cur, e.originator_id, e.closed["stage"], "verification")
-
-
-@model.on(Report.Escalated, Report.Accepted)
-def _passed_on(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    """Điều 7.2.b–c: leaving the receiving unit ends its reception and any verification."""
-    _close(cur, e.originator_id, e.closed["stage"], "verification")
-    _open(cur, e.originator_id, e.opened)
-
-
-@model.on(Report.Assigned, Report.ResultProposed, Report.ResultReturned)
-def _handed_over(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _close(cur, e.originator_id, e.closed["stage"])
-    _open(cur, e.originator_id, e.opened)
+@model.on(Report.Rejected, Report.Escalated, Report.Accepted)
+def _passed_on(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
+    """Điều 7.2.a–c: deciding on reception ends it and any verification."""
+    _close(cur, e.originator_id, *(stage.stage for stage in e.closed), "verification")
+    for stage in e.opened:
+        _open(cur, e.originator_id, stage)
 
 
 @model.on(Report.Reassigned)
 def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE overdue SET officer_id = %s WHERE report_id = %s AND stage = %s",
-                (e.officer["id"], e.originator_id, e.stage["stage"]))
+                (e.officer["id"], e.originator_id, e.stage.stage))
 
 
 @model.on(Report.ExtensionGranted)
@@ -80,17 +72,6 @@ def _extended(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE overdue SET due = %s, policy_version = %s"
                 " WHERE report_id = %s AND stage = 'handling'",
                 (e.due, e.policy_version, e.originator_id))
-
-
-@model.on(Report.MarkedDuplicate)
-def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _close(cur, e.originator_id, *(stage["stage"] for stage in e.closed))
-
-
-@model.on(Report.DuplicateUnmarked)
-def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    for stage in e.opened:
-        _open(cur, e.originator_id, stage)
 
 
 @model.on(Report.Rerouted)
@@ -108,7 +89,7 @@ def overdue(conn: psycopg.Connection[Any], now: datetime, calendar: WorkingCalen
     """The open stages past their due instant at ``now``, city-wide or of one unit, most late
     first; ``late`` is the working time elapsed since the due instant. ``limit`` and ``after``
     (the last row's due, report id and stage) page through a long list."""
-    conditions, params = ["due < %s"], [now]
+    conditions, params = ["due < %s"], list[Any]([now])
     if unit_id is not None:
         conditions.append("unit_id = %s")
         params.append(unit_id)

@@ -21,7 +21,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-from domain.report import Report
+from domain.report import Report, StageRecord
 from projections.engine import ReadModel, rerouted
 from projections.paging import decode_cursor, keyset, page
 
@@ -30,10 +30,16 @@ model = ReadModel("report_status", tables=("report_status",))
 _STAGE_COLUMNS = "stage = %s, stage_unit_id = %s, stage_officer_id = %s, stage_due = %s"
 
 
-def _stage(opened: dict[str, Any] | None) -> tuple[Any, ...]:
-    if opened is None:
+def _stage(stage: StageRecord | None) -> tuple[Any, ...]:
+    if stage is None:
         return (None, None, None, None)
-    return (opened["stage"], opened["unit_id"], opened.get("officer_id"), opened["due"])
+    return (stage.stage, stage.unit_id, stage.officer_id, stage.due)
+
+
+def _opened(e: Report.Event) -> StageRecord:
+    """The one stage the event opened."""
+    (stage,) = e.opened
+    return stage
 
 
 def _update(cur: psycopg.Cursor[Any], e: Any, assignments: str, *values: Any) -> None:
@@ -52,13 +58,13 @@ def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
         " %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (e.originator_id, e.kind, e.category, e.text, e.location["latitude"],
          e.location["longitude"], e.location["address"], Jsonb(e.media), e.confidential,
-         e.reporter_id, Jsonb(e.reporter), e.receiving_unit_id, *_stage(e.opened), e.at, e.at,
+         e.reporter_id, Jsonb(e.reporter), e.receiving_unit_id, *_stage(_opened(e)), e.at, e.at,
          e.originator_version, e.matter_id or e.originator_id, e.re_report_of))
 
 
 @model.on(Report.VerificationStarted)
 def _verification_started(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "verification_due = %s", e.opened["due"])
+    _update(cur, e, "verification_due = %s", _opened(e).due)
 
 
 @model.on(Report.VerificationCompleted)
@@ -76,14 +82,14 @@ def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.Escalated)
 def _escalated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, f"receiving_unit_id = %s, verification_due = NULL, failed_verifications = 0,"
-            f" {_STAGE_COLUMNS}", e.to_unit_id, *_stage(e.opened))
+            f" {_STAGE_COLUMNS}", e.to_unit_id, *_stage(_opened(e)))
 
 
 @model.on(Report.Accepted)
 def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    status = "in_handling" if e.opened["stage"] == "response" else "accepted"
+    status = "in_handling" if _opened(e).stage == "response" else "accepted"
     _update(cur, e, f"status = %s, handling_unit_id = %s, verification_due = NULL,"
-            f" {_STAGE_COLUMNS}", status, e.handling_unit_id, *_stage(e.opened))
+            f" {_STAGE_COLUMNS}", status, e.handling_unit_id, *_stage(_opened(e)))
 
 
 @model.on(Report.Classified)
@@ -95,7 +101,7 @@ def _classified(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, f"status = 'in_handling', department_id = %s, officer_id = %s,"
             f" assigned_at = %s, {_STAGE_COLUMNS}", e.department_id, e.officer["id"], e.at,
-            *_stage(e.opened))
+            *_stage(_opened(e)))
 
 
 @model.on(Report.Reassigned)
@@ -123,13 +129,13 @@ def _extended(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.ResultProposed)
 def _proposed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, f"status = 'awaiting_approval', result_text = %s, result_evidence = %s,"
-            f" {_STAGE_COLUMNS}", e.text, Jsonb(e.evidence), *_stage(e.opened))
+            f" {_STAGE_COLUMNS}", e.text, Jsonb(e.evidence), *_stage(_opened(e)))
 
 
 @model.on(Report.ResultReturned)
 def _returned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, f"status = 'in_rework', returns = returns + 1, {_STAGE_COLUMNS}",
-            *_stage(e.opened))
+            *_stage(_opened(e)))
 
 
 @model.on(Report.ResultApproved)
@@ -152,7 +158,7 @@ def _answered(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.ClarificationRequested)
 def _clarification_requested(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "clarification_due = %s", e.opened["due"])
+    _update(cur, e, "clarification_due = %s", _opened(e).due)
 
 
 @model.on(Report.ClarificationAnswered)
@@ -188,7 +194,7 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Back to the status and stages it had, with their recorded due instants."""
     verification = e.restored["verification"]
     _update(cur, e, f"status = %s, duplicate_of = NULL, verification_due = %s, {_STAGE_COLUMNS}",
-            e.restored["status"], verification["due"] if verification else None,
+            e.restored["status"], verification.due if verification else None,
             *_stage(e.restored["stage"]))
 
 

@@ -44,7 +44,7 @@ import psycopg
 
 from domain.calendar import BUSINESS_TZ
 from domain.policy import DEFAULT_POLICY, Stage
-from domain.report import Report
+from domain.report import ClosedStage, Report, StageRecord
 from projections.engine import ReadModel
 
 model = ReadModel("unit_monthly_lateness",
@@ -76,14 +76,14 @@ def _received(condition: str) -> str:
             " DO UPDATE SET received = unit_lateness_months.received + 1")
 
 
-def _close(cur: psycopg.Cursor[Any], e: Any, nid: int, closed: dict[str, Any]) -> None:
-    params = {"ended": closed["ended_at"], "on_time": closed["on_time"], "due": closed["due"],
-              "nid": nid, "report": e.originator_id, "stage": closed["stage"]}
+def _close(cur: psycopg.Cursor[Any], e: Report.Event, nid: int, closed: ClosedStage) -> None:
+    params = {"ended": closed.ended_at, "on_time": closed.on_time, "due": closed.due,
+              "nid": nid, "report": e.originator_id, "stage": closed.stage}
     close = ("UPDATE unit_lateness_stages SET ended_at = %(ended)s, on_time = %(on_time)s,"
              " due = %(due)s, closed_nid = %(nid)s"
              " WHERE report_id = %(report)s AND stage = %(stage)s AND ended_at IS NULL")
-    reception, handling = closed["stage"] in RECEPTION_STAGES, closed["stage"] in HANDLING_STAGES
-    if closed["ended_at"] is None or closed["on_time"] is not False or not (reception or handling):
+    reception, handling = closed.stage in RECEPTION_STAGES, closed.stage in HANDLING_STAGES
+    if closed.ended_at is None or closed.on_time is not False or not (reception or handling):
         cur.execute(close, params)
         return
     # Closed late: the report now counts late in the stage's kind, and at all, at each unit
@@ -111,7 +111,7 @@ def _close(cur: psycopg.Cursor[Any], e: Any, nid: int, closed: dict[str, Any]) -
                  "reception_stages": RECEPTION_STAGES, "handling_stages": HANDLING_STAGES})
 
 
-def _open(cur: psycopg.Cursor[Any], e: Any, nid: int, opened: dict[str, Any]) -> None:
+def _open(cur: psycopg.Cursor[Any], e: Report.Event, nid: int, opened: StageRecord) -> None:
     # The month is that of the unit's first stage for this report, else this one's: then the
     # report is received by the unit in this month.
     cur.execute(f"""
@@ -122,30 +122,24 @@ def _open(cur: psycopg.Cursor[Any], e: Any, nid: int, opened: dict[str, Any]) ->
                     COALESCE((SELECT month FROM first), %(month)s), %(at)s, %(due)s)
         )
         {_received("NOT EXISTS (SELECT FROM first)")}""",
-                {"nid": nid, "report": e.originator_id, "unit": opened["unit_id"],
-                 "stage": opened["stage"], "month": month_of(opened["started_at"]),
-                 "at": opened["started_at"], "due": opened["due"]})
+                {"nid": nid, "report": e.originator_id, "unit": opened.unit_id,
+                 "stage": opened.stage, "month": month_of(opened.started_at),
+                 "at": opened.started_at, "due": opened.due})
 
 
 @model.on(Report.Submitted, Report.VerificationStarted, Report.VerificationCompleted,
           Report.Rejected, Report.Escalated, Report.Accepted, Report.Assigned,
           Report.ResultProposed, Report.ResultReturned, Report.Published, Report.InitiativeAnswered,
-          Report.ClarificationRequested, Report.ClarificationAnswered)
-def _stage_changed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    if getattr(e, "closed", None):
-        _close(cur, e, nid, e.closed)
-    if getattr(e, "opened", None):
-        _open(cur, e, nid, e.opened)
-
-
-@model.on(Report.MarkedDuplicate)
-def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+          Report.ClarificationRequested, Report.ClarificationAnswered, Report.MarkedDuplicate)
+def _stage_changed(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
     for closed in e.closed:
         _close(cur, e, nid, closed)
+    for opened in e.opened:
+        _open(cur, e, nid, opened)
 
 
 @model.on(Report.DuplicateUnmarked)
-def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Report.DuplicateUnmarked, nid: int) -> None:
     """The very occurrences the marking closed are open again, with their recorded due; a
     stage it had closed late no longer counts as closed late (open, it is judged at query
     time), unless another stage the report closed late at the unit still counts it."""
@@ -184,8 +178,8 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
                     - (NOT (o.reception OR o.handling))::int
             FROM others o WHERE (o.reception_stage OR o.handling_stage)
             AND m.month = o.month AND m.unit_id = o.unit_id""",
-                    {"due": opened["due"], "report": e.originator_id, "unit": opened["unit_id"],
-                     "stage": opened["stage"], "at": opened["started_at"],
+                    {"due": opened.due, "report": e.originator_id, "unit": opened.unit_id,
+                     "stage": opened.stage, "at": opened.started_at,
                      "reception_stages": RECEPTION_STAGES, "handling_stages": HANDLING_STAGES})
 
 

@@ -25,7 +25,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
-from domain.report import Report
+from domain.report import ClosedStage, Report, StageRecord
 from projections.engine import ReadModel
 
 model = ReadModel("work_queues", tables=("work_queues", "work_queue_reports"))
@@ -33,22 +33,26 @@ model = ReadModel("work_queues", tables=("work_queues", "work_queue_reports"))
 OFFICER_STAGES = ("handling", "rework")
 
 
-def _close(cur: psycopg.Cursor[Any], report_id: UUID, *items: str) -> None:
-    cur.execute("DELETE FROM work_queues WHERE report_id = %s AND item = ANY(%s)",
-                (report_id, list(items)))
+def _close(cur: psycopg.Cursor[Any], report_id: UUID, closed: list[ClosedStage],
+           *items: str) -> None:
+    """The stages closed, and the other ``items``, leave the queues."""
+    if closed or items:
+        cur.execute("DELETE FROM work_queues WHERE report_id = %s AND item = ANY(%s)",
+                    (report_id, [*(stage.stage for stage in closed), *items]))
 
 
-def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: dict[str, Any]) -> None:
+def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: list[StageRecord]) -> None:
     """A stage held by an officer sits in his own unit's queue, the others in the stage's."""
-    if opened["stage"] in OFFICER_STAGES:
-        unit = "(SELECT officer_unit_id FROM work_queue_reports WHERE report_id = %s)"
-        unit_param = report_id
-    else:
-        unit, unit_param = "%s", opened["unit_id"]
-    cur.execute(f"INSERT INTO work_queues (report_id, item, unit_id, officer_id, since, due)"
-                f" VALUES (%s, %s, {unit}, %s, %s, %s)",
-                (report_id, opened["stage"], unit_param, opened.get("officer_id"),
-                 opened["started_at"], opened["due"]))
+    for stage in opened:
+        if stage.stage in OFFICER_STAGES:
+            unit = "(SELECT officer_unit_id FROM work_queue_reports WHERE report_id = %s)"
+            unit_param = report_id
+        else:
+            unit, unit_param = "%s", stage.unit_id
+        cur.execute(f"INSERT INTO work_queues (report_id, item, unit_id, officer_id, since, due)"
+                    f" VALUES (%s, %s, {unit}, %s, %s, %s)",
+                    (report_id, stage.stage, unit_param, stage.officer_id, stage.started_at,
+                     stage.due))
 
 
 @model.on(Report.Submitted)
@@ -66,18 +70,18 @@ def _opened(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.VerificationCompleted, Report.ClarificationAnswered, Report.Published,
           Report.InitiativeAnswered)
 def _closed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _close(cur, e.originator_id, e.closed["stage"])
+    _close(cur, e.originator_id, e.closed)
 
 
 @model.on(Report.Rejected)
 def _rejected(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _close(cur, e.originator_id, e.closed["stage"], "verification")
+    _close(cur, e.originator_id, e.closed, "verification")
 
 
 @model.on(Report.Escalated, Report.Accepted)
 def _passed_on(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 7.2.b–c: leaving the receiving unit ends its reception and any verification."""
-    _close(cur, e.originator_id, e.closed["stage"], "verification")
+    _close(cur, e.originator_id, e.closed, "verification")
     _open(cur, e.originator_id, e.opened)
 
 
@@ -91,7 +95,7 @@ def _classified(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE work_queue_reports SET officer_unit_id = %s WHERE report_id = %s",
                 (e.officer["unit_id"], e.originator_id))
-    _close(cur, e.originator_id, e.closed["stage"])
+    _close(cur, e.originator_id, e.closed)
     _open(cur, e.originator_id, e.opened)
 
 
@@ -107,7 +111,7 @@ def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.ResultProposed, Report.ResultReturned)
 def _handed_over(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _close(cur, e.originator_id, e.closed["stage"])
+    _close(cur, e.originator_id, e.closed)
     _open(cur, e.originator_id, e.opened)
 
 
@@ -122,15 +126,14 @@ def _extended(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE work_queue_reports SET duplicate_of = %s WHERE report_id = %s",
                 (e.original_id, e.originator_id))
-    _close(cur, e.originator_id, *(stage["stage"] for stage in e.closed))
+    _close(cur, e.originator_id, e.closed)
 
 
 @model.on(Report.DuplicateUnmarked)
 def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE work_queue_reports SET duplicate_of = NULL WHERE report_id = %s",
                 (e.originator_id,))
-    for stage in e.opened:
-        _open(cur, e.originator_id, stage)
+    _open(cur, e.originator_id, e.opened)
 
 
 @model.on(Report.CoordinationRequested)

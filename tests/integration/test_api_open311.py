@@ -127,7 +127,7 @@ def test_states_map_to_open_and_closed_with_the_current_stage_due_dieu_7_8_12(
                         rejected: "closed"}
     for report_id in (received, in_handling):
         item, report = requests[str(report_id)], w.app.load(report_id, Report)
-        assert datetime.fromisoformat(item["expected_datetime"]) == report.stage["due"]
+        assert datetime.fromisoformat(item["expected_datetime"]) == report.stage.due
         assert item["description"] is None
     assert requests[str(in_handling)]["status_notes"] == "Đang xử lý"
     assert requests[str(in_handling)]["agency_responsible"] == "UBND quận Hoàn Kiếm"

@@ -76,24 +76,24 @@ def _recompute(metric: str, unit: UUID, month: date, events: list[Any]) -> int:
     """A figure from the events alone, by the definitions of the read model's docstring."""
     published = {e.originator_id: e for e in events
                  if type(e).__name__ in ("Published", "InitiativeAnswered")
-                 and e.closed["unit_id"] == unit}
+                 and e.closed[0].unit_id == unit}
 
     def counts(e: Any) -> bool:
         name, report = type(e).__name__, e.originator_id
         if metric == "received":
             return ((name == "Submitted" and e.receiving_unit_id == unit)
                     or (name == "Escalated" and e.to_unit_id == unit)
-                    or (name == "Accepted" and e.handling_unit_id == unit != e.closed["unit_id"]))
+                    or (name == "Accepted" and e.handling_unit_id == unit != e.closed[0].unit_id))
         if metric in ("accepted", "rejected", "escalated"):
-            return name == metric.capitalize() and e.closed["unit_id"] == unit
+            return name == metric.capitalize() and e.closed[0].unit_id == unit
         if metric == "assigned":
-            return name == "Assigned" and e.opened["unit_id"] == unit
+            return name == "Assigned" and e.opened[0].unit_id == unit
         if metric == "published":
             return e is published.get(report)
         if metric == "published_on_time":
             return e is published.get(report) and all(
-                x.closed["on_time"] for x in events if x.originator_id == report
-                and getattr(x, "closed", None) and x.closed["unit_id"] == unit)
+                c.on_time for x in events if x.originator_id == report
+                for c in getattr(x, "closed", []) if c.unit_id == unit)
         return name == "Rated" and f"rated_{e.rating}" == metric and report in published
 
     return len({e.originator_id for e in events if counts(e) and _month(e) == month})

@@ -17,7 +17,7 @@ def test_transferred_officers_report_is_reassigned_with_its_due_unchanged_dieu_8
     app = world.app
     report_id = world.submit()
     world.to_handling(report_id)
-    due = app.load(report_id, Report).stage["due"]
+    due = app.load(report_id, Report).stage.due
     app.transfer_officer(ADMIN, UUID(world.officer.id), world.other_district,
                          "handling_officer")
     with pytest.raises(NotPermitted):  # he no longer holds the division's rights

@@ -82,7 +82,7 @@ def test_a_field_report_goes_through_return_and_re_proposal_to_its_rating_dieu_7
         "Assigned", "CoordinationRequested", "CoordinationContributed", "ResultProposed",
         "ResultReturned", "ResultProposed", "ResultApproved", "Published",
         "ClarificationRequested", "ClarificationAnswered", "Rated"]
-    due = {name: e.opened["due"] for name, e in recorded.items() if hasattr(e, "opened")}
+    due = {name: stage.due for name, e in recorded.items() for stage in e.opened}
     assert due == {
         "Submitted": at(2026, 3, 3, 9),  # 8 h: 09–12, 13–17, 08–09
         "VerificationStarted": at(2026, 3, 2, 15),  # 4 h: 10–12, 13–15
@@ -92,7 +92,7 @@ def test_a_field_report_goes_through_return_and_re_proposal_to_its_rating_dieu_7
         "ResultProposed": at(2026, 3, 6, 15),  # publication: 1 working day (the second one)
         "ClarificationRequested": at(2026, 3, 10, 10),  # 2 working days
     }
-    assert recorded["Published"].closed["on_time"] is True
+    assert [s.on_time for s in recorded["Published"].closed] == [True]
     assert recorded["CoordinationContributed"].by["unit_id"] == world.other_district
     assert recorded["Assigned"].officer["id"] == world.officer.id
     report = app.load(report_id, Report)
@@ -388,16 +388,16 @@ def test_a_new_policy_version_changes_only_stages_opened_afterwards(world: World
     app.classify(world.head, before, "normal")
     app.assign(world.head, before, world.division, world.officer_id)
     old, new = events(app, before), events(app, after)
-    assert (old[0].opened["due"], old[0].opened["policy_version"]) == (
-        at(2026, 3, 3, 9), DEFAULT_POLICY.version)  # reception 8 h from Mon 09:00
-    assert (old[1].opened["due"], old[1].opened["policy_version"]) == (
-        at(2026, 3, 2, 14), DEFAULT_POLICY.version)
-    assert (old[-1].closed["due"], old[-1].closed["policy_version"]) == (
-        at(2026, 3, 2, 14), DEFAULT_POLICY.version)
-    assert old[-1].opened["policy_version"] == "2026-03-city"
-    assert (new[0].opened["due"], new[0].opened["policy_version"]) == (
-        at(2026, 3, 2, 15), "2026-03-city")  # reception 4 h from 10:00: 10–12, 13–15
-    assert new[1].opened["due"] == at(2026, 3, 2, 12)  # assignment 2 h from 10:00
+    assert [(s.due, s.policy_version) for s in old[0].opened] == [(
+        at(2026, 3, 3, 9), DEFAULT_POLICY.version)]  # reception 8 h from Mon 09:00
+    assert [(s.due, s.policy_version) for s in old[1].opened] == [(
+        at(2026, 3, 2, 14), DEFAULT_POLICY.version)]
+    assert [(s.due, s.policy_version) for s in old[-1].closed] == [(
+        at(2026, 3, 2, 14), DEFAULT_POLICY.version)]
+    assert [s.policy_version for s in old[-1].opened] == ["2026-03-city"]
+    assert [(s.due, s.policy_version) for s in new[0].opened] == [(
+        at(2026, 3, 2, 15), "2026-03-city")]  # reception 4 h from 10:00: 10–12, 13–15
+    assert [s.due for s in new[1].opened] == [at(2026, 3, 2, 12)]  # assignment 2 h from 10:00
 
 
 def test_text_with_a_nul_character_is_refused_and_nothing_is_stored_dieu_5_1(world) -> None:

@@ -44,7 +44,7 @@ def deadline_facts(app) -> list[Any]:
 
 
 def _facts(app) -> list[tuple[UUID, str, datetime]]:
-    return [(e.originator_id, e.stage["stage"], e.at) for e in deadline_facts(app)]
+    return [(e.originator_id, e.stage.stage, e.at) for e in deadline_facts(app)]
 
 
 # ----------------------------------------------------------------- deadlines
@@ -61,8 +61,8 @@ def test_reception_deadline_over_tet_is_recorded_at_its_working_time_instant_onc
     clock.set(2026, 2, 23, 15, 0)
     assert scheduler.tick().deadlines == 1
     [fact] = deadline_facts(world.app)
-    assert (fact.originator_id, fact.stage["stage"], fact.at) == (report_id, "reception", due)
-    assert fact.stage["unit_id"] == world.district and fact.recorded_at == due
+    assert (fact.originator_id, fact.stage.stage, fact.at) == (report_id, "reception", due)
+    assert fact.stage.unit_id == world.district and fact.recorded_at == due
 
     # The clock moved back and forth: never a second fact, never a second notification.
     for instant in [(2026, 2, 20, 9, 0), (2026, 2, 25, 9, 0), (2026, 2, 23, 15, 0),
@@ -106,7 +106,7 @@ def test_extended_handling_deadline_is_a_new_fact_when_the_new_due_passes_dieu_8
     clock.set(2026, 3, 2, 8, 0)
     report_id = world.submit()
     world.to_handling(report_id, "complex")  # 15 working days: due Monday 23 March 08:00+
-    [handling_due] = [s["due"] for s in world.app.load(report_id, Report).open_stages()]
+    [handling_due] = [s.due for s in world.app.load(report_id, Report).open_stages()]
     clock.now = handling_due
     assert scheduler.tick().deadlines == 1
     world.app.grant_extension(world.head, report_id, 5, "Chờ thủ tục thu hồi đất")
@@ -115,9 +115,9 @@ def test_extended_handling_deadline_is_a_new_fact_when_the_new_due_passes_dieu_8
     clock.now = handling_due + timedelta(days=8)
     assert scheduler.tick().deadlines == 1
     facts = deadline_facts(world.app)
-    assert [f.stage["stage"] for f in facts] == ["handling", "handling"]
+    assert [f.stage.stage for f in facts] == ["handling", "handling"]
     assert facts[1].at == world.app.policy().calendar.add_days(handling_due, 5)
-    assert facts[0].stage["officer_id"] == str(world.officer_id)
+    assert facts[0].stage.officer_id == str(world.officer_id)
 
 
 def test_warning_one_working_hour_before_the_deadline_is_queued_once(

@@ -140,7 +140,7 @@ def test_two_instances_emit_each_fact_once_and_the_survivor_takes_over_dieu_7_2_
         assert survivor != leader
 
         time.sleep(1)  # a few more rounds of the survivor: still nothing twice
-        facts = Counter((e.originator_id, e.stage["stage"], e.at) for e in deadline_facts(app))
+        facts = Counter((e.originator_id, e.stage.stage, e.at) for e in deadline_facts(app))
         assert sorted(at for _, _, at in facts) == [
             _at(2026, 3, 2, 14, 0), _at(2026, 3, 3, 9, 0), _at(2026, 3, 3, 12, 0),
             _at(2026, 3, 3, 17, 0)]

@@ -9,6 +9,7 @@ from uuid import UUID
 from alembic import command
 from application.migrations import alembic_config
 from domain.calendar import BUSINESS_TZ
+from domain.report import ClosedStage, StageRecord
 from projections import unit_monthly_lateness as lateness
 from projections.engine import Projector
 
@@ -118,20 +119,21 @@ def _recompute(figure: str, unit: UUID, month: date, now: datetime,
               "late_in_handling": lateness.HANDLING_STAGES,
               "reports_late": lateness.RECEPTION_STAGES + lateness.HANDLING_STAGES}[figure]
     arrived: dict[UUID, datetime] = {}
-    opened: dict[tuple, dict] = {}
-    closed: dict[tuple, dict] = {}
+    opened: dict[tuple, StageRecord] = {}
+    closed: dict[tuple, ClosedStage] = {}
     for _, e in sorted(events, key=lambda pair: pair[0]):
-        for record, into in ((getattr(e, "closed", None), closed),
-                             (getattr(e, "opened", None), opened)):
-            if record and record["unit_id"] == unit:
-                arrived.setdefault(e.originator_id, e.at)
-                into[(e.originator_id, record["stage"], record["started_at"])] = record
+        for records, into in ((getattr(e, "closed", []), closed),
+                              (getattr(e, "opened", []), opened)):
+            for record in records:
+                if record.unit_id == unit:
+                    arrived.setdefault(e.originator_id, e.at)
+                    into[(e.originator_id, record.stage, record.started_at)] = record
     reports = {r for r, at in arrived.items() if lateness.month_of(at) == month}
     if figure == "received":
         return len(reports)
     late = {key[0] for key, o in opened.items() if key[1] in stages and (
-        not closed[key]["on_time"] if key in closed else o["due"] is not None and o["due"] < now)}
-    late |= {key[0] for key, c in closed.items() if key[1] in stages and not c["on_time"]}
+        not closed[key].on_time if key in closed else o.due is not None and o.due < now)}
+    late |= {key[0] for key, c in closed.items() if key[1] in stages and not c.on_time}
     return len(reports & late)
 
 

@@ -17,7 +17,7 @@ from domain.actors import SYSTEM, Actor, Role, UnitLevel
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutOfScope
 from domain.policy import DEFAULT_POLICY, SlaPolicy, WorkingDuration
-from domain.report import Report, Status
+from domain.report import Report, StageRecord, Status
 
 POLICY = DEFAULT_POLICY
 
@@ -113,6 +113,12 @@ def last(report: Report) -> Any:
     return report.pending_events[-1]
 
 
+def only(stages: list[StageRecord]) -> StageRecord:
+    """The one stage an event opened or closed."""
+    (stage,) = stages
+    return stage
+
+
 def names(report: Report) -> list[str]:
     return [type(e).__name__ for e in report.pending_events]
 
@@ -138,9 +144,10 @@ def test_submission_records_the_report_and_opens_reception_dieu_5_7_2_d() -> Non
     assert event.location == {"latitude": 21.0245, "longitude": 105.8532,
                               "address": "12 Hàng Bài, Hoàn Kiếm"}
     assert event.occurred_at == at(2026, 3, 1, 20) and event.reporter_id == REPORTER_ID
-    assert event.opened["stage"] == "reception" and event.opened["unit_id"] == DISTRICT
-    assert event.opened["due"] == at(2026, 3, 3, 9)  # 09–12, 13–17, then 08–09
-    assert event.opened["policy_version"] == POLICY.version
+    (opened,) = event.opened
+    assert event.closed == [] and opened.stage == "reception" and opened.unit_id == DISTRICT
+    assert opened.due == at(2026, 3, 3, 9)  # 09–12, 13–17, then 08–09
+    assert opened.policy_version == POLICY.version
 
 
 @pytest.mark.parametrize("kind", ["complaint", "denunciation", "dispute", "state_secret"])
@@ -194,7 +201,7 @@ def test_incomplete_or_inexact_content_is_refused_dieu_5_6_1(overrides: dict[str
 ])
 def test_reception_is_due_8_working_hours_after_submission_dieu_7_2_d(submitted: datetime,
                                                                      due: datetime) -> None:
-    assert last(submit(submitted)).opened["due"] == due
+    assert only(last(submit(submitted)).opened).due == due
 
 
 @pytest.mark.parametrize("command", ["accept", "reject", "escalate", "start_verification"])
@@ -222,13 +229,13 @@ def test_the_head_of_the_receiving_unit_may_also_accept_dieu_7_2_b() -> None:
 def test_verification_is_a_4_working_hour_stage_dieu_7_1_b() -> None:
     report = submit(at(2026, 3, 2, 15))
     report.start_verification(RECEIVER, at(2026, 3, 2, 15), POLICY)
-    opened = last(report).opened
-    assert (opened["stage"], opened["due"]) == ("verification", at(2026, 3, 3, 10))
-    assert opened["policy_version"] == POLICY.version
+    (opened,) = last(report).opened
+    assert (opened.stage, opened.due) == ("verification", at(2026, 3, 3, 10))
+    assert opened.policy_version == POLICY.version
     report.complete_verification(RECEIVER, True, "Đã gọi điện xác minh", at(2026, 3, 3, 11))
-    closed = last(report).closed
-    assert closed["stage"] == "verification" and closed["on_time"] is False
-    assert closed["ended_at"] == at(2026, 3, 3, 11)
+    (closed,) = last(report).closed
+    assert closed.stage == "verification" and closed.on_time is False
+    assert closed.ended_at == at(2026, 3, 3, 11)
 
 
 def test_one_verification_at_a_time_dieu_7_1() -> None:
@@ -263,7 +270,7 @@ def test_rejection_states_one_of_the_reasons_a_to_e_dieu_6_2(reason: str) -> Non
     event = last(report)
     assert report.status == Status.REJECTED and report.stage is None
     assert (event.reason, event.note) == (reason, "Nội dung quảng cáo")
-    assert event.closed["stage"] == "reception" and event.closed["on_time"] is True
+    assert only(event.closed).stage == "reception" and only(event.closed).on_time is True
 
 
 def test_rejection_with_an_unknown_reason_or_no_note_is_refused_dieu_6_2_7_2_a() -> None:
@@ -298,8 +305,8 @@ def test_escalation_goes_to_a_higher_unit_dieu_7_2_c() -> None:
             MONDAY, POLICY)
     report.escalate(RECEIVER, CITY, True, "Liên quan nhiều quận", at(2026, 3, 2, 14), POLICY)
     event = last(report)
-    assert event.closed["unit_id"] == DISTRICT and event.opened["unit_id"] == CITY
-    assert event.opened["due"] == at(2026, 3, 3, 14)  # the city's own 8 working hours
+    assert only(event.closed).unit_id == DISTRICT and only(event.opened).unit_id == CITY
+    assert only(event.opened).due == at(2026, 3, 3, 14)  # the city's own 8 working hours
     assert report.status == Status.RECEIVED and report.receiving_unit_id == CITY
     refused(NotPermitted, "Điều 7.2.b", report, report.accept, RECEIVER, DISTRICT, MONDAY, POLICY)
     report.accept(CITY_RECEIVER, DEPARTMENT, at(2026, 3, 2, 15), POLICY)
@@ -317,9 +324,10 @@ def test_acceptance_opens_assignment_due_in_4_working_hours_dieu_8_5() -> None:
     report.accept(RECEIVER, DISTRICT, at(2026, 2, 13, 15), POLICY)
     event = last(report)
     assert report.status == Status.ACCEPTED and report.handling_unit_id == DISTRICT
-    assert event.closed["stage"] == "reception" and event.closed["on_time"] is True
-    assert (event.opened["stage"], event.opened["due"]) == ("assignment", at(2026, 2, 23, 10))
-    assert event.opened["policy_version"] == POLICY.version
+    assert only(event.closed).stage == "reception" and only(event.closed).on_time is True
+    (opened,) = event.opened
+    assert (opened.stage, opened.due) == ("assignment", at(2026, 2, 23, 10))
+    assert opened.policy_version == POLICY.version
     assert event.by == {"id": RECEIVER.id, "role": "receiving_officer", "unit_id": DISTRICT,
                         "unit_level": "district"}
 
@@ -327,10 +335,10 @@ def test_acceptance_opens_assignment_due_in_4_working_hours_dieu_8_5() -> None:
 def test_reception_after_its_due_instant_is_recorded_late_dieu_7_2_d() -> None:
     report = submit(at(2026, 3, 2, 9))
     report.accept(RECEIVER, DISTRICT, at(2026, 3, 3, 9), POLICY)
-    assert last(report).closed["on_time"] is True  # due Tue 3/3 09:00, bound included
+    assert only(last(report).closed).on_time is True  # due Tue 3/3 09:00, bound included
     late = submit(at(2026, 3, 2, 9))
     late.accept(RECEIVER, DISTRICT, at(2026, 3, 3, 9, 1), POLICY)
-    assert last(late).closed["on_time"] is False
+    assert only(last(late).closed).on_time is False
 
 
 # --------------------------------------------------------------------------- handling (Điều 8)
@@ -380,8 +388,9 @@ def test_assignment_goes_to_a_division_or_commune_of_the_handling_unit_dieu_8_1_
     report.assign(HEAD, WARD, DISTRICT, WARD_OFFICER, MONDAY, POLICY)
     event = last(report)
     assert report.status == Status.IN_HANDLING and event.department_id == WARD
-    assert event.officer["id"] == WARD_OFFICER.id and event.opened["officer_id"] == WARD_OFFICER.id
-    assert event.closed["stage"] == "assignment" and event.opened["unit_id"] == DISTRICT
+    (opened,) = event.opened
+    assert event.officer["id"] == WARD_OFFICER.id and opened.officer_id == WARD_OFFICER.id
+    assert only(event.closed).stage == "assignment" and opened.unit_id == DISTRICT
 
 
 @pytest.mark.parametrize(("kind", "urgency", "due"), [
@@ -394,20 +403,20 @@ def test_assignment_goes_to_a_division_or_commune_of_the_handling_unit_dieu_8_1_
 ])
 def test_handling_is_due_by_kind_and_classification_from_assignment_dieu_8_5(
         kind: str, urgency: str, due: datetime) -> None:
-    opened = last(handling(urgency, kind=kind)).opened
-    assert (opened["stage"], opened["due"], opened["officer_id"]) == ("handling", due, OFFICER.id)
-    assert opened["policy_version"] == POLICY.version
+    (opened,) = last(handling(urgency, kind=kind)).opened
+    assert (opened.stage, opened.due, opened.officer_id) == ("handling", due, OFFICER.id)
+    assert opened.policy_version == POLICY.version
 
 
 def test_seven_working_days_across_30_4_and_1_5_2026_dieu_8_5() -> None:
     """Assigned Fri 24/4 10:00; Mon 27/4 (Giỗ Tổ observed), Thu 30/4 and Fri 1/5 are off."""
-    assert last(handling("normal", at(2026, 4, 24, 10))).opened["due"] == at(2026, 5, 8, 10)
+    assert only(last(handling("normal", at(2026, 4, 24, 10))).opened).due == at(2026, 5, 8, 10)
 
 
 def test_assignment_is_due_4_working_hours_across_the_swapped_saturday_dieu_8_5() -> None:
     report = submit(at(2025, 4, 25, 15))
     report.accept(RECEIVER, DISTRICT, at(2025, 4, 25, 16), POLICY)
-    assert last(report).opened["due"] == at(2025, 4, 26, 11)  # Sat 26/4/2025 was worked
+    assert only(last(report).opened).due == at(2025, 4, 26, 11)  # Sat 26/4/2025 was worked
 
 
 @pytest.mark.parametrize(("scene", "command", "rule"), [
@@ -501,11 +510,11 @@ def test_extension_never_goes_past_30_working_days_from_assignment_dieu_8_5() ->
     report.grant_extension(HEAD, 10, "Thủ tục thu hồi đất", at(2026, 3, 20), POLICY)
     event = last(report)
     assert (event.previous_due, event.due) == (at(2026, 3, 23), at(2026, 4, 6))
-    assert event.policy_version == POLICY.version and report.stage["due"] == at(2026, 4, 6)
+    assert event.policy_version == POLICY.version and report.stage.due == at(2026, 4, 6)
     refused(InvalidInput, "Điều 8.5", report, report.grant_extension, HEAD, 6,
             "Thủ tục thu hồi đất", at(2026, 3, 20), POLICY)
     report.grant_extension(HEAD, 5, "Thủ tục thu hồi đất", at(2026, 3, 20), POLICY)
-    assert report.stage["due"] == at(2026, 4, 13)  # exactly the cap
+    assert report.stage is not None and report.stage.due == at(2026, 4, 13)  # exactly the cap
 
 
 # --------------------------------------------------------------------------- results (Điều 12)
@@ -532,9 +541,10 @@ def test_proposal_opens_publication_due_1_working_day_dieu_12_3() -> None:
     report = handling(when=at(2026, 4, 27))
     report.propose_result(OFFICER, RESULT, EVIDENCE, at(2026, 4, 29, 14), POLICY)
     event = last(report)
-    assert event.closed["stage"] == "handling" and event.closed["on_time"] is True
-    assert (event.opened["stage"], event.opened["due"]) == ("publication", at(2026, 5, 4, 14))
-    assert event.opened["policy_version"] == POLICY.version and event.evidence == EVIDENCE
+    assert only(event.closed).stage == "handling" and only(event.closed).on_time is True
+    (opened,) = event.opened
+    assert (opened.stage, opened.due) == ("publication", at(2026, 5, 4, 14))
+    assert opened.policy_version == POLICY.version and event.evidence == EVIDENCE
 
 
 def test_return_opens_rework_due_1_working_day_dieu_12_1() -> None:
@@ -544,13 +554,14 @@ def test_return_opens_rework_due_1_working_day_dieu_12_1() -> None:
     refused(InvalidInput, "Điều 12.1", report, report.return_result, HEAD, " ", MONDAY, POLICY)
     report.return_result(HEAD, "Thiếu ảnh sau khi vá", at(2025, 4, 25, 10), POLICY)
     event = last(report)
-    assert report.status == Status.IN_REWORK and event.closed["stage"] == "publication"
-    assert (event.opened["stage"], event.opened["due"]) == ("rework", at(2025, 4, 26, 10))
-    assert event.opened["officer_id"] == OFFICER.id
+    assert report.status == Status.IN_REWORK and only(event.closed).stage == "publication"
+    (opened,) = event.opened
+    assert (opened.stage, opened.due) == ("rework", at(2025, 4, 26, 10))
+    assert opened.officer_id == OFFICER.id
     report.propose_result(OFFICER, RESULT, [*EVIDENCE, "anh-sau.jpg"], at(2025, 4, 28, 8),
                           POLICY)
     event = last(report)
-    assert event.closed["stage"] == "rework" and event.closed["on_time"] is False
+    assert only(event.closed).stage == "rework" and only(event.closed).on_time is False
     assert report.status == Status.AWAITING_APPROVAL
 
 
@@ -572,7 +583,7 @@ def test_publication_resolves_the_report_dieu_8_3_12_3() -> None:
     event = last(report)
     assert report.status == Status.PUBLISHED and report.stage is None
     assert report.published_at == at(2026, 3, 3, 9, 30)
-    assert event.closed["stage"] == "publication" and event.closed["on_time"] is False
+    assert only(event.closed).stage == "publication" and only(event.closed).on_time is False
 
 
 # --------------------------------------------------------------------------- after the result (Điều 13)
@@ -604,9 +615,9 @@ def test_clarification_is_asked_within_2_days_and_answered_in_2_working_days_die
     report = published(at(2026, 8, 28, 10))
     report.request_clarification(CITIZEN, "Khi nào sơn lại vạch kẻ đường?", at(2026, 8, 28, 10),
                                  POLICY)
-    opened = last(report).opened
-    assert (opened["stage"], opened["due"]) == ("clarification", at(2026, 9, 4, 10))
-    assert opened["unit_id"] == DISTRICT and opened["policy_version"] == POLICY.version
+    (opened,) = last(report).opened
+    assert (opened.stage, opened.due) == ("clarification", at(2026, 9, 4, 10))
+    assert opened.unit_id == DISTRICT and opened.policy_version == POLICY.version
     refused(InvalidState, "Điều 13", report, report.request_clarification, CITIZEN,
             "Còn câu hỏi nữa", at(2026, 8, 28, 11), POLICY)
     refused(NotPermitted, "Điều 13", report, report.answer_clarification, OTHER_HEAD, "Đã rõ",
@@ -614,10 +625,10 @@ def test_clarification_is_asked_within_2_days_and_answered_in_2_working_days_die
     refused(NotPermitted, "Điều 13", report, report.answer_clarification, TRANSFERRED_OFFICER,
             "Đã rõ", at(2026, 8, 28, 11))
     report.answer_clarification(OFFICER, "Tuần sau sơn lại", at(2026, 9, 3, 9))
-    assert last(report).closed["on_time"] is True and report.clarification is None
+    assert only(last(report).closed).on_time is True and report.clarification is None
     report.request_clarification(CITIZEN, "Sơn màu gì?", at(2026, 8, 30, 10), POLICY)
     report.answer_clarification(HEAD, "Màu trắng", at(2026, 9, 7, 9))
-    assert last(report).closed["on_time"] is False
+    assert only(last(report).closed).on_time is False
 
 
 def test_clarification_after_its_2_day_window_is_refused_dieu_13() -> None:
@@ -634,12 +645,12 @@ def test_clarification_after_its_2_day_window_is_refused_dieu_13() -> None:
 def test_capital_initiative_is_answered_within_30_working_days_dieu_9() -> None:
     report = submit(kind="capital_initiative", receiving_unit_id=CENTRE, latitude=0.0,
                     longitude=0.0, address="")
-    assert last(report).opened["due"] is None  # Điều 9 sets no period for distribution
+    assert only(last(report).opened).due is None  # Điều 9 sets no period for distribution
     report.accept(CENTRE_RECEIVER, DEPARTMENT, MONDAY, POLICY)
-    opened = last(report).opened
-    assert (opened["stage"], opened["unit_id"], opened["due"]) == (
+    (opened,) = last(report).opened
+    assert (opened.stage, opened.unit_id, opened.due) == (
         "response", DEPARTMENT, at(2026, 4, 13))
-    assert opened["policy_version"] == POLICY.version and report.status == Status.IN_HANDLING
+    assert opened.policy_version == POLICY.version and report.status == Status.IN_HANDLING
     refused(InvalidState, "Điều 8.4", report, report.classify, DEPARTMENT_HEAD, "normal", MONDAY,
             POLICY)
     refused(NotPermitted, "Điều 9", report, report.respond_to_initiative, HEAD,
@@ -650,7 +661,7 @@ def test_capital_initiative_is_answered_within_30_working_days_dieu_9() -> None:
                                  at(2026, 4, 14))
     event = last(report)
     assert report.status == Status.PUBLISHED and report.published_at == at(2026, 4, 14)
-    assert event.closed["stage"] == "response" and event.closed["on_time"] is False
+    assert only(event.closed).stage == "response" and only(event.closed).on_time is False
     report.request_clarification(CITIZEN, "Khi nào triển khai?", at(2026, 4, 14), POLICY)
     report.rate(CITIZEN, "satisfied", "", at(2026, 4, 14))
     assert names(report)[-2:] == ["ClarificationRequested", "Rated"]
@@ -714,13 +725,14 @@ def test_every_opened_stage_records_its_due_instant_and_the_policy_version() -> 
     report.approve_result(HEAD, at(2026, 3, 2, 14))
     report.publish(HEAD, at(2026, 3, 2, 15))
     report.request_clarification(CITIZEN, "Vì sao vậy?", at(2026, 3, 2, 15), policy)
-    opened = {e.opened["stage"]: e.opened for e in report.pending_events if hasattr(e, "opened")}
+    opened = {o.stage: o for e in report.pending_events for o in e.opened}
     assert set(opened) == {"reception", "assignment", "handling", "publication", "rework",
                            "clarification"}
-    assert {o["policy_version"] for o in opened.values()} == {"2026-city-2"}
-    assert opened["assignment"]["due"] == at(2026, 3, 2, 11)  # 2 h instead of 4 h
-    assert opened["handling"]["due"] == at(2026, 3, 5, 10)  # 3 days instead of 7
-    assert all(policy.calendar.is_working_time(o["due"]) for o in opened.values())
+    assert {o.policy_version for o in opened.values()} == {"2026-city-2"}
+    assert opened["assignment"].due == at(2026, 3, 2, 11)  # 2 h instead of 4 h
+    assert opened["handling"].due == at(2026, 3, 5, 10)  # 3 days instead of 7
+    assert all(o.due is not None and policy.calendar.is_working_time(o.due)
+               for o in opened.values())
 
 
 # --------------------------------------------------------------------------- reorganisation
@@ -732,12 +744,12 @@ SUCCESSOR_DIVISION, SUCCESSOR_DISTRICT = uuid4(), uuid4()
 def test_a_merged_division_hands_its_open_handling_to_the_successor_deadlines_kept_dieu_28_1(
         ) -> None:
     report = handling()
-    stage_before = dict(report.stage or {})
+    stage_before = report.stage
     report.reroute(SYSTEM, DIVISION, SUCCESSOR_DIVISION, at(2026, 3, 3))
     assert names(report)[-1] == "Rerouted"
     assert report.department_id == SUCCESSOR_DIVISION
     assert report.handling_unit_id == DISTRICT and report.officer_id == OFFICER.id
-    assert stage_before["unit_id"] == DISTRICT  # the handling unit answers for the stage
+    assert stage_before is not None and stage_before.unit_id == DISTRICT  # the handling unit answers for the stage
     assert report.stage == stage_before
     assert report.status == Status.IN_HANDLING
 
@@ -746,8 +758,8 @@ def test_a_merged_district_hands_over_reception_and_coordination_dieu_28_1() -> 
     report = submit()
     report.reroute(ADMIN, DISTRICT, SUCCESSOR_DISTRICT, MONDAY)
     assert report.receiving_unit_id == SUCCESSOR_DISTRICT
-    assert report.stage is not None and report.stage["unit_id"] == SUCCESSOR_DISTRICT
-    assert report.stage["due"] == submit().stage["due"]  # type: ignore[index]
+    assert report.stage is not None and report.stage.unit_id == SUCCESSOR_DISTRICT
+    assert report.stage.due == submit().stage.due  # type: ignore[union-attr]
     complex_report = handling("complex")
     complex_report.request_coordination(HEAD, [OTHER_DISTRICT], MONDAY)
     complex_report.reroute(SYSTEM, OTHER_DISTRICT, SUCCESSOR_DISTRICT, MONDAY)

@@ -8,6 +8,7 @@ must tell a coherent story.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,7 +21,7 @@ from domain.actors import SYSTEM, Actor, Role, UnitLevel
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError
 from domain.policy import DEFAULT_POLICY
-from domain.report import Report
+from domain.report import Report, StageRecord
 from tests.budget import examples
 
 POLICY = DEFAULT_POLICY
@@ -290,29 +291,29 @@ class ReportLifecycle(RuleBasedStateMachine):
     @invariant()
     def every_due_instant_is_inside_working_time(self) -> None:
         for e in self.report.pending_events:
-            due = e.opened["due"] if hasattr(e, "opened") else getattr(e, "due", None)
-            assert due is None or CALENDAR.is_working_time(due), (type(e).__name__, due)
+            for due in [*(s.due for s in e.opened), getattr(e, "due", None)]:
+                assert due is None or CALENDAR.is_working_time(due), (type(e).__name__, due)
 
     @invariant()
     def every_opened_stage_is_closed_once_by_its_own_record(self) -> None:
         """Timed stages nest properly, so lateness can be computed from the events alone."""
-        open_stages: dict[str, dict[str, Any]] = {}
+        open_stages: dict[str, StageRecord] = {}
         for e in self.report.pending_events:
-            if hasattr(e, "closed"):
-                stage = open_stages.pop(e.closed["stage"])
-                assert {k: e.closed[k] for k in stage} == stage
-                assert e.closed["on_time"] == (stage["due"] is None or e.at <= stage["due"])
+            for closed in e.closed:
+                stage = open_stages.pop(closed.stage)
+                assert {k: v for k, v in vars(closed).items() if k in vars(stage)} == vars(stage)
+                assert closed.on_time == (stage.due is None or e.at <= stage.due)
             if type(e).__name__ == "Rerouted":  # Điều 28.1: only the unit changes
-                for stage in open_stages.values():
-                    if stage["unit_id"] == e.from_unit_id:
-                        stage["unit_id"] = e.to_unit_id
+                for name, stage in open_stages.items():
+                    if stage.unit_id == e.from_unit_id:
+                        open_stages[name] = replace(stage, unit_id=e.to_unit_id)
             if type(e).__name__ == "ExtensionGranted":
-                assert open_stages["handling"]["due"] == e.previous_due < e.due
-                open_stages["handling"]["due"] = e.due
-            if hasattr(e, "opened"):
-                assert e.opened["stage"] not in open_stages
-                assert e.opened["policy_version"] == POLICY.version
-                open_stages[e.opened["stage"]] = dict(e.opened)
+                assert open_stages["handling"].due == e.previous_due < e.due
+                open_stages["handling"] = replace(open_stages["handling"], due=e.due)
+            for opened in e.opened:
+                assert opened.stage not in open_stages
+                assert opened.policy_version == POLICY.version
+                open_stages[opened.stage] = opened
         main = {k: v for k, v in open_stages.items() if k not in PARALLEL_STAGES}
         assert list(main.values()) == ([self.report.stage] if self.report.stage else [])
         if self.report.status in ("rejected", "published"):

@@ -1,0 +1,100 @@
+"""Events stored by earlier versions of the code keep loading (eventsourcing upcasting).
+
+``tests/fixtures/report_events_v1.json`` holds the Report events as stored before events were
+versioned (``opened``/``closed`` one stage as a dict, a list in duplicate markings, or absent),
+with each report's state as that code replayed it; the current code must replay them to the
+same state, every stage a :class:`StageRecord`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from application.transcodings import TypedEventsApplication
+from domain.report import ClosedStage, Report, StageRecord
+from tests.fixtures.record_report_events import plain, state
+
+FIXTURE = json.loads((Path(__file__).parent.parent / "fixtures" / "report_events_v1.json")
+                     .read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def app() -> TypedEventsApplication:
+    """A fresh in-memory event store holding the version-1 events, as they were stored."""
+    app = TypedEventsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.recorder.insert_events([
+        StoredEvent(originator_id=UUID(e["originator_id"]),
+                    originator_version=e["originator_version"], topic=e["topic"],
+                    state=e["state"].encode()) for e in FIXTURE["events"]])
+    return app
+
+
+def _stages(event: Any) -> list[Any]:
+    extra = [event.stage] if hasattr(event, "stage") else []
+    for key in ("suspended", "restored"):
+        if hasattr(event, key):
+            extra += [s for s in (getattr(event, key)["stage"],
+                                  getattr(event, key)["verification"]) if s is not None]
+    return [*event.opened, *event.closed, *extra]
+
+
+def test_version_1_reports_replay_to_the_state_they_had(app: TypedEventsApplication) -> None:
+    for report_id, expected in FIXTURE["expected"].items():
+        report = app.repository.get(UUID(report_id))
+        assert isinstance(report, Report)
+        assert state(report) == expected
+        for stage in (report.stage, report.verification, report.clarification):
+            assert stage is None or type(stage) is StageRecord
+
+
+def test_version_1_events_have_opened_and_closed_as_lists_of_stage_records(
+        app: TypedEventsApplication) -> None:
+    events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(1, 1000)]
+    assert len(events) == len(FIXTURE["events"])
+    for event in events:
+        assert isinstance(event, Report.Event)
+        assert isinstance(event.opened, list) and isinstance(event.closed, list)
+        assert all(type(s) is StageRecord for s in event.opened)
+        assert all(type(s) is ClosedStage for s in event.closed)
+        assert all(isinstance(s, StageRecord) for s in _stages(event))
+    names = {type(e).__name__ for e in events}
+    assert {"MarkedDuplicate", "DuplicateUnmarked", "StageDeadlinePassed", "Reassigned"} <= names
+    assert len(next(e for e in events if type(e).__name__ == "MarkedDuplicate"
+                    and e.suspended["verification"] is not None).closed) == 2
+
+
+def test_version_1_stage_dicts_become_the_same_stage_records(
+        app: TypedEventsApplication) -> None:
+    """Field for field: what was a dict is now a record with the same values."""
+    events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(1, 1000)]
+    for stored, event in zip(FIXTURE["events"], events, strict=True):
+        raw = json.loads(stored["state"])
+        for key in ("opened", "closed"):
+            was = raw.get(key)
+            was = [] if was is None else was if isinstance(was, list) else [was]
+            assert [plain(s) for s in getattr(event, key)] == [_plain_v1(s) for s in was]
+
+
+def test_events_written_now_are_version_2_and_read_back_equal(
+        app: TypedEventsApplication) -> None:
+    events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(1, 1000)]
+    for event in events:
+        stored = app.mapper.to_stored_event(event)
+        assert json.loads(stored.state)["class_version"] == 2
+        assert app.mapper.to_domain_event(stored) == event
+
+
+def _plain_v1(value: Any) -> Any:
+    """A version-1 stage dict as JSON values (its UUIDs and instants were tagged)."""
+    if isinstance(value, dict) and set(value) == {"_type_", "_data_"}:
+        data = value["_data_"]
+        return str(UUID(data)) if value["_type_"] == "uuid_hex" else data
+    if isinstance(value, dict):
+        return {k: _plain_v1(v) for k, v in value.items()}
+    return value
