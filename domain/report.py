@@ -2,9 +2,10 @@
 
 Public methods decide (check who, when and what; compute due instants from the policy in
 force); private ``@event`` methods record. Every event carries the business instant ``at`` and
-the actor as he stood then; an event that ends a timed stage records it in ``closed`` (with
-its due instant and whether it was on time), one that starts a stage records it in ``opened``
-(with its due instant and the policy version), so replaying never consults today's calendar.
+the actor as he stood then, and two lists of timed stages, usually empty: ``closed``, the
+stages it ended (:class:`ClosedStage`: with the due instant and whether it was met), and
+``opened``, the stages it started (:class:`StageRecord`: with the due instant and the policy
+version), so replaying never consults today's calendar.
 """
 
 from __future__ import annotations
