@@ -168,8 +168,16 @@ def resolve_database_url(settings: Settings | None = None) -> str:
     return create_database(admin_url, EMBEDDED_DBNAME, exist_ok=True)
 
 
-def create_database(admin_url: str, name: str, *, exist_ok: bool = False) -> str:
-    """``CREATE DATABASE name`` on the server of ``admin_url``; return the new database's URL."""
+def create_database(admin_url: str, name: str, *, exist_ok: bool = False,
+                    template: str | None = None) -> str:
+    """``CREATE DATABASE name`` on the server of ``admin_url``; return the new database's URL.
+
+    With ``template``, the new database is a copy of that one (``CREATE DATABASE … TEMPLATE``),
+    which must have no open connection meanwhile.
+    """
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and not exist_ok:
@@ -177,7 +185,7 @@ def create_database(admin_url: str, name: str, *, exist_ok: bool = False) -> str
             raise psycopg.errors.DuplicateDatabase(msg)
         if not exists:
             try:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                conn.execute(statement)
             except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 if not exist_ok:  # lost a race with another process creating it
                     raise
@@ -185,11 +193,12 @@ def create_database(admin_url: str, name: str, *, exist_ok: bool = False) -> str
 
 
 def drop_database(admin_url: str, name: str, *, force: bool = True) -> None:
-    """``DROP DATABASE IF EXISTS name`` (``WITH (FORCE)`` closes other sessions first)."""
+    """``DROP DATABASE IF EXISTS name`` (``WITH (FORCE)``, from PostgreSQL 13 on, closes other
+    sessions first)."""
     statement = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
-    if force:
-        statement = sql.SQL("{} WITH (FORCE)").format(statement)
     with psycopg.connect(admin_url, autocommit=True) as conn:
+        if force and conn.info.server_version >= 130000:
+            statement = sql.SQL("{} WITH (FORCE)").format(statement)
         conn.execute(statement)
 
 

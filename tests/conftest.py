@@ -1,15 +1,23 @@
-"""Shared fixtures: a private PostgreSQL database per test run (per xdist worker).
+"""Shared fixtures: a private PostgreSQL database per test, copied from a migrated template.
 
 Server choice (first that applies):
   1. TEST_DATABASE_URL: any database on the server to use; we only CREATE/DROP DATABASE there.
   2. postgres@127.0.0.1:5432 (trust auth), if it accepts a connection within ~1 s.
   3. an embedded PostgreSQL 18 kept in <tmp>/ihanoi-test-<uid>/pg18 (reused between runs).
 
+Migrating the read models (every alembic revision) takes far longer than copying a database,
+so each test session (each xdist worker) migrates once, into a template database, and every
+test gets a copy of it (``CREATE DATABASE … TEMPLATE``).
+
 Fixtures:
-  database_url   (session)  URL of a fresh database ``ihanoi_test_<hex>``, dropped at the end.
-  cipher_key     (session)  a freshly generated AES-256 key (base64).
-  fresh_schema   (function) a new empty schema ``t_<hex>`` in that database, dropped after.
-  es_env         (function) eventsourcing_env(database_url, cipher_key, fresh_schema).
+  cipher_key        (session)  a freshly generated AES-256 key (base64).
+  template_database (session)  ``ihanoi_tpl_<hex>``: a schema ``t_<hex>`` holding the migrated
+                               read models and IHanoi's event-store tables.
+  database_url      (function) URL of the test's own copy ``ihanoi_t_<hex>`` (dropped with the
+                               template at the end of the session: see TemplateDatabase).
+  fresh_schema      (function) that schema's name in the test's database (nothing else is
+                               there but what the template holds).
+  es_env            (function) eventsourcing_env(database_url, cipher_key, fresh_schema).
 
 Marker ``embedded``: runs only when IHANOI_TEST_EMBEDDED=1 or 127.0.0.1:5432 is unreachable.
 """
@@ -22,7 +30,8 @@ import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -30,13 +39,13 @@ import pytest
 
 from application.database import (
     create_database,
-    create_schema,
     drop_database,
-    drop_schema,
     embedded_server_url,
     eventsourcing_env,
     redact_url,
 )
+from application.migrations import upgrade
+from application.services import IHanoi
 
 LOCAL_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 EMBEDDED_TEST_PGDATA = Path(tempfile.gettempdir()) / f"ihanoi-test-{os.getuid()}" / "pg18"
@@ -89,7 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"database server: {choose_server().describe()}; each run uses its own database"
+    return f"database server: {choose_server().describe()}; each test uses its own copy of a migrated template database"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -107,34 +116,67 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """A fresh database for this test session (one per xdist worker), dropped afterwards."""
-    choice = choose_server()
-    admin_url = choice.admin_url or embedded_server_url(EMBEDDED_TEST_PGDATA)
-    name = f"ihanoi_test_{uuid.uuid4().hex[:12]}"
-    url = create_database(admin_url, name)
-    try:
-        yield url
-    finally:
-        drop_database(admin_url, name, force=True)
-
-
-@pytest.fixture(scope="session")
 def cipher_key() -> str:
     from eventsourcing.cipher import AESCipher
 
     return AESCipher.create_key(32)
 
 
-@pytest.fixture
-def fresh_schema(database_url: str) -> Iterator[str]:
-    """An empty schema of its own (``t_<hex>``) for one test; dropped (CASCADE) after it."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    create_schema(database_url, schema)
+@dataclass
+class TemplateDatabase:
+    """A migrated database that tests copy instead of migrating their own.
+
+    ``DROP DATABASE`` forces a checkpoint, which costs seconds on a busy server, so copies are
+    dropped together when the session ends (concurrent drops share checkpoints).
+    """
+
+    admin_url: str
+    name: str
+    schema: str
+    copies: list[str] = field(default_factory=list)
+
+    def copy(self) -> str:
+        """A new database ``ihanoi_t_<hex>`` made from the template: its URL."""
+        name = f"ihanoi_t_{uuid.uuid4().hex[:12]}"
+        self.copies.append(name)
+        return create_database(self.admin_url, name, template=self.name)
+
+    def drop(self) -> None:
+        """Drop the copies (``WITH (FORCE)``), then the template."""
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(functools.partial(drop_database, self.admin_url, force=True),
+                          self.copies))
+        drop_database(self.admin_url, self.name, force=True)
+
+
+@pytest.fixture(scope="session")
+def template_database(cipher_key: str) -> Iterator[TemplateDatabase]:
+    """Made and migrated once per test session (per xdist worker: its names are its own)."""
+    choice = choose_server()
+    admin_url = choice.admin_url or embedded_server_url(EMBEDDED_TEST_PGDATA)
+    tag = uuid.uuid4().hex[:12]
+    template = TemplateDatabase(admin_url, f"ihanoi_tpl_{tag}", f"t_{tag}")
+    url = create_database(admin_url, template.name)
     try:
-        yield schema
+        upgrade(url, template.schema)
+        # The event-store tables, made on the application's first start.
+        IHanoi(env=eventsourcing_env(url, cipher_key=cipher_key, schema=template.schema)).close()
+        yield template
     finally:
-        drop_schema(database_url, schema)
+        template.drop()
+
+
+@pytest.fixture
+def database_url(template_database: TemplateDatabase) -> str:
+    """The test's own database, a copy of the template."""
+    return template_database.copy()
+
+
+@pytest.fixture
+def fresh_schema(database_url: str, template_database: TemplateDatabase) -> str:
+    """The schema of the test's database that holds the migrated read models and the event
+    store's tables (``t_<hex>``, the same name for every test of this session)."""
+    return template_database.schema
 
 
 @pytest.fixture

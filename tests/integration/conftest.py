@@ -10,7 +10,6 @@ from uuid import UUID
 
 import pytest
 
-from application.migrations import upgrade
 from application.services import IHanoi
 from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
@@ -45,9 +44,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(es_env: dict[str, str], clock: Clock, database_url: str,
-        fresh_schema: str) -> Iterator[IHanoi]:
-    upgrade(database_url, fresh_schema)
+def app(es_env: dict[str, str], clock: Clock) -> Iterator[IHanoi]:
     application = IHanoi(env=es_env, clock=clock)
     yield application
     application.close()

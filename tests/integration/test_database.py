@@ -19,6 +19,7 @@ from psycopg import sql
 from application.database import (
     connect,
     create_pool,
+    create_schema,
     drop_schema,
     eventsourcing_env,
     parse_url,
@@ -257,14 +258,16 @@ def test_read_model_pool_uses_schema(database_url: str, fresh_schema: str) -> No
         assert count == (1,)
 
 
-def test_migrations_upgrade_into_fresh_schema(database_url: str, fresh_schema: str) -> None:
-    upgrade(database_url, schema=fresh_schema)
-    upgrade(database_url, schema=fresh_schema)  # idempotent
+def test_migrations_upgrade_into_empty_schema(database_url: str) -> None:
+    schema = "t_migrations_empty_schema_" + os.urandom(4).hex()
+    create_schema(database_url, schema)
+    upgrade(database_url, schema=schema)
+    upgrade(database_url, schema=schema)  # idempotent
     with connect(database_url) as conn:
         found = conn.execute(
             "SELECT 1 FROM information_schema.tables "
             "WHERE table_schema = %s AND table_name = 'alembic_version'",
-            (fresh_schema,),
+            (schema,),
         ).fetchone()
     assert found
 

@@ -44,6 +44,7 @@ from domain.errors import DomainError, InvalidState, ReporterLocked
 from domain.report import Report
 from projections.engine import Projector, ReadModel, wait_until_caught_up
 from projections.registry import READ_MODELS
+from tests.conftest import TemplateDatabase
 from tests.integration.conftest import ADMIN, Clock, World, build_world
 
 CHILD = Path(__file__).with_name("_runner_child.py")
@@ -142,13 +143,10 @@ def build_city(app: IHanoi) -> City:
 
 
 @contextlib.contextmanager
-def fresh_projector(database_url: str, cipher_key: str, clock: Clock,
-                    batch_size: int) -> Iterator[tuple[IHanoi, Projector]]:
-    """An application with an event store and read models of its own (a new schema), and a
+def projector_on(database_url: str, schema: str, cipher_key: str, clock: Clock,
+                 batch_size: int) -> Iterator[tuple[IHanoi, Projector]]:
+    """An application on the event store and read models of ``schema`` (migrated), and a
     projector of ``batch_size`` on them."""
-    schema = f"t_{uuid4().hex[:12]}"
-    create_schema(database_url, schema)
-    upgrade(database_url, schema)
     app = IHanoi(env=eventsourcing_env(database_url, cipher_key=cipher_key, schema=schema),
                  clock=clock)
     try:
@@ -158,6 +156,19 @@ def fresh_projector(database_url: str, cipher_key: str, clock: Clock,
         yield app, projector
     finally:
         app.close()
+
+
+@contextlib.contextmanager
+def fresh_projector(database_url: str, cipher_key: str, clock: Clock,
+                    batch_size: int) -> Iterator[tuple[IHanoi, Projector]]:
+    """:func:`projector_on` a new schema of ``database_url``, migrated here and dropped after."""
+    schema = f"t_{uuid4().hex[:12]}"
+    create_schema(database_url, schema)
+    upgrade(database_url, schema)
+    try:
+        with projector_on(database_url, schema, cipher_key, clock, batch_size) as pair:
+            yield pair
+    finally:
         drop_schema(database_url, schema)
 
 
@@ -370,12 +381,13 @@ def reorganise(city: City, rng: random.Random, between: Callable[[], None]) -> N
 @given(rng=st.randoms(use_true_random=False), reports=st.integers(3, 7),
        batch_size=st.integers(1, 40))
 def test_incremental_projection_equals_rebuild_from_history(
-        database_url: str, cipher_key: str, rng: random.Random, reports: int,
+        template_database: TemplateDatabase, cipher_key: str, rng: random.Random, reports: int,
         batch_size: int) -> None:
     """Issue 4: read models fed in random batches while commands come in equal the same models
     replayed from scratch, table for table."""
     clock = Clock(rng.choice(NEAR_HOLIDAYS))
-    with fresh_projector(database_url, cipher_key, clock, batch_size) as (app, projector):
+    with projector_on(template_database.copy(), template_database.schema, cipher_key, clock,
+                      batch_size) as (app, projector):
         city = build_city(app)
 
         def project() -> None:
