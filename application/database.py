@@ -7,8 +7,10 @@
 - ``create_database`` / ``drop_database`` / ``create_schema`` / ``drop_schema``: admin helpers.
 - ``sqlalchemy_url``: the same server as a ``postgresql+psycopg://`` URL (for Alembic).
 
-URLs are libpq connection strings: ``postgresql://user:pw@host:port/db`` or the Unix-socket
-form ``postgresql://user@/db?host=/socket/dir&port=5432`` (``key=value`` strings work too).
+URLs are ``postgresql://user:pw@host:port/db`` or the Unix-socket form
+``postgresql://user@/db?host=/socket/dir&port=5432``; they are read, changed and redacted with
+SQLAlchemy's ``make_url`` / ``URL.set`` / ``URL.render_as_string``. ``parse_url`` and the
+connections (libpq) also take ``key=value`` connection strings.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 from uuid import UUID
 
 import psycopg
@@ -29,6 +30,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from application.settings import ConfigurationError, Settings, get_settings, validate_cipher_key
 
@@ -60,62 +63,27 @@ def parse_url(url: str) -> dict[str, str]:
         raise ValueError(msg) from None
 
 
-def make_url(params: Mapping[str, Any], *, scheme: str = "postgresql") -> str:
-    """Build a URL from libpq parameters (inverse of :func:`parse_url`).
-
-    A socket directory (``host`` starting with ``/``) or a host list goes into the query
-    string, as libpq and SQLAlchemy expect: ``postgresql://postgres@/db?host=/run/pg``.
-    """
-    rest = {k: str(v) for k, v in params.items() if v is not None and v != ""}
-    user = rest.pop("user", "")
-    password = rest.pop("password", "")
-    host = rest.pop("host", "")
-    port = rest.pop("port", "")
-    dbname = rest.pop("dbname", "")
-
-    netloc = quote(user, safe="")
-    if password:
-        netloc += ":" + quote(password, safe="")
-    if netloc:
-        netloc += "@"
-    query: dict[str, str] = {}
-    if host and not host.startswith("/") and "," not in host:
-        netloc += f"[{host}]" if ":" in host else host
-        if port:
-            netloc += f":{port}"
-    else:
-        if host:
-            query["host"] = host
-        if port:
-            query["port"] = port
-    query.update(rest)
-    url = f"{scheme}://{netloc}/{quote(dbname, safe='')}"
-    if query:
-        url += "?" + "&".join(f"{k}={quote(v, safe='/')}" for k, v in query.items())
-    return url
+def _render(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
 
 
 def with_dbname(url: str, dbname: str) -> str:
     """The same server and credentials, another database."""
-    return make_url({**parse_url(url), "dbname": dbname})
+    return _render(make_url(url).set(database=dbname))
 
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (for logs and messages)."""
     try:
-        params = {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
-    except psycopg.ProgrammingError:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
         return "<unparseable database URL>"
-    if not params.get("password"):
-        return make_url(params)
-    params["password"] = "REDACTED"
-    return make_url(params).replace(":REDACTED@", ":***@", 1)
 
 
 def sqlalchemy_url(url: str) -> str:
     """The URL for SQLAlchemy's psycopg 3 dialect, e.g.
-    ``postgresql+psycopg://postgres@/ihanoi?host=/path`` for a socket directory."""
-    return make_url(parse_url(url), scheme="postgresql+psycopg")
+    ``postgresql+psycopg://postgres@/ihanoi?host=%2Fpath`` for a socket directory."""
+    return _render(make_url(url).set(drivername="postgresql+psycopg"))
 
 
 # --------------------------------------------------------------------------- server
@@ -145,10 +113,9 @@ def embedded_server_url(pgdata: Path, dbname: str = "postgres") -> str:
     if info.socket_dir is not None:
         # get_uri() leaves the port out; the socket file is named after it, so keep it
         # explicit rather than rely on PGPORT or the 5432 default at connect time.
-        params = {"user": "postgres", "host": str(info.socket_dir), "dbname": dbname}
-        if info.port:
-            params["port"] = str(info.port)
-        return make_url(params)
+        query = {"host": str(info.socket_dir)} | ({"port": str(info.port)} if info.port else {})
+        return _render(URL.create("postgresql", username="postgres", database=dbname,
+                                  query=query))
     return with_dbname(server.get_uri(), dbname)
 
 

@@ -23,8 +23,10 @@ from application.database import (
     drop_schema,
     eventsourcing_env,
     parse_url,
+    redact_url,
     resolve_database_url,
     sqlalchemy_url,
+    with_dbname,
 )
 from application.migrations import upgrade
 from application.settings import ConfigurationError, Settings
@@ -170,7 +172,7 @@ def test_eventsourcing_env_rejects_bad_input(cipher_key: str) -> None:
 def test_sqlalchemy_url_forms() -> None:
     assert (
         sqlalchemy_url("postgresql://postgres:@/ihanoi?host=/run/pg")
-        == "postgresql+psycopg://postgres@/ihanoi?host=/run/pg"
+        == "postgresql+psycopg://postgres:@/ihanoi?host=%2Frun%2Fpg"
     )
     assert (
         sqlalchemy_url("postgresql://postgres@127.0.0.1:5432/db")
@@ -182,6 +184,25 @@ def test_sqlalchemy_url_forms() -> None:
         "host": "h",
         "dbname": "d",
     }
+
+
+def test_urls_in_logs_and_messages_show_no_password() -> None:
+    assert redact_url("postgresql://app:s3cr%40t@db.example:5433/ihanoi") == (
+        "postgresql://app:***@db.example:5433/ihanoi")
+    assert redact_url("postgresql://app@/ihanoi?host=/run/pg") == (
+        "postgresql://app@/ihanoi?host=%2Frun%2Fpg")
+    assert redact_url("host=db password=s3cret") == "<unparseable database URL>"
+    with pytest.raises(ValueError) as refused:
+        parse_url("postgresql://app:s3cret@db/ihanoi?nonsense=1")
+    assert "s3cret" not in str(refused.value)
+
+
+def test_another_database_on_the_same_server_keeps_the_credentials() -> None:
+    assert with_dbname("postgresql://app:p%40ss@[::1]:5433/postgres", "ihanoi_t_1") == (
+        "postgresql://app:p%40ss@[::1]:5433/ihanoi_t_1")
+    url = with_dbname("postgresql://postgres@/postgres?host=/run/pg&port=5433", "x")
+    assert parse_url(url) == {"user": "postgres", "dbname": "x", "host": "/run/pg",
+                              "port": "5433"}
 
 
 def test_production_requires_cipher_key(tmp_path: Path) -> None:
