@@ -39,37 +39,19 @@ from benchmarks import (
     print_table,
     rss_mb,
 )
-from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
+from ihanoi.simulation import Clock, build_directory, city_plan
 
-ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
 EVENTS_PER_REPORT = 8
-
-
-class TickingClock:
-    """Deterministic business time: each reading is 20 seconds after the previous one."""
-
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def __call__(self) -> datetime:
-        self.at += timedelta(seconds=20)
-        return self.at
 
 
 def run_service(app: IHanoi, reports: int) -> tuple[int, float]:
     """Play ``reports`` full lifecycles; return (events stored, seconds)."""
-    city = app.create_unit(ADMIN, "UBND Thành phố Hà Nội", "city", None).aggregate_id
-    district = app.create_unit(ADMIN, "UBND quận Hoàn Kiếm", "district", city).aggregate_id
-    division = app.create_unit(ADMIN, "Phòng Quản lý đô thị", "division", district).aggregate_id
-
-    def staff(name: str, unit: UUID, role: str) -> tuple[UUID, Actor]:
-        officer_id = app.appoint_officer(ADMIN, name, unit, role).aggregate_id
-        return officer_id, app.officer_actor(officer_id)
-
-    _, head = staff("Nguyễn Văn Hùng", district, "unit_head")
-    _, receiver = staff("Trần Thị Lan", district, "receiving_officer")
-    officer_id, officer = staff("Lê Văn Minh", division, "handling_officer")
+    district = build_directory(app, city_plan(["Hoàn Kiếm"], [], wards=0)).districts[0]
+    head, receiver = district.head, district.receivers[0]
+    division = district.teams[0].unit_id
+    officer = district.teams[0].officers[0]
+    officer_id = UUID(officer.id)
     citizens = []
     for i in range(50):
         reporter_id = app.register_reporter(
@@ -85,7 +67,7 @@ def run_service(app: IHanoi, reports: int) -> tuple[int, float]:
             text=f"Lấn chiếm vỉa hè bán hàng trước số {n % 200 + 1} phố Hàng Bài, "
                  "người đi bộ phải xuống lòng đường rất nguy hiểm",
             latitude=21.0245, longitude=105.8532, address=f"{n % 200 + 1} Hàng Bài, Hoàn Kiếm",
-            receiving_unit_id=district, media=[f"media/{n}.jpg"]).aggregate_id
+            receiving_unit_id=district.unit_id, media=[f"media/{n}.jpg"]).aggregate_id
         app.accept(receiver, report_id)
         app.classify(head, report_id, "normal")
         app.assign(head, report_id, division, officer_id)
@@ -155,7 +137,8 @@ def main() -> None:
     with bench_target("bench_append") as target:
         env = eventsourcing_env(target.url, cipher_key=AESCipher.create_key(32),
                                 schema=target.schema)
-        app = IHanoi(env=env, clock=TickingClock(datetime(2026, 3, 2, 8, 0, tzinfo=BUSINESS_TZ)))
+        app = IHanoi(env=env, clock=Clock(datetime(2026, 3, 2, 8, 0, tzinfo=BUSINESS_TZ),
+                                         tick=timedelta(seconds=20)))
         try:
             console.print(f"service: {reports} reports × {EVENTS_PER_REPORT} commands …")
             events, service_s = run_service(app, reports)

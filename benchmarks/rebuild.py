@@ -5,7 +5,8 @@
 1. Generates a realistic history: a unit tree (city, service centre, departments, districts
    with a division and communes: 29 units, 101 officers) made with IHanoi commands, then
    reporters and reports played through the real aggregates (Report.submit, accept, classify,
-   assign, … with the service's side effects on the Reporter) on a synthetic working-time clock
+   assign, … with the service's side effects on the Reporter: ``ihanoi.simulation.History``, seeded)
+   on a synthetic working-time clock
    across 18 months of holidays: rejections, verifications, centre transfers, urgent / normal /
    complex handling, coordination, extensions, rework, clarifications, ratings, violations,
    late stages, and reports still open at the end. Events are stored in business-time order
@@ -24,9 +25,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import heapq
-import itertools
-import math
 import multiprocessing as mp
 import pstats
 import queue
@@ -36,7 +34,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Self
 from uuid import UUID
@@ -44,7 +41,6 @@ from uuid import UUID
 import psutil
 import psycopg
 from eventsourcing.cipher import AESCipher
-from eventsourcing.domain import Aggregate
 from psycopg import sql
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -60,336 +56,41 @@ from benchmarks import (
     print_table,
     rss_mb,
 )
-from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
-from domain.errors import DomainError, ReporterLocked
-from domain.policy import DEFAULT_POLICY
-from domain.report import Report
-from domain.reporter import Reporter
+from ihanoi import simulation
+from ihanoi.simulation import EVENTS_PER_REPORT, Directory, History, city_plan
 from projections.engine import Projector, ReadModel
 from projections.registry import READ_MODELS
 
-ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
 START = datetime(2025, 1, 2, 0, 0, tzinfo=BUSINESS_TZ)  # Tết 2025, 30/4, 2/9, Tết 2026 inside
 MONTHS = 18
-EVENTS_PER_REPORT = 7.56  # measured average of this generator over the 18 months
-FLUSH_EVENTS = 2_000
-
-DISTRICTS = ["Hoàn Kiếm", "Ba Đình", "Cầu Giấy", "Đống Đa", "Hai Bà Trưng", "Long Biên"]
-DEPARTMENTS = ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường", "Sở Tài chính"]
-STREETS = ["Hàng Bài", "Kim Mã", "Xuân Thủy", "Tôn Đức Thắng", "Phố Huế", "Nguyễn Văn Cừ",
-           "Láng Hạ", "Trần Duy Hưng", "Giải Phóng", "Lê Duẩn"]
-CONTENT = {
-    "field": [
-        ("urban_order", ("Lấn chiếm vỉa hè, lòng đường để bán hàng, trông giữ xe tại {p}; người đi"
-                         " bộ phải đi xuống lòng đường rất nguy hiểm.")),
-        ("environment", ("Đổ trộm phế thải xây dựng ban đêm tại {p}, bốc mùi, ảnh hưởng sinh hoạt"
-                         " của các hộ dân xung quanh.")),
-        ("traffic", "Đèn tín hiệu giao thông tại nút {p} bị hỏng từ sáng, ùn tắc kéo dài."),
-        ("infrastructure", "Ổ gà lớn trên mặt đường tại {p}, nhiều xe máy bị ngã."),
-    ],
-    "administrative_regulation": [
-        ("procedures", ("Thủ tục cấp phép sửa chữa nhà tại {p} yêu cầu giấy tờ không có trong"
-                        " quy định.")),
-    ],
-    "waste_behaviour": [
-        ("public_spending", ("Công trình nhà văn hóa tại {p} xây xong bỏ hoang nhiều năm, gây"
-                             " lãng phí ngân sách.")),
-    ],
-    "investor_enterprise": [
-        ("permits", ("Doanh nghiệp tại {p} chờ bàn giao mặt bằng quá hạn, đề nghị thành phố tháo"
-                     " gỡ vướng mắc.")),
-    ],
-    "capital_initiative": [
-        ("smart_city", ("Đề xuất lắp cảm biến cảnh báo ngập úng tại {p} và công bố dữ liệu trên"
-                        " ứng dụng iHanoi.")),
-    ],
-}
-KINDS = list(CONTENT)
-KIND_WEIGHTS = [70, 8, 7, 7, 8]
-
-
-# ------------------------------------------------------------------------ the unit directory
-
-
-@dataclass
-class Team:
-    """A division or commune (or a department itself) and its handling officers."""
-
-    unit_id: UUID
-    parent_id: UUID | None
-    officers: list[Actor]
-
-
-@dataclass
-class Office:
-    """A unit that receives and handles reports: its head, receivers and teams."""
-
-    unit_id: UUID
-    head: Actor
-    receivers: list[Actor]
-    teams: list[Team] = field(default_factory=list)
-
-
-@dataclass
-class Directory:
-    centre: Office
-    districts: list[Office]
-    departments: list[Office]
+#: 29 units and 101 officers.
+CITY = city_plan(["Hoàn Kiếm", "Ba Đình", "Cầu Giấy", "Đống Đa", "Hai Bà Trưng", "Long Biên"],
+                 ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường", "Sở Tài chính"],
+                 receivers=2, officers=4, ward_officers=3, centre_receivers=3)
 
 
 def build_directory(app: IHanoi) -> Directory:
-    """29 units and 101 officers, through the application service."""
-    def unit(name: str, level: str, parent: UUID | None) -> UUID:
-        return app.create_unit(ADMIN, name, level, parent).aggregate_id
-
-    def staff(name: str, unit_id: UUID, role: str) -> Actor:
-        return app.officer_actor(app.appoint_officer(ADMIN, name, unit_id, role).aggregate_id)
-
-    def office(name: str, level: str, parent: UUID | None, receivers: int) -> Office:
-        unit_id = unit(name, level, parent)
-        return Office(unit_id, staff(f"Thủ trưởng {name}", unit_id, "unit_head"),
-                      [staff(f"Tiếp nhận {i} {name}", unit_id, "receiving_officer")
-                       for i in range(receivers)])
-
-    def team(name: str, level: str, parent: UUID, officers: int) -> Team:
-        unit_id = unit(name, level, parent)
-        return Team(unit_id, parent, [staff(f"Xử lý {i} {name}", unit_id, "handling_officer")
-                                      for i in range(officers)])
-
-    city = unit("UBND Thành phố Hà Nội", "city", None)
-    staff("Chủ tịch UBND Thành phố", city, "unit_head")
-    centre = office("Trung tâm Phục vụ hành chính công", "service_centre", city, 3)
-    departments = []
-    for name in DEPARTMENTS:
-        dept = office(name, "department", city, 1)
-        dept.teams.append(Team(dept.unit_id, city, [
-            staff(f"Chuyên viên {i} {name}", dept.unit_id, "handling_officer") for i in range(4)]))
-        departments.append(dept)
-    districts = []
-    for name in DISTRICTS:
-        district = office(f"UBND quận {name}", "district", city, 2)
-        district.teams.append(team(f"Phòng Quản lý đô thị {name}", "division",
-                                   district.unit_id, 4))
-        for ward in (1, 2):
-            district.teams.append(team(f"UBND phường {ward} {name}", "commune",
-                                       district.unit_id, 3))
-        districts.append(district)
-    return Directory(centre, districts, departments)
-
-
-# ------------------------------------------------------------------------ the history
-
-
-class Horizon(Exception):
-    """The next step would happen after the end of the history: the report stays open."""
-
-
-class History:
-    """Plays reports through the aggregates and stores their events in business-time order."""
-
-    def __init__(self, app: IHanoi, directory: Directory, rng: random.Random, end: datetime,
-                 counter: Any) -> None:
-        self.app, self.d, self.rng, self.end, self.counter = app, directory, rng, end, counter
-        self.policy = DEFAULT_POLICY
-        self.calendar = DEFAULT_POLICY.calendar
-        self.reporters: list[Reporter] = []
-        self.pending: list[tuple[datetime, int, Any]] = []
-        self.last: dict[UUID, datetime] = {}  # per aggregate: events stay in version order
-        self.seq = itertools.count()
-        self.stored = 0
-
-    # -- storing
-
-    def collect(self, *aggregates: Aggregate) -> None:
-        for aggregate in aggregates:
-            for e in aggregate.collect_events():
-                key = max(e.at, self.last.get(e.originator_id, e.at))
-                self.last[e.originator_id] = key
-                heapq.heappush(self.pending, (key, next(self.seq), e))
-
-    def flush(self, until: datetime | None = None) -> None:
-        """Store the pending events up to ``until`` (all when None), oldest first."""
-        batch: list[Any] = []
-        while self.pending and (until is None or self.pending[0][0] <= until):
-            batch.append(heapq.heappop(self.pending)[2])
-            if len(batch) == FLUSH_EVENTS:
-                self._put(batch)
-                batch = []
-        if batch:
-            self._put(batch)
-
-    def _put(self, batch: list[Any]) -> None:
-        self.app.events.put(batch)
-        self.stored += len(batch)
-        with self.counter.get_lock():
-            self.counter.value += len(batch)
-
-    # -- time
-
-    def work(self, at: datetime, median_hours: float, sigma: float = 0.8) -> datetime:
-        """``at`` plus a log-normal number of working hours; past the horizon, stop."""
-        later = self.calendar.add_hours(at, self.rng.lognormvariate(math.log(median_hours), sigma))
-        return self.check(later)
-
-    def check(self, at: datetime) -> datetime:
-        if at > self.end:
-            raise Horizon
-        return at
-
-    # -- reporters
-
-    def register_reporters(self, count: int, first: int) -> None:
-        for i in range(first, first + count):
-            at = START - timedelta(days=self.rng.uniform(1, 700))
-            self.reporters.append(Reporter.register(
-                f"Công dân {i}", f"09{i:08d}", f"citizen{i}@example.vn" if i % 3 else None,
-                f"001{i:09d}" if i % 2 else None, at))
-        self.collect(*self.reporters)
-
-    # -- reports
-
-    def play(self, submitted_at: datetime) -> None:
-        rng, d = self.rng, self.d
-        kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
-        category, template = rng.choice(CONTENT[kind])
-        place = f"số {rng.randint(1, 300)} {rng.choice(STREETS)}"
-        district = rng.choice(d.districts)
-        if kind == "capital_initiative":
-            office = d.centre
-        elif kind in ("waste_behaviour", "investor_enterprise"):
-            office = rng.choice(d.departments) if rng.random() < 0.5 else district
-        else:
-            office = rng.choice([d.centre] + [district] * 8 + d.departments)
-        reporter = self._free_reporter(submitted_at)
-        occurred_at = submitted_at - timedelta(hours=rng.uniform(0, 48))
-        report = Report.submit(
-            kind=kind, category=category, text=template.format(p=place),
-            latitude=21.03 + rng.uniform(-0.08, 0.08), longitude=105.83 + rng.uniform(-0.1, 0.1),
-            address=f"{place}, Hà Nội", occurred_at=occurred_at,
-            media=[f"media/{rng.randint(10**6, 10**7)}.jpg" for _ in range(rng.randint(0, 3))],
-            confidential=rng.random() < 0.15, reporter_id=reporter.id,
-            reporter=dict(reporter.identity), receiving_unit_id=office.unit_id, at=submitted_at,
-            policy=self.policy)
-        try:
-            self._lifecycle(report, reporter, kind, office, district, submitted_at)
-        except Horizon:
-            pass
-        self.collect(report, reporter)
-
-    def _free_reporter(self, at: datetime) -> Reporter:
-        while True:
-            reporter = self.rng.choice(self.reporters)
-            try:
-                reporter.check_may_submit(at)
-                return reporter
-            except ReporterLocked:
-                continue
-
-    def _lifecycle(self, r: Report, reporter: Reporter, kind: str, office: Office,
-                   district: Office, t: datetime) -> None:
-        rng, p = self.rng, self.policy
-        citizen = Actor(id=str(reporter.id), role=Role.CITIZEN)
-        receiver = rng.choice(office.receivers)
-        t = self.work(t, 2.0, 1.0)
-        if office is self.d.centre and kind != "capital_initiative":  # Điều 7.2.c: passed on
-            r.escalate(receiver, district.unit_id, False, "Thuộc thẩm quyền của quận", t, p)
-            office, receiver = district, rng.choice(district.receivers)
-            t = self.work(t, 2.0, 1.0)
-        initiative = kind == "capital_initiative"  # Điều 9: no verification, no refusal
-        if not initiative and rng.random() < 0.05:
-            r.start_verification(receiver, t, p)
-            t = self.work(t, 2.0)
-            r.complete_verification(receiver, rng.random() < 0.8, "Đã xác minh tại hiện trường", t)
-            t = self.work(t, 1.0)
-        if not initiative and rng.random() < 0.07:
-            reason = rng.choice(["a", "b", "c", "e", "đ"])
-            r.reject(receiver, reason, "Không đủ điều kiện tiếp nhận theo Điều 6.2", t)
-            if reason == "đ":  # Điều 27.2: untrue content counts against the reporter
-                r.mark_violation(receiver, "Nội dung phản ánh không đúng sự thật", t)
-                reporter.record_violation(r.id, t, p)
-            return
-        handling = office
-        if initiative:
-            handling = rng.choice(self.d.districts + self.d.departments)
-        r.accept(receiver, handling.unit_id, t, p)
-        reporter.record_genuine_report(r.id, t)
-        if initiative:  # Điều 9: answered within 30 working days
-            t = self.work(t, 8 * 12, 0.6)
-            r.respond_to_initiative(handling.head, "Cảm ơn sáng kiến, Thành phố ghi nhận và giao "
-                                    "đơn vị chuyên môn nghiên cứu áp dụng.", [], t)
-            return
-        head = handling.head
-        t = self.work(t, 1.5, 1.0)
-        urgency = (rng.choices(["urgent", "normal", "complex"], [15, 70, 15])[0]
-                   if kind in ("field", "administrative_regulation") else "normal")
-        r.classify(head, urgency, t, p)
-        team = rng.choice(handling.teams)
-        officer = rng.choice(team.officers)
-        t = self.work(t, 0.5, 1.0)
-        r.assign(head, team.unit_id, team.parent_id, officer, t, p)
-        if urgency == "complex":
-            if rng.random() < 0.4:
-                other = rng.choice([o for o in self.d.districts if o is not handling])
-                r.request_coordination(head, [other.unit_id], t)
-                t = self.work(t, 24.0, 0.6)
-                r.contribute(other.receivers[0], "Đơn vị phối hợp đã kiểm tra và thống nhất "
-                             "phương án xử lý.", ["phoi-hop.pdf"], t)
-            if rng.random() < 0.3:
-                try:
-                    r.grant_extension(head, rng.randint(3, 10), "Chờ kết quả thẩm định theo "
-                                      "quy định của pháp luật", t, p)
-                except DomainError:
-                    pass  # past the 30-working-day cap (Điều 8.5)
-        median = {"urgent": 2.0, "normal": 24.0, "complex": 60.0}[urgency]
-        if kind in ("waste_behaviour", "investor_enterprise"):
-            median = 80.0
-        t = self.work(t, median, 0.8)
-        evidence = [f"bien-ban-{rng.randint(1, 9999)}.pdf", "anh-sau-xu-ly.jpg"]
-        r.propose_result(officer, "Đã kiểm tra hiện trường, lập biên bản và xử lý dứt điểm; "
-                         "đã khôi phục hiện trạng.", evidence, t, p)
-        if rng.random() < 0.15:
-            t = self.work(t, 3.0)
-            r.return_result(head, "Bổ sung ảnh hiện trường sau khi xử lý", t, p)
-            t = self.work(t, 4.0)
-            r.propose_result(officer, "Đã bổ sung ảnh hiện trường sau khi xử lý xong.",
-                             ["anh-bo-sung.jpg"], t, p)
-        t = self.work(t, 3.0, 1.0)
-        r.approve_result(head, t)
-        t = self.work(t, 0.5, 1.0)
-        r.publish(head, t)
-        if rng.random() < 0.05:
-            t = self.check(t + timedelta(hours=rng.uniform(1, 40)))
-            r.request_clarification(citizen, "Đề nghị làm rõ thời hạn khắc phục?", t, p)
-            t = self.work(t, 8.0)
-            r.answer_clarification(head, "Đơn vị đã hoàn thành khắc phục trong tuần.", t)
-        if rng.random() < 0.75:
-            t = self.check(t + timedelta(hours=rng.uniform(2, 100)))
-            rating = rng.choices(["satisfied", "acceptable", "unsatisfied"], [60, 30, 10])[0]
-            r.rate(citizen, rating, "" if rng.random() < 0.5 else "Cảm ơn cơ quan chức năng", t)
+    """The benchmark's city (:data:`CITY`), through the application service."""
+    return simulation.build_directory(app, CITY)
 
 
 def generate(worker: int, workers: int, env: dict[str, str], directory: Directory,
              target_events: int, seed: int, counter: Any) -> None:
     """One worker's share: its reporters, then every ``workers``-th report of the timeline."""
     app = IHanoi(env=env)
-    rng = random.Random(seed * 1000 + worker)
-    end = START + timedelta(days=30.5 * MONTHS)
-    history = History(app, directory, rng, end, counter)
+
+    def stored(n: int) -> None:
+        with counter.get_lock():
+            counter.value += n
+
+    history = History(app, directory, seed=seed * 1000 + worker, start=START,
+                      end=START + timedelta(days=30.5 * MONTHS), on_stored=stored)
     reporters = max(20, target_events // (60 * workers))
     history.register_reporters(reporters, first=worker * reporters)
-    expected_reports = (target_events - reporters) * workers / EVENTS_PER_REPORT
-    span = (end - START).total_seconds()
+    reports = round((target_events - reporters) * workers / EVENTS_PER_REPORT)
     try:
-        for i in itertools.count(worker, workers):
-            submitted = START + timedelta(seconds=min(i / expected_reports, 0.999) * span
-                                          + rng.uniform(0, 3600))
-            history.play(submitted)
-            if i % (200 * workers) == worker:
-                history.flush(until=submitted)
-                if history.stored + len(history.pending) >= target_events:
-                    break
-        history.flush()
+        history.play(reports, first=worker, every=workers)
     finally:
         app.close()
 

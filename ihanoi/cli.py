@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import signal
 import threading
 from collections.abc import Iterator
@@ -84,17 +83,20 @@ def demo(
 ) -> None:
     """Embedded PostgreSQL (unless DATABASE_URL), migrations, a sample unit tree and reports
     played over the past weeks, the read models built, then the API with ready-made tokens."""
-    from application.demo import SimulatedClock, seed_reports, seed_units
+    from ihanoi.simulation import Clock, History, build_directory, city_plan
 
-    clock = SimulatedClock(datetime.now(BUSINESS_TZ) - timedelta(days=45))
+    now = datetime.now(BUSINESS_TZ)
+    clock = Clock(now - timedelta(days=45))
     runtime = open_runtime(clock=clock)
     console.print(f"database: {redact_url(runtime.url)} (schema {runtime.schema})")
     if runtime.projector.head() == 0:
-        city = seed_units(runtime.app)
-        rng = random.Random(seed)
+        plan = city_plan(["Hoàn Kiếm", "Ba Đình", "Cầu Giấy"],
+                         ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường"], codes=True)
+        history = History(runtime.app, build_directory(runtime.app, plan), seed=seed,
+                          start=clock.now, end=now)
+        history.register_reporters(20)
         with _events_progress("sample reports") as update:
-            seed_reports(runtime.app, city, clock, reports, rng, log=console.print,
-                         progress=update)
+            history.play(reports, progress=update)
     else:
         console.print("sample data already present: kept as it is")
     clock.release()

@@ -1,10 +1,11 @@
-"""A small Hà Nội for integration tests: a unit tree, officers, a reporter, a movable clock."""
+"""A small Hà Nội for integration tests: a unit tree, officers, a reporter, a movable clock
+(the simulation's :class:`~ihanoi.simulation.Clock` and :func:`~ihanoi.simulation.build_directory`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,28 +14,11 @@ import pytest
 from application.services import IHanoi
 from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
+from ihanoi.simulation import Clock, UnitPlan, build_directory
 from projections.engine import Projector
 from projections.registry import READ_MODELS
 
 ADMIN = Actor(id="admin", role=Role.ADMINISTRATOR)
-
-
-class Clock:
-    """The business clock, moved by the test instead of sleeping."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, *args: int) -> datetime:
-        self.now = datetime(*args, tzinfo=BUSINESS_TZ)  # type: ignore[misc]
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now = self.now + timedelta(**kwargs)
-        return self.now
 
 
 @pytest.fixture
@@ -110,28 +94,37 @@ class World:
         self.app.publish(self.head, report_id)
 
 
+#: The world's units and staff, in the simulation's terms.
+WORLD = UnitPlan("Thành phố Hà Nội", "city", units=(
+    UnitPlan("Trung tâm Phục vụ hành chính công", "service_centre",
+             staff=(("Hoàng Văn Đức", "receiving_officer"),)),
+    UnitPlan("UBND quận Hoàn Kiếm", "district",
+             staff=(("Nguyễn Văn Hùng", "unit_head"), ("Trần Thị Lan", "receiving_officer")),
+             units=(UnitPlan("Phòng Quản lý đô thị", "division",
+                             staff=(("Lê Văn Minh", "handling_officer"),)),
+                    UnitPlan("UBND phường Tràng Tiền", "commune",
+                             staff=(("Phạm Văn Nam", "handling_officer"),)))),
+    UnitPlan("UBND quận Ba Đình", "district", staff=(("Đỗ Văn Tùng", "unit_head"),)),
+    UnitPlan("Sở Xây dựng", "department", staff=(("Vũ Thị Hoa", "unit_head"),)),
+))
+
+
 def build_world(app: IHanoi) -> World:
-    w = World.__new__(World)
-    w.app = app
-    w.city = w.unit("Thành phố Hà Nội", "city", None)
-    w.centre = w.unit("Trung tâm Phục vụ hành chính công", "service_centre", w.city)
-    w.district = w.unit("UBND quận Hoàn Kiếm", "district", w.city)
-    w.division = w.unit("Phòng Quản lý đô thị", "division", w.district)
-    w.ward = w.unit("UBND phường Tràng Tiền", "commune", w.district)
-    w.other_district = w.unit("UBND quận Ba Đình", "district", w.city)
-    w.department = w.unit("Sở Xây dựng", "department", w.city)
-    _, w.head = w.staff("Nguyễn Văn Hùng", w.district, "unit_head")
-    _, w.receiver = w.staff("Trần Thị Lan", w.district, "receiving_officer")
-    w.officer_id, w.officer = w.staff("Lê Văn Minh", w.division, "handling_officer")
-    w.ward_officer_id, _ = w.staff("Phạm Văn Nam", w.ward, "handling_officer")
-    _, w.other_head = w.staff("Đỗ Văn Tùng", w.other_district, "unit_head")
-    _, w.department_head = w.staff("Vũ Thị Hoa", w.department, "unit_head")
-    _, w.centre_receiver = w.staff("Hoàng Văn Đức", w.centre, "receiving_officer")
-    w.reporter_id = app.register_reporter("Phạm Thị Dung", phone="0912345678",
-                                          email="dung@example.vn",
-                                          national_id="001099012345").aggregate_id
-    w.citizen = app.citizen_actor(w.reporter_id)
-    return w
+    d = build_directory(app, WORLD, ADMIN)
+    reporter_id = app.register_reporter("Phạm Thị Dung", phone="0912345678",
+                                        email="dung@example.vn",
+                                        national_id="001099012345").aggregate_id
+    return World(
+        app=app, city=d.unit("Thành phố Hà Nội"),
+        centre=d.unit("Trung tâm Phục vụ hành chính công"),
+        district=d.unit("UBND quận Hoàn Kiếm"), division=d.unit("Phòng Quản lý đô thị"),
+        ward=d.unit("UBND phường Tràng Tiền"), other_district=d.unit("UBND quận Ba Đình"),
+        department=d.unit("Sở Xây dựng"), head=d.officer("Nguyễn Văn Hùng"),
+        receiver=d.officer("Trần Thị Lan"), officer=d.officer("Lê Văn Minh"),
+        officer_id=d.officer_id("Lê Văn Minh"), ward_officer_id=d.officer_id("Phạm Văn Nam"),
+        other_head=d.officer("Đỗ Văn Tùng"), department_head=d.officer("Vũ Thị Hoa"),
+        centre_receiver=d.officer("Hoàng Văn Đức"), reporter_id=reporter_id,
+        citizen=app.citizen_actor(reporter_id))
 
 
 @pytest.fixture
