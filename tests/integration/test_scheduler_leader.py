@@ -75,12 +75,15 @@ def _wait(condition: Callable[[], bool], timeout: float = 40.0) -> None:
 
 
 def _leader(conn: psycopg.Connection[Any], schema: str) -> list[str]:
-    """The application names of the sessions holding the scheduler lock of ``schema``."""
+    """The application names of the sessions holding the scheduler lock of ``schema`` in this
+    database (advisory locks are per database; every test's database has the same schema)."""
     key = advisory_lock_key("ihanoi-scheduler:" + schema) & 0xFFFF_FFFF_FFFF_FFFF
     rows = conn.execute(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = %s"
-        " AND l.objid::bigint = %s AND l.objsubid = 1", (key >> 32, key & 0xFFFF_FFFF)).fetchall()
+        " AND l.objid::bigint = %s AND l.objsubid = 1 AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())",
+        (key >> 32, key & 0xFFFF_FFFF)).fetchall()
     return [name for (name,) in rows]
 
 
