@@ -119,6 +119,16 @@ class FrozenRepeatDissatisfaction(Out):
     flagged: bool
 
 
+class LateAdditions(BaseModel):
+    """What the previous month (``month``) counts now that its publication did not: per
+    metric, the reports and events added since."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Evidence]
+
+    month: str
+
+
 class PublishedUnitFigures(Out):
     """One unit's figures as frozen on the 25th, with the events behind each and the late
     additions to the previous month."""
@@ -129,7 +139,7 @@ class PublishedUnitFigures(Out):
     lateness: FrozenLateness | None
     repeat_dissatisfaction: FrozenRepeatDissatisfaction
     evidence: dict[str, Evidence]
-    late_additions: dict[str, Any] | None = None
+    late_additions: LateAdditions | None = None
 
 
 class PublishedStatistics(Out):

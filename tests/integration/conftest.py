@@ -161,6 +161,7 @@ class Api:
         """Every JSON answer of a GET in the tests must be what its route's ``response_model``
         declares (``api.responses``: closed objects), so no test passes on an undocumented
         shape and no field appears that the OpenAPI document does not name."""
+        from fastapi.routing import APIRoute, iter_route_contexts
         from pydantic import TypeAdapter
         from starlette.routing import Match
 
@@ -169,10 +170,10 @@ class Api:
                 or response.headers.get("content-type") != "application/json":
             return
         scope = {"type": "http", "method": "GET", "path": request.url.path}
-        route = next(r for r in self.client.app.routes if r.matches(scope)[0] == Match.FULL)
-        model = getattr(route, "response_model", None)  # none: the OpenAPI document itself
-        if model is not None:
-            TypeAdapter(model).validate_json(response.read())
+        for route in iter_route_contexts(self.client.app.routes):
+            if isinstance(route.original_route, APIRoute) and route.matches(scope)[0] == Match.FULL:
+                TypeAdapter(route.original_route.response_model).validate_json(response.read())
+                return
 
     def sync(self) -> None:
         """Let the read side catch up (the API reads projections)."""
