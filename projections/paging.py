@@ -2,7 +2,7 @@
 
 A cursor is the position of the last row of a page — its sort instant, its report and any
 further key (the overdue list's stage) — bound to the list and order it was made for (its
-*order tag*, such as ``reports -submitted_at``): any other list or order refuses it.
+*order tag*, such as ``report_status -submitted_at``): any other list or order refuses it.
 """
 
 from __future__ import annotations
