@@ -31,14 +31,14 @@ def decode_cursor(cursor: str, order: str, keys: int = 0) -> Position:
     ``order``."""
     try:
         tag, at, report_id, *rest = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        position = (datetime.fromisoformat(at), UUID(report_id), *rest)
+        instant, report = datetime.fromisoformat(at), UUID(report_id)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValueError(f"invalid cursor {cursor!r}") from error
     if tag != order:
         raise ValueError(f"cursor {cursor!r} was made for another list or sort order")
-    if len(rest) != keys or position[0].tzinfo is None:
+    if len(rest) != keys or instant.tzinfo is None:
         raise ValueError(f"invalid cursor {cursor!r}")
-    return position
+    return (instant, report, *rest)
 
 
 def keyset(listing: str, sort: str, sorts: dict[str, str]) -> tuple[str, str, str, str]:
