@@ -20,6 +20,11 @@ from pydantic import AfterValidator, AwareDatetime
 
 from api.access import acting_as
 from api.auth import Caller, requires
+from api.responses import (
+    Open311Request,
+    Open311Service,
+    Open311ServiceDefinition,
+)
 from api.schemas import refuse_nul
 from application.services import NotFound
 from domain.actors import Role
@@ -60,25 +65,25 @@ DEFAULT_WINDOW = timedelta(days=90)
 Text = AfterValidator(refuse_nul)
 
 
-def _service(code: str) -> dict[str, Any]:
+def _service(code: str) -> Open311Service:
     kind, category, name, group = SERVICES[code]
-    return {"service_code": code, "service_name": name, "description": f"{group}: {name}",
-            "metadata": False, "type": "realtime", "keywords": f"{kind},{category}",
-            "group": group}
+    return Open311Service(service_code=code, service_name=name, description=f"{group}: {name}",
+                          metadata=False, type="realtime", keywords=f"{kind},{category}",
+                          group=group)
 
 
 @router.get("/services.json")
-def services() -> list[dict[str, Any]]:
+def services() -> list[Open311Service]:
     """The service list: one service per kind and category of report."""
     return [_service(code) for code in SERVICES]
 
 
 @router.get("/services/{service_code}.json")
-def service_definition(service_code: str) -> dict[str, Any]:
+def service_definition(service_code: str) -> Open311ServiceDefinition:
     """A service's definition (no extra attributes are asked)."""
     if service_code not in SERVICES:
         raise NotFound(f"no service {service_code}")
-    return {"service_code": service_code, "attributes": []}
+    return Open311ServiceDefinition(service_code=service_code, attributes=[])
 
 
 @router.post("/requests.json", status_code=201,
@@ -108,29 +113,29 @@ def create_request(
                           "account_id": actor.id}], status_code=201)
 
 
-def _request_row(row: dict[str, Any], units: dict[Any, str]) -> dict[str, Any]:
+def _request_row(row: dict[str, Any], units: dict[Any, str]) -> Open311Request:
     published = row["status"] == "published"
     code = CODE_OF.get((row["kind"], row["category"]), f"{row['kind']}.{row['category']}")
     unit = row["handling_unit_id"] or row["receiving_unit_id"]
-    return {
-        "service_request_id": str(row["report_id"]),
-        "status": "closed" if row["status"] in CLOSED else "open",
-        "status_notes": STATUS_NOTES.get(row["status"], row["status"]),
-        "service_name": SERVICES[code][2] if code in SERVICES else row["category"],
-        "service_code": code,
-        "description": row["text"] if published else None,
-        "agency_responsible": units.get(unit),
-        "service_notice": None,
-        "requested_datetime": row["submitted_at"].isoformat(),
-        "updated_datetime": row["updated_at"].isoformat(),
-        "expected_datetime": row["stage_due"].isoformat() if row["stage_due"] else None,
-        "address": row["address"] or None,
-        "address_id": None,
-        "zipcode": None,
-        "lat": row["latitude"],
-        "long": row["longitude"],
-        "media_url": None,
-    }
+    return Open311Request(
+        service_request_id=str(row["report_id"]),
+        status="closed" if row["status"] in CLOSED else "open",
+        status_notes=STATUS_NOTES.get(row["status"], row["status"]),
+        service_name=SERVICES[code][2] if code in SERVICES else row["category"],
+        service_code=code,
+        description=row["text"] if published else None,
+        agency_responsible=units.get(unit),
+        service_notice=None,
+        requested_datetime=row["submitted_at"].isoformat(),
+        updated_datetime=row["updated_at"].isoformat(),
+        expected_datetime=row["stage_due"].isoformat() if row["stage_due"] else None,
+        address=row["address"] or None,
+        address_id=None,
+        zipcode=None,
+        lat=row["latitude"],
+        long=row["longitude"],
+        media_url=None,
+    )
 
 
 def _shifted(instant: datetime, delta: timedelta) -> datetime | None:
@@ -165,7 +170,7 @@ def list_requests(
         service_code: str | None = None, start_date: AwareDatetime | None = None,
         end_date: AwareDatetime | None = None,
         status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))*$")] = None,
-) -> list[dict[str, Any]]:
+) -> list[Open311Request]:
     """Service requests (default: those of the 90 days up to ``end_date``), newest first, at
     most 1000; ``service_request_id`` (comma-separated) overrides every other filter."""
     if service_request_id:
@@ -193,7 +198,7 @@ def list_requests(
 
 
 @router.get("/requests/{service_request_id}.json")
-def get_request(service_request_id: str, request: Request) -> list[dict[str, Any]]:
+def get_request(service_request_id: str, request: Request) -> list[Open311Request]:
     """One service request (GeoReport answers with a list of one)."""
     try:
         report_id = UUID(service_request_id)

@@ -22,6 +22,7 @@ from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
+from api.responses import Health, NotReady, Ready
 
 router = APIRouter(tags=["operations"])
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -121,13 +122,14 @@ def install(app: FastAPI) -> None:
 
 
 @router.get("/healthz")
-async def healthz() -> dict[str, str]:  # reads nothing: answered on the event loop
+async def healthz() -> Health:  # reads nothing: answered on the event loop
     """The process is alive."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready: the database is "
-                                         "unreachable or the read models lag"}})
+@router.get("/readyz", response_model=Ready, responses={503: {
+    "model": NotReady, "description": "Not ready: the database is unreachable or the read "
+                                      "models lag"}})
 def readyz(request: Request) -> JSONResponse:
     """The database answers and the read models are caught up within a bound."""
     projector = request.app.state.runtime.projector
@@ -141,7 +143,9 @@ def readyz(request: Request) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses={200: {
+    "description": "Prometheus text exposition format",
+    "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics(request: Request) -> Response:
     """Prometheus metrics: request latency, commands by outcome, projection lag."""
     state = request.app.state

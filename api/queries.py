@@ -6,7 +6,6 @@ built into a schema of its own the first time, then reused).
 
 from __future__ import annotations
 
-import base64
 import codecs
 import csv
 import io
@@ -34,7 +33,29 @@ from api.access import (
 )
 from api.auth import Caller, Principal, requires
 from api.errors import Forbidden
-from api.schemas import Page
+from api.responses import (
+    Alert,
+    AuditEntry,
+    CitizenReport,
+    DuplicateCandidates,
+    LatenessExplained,
+    MatterReport,
+    OverdueStage,
+    Page,
+    Policy,
+    PublicResult,
+    PublishedStatistics,
+    RepeatDissatisfactionExplained,
+    ReporterLock,
+    ReportStatus,
+    SilentUnit,
+    StatisticsExplained,
+    UnitLateness,
+    UnitRepeatDissatisfaction,
+    UnitStatistics,
+    UnitWithChildren,
+    WorkItem,
+)
 from application.services import NotFound
 from domain.actors import Role
 from domain.statistics import MonthlyStatistics
@@ -58,8 +79,6 @@ from projections.deployment import Deployment
 from projections.engine import set_search_path
 
 router = APIRouter()
-Row = dict[str, Any]
-Rows = list[dict[str, Any]]
 AsOf = Annotated[AwareDatetime | None, Query(description="answer as of this past instant")]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -123,7 +142,8 @@ def _scoped_unit(request: Request, p: Principal, unit_id: UUID | None) -> UUID |
 def _json(payload: Any) -> Response:
     """``payload`` as JSON bytes from pydantic-core, the serializer FastAPI applies to the
     declared ``response_model`` (so the same bytes), without validating our own rows again
-    nor a second trip through the threadpool to do so."""
+    nor a second trip through the threadpool to do so: the rows' shape is the model's
+    (:mod:`api.responses`), held to it by the tests rather than on every request."""
     return Response(to_json(payload), media_type="application/json")
 
 
@@ -138,7 +158,7 @@ def _bad_cursor(error: ValueError) -> HTTPException:
 
 # ----------------------------------------------------------------- public (no login)
 
-@router.get("/public/results", response_model=Page, tags=["public"])
+@router.get("/public/results", response_model=Page[PublicResult], tags=["public"])
 def list_public_results(
         request: Request, kind: str | None = None, category: str | None = None,
         unit_id: UUID | None = None, published_from: AwareDatetime | None = None,
@@ -158,7 +178,7 @@ def list_public_results(
     return _page(rows, next_cursor)
 
 
-@router.get("/public/results/{report_id}", response_model=Row, tags=["public"])
+@router.get("/public/results/{report_id}", response_model=PublicResult, tags=["public"])
 def get_public_result(report_id: UUID, request: Request) -> Response:
     """One published result."""
     with reading(request) as conn:
@@ -174,7 +194,7 @@ def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
     return [{**r, "unit_name": names.get(r["unit_id"])} for r in rows]
 
 
-@router.get("/public/rankings", response_model=Rows, tags=["public"])
+@router.get("/public/rankings", response_model=list[UnitLateness], tags=["public"])
 def rankings(request: Request, month: Month, as_of: AsOf = None) -> Response:
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged."""
     policy = request.app.state.runtime.app.policy()
@@ -184,14 +204,14 @@ def rankings(request: Request, month: Month, as_of: AsOf = None) -> Response:
         return _json(_with_unit_names(conn, rows))
 
 
-@router.get("/public/statistics", response_model=Rows, tags=["public"])
+@router.get("/public/statistics", response_model=list[UnitStatistics], tags=["public"])
 def statistics(request: Request, month: Month, as_of: AsOf = None) -> Response:
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month."""
     with reading(request, as_of, "monthly_statistics") as conn:
         return _json(_with_unit_names(conn, monthly_statistics.figures(conn, _month(month))))
 
 
-@router.get("/public/statistics/published", response_model=Row, tags=["public"])
+@router.get("/public/statistics/published", response_model=PublishedStatistics, tags=["public"])
 def published_statistics(request: Request, month: Month) -> Response:
     """Seed 000 Điều 2.2.c: the figures frozen on the month's 25th, per unit, with the 30%-late
     and repeat-dissatisfaction flags and the events behind each figure; they never change
@@ -202,7 +222,8 @@ def published_statistics(request: Request, month: Month) -> Response:
                   "policy_version": published.policy_version, "figures": published.figures})
 
 
-@router.get("/public/repeat-dissatisfaction", response_model=Rows, tags=["public"])
+@router.get("/public/repeat-dissatisfaction",
+            response_model=list[UnitRepeatDissatisfaction], tags=["public"])
 def repeat_dissatisfaction_tally(request: Request, month: Month,
                                  as_of: AsOf = None) -> Response:
     """Điều 18.4: per unit, the "unsatisfied" ratings of re-reports of a month; a unit with the
@@ -213,7 +234,7 @@ def repeat_dissatisfaction_tally(request: Request, month: Month,
         return _json(_with_unit_names(conn, rows))
 
 
-@router.get("/public/alerts", response_model=Rows, tags=["public"])
+@router.get("/public/alerts", response_model=list[Alert], tags=["public"])
 def alerts_for_area(request: Request, area_unit_id: UUID) -> Response:
     """Điều 15–17: the alerts reaching a resident of ``area_unit_id`` (a commune, district or
     the city) now — sent by that unit or any unit above it, and still valid; latest first."""
@@ -223,7 +244,7 @@ def alerts_for_area(request: Request, area_unit_id: UUID) -> Response:
         return _json(alerts.for_area(conn, area_unit_id, request.app.state.runtime.app.now()))
 
 
-@router.get("/public/units/{unit_id}", response_model=Row, tags=["public"])
+@router.get("/public/units/{unit_id}", response_model=UnitWithChildren, tags=["public"])
 def get_unit(unit_id: UUID, request: Request) -> Response:
     """A unit of the directory and its direct children."""
     with reading(request) as conn:
@@ -233,7 +254,7 @@ def get_unit(unit_id: UUID, request: Request) -> Response:
         return _json({**row, "children": unit_directory.children(conn, unit_id)})
 
 
-@router.get("/public/policy", response_model=Row, tags=["public"])
+@router.get("/public/policy", response_model=Policy, tags=["public"])
 def policy(request: Request) -> Response:
     """The service-level policy in force (deadlines, calendar, thresholds)."""
     return _json(request.app.state.runtime.app.policy().to_dict())
@@ -241,7 +262,7 @@ def policy(request: Request) -> Response:
 
 # ----------------------------------------------------------------- staff and citizens
 
-@router.get("/reports", response_model=Page, tags=["reports"], dependencies=[Staff])
+@router.get("/reports", response_model=Page[ReportStatus], tags=["reports"], dependencies=[Staff])
 def list_reports(
         request: Request, caller: Caller, unit_id: UUID | None = None,
         kind: str | None = None, status: str | None = None,
@@ -265,7 +286,7 @@ def list_reports(
     return _page([redact(caller, r) for r in rows], next_cursor)
 
 
-@router.get("/reports/{report_id}", response_model=Row, tags=["reports"])
+@router.get("/reports/{report_id}", response_model=ReportStatus, tags=["reports"])
 def get_report(report_id: UUID, request: Request, caller: Caller) -> Response:
     """One report's full state, if the caller may see it (else 404, never a leak)."""
     check_works_on_reports(caller)
@@ -276,7 +297,7 @@ def get_report(report_id: UUID, request: Request, caller: Caller) -> Response:
     return _json(redact(caller, row))
 
 
-@router.get("/reports/{report_id}/matter", response_model=Rows, tags=["matters"])
+@router.get("/reports/{report_id}/matter", response_model=list[MatterReport], tags=["matters"])
 def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Response:
     """Điều 18.4: the matter the report belongs to — its reports oldest first, with their
     published results and ratings — for staff who may see the report and for its reporter.
@@ -300,7 +321,8 @@ def _public_or_own(citizen: Principal, row: dict[str, Any] | None) -> bool:
                                 or (row["status"] == "published" and not row["hidden"]))
 
 
-@router.get("/reports/{report_id}/duplicate-candidates", response_model=Row, tags=["matters"],
+@router.get("/reports/{report_id}/duplicate-candidates",
+            response_model=DuplicateCandidates, tags=["matters"],
             dependencies=[Staff])
 def duplicate_candidates_of(
         report_id: UUID, request: Request, caller: Caller,
@@ -325,7 +347,7 @@ def duplicate_candidates_of(
     return _json({"candidates": shown, "in_other_units": len(found) - len(shown)})
 
 
-@router.get("/reporters/{reporter_id}/lock", response_model=Row, tags=["citizens"],
+@router.get("/reporters/{reporter_id}/lock", response_model=ReporterLock, tags=["citizens"],
             dependencies=[Depends(requires(Role.CITIZEN, Role.INSPECTOR, Role.ADMINISTRATOR))])
 def reporter_lock(reporter_id: UUID, request: Request, caller: Caller) -> Response:
     """Điều 27.2–3: a reporter's streak of consecutive violations and his lock (30 days after
@@ -342,7 +364,7 @@ def reporter_lock(reporter_id: UUID, request: Request, caller: Caller) -> Respon
     return _json({**row, "locked": locked})
 
 
-@router.get("/me/reports", response_model=Page, tags=["citizens"],
+@router.get("/me/reports", response_model=Page[CitizenReport], tags=["citizens"],
             dependencies=[Depends(requires(Role.CITIZEN))])
 def my_reports(request: Request, caller: Caller, cursor: Cursor = None,
                limit: Limit = 20) -> Response:
@@ -356,46 +378,25 @@ def my_reports(request: Request, caller: Caller, cursor: Cursor = None,
     return _page(rows, next_cursor)
 
 
-def _overdue_cursor(row: dict[str, Any]) -> str:
-    """An opaque position after ``row`` of the overdue list: its due instant, report, stage."""
-    raw = f"{row['due'].isoformat()}|{row['report_id']}|{row['stage']}".encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _after_overdue(cursor: str) -> tuple[datetime, UUID, str]:
-    """Inverse of :func:`_overdue_cursor`; ``ValueError`` when it is not one."""
-    try:
-        due, report_id, stage = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        after = datetime.fromisoformat(due), UUID(report_id), stage
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"invalid cursor {cursor!r}") from error
-    if after[0].tzinfo is None:
-        raise ValueError(f"invalid cursor {cursor!r}")
-    return after
-
-
-@router.get("/overdue", response_model=Page, tags=["reports"], dependencies=[Staff])
+@router.get("/overdue", response_model=Page[OverdueStage], tags=["reports"], dependencies=[Staff])
 def list_overdue(request: Request, caller: Caller, unit_id: UUID | None = None,
                  cursor: Cursor = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                 limit: Annotated[int, Query(ge=1, le=overdue.MAX_PAGE)] = 100,
                  as_of: AsOf = None) -> Response:
     """Điều 7.2.d, 8.5: open stages past their due instant, most late first, with how late
     in working hours (``late``); a page of ``limit`` and the cursor of the next."""
     unit = _scoped_unit(request, caller, unit_id)
     calendar = request.app.state.runtime.app.policy().calendar
-    try:
-        after = _after_overdue(cursor) if cursor else None
-    except ValueError as error:
-        raise _bad_cursor(error) from None
     with reading(request, as_of, "overdue") as conn:
-        rows = overdue.overdue(conn, _now(request, as_of), calendar, unit, limit=limit + 1,
-                               after=after)
-    next_cursor = _overdue_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return _page([{**r, "late": r["late"].total_seconds() / 3600} for r in rows[:limit]],
-                 next_cursor)
+        try:
+            rows, next_cursor = overdue.overdue_page(conn, _now(request, as_of), calendar, unit,
+                                                     cursor, limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page([{**r, "late": r["late"].total_seconds() / 3600} for r in rows], next_cursor)
 
 
-@router.get("/work-queue", response_model=Rows, tags=["reports"],
+@router.get("/work-queue", response_model=list[WorkItem], tags=["reports"],
             dependencies=[Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER,
                                            Role.UNIT_HEAD))])
 def work_queue(request: Request, caller: Caller, unit_id: UUID | None = None,
@@ -451,7 +452,7 @@ def _csv_without_citizens(blocks: Iterable[bytes], flush_at: int = 1 << 16
     yield out.getvalue().encode()
 
 
-@router.get("/audit", response_model=Rows, tags=["audit"], dependencies=[Auditor])
+@router.get("/audit", response_model=list[AuditEntry], tags=["audit"], dependencies=[Auditor])
 def audit(request: Request, caller: Caller, report_id: UUID | None = None,
           unit_id: UUID | None = None, since: AwareDatetime | None = None,
           until: AwareDatetime | None = None,
@@ -465,7 +466,9 @@ def audit(request: Request, caller: Caller, report_id: UUID | None = None,
 
 
 @router.get("/audit.csv", tags=["audit"], dependencies=[Auditor],
-            response_class=StreamingResponse)
+            response_class=StreamingResponse, responses={200: {
+                "description": "The audit trail, one event a line, with a header",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def audit_csv(request: Request, caller: Caller, report_id: UUID | None = None,
               unit_id: UUID | None = None, since: AwareDatetime | None = None,
               until: AwareDatetime | None = None) -> StreamingResponse:
@@ -481,7 +484,8 @@ def audit_csv(request: Request, caller: Caller, report_id: UUID | None = None,
         "Content-Disposition": 'attachment; filename="audit-trail.csv"'})
 
 
-@router.get("/explain/lateness", response_model=Row, tags=["audit"], dependencies=[Staff])
+@router.get("/explain/lateness", response_model=LatenessExplained,
+            tags=["audit"], dependencies=[Staff])
 def explain_lateness(
         request: Request, caller: Caller, unit_id: UUID, month: Month,
         figure: Literal["received", "late_in_reception", "late_in_handling", "reports_late"],
@@ -493,7 +497,8 @@ def explain_lateness(
                                                    _now(request, as_of)))
 
 
-@router.get("/explain/statistics", response_model=Row, tags=["audit"], dependencies=[Staff])
+@router.get("/explain/statistics", response_model=StatisticsExplained,
+            tags=["audit"], dependencies=[Staff])
 def explain_statistics(
         request: Request, caller: Caller, unit_id: UUID, month: Month,
         metric: Annotated[str, Query(pattern=f"^({'|'.join(monthly_statistics.METRICS)})$")],
@@ -505,7 +510,8 @@ def explain_statistics(
 
 
 
-@router.get("/explain/repeat-dissatisfaction", response_model=Row, tags=["audit"],
+@router.get("/explain/repeat-dissatisfaction",
+            response_model=RepeatDissatisfactionExplained, tags=["audit"],
             dependencies=[Staff])
 def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UUID,
                                    month: Month, as_of: AsOf = None) -> Response:
@@ -517,7 +523,8 @@ def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UU
 
 # ----------------------------------------------------------------- alerts (Chương III)
 
-@router.get("/alerts/cadence", response_model=Rows, tags=["alerts"], dependencies=[Staff])
+@router.get("/alerts/cadence", response_model=list[SilentUnit],
+            tags=["alerts"], dependencies=[Staff])
 def alert_cadence(request: Request, caller: Caller) -> Response:
     """Seed 001 1.d, seed 003 1: the city, district and commune units that have sent no alert
     in the policy's last 3 days, longest silent first — city-wide for the service centre and
@@ -536,7 +543,7 @@ def alert_cadence(request: Request, caller: Caller) -> Response:
         return _json(_with_unit_names(conn, rows))
 
 
-@router.get("/alerts/{alert_id}", response_model=Row, tags=["alerts"], dependencies=[Staff])
+@router.get("/alerts/{alert_id}", response_model=Alert, tags=["alerts"], dependencies=[Staff])
 def get_alert(alert_id: UUID, request: Request, caller: Caller) -> Response:
     """One alert, whatever its status, for its unit's staff and inspectors (else 404)."""
     with reading(request) as conn:

@@ -250,10 +250,3 @@ class Problem(BaseModel):
     rule: str | None = None
     errors: list[dict[str, Any]] | None = None
     locked_until: str | None = None
-
-
-class Page(BaseModel):
-    """A page of rows and the cursor of the next page (null at the end)."""
-
-    items: list[dict[str, Any]]
-    next_cursor: str | None

@@ -153,15 +153,19 @@ COLUMNS = ("report_id, kind, category, summary, status, stage, stage_due, reject
            " original_published_at")
 
 
+ORDER = "citizen_reports -submitted_at"
+"""The tag of the reporter's list in cursors (its one order: newest first)."""
+
+
 def of_reporter(conn: psycopg.Connection[Any], reporter_id: UUID, cursor: str | None = None,
                 limit: int = 20) -> tuple[list[dict[str, Any]], str | None]:
     """The reporter's reports, newest first; one page and the cursor of the next (None on the
     last page)."""
     after = "AND (submitted_at, report_id) < (%s, %s)" if cursor else ""
-    params = (reporter_id, *(decode_cursor(cursor) if cursor else ()), limit + 1)
+    params = (reporter_id, *(decode_cursor(cursor, ORDER) if cursor else ()), limit + 1)
     with conn.cursor(row_factory=dict_row) as cur:
         # Keyset page on (submitted_at, report_id) descending within the reporter's index range.
         rows = cur.execute(
             f"SELECT {COLUMNS} FROM citizen_reports WHERE reporter_id = %s {after}"
             f" ORDER BY submitted_at DESC, report_id DESC LIMIT %s", params).fetchall()
-    return page(rows, limit, "submitted_at")
+    return page(rows, limit, ORDER, "submitted_at")

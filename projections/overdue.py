@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 from domain.calendar import WorkingCalendar
 from domain.report import Report, StageRecord
 from projections.engine import ReadModel
+from projections.paging import decode_cursor, page
 
 model = ReadModel("overdue", tables=("overdue",))
 
@@ -107,3 +108,18 @@ def overdue(conn: psycopg.Connection[Any], now: datetime, calendar: WorkingCalen
     for row in rows:
         row["late"] = late(row["due"])
     return rows
+
+
+ORDER = "overdue due"
+"""The tag of the list in cursors (its one order: earliest due, most late, first)."""
+MAX_PAGE = 500
+
+
+def overdue_page(conn: psycopg.Connection[Any], now: datetime, calendar: WorkingCalendar,
+                 unit_id: UUID | None, cursor: str | None, limit: int
+                 ) -> tuple[list[dict[str, Any]], str | None]:
+    """:func:`overdue` a page at a time: the ``limit`` stages after ``cursor`` and the cursor
+    of the next page (None on the last); ``ValueError`` for a cursor not of this list."""
+    after = decode_cursor(cursor, ORDER, keys=1) if cursor else None
+    rows = overdue(conn, now, calendar, unit_id, limit=limit + 1, after=after)
+    return page(rows, limit, ORDER, "due", "stage", max_page=MAX_PAGE)

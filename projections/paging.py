@@ -1,4 +1,9 @@
-"""Keyset pagination shared by the read models' list queries: opaque cursors, sort orders."""
+"""Keyset pagination shared by the read models' list queries: opaque cursors, sort orders.
+
+A cursor is the position of the last row of a page — its sort instant, its report and any
+further key (the overdue list's stage) — bound to the list and order it was made for (its
+*order tag*, such as ``report_status -submitted_at``): any other list or order refuses it.
+"""
 
 from __future__ import annotations
 
@@ -9,44 +14,52 @@ from uuid import UUID
 
 MAX_PAGE = 200
 
+Position = tuple[Any, ...]
+"""A keyset position: (an aware instant, a report id, then any further text keys)."""
 
-def encode_cursor(at: datetime, report_id: UUID, sort: str = "") -> str:
-    """An opaque keyset position after the row (at, report_id) of a page listed in ``sort``
-    order (empty: the list's default order)."""
-    raw = "|".join((at.isoformat(), str(report_id), *((sort,) if sort else ()))).encode()
+
+def encode_cursor(order: str, at: datetime, report_id: UUID, *keys: str) -> str:
+    """An opaque cursor: the position after the row (at, report_id, *keys) of the list and
+    order tagged ``order``."""
+    raw = "|".join((order, at.isoformat(), str(report_id), *keys)).encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def decode_cursor(cursor: str, sort: str = "") -> tuple[datetime, UUID]:
-    """Inverse of :func:`encode_cursor`; ``ValueError`` when it is not one, or when it was
-    made for another sort order than ``sort``."""
+def decode_cursor(cursor: str, order: str, keys: int = 0) -> Position:
+    """Inverse of :func:`encode_cursor` for a position with ``keys`` further text keys;
+    ``ValueError`` when it is not one, or when it was made for another list or order than
+    ``order``."""
     try:
-        at, report_id, *order = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        position = datetime.fromisoformat(at), UUID(report_id)
+        tag, at, report_id, *rest = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        instant, report = datetime.fromisoformat(at), UUID(report_id)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValueError(f"invalid cursor {cursor!r}") from error
-    if "|".join(order) != sort:
-        raise ValueError(f"cursor {cursor!r} was made for another sort order")
-    return position
+    if tag != order:
+        raise ValueError(f"cursor {cursor!r} was made for another list or sort order")
+    if len(rest) != keys or instant.tzinfo is None:
+        raise ValueError(f"invalid cursor {cursor!r}")
+    return (instant, report, *rest)
 
 
-def keyset(sort: str, sorts: dict[str, str]) -> tuple[str, str, str, str]:
-    """For a ``sort`` such as ``-submitted_at`` among ``sorts`` (its name → column; the first
-    is the list's default order): the column, ``ASC``/``DESC``, the keyset comparison
-    (``>``/``<``) of the next page, and the order's tag in cursors (none for the default)."""
+def keyset(listing: str, sort: str, sorts: dict[str, str]) -> tuple[str, str, str, str]:
+    """For a ``sort`` such as ``-submitted_at`` among ``sorts`` (its name → column) of the list
+    ``listing``: the column, ``ASC``/``DESC``, the keyset comparison (``>``/``<``) of the next
+    page, and the order's tag in cursors."""
     if sort not in sorts:
         raise ValueError(f"sort must be one of {', '.join(sorts)}")
     descending = sort.startswith("-")
-    tag = "" if sort == next(iter(sorts)) else sort
-    return sorts[sort], "DESC" if descending else "ASC", "<" if descending else ">", tag
+    return (sorts[sort], "DESC" if descending else "ASC", "<" if descending else ">",
+            f"{listing} {sort}")
 
 
-def page(rows: list[dict[str, Any]], limit: int, key: str, sort: str = ""
-         ) -> tuple[list[dict[str, Any]], str | None]:
-    """Rows fetched with ``LIMIT limit + 1`` → (the page, the next page's cursor or None)."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValueError(f"limit must be 1 to {MAX_PAGE}")
+def page(rows: list[dict[str, Any]], limit: int, order: str, key: str, *keys: str,
+         max_page: int = MAX_PAGE) -> tuple[list[dict[str, Any]], str | None]:
+    """Rows fetched with ``LIMIT limit + 1`` → (the page, the next page's cursor or None),
+    the cursor being the last row's ``key`` instant, report and ``keys``."""
+    if not 1 <= limit <= max_page:
+        raise ValueError(f"limit must be 1 to {max_page}")
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last[key], last["report_id"], sort)
+    return rows[:limit], encode_cursor(order, last[key], last["report_id"],
+                                       *(last[k] for k in keys))

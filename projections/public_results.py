@@ -161,7 +161,7 @@ def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
     """Published results, newest first (``sort="published_at"``: oldest first), filtered;
     returns one page and the cursor of the next (None on the last page). The date range is
     ``published_from <= published_at < published_to``."""
-    _, direction, beyond, tag = keyset(sort, SORTS)
+    _, direction, beyond, tag = keyset("public_results", sort, SORTS)
     filters = {"r.kind = %s": kind, "r.category = %s": category,
                "r.handling_unit_id = %s": handling_unit_id,
                "r.published_at >= %s": published_from, "r.published_at < %s": published_to}
@@ -179,4 +179,4 @@ def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
             f" WHERE {' AND '.join(where) or 'true'}"
             f" ORDER BY r.published_at {direction}, r.report_id {direction} LIMIT %s",
             (*params, limit + 1)).fetchall()
-    return page(rows, limit, "published_at", tag)
+    return page(rows, limit, tag, "published_at")

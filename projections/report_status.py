@@ -258,7 +258,7 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
     """Reports in ``sort`` order (one of :data:`SORTS`; newest first by default); ``units``
     limits to reports concerning those units (None: all); returns one page and the cursor of
     the next (None on the last page)."""
-    column, direction, beyond, tag = keyset(sort, SORTS)
+    column, direction, beyond, tag = keyset("report_status", sort, SORTS)
     concerning = ("(receiving_unit_id = ANY(%(units)s) OR handling_unit_id = ANY(%(units)s)"
                   " OR department_id = ANY(%(units)s)"
                   " OR coordination ?| %(unit_texts)s::text[])")
@@ -284,7 +284,7 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
             f"SELECT {COLUMNS} FROM report_status WHERE {' AND '.join(where) or 'true'}"
             f" ORDER BY {column} {direction}, report_id {direction} LIMIT %(limit)s",
             params).fetchall()
-    return page(rows, limit, column, tag)
+    return page(rows, limit, tag, column)
 
 
 PUBLIC_COLUMNS = ("report_id, kind, category, status, COALESCE(redacted_text, text) AS text,"

@@ -140,11 +140,30 @@ class Api:
         self.world = world
         self.projector = projector
         self.secret = secret
+        client.event_hooks["response"] = [self._conforms_to_its_response_model]
 
     def token(self, actor: Actor) -> dict[str, str]:
         from api.auth import mint
 
         return {"Authorization": f"Bearer {mint(self.secret, actor.id, actor.role, actor.unit_id)}"}
+
+    def _conforms_to_its_response_model(self, response: Any) -> None:
+        """Every JSON answer of a GET in the tests must be what its route's ``response_model``
+        declares (``api.responses``: closed objects), so no test passes on an undocumented
+        shape and no field appears that the OpenAPI document does not name."""
+        from fastapi.routing import APIRoute, iter_route_contexts
+        from pydantic import TypeAdapter
+        from starlette.routing import Match
+
+        request = response.request
+        if request.method != "GET" or response.status_code != 200 \
+                or response.headers.get("content-type") != "application/json":
+            return
+        scope = {"type": "http", "method": "GET", "path": request.url.path}
+        for route in iter_route_contexts(self.client.app.routes):
+            if isinstance(route.original_route, APIRoute) and route.matches(scope)[0] == Match.FULL:
+                TypeAdapter(route.original_route.response_model).validate_json(response.read())
+                return
 
     def sync(self) -> None:
         """Let the read side catch up (the API reads projections)."""

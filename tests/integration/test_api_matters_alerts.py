@@ -227,8 +227,12 @@ def test_published_statistics_are_404_until_frozen_then_never_change_seed_000_2_
     w = api.world
     path = "/public/statistics/published?month=2026-03"
     _problem(_get(api, path), 404)
-    figures = [{"unit_id": str(w.district), "figures": {"received": 3},
-                "repeat_dissatisfaction": {"unsatisfied_re_reports": 0, "flagged": False}}]
+    received = [str(w.submit()) for _ in range(3)]
+    figures = [{"unit_id": str(w.district), "as_of": "2026-03-25T17:00:00+07:00",
+                "figures": {"received": 3}, "lateness": None,
+                "repeat_dissatisfaction": {"unsatisfied_re_reports": 0, "flagged": False},
+                "evidence": {"received": {"report_ids": received,
+                                          "notification_ids": [101, 102, 103]}}}]
     w.app.publish_monthly_statistics("2026-03", figures)
     first = _get(api, path)
     assert first.status_code == 200, first.text

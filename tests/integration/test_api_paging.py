@@ -139,3 +139,38 @@ def test_a_cursor_from_another_sort_order_or_an_unknown_sort_is_a_422_problem(
         response = api.client.get("/public/results", params=params)
         assert response.status_code == 422, params
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_cursor_of_one_list_or_order_is_refused_by_every_other_with_a_422_problem(
+        api: Api, clock: Clock) -> None:
+    """One cursor codec, bound to its list and order: a position in one list means nothing in
+    another (nor in the same list sorted otherwise), so it is refused, never misread."""
+    w = api.world
+    inspector = api.token(w.staff("Trịnh Văn Quang", w.city, "inspector")[1])
+    citizen = api.token(w.citizen)
+    for _ in range(2):
+        w.to_published(w.submit())
+        w.submit()  # left in reception: overdue two days later
+    clock.advance(days=2)
+    api.sync()
+    lists = {"public newest first": ("/public/results", {}, None),
+             "public oldest first": ("/public/results", {"sort": "published_at"}, None),
+             "staff newest first": ("/reports", {}, inspector),
+             "staff by last change": ("/reports", {"sort": "-updated_at"}, inspector),
+             "citizen's own": ("/me/reports", {}, citizen),
+             "overdue": ("/overdue", {}, inspector)}
+    cursors = {}
+    for name, (path, params, headers) in lists.items():
+        page = api.client.get(path, params={**params, "limit": 1}, headers=headers).json()
+        assert page["next_cursor"], name
+        cursors[name] = page["next_cursor"]
+        follow = {**params, "limit": 1, "cursor": page["next_cursor"]}
+        assert api.client.get(path, params=follow, headers=headers).status_code == 200, name
+    for made_for, cursor in cursors.items():
+        for name, (path, params, headers) in lists.items():
+            if name == made_for:
+                continue
+            response = api.client.get(path, params={**params, "cursor": cursor},
+                                      headers=headers)
+            assert response.status_code == 422, (made_for, name)
+            assert response.headers["content-type"].startswith("application/problem+json")

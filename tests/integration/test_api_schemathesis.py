@@ -115,3 +115,34 @@ def test_valid_requests_never_fail_the_server_and_answer_as_documented(api: Api)
 def test_invalid_requests_are_documented_problems_never_5xx(api: Api) -> None:
     """Issue 5: schema-violating requests are refused with a documented problem+json."""
     assert _fuzz(api, schemathesis.GenerationMode.NEGATIVE, examples=6) > 35
+
+
+def _closed(schema: dict[str, Any], components: dict[str, Any]) -> bool:
+    """Does ``schema`` name its fields (an object with properties, or a list of such), rather
+    than allow any object?"""
+    if "$ref" in schema:
+        return _closed(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    if schema.get("type") == "array":
+        return _closed(schema["items"], components)
+    return bool(schema.get("properties"))
+
+
+def test_every_read_operation_documents_the_fields_of_its_answer(api: Api) -> None:
+    """Issue 17: each GET documents its 200 answer field by field (``api.responses``), so the
+    conformance checks above check real shapes — and an untyped endpoint fails here. Only
+    the CSV export and the Prometheus metrics answer other than JSON."""
+    document = api.client.get("/openapi.json").json()
+    components = document["components"]["schemas"]
+    untyped, reads = [], 0
+    for path, operations in document["paths"].items():
+        if "get" not in operations:
+            continue
+        reads += 1
+        content = operations["get"]["responses"]["200"].get("content", {})
+        json_schema = content.get("application/json", {}).get("schema")
+        if json_schema is None:
+            if not content or any(not media.startswith("text/") for media in content):
+                untyped.append(path)
+        elif not _closed(json_schema, components):
+            untyped.append(path)
+    assert reads >= 30 and untyped == []

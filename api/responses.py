@@ -1,0 +1,520 @@
+"""Response bodies of the read endpoints (pydantic): what each GET answers, field by field.
+
+They are the contract the OpenAPI document publishes and the tests hold the answers to
+(schemathesis' response-schema conformance, and every API test's GET through
+``tests/integration/conftest.py``): ``extra="forbid"`` documents each object as closed, so a
+column added to a query without being declared here — personal data above all — fails them.
+The query handlers serialise their rows once with pydantic-core (:func:`api.queries._json`)
+rather than validating them again through these models on every request.
+
+Request bodies live in :mod:`api.schemas`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.actors import Role, UnitLevel
+from domain.alert import AlertCategory, Severity
+from domain.policy import Kind, Stage, Urgency
+from domain.report import Rating, RejectionReason, Status
+
+Instant = AwareDatetime
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    """A response object: closed (no field beyond those declared)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(Out, Generic[T]):
+    """A page of rows and the cursor of the next page (null at the end)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+# ----------------------------------------------------------------- public (no login)
+
+class PublicResult(Out):
+    """Điều 8.3, 14.2: a published result — never the reporter nor any personal data."""
+
+    report_id: UUID
+    kind: Kind
+    category: str
+    summary: str
+    area: str
+    latitude: float | None
+    longitude: float | None
+    submitted_at: Instant
+    published_at: Instant
+    handling_unit_id: UUID | None
+    handling_unit_name: str | None
+    result_text: str | None
+    evidence: list[str]
+    rating: Rating | None
+    rating_comment: str | None
+
+
+class UnitLateness(Out):
+    """Điều 18.4: a unit's reports of a month, how many were late, and its rank."""
+
+    unit_id: UUID
+    received: int
+    late_in_reception: int
+    late_in_handling: int
+    reports_late: int
+    share_late: Decimal
+    flagged: bool
+    rank: int
+    unit_name: str | None
+
+
+class UnitStatistics(Out):
+    """Seed 000 Điều 2.2.c: a unit's reception and handling figures for a month (distinct
+    reports per metric: ``projections.monthly_statistics.METRICS``)."""
+
+    unit_id: UUID
+    received: int
+    accepted: int
+    rejected: int
+    escalated: int
+    marked_duplicate: int
+    assigned: int
+    published: int
+    published_on_time: int
+    rated_satisfied: int
+    rated_acceptable: int
+    rated_unsatisfied: int
+    unit_name: str | None
+
+
+class Evidence(Out):
+    """The reports and event notification ids behind a figure."""
+
+    report_ids: list[UUID]
+    notification_ids: list[int]
+
+
+class FrozenLateness(Out):
+    """The lateness ranking row of a unit as frozen (shares as exact decimal strings)."""
+
+    received: int
+    late_in_reception: int
+    late_in_handling: int
+    reports_late: int
+    share_late: str
+    flagged: bool
+    rank: int
+
+
+class FrozenRepeatDissatisfaction(Out):
+    unsatisfied_re_reports: int
+    flagged: bool
+
+
+class LateAdditions(BaseModel):
+    """What the previous month (``month``) counts now that its publication did not: per
+    metric, the reports and events added since."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Evidence]
+
+    month: str
+
+
+class PublishedUnitFigures(Out):
+    """One unit's figures as frozen on the 25th, with the events behind each and the late
+    additions to the previous month."""
+
+    unit_id: UUID
+    as_of: Instant
+    figures: dict[str, int]
+    lateness: FrozenLateness | None
+    repeat_dissatisfaction: FrozenRepeatDissatisfaction
+    evidence: dict[str, Evidence]
+    late_additions: LateAdditions | None = None
+
+
+class PublishedStatistics(Out):
+    """Seed 000 Điều 2.2.c: a month's statistics as published; they never change."""
+
+    month: str
+    published_at: Instant
+    policy_version: str
+    figures: list[PublishedUnitFigures]
+
+
+class UnitRepeatDissatisfaction(Out):
+    """Điều 18.4: a unit's "unsatisfied" ratings of re-reports in a month."""
+
+    unit_id: UUID
+    unsatisfied_re_reports: int
+    flagged: bool
+    unit_name: str | None
+
+
+class Alert(Out):
+    """Chương III: an alert of a unit to the residents of its area."""
+
+    alert_id: UUID
+    unit_id: UUID
+    unit_level: UnitLevel
+    category: AlertCategory
+    severity: Severity
+    title: str
+    body: str
+    valid_from: Instant
+    valid_until: Instant
+    status: Literal["draft", "approved", "sent"]
+    sent_at: Instant | None
+
+
+class DirectoryUnit(Out):
+    """A unit of the directory as it stands (merged and dissolved ones inactive)."""
+
+    unit_id: UUID
+    name: str
+    level: UnitLevel
+    parent_id: UUID | None
+    active: bool
+    merged_into: UUID | None
+    code: str
+
+
+class UnitWithChildren(DirectoryUnit):
+    children: list[DirectoryUnit]
+
+
+class Calendar(Out):
+    """The working calendar: working periods of a day, the city's own exceptions."""
+
+    periods: list[tuple[str, str]]
+    extra_days_off: list[str]
+    extra_working_days: list[str]
+    timezone: str
+
+
+class Policy(Out):
+    """The service-level policy in force (``domain.policy.SlaPolicy.to_dict``)."""
+
+    version: str
+    calendar: Calendar
+    deadlines: dict[str, dict[str, tuple[int, str]]]
+    clarification_window_hours: float
+    late_share_threshold: str
+    violations_before_lock: int
+    lock_length_days: float
+    repeat_dissatisfaction_threshold: int
+    deadline_warning_hours: float
+    statistics_day: int
+    statistics_time: str
+    alert_cadence_days: int
+
+
+# ----------------------------------------------------------------- staff and citizens
+
+class ReporterIdentity(Out):
+    """Điều 5.6: who sent a report; shown only where Điều 5.7 allows."""
+
+    name: str
+    phone: str | None
+    email: str | None
+    national_id: str | None
+
+
+class ReportStatus(Out):
+    """A report's full state, as the caller may read it (``api.access.redact``): fields he may
+    not see are null — the identity (Điều 5.7), and for the reporter the officers, the
+    coordination and an unpublished result (Điều 12.3)."""
+
+    report_id: UUID
+    kind: Kind
+    category: str
+    text: str
+    latitude: float | None
+    longitude: float | None
+    address: str
+    media: list[str]
+    confidential: bool
+    reporter_id: UUID | None
+    reporter: ReporterIdentity | None
+    receiving_unit_id: UUID
+    handling_unit_id: UUID | None
+    department_id: UUID | None
+    officer_id: str | None
+    status: Status
+    urgency: Urgency | None
+    stage: Stage | None
+    stage_unit_id: UUID | None
+    stage_officer_id: str | None
+    stage_due: Instant | None
+    verification_due: Instant | None
+    clarification_due: Instant | None
+    coordination: dict[str, bool] | None
+    result_text: str | None
+    result_evidence: list[str] | None
+    rating: Rating | None
+    rating_comment: str | None
+    violation: bool
+    submitted_at: Instant
+    assigned_at: Instant | None
+    published_at: Instant | None
+    updated_at: Instant
+    version: int
+    matter_id: UUID
+    re_report_of: UUID | None
+    duplicate_of: UUID | None
+    hidden: bool
+    rating_comment_hidden: bool
+    redacted_text: str | None
+    redacted_rating_comment: str | None
+
+
+class MatterReport(Out):
+    """Điều 18.4: a report of a matter, with its published result and rating."""
+
+    report_id: UUID
+    matter_id: UUID
+    re_report_of: UUID | None
+    kind: Kind
+    category: str
+    receiving_unit_id: UUID
+    handling_unit_id: UUID | None
+    status: Status
+    duplicate_of: UUID | None
+    submitted_at: Instant
+    result_text: str | None
+    published_at: Instant | None
+    rating: Rating | None
+    rated_at: Instant | None
+
+
+class DuplicateCandidate(Out):
+    """Điều 6.2.c: an open report nearby, of the same category, from another reporter."""
+
+    report_id: UUID
+    category: str
+    latitude: float
+    longitude: float
+    submitted_at: Instant
+    receiving_unit_id: UUID
+    handling_unit_id: UUID | None
+    status: Status
+    distance_m: float
+
+
+class DuplicateCandidates(Out):
+    candidates: list[DuplicateCandidate]
+    in_other_units: int
+
+
+class ReporterLock(Out):
+    """Điều 27.2–3: a reporter's streak of consecutive violations and his lock."""
+
+    reporter_id: UUID
+    consecutive_violations: int
+    locked_at: Instant | None
+    locked_until: Instant | None
+    lifted_at: Instant | None
+    locked: bool
+
+
+class CitizenReport(Out):
+    """A reporter's own report and its status (no internal working)."""
+
+    report_id: UUID
+    kind: Kind
+    category: str
+    summary: str
+    status: Status
+    stage: Stage | None
+    stage_due: Instant | None
+    rejection_reason: RejectionReason | None
+    rejection_note: str | None
+    result_text: str | None
+    clarification_answer: str | None
+    rating: Rating | None
+    submitted_at: Instant
+    updated_at: Instant
+    published_at: Instant | None
+    duplicate_of: UUID | None
+    original_result_text: str | None
+    original_published_at: Instant | None
+
+
+class OverdueStage(Out):
+    """Điều 7.2.d, 8.5: an open stage past its due instant; ``late`` in working hours."""
+
+    report_id: UUID
+    stage: Stage
+    unit_id: UUID
+    officer_id: str | None
+    started_at: Instant
+    due: Instant
+    policy_version: str
+    late: float
+
+
+class WorkItem(Out):
+    """What awaits a unit or officer: a report's stage, or a coordination request."""
+
+    report_id: UUID
+    item: Stage | Literal["coordination"]
+    unit_id: UUID
+    officer_id: str | None
+    since: Instant
+    due: Instant | None
+    kind: Kind
+    category: str
+    urgency: Urgency | None
+
+
+class AuditEntry(Out):
+    """Điều 22: one event — who (role and unit at the time), what, which report, when, the
+    stage it closed (due, on time) and opened. A citizen is never named (Điều 5.7, 14.1)."""
+
+    notification_id: int
+    aggregate_type: str
+    aggregate_id: UUID | None
+    version: int
+    event_type: str
+    at: Instant
+    actor_id: str | None
+    actor_role: Role | None
+    actor_unit_id: UUID | None
+    actor_unit_level: UnitLevel | None
+    unit_id: UUID | None
+    report_id: UUID | None
+    closed_stage: Stage | None
+    closed_unit_id: UUID | None
+    closed_started_at: Instant | None
+    closed_due: Instant | None
+    closed_on_time: bool | None
+    opened_stage: Stage | None
+    opened_unit_id: UUID | None
+    opened_due: Instant | None
+    details: dict[str, Any]
+
+
+class LatenessExplained(Out):
+    """The reports and events behind one figure of the monthly lateness ranking."""
+
+    figure: Literal["received", "late_in_reception", "late_in_handling", "reports_late"]
+    value: int
+    report_ids: list[UUID]
+    notification_ids: list[int]
+
+
+class StatisticsExplained(Out):
+    """The reports and events behind one figure of the monthly statistics."""
+
+    metric: str
+    value: int
+    report_ids: list[UUID]
+    notification_ids: list[int]
+
+
+class RepeatDissatisfactionExplained(Out):
+    """Seed 001 7.a: the re-reports and events behind a unit's repeat-dissatisfaction tally."""
+
+    value: int
+    report_ids: list[UUID]
+    notification_ids: list[int]
+
+
+class SilentUnit(Out):
+    """Seed 001 1.d: a unit that has sent no alert in the policy's last days."""
+
+    unit_id: UUID
+    level: UnitLevel
+    last_sent_at: Instant | None
+    unit_name: str | None
+
+
+# ----------------------------------------------------------------- operations
+
+class Health(Out):
+    status: Literal["ok"]
+
+
+class Ready(Out):
+    """The database answers and the read models lag within the bound."""
+
+    status: Literal["ready"]
+    projection_lag: int
+
+
+class NotReady(Out):
+    """The database is unreachable (``detail``: the error's type) or the read models lag."""
+
+    status: Literal["unavailable", "lagging"]
+    projection_lag: int | None = None
+    detail: str | None = None
+
+
+# ----------------------------------------------------------------- Open311 GeoReport v2
+
+W3CDateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class Open311Service(Out):
+    """GeoReport v2 ``GET services``: one service per kind and category of report."""
+
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: Literal["realtime", "batch", "blackbox"]
+    keywords: str
+    group: str
+
+
+class Open311Attribute(Out):
+    """GeoReport v2: an extra attribute a service asks for (ours ask none)."""
+
+    variable: bool
+    code: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist",
+                      "multivaluelist"]
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: list[dict[str, str]] | None = None
+
+
+class Open311ServiceDefinition(Out):
+    """GeoReport v2 ``GET service definition``."""
+
+    service_code: str
+    attributes: list[Open311Attribute]
+
+
+class Open311Request(Out):
+    """GeoReport v2 ``GET service requests``: a report without any personal data, its text
+    only once its result is public; instants as W3C date-times."""
+
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: W3CDateTime
+    updated_datetime: W3CDateTime
+    expected_datetime: W3CDateTime | None
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
