@@ -7,12 +7,13 @@ Working calendar as in test_report_rules: Mon–Fri 08:00–12:00 and 13:00–17
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from domain.actors import SYSTEM
-from domain.report import Report, Status
+from domain.policy import Stage
+from domain.report import ClosedStage, Report, StageRecord, Status
 from tests.unit.test_report_rules import (
     CENTRE,
     CENTRE_RECEIVER,
@@ -43,31 +44,26 @@ VERSION = POLICY.version
 
 
 def stage(name: str, unit_id: UUID, started_at: datetime, due: datetime | None,
-          officer_id: str | None = None) -> dict[str, Any]:
+          officer_id: str | None = None) -> StageRecord:
     """A stage as it opens."""
-    return {"stage": name, "unit_id": unit_id, "officer_id": officer_id, "started_at": started_at,
-            "due": due, "policy_version": VERSION}
+    return StageRecord(stage=Stage(name), unit_id=unit_id, officer_id=officer_id,
+                       started_at=started_at, due=due, policy_version=VERSION)
 
 
-def ended(opened: dict[str, Any], at: datetime, on_time: bool) -> dict[str, Any]:
+def ended(opened: StageRecord | None, at: datetime, on_time: bool) -> ClosedStage:
     """The same stage as it closes."""
-    return {**opened, "ended_at": at, "on_time": on_time}
+    assert opened is not None
+    return ClosedStage(**vars(opened), ended_at=at, on_time=on_time)
 
 
-def opened_by(report: Report) -> list[dict[str, Any]]:
+def opened_by(report: Report) -> list[StageRecord]:
     """The stages the last event opened (none, one or several)."""
-    return records(getattr(last(report), "opened", None))
+    return list(last(report).opened)
 
 
-def closed_by(report: Report) -> list[dict[str, Any]]:
+def closed_by(report: Report) -> list[ClosedStage]:
     """The stages the last event closed (none, one or several)."""
-    return records(getattr(last(report), "closed", None))
-
-
-def records(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    return [dict(r) for r in value] if isinstance(value, list) else [dict(value)]
+    return list(last(report).closed)
 
 
 def test_reception_verification_escalation_and_acceptance_stages_dieu_7_8_5() -> None:
@@ -87,9 +83,9 @@ def test_reception_verification_escalation_and_acceptance_stages_dieu_7_8_5() ->
     assert opened_by(report) == [city_reception] and report.stage == city_reception
     assert report.open_stages() == [city_reception]
     report.start_verification(CITY_RECEIVER, at(2026, 3, 2, 15), POLICY)
-    assert opened_by(report)[0]["unit_id"] == CITY  # the unit now receiving verifies
+    assert opened_by(report)[0].unit_id == CITY  # the unit now receiving verifies
     report.complete_verification(CITY_RECEIVER, True, "Đã xác minh", at(2026, 3, 3, 11))
-    assert closed_by(report)[0]["on_time"] is False  # due Tue 3/3 10:00
+    assert closed_by(report)[0].on_time is False  # due Tue 3/3 10:00
     report.accept(CITY_RECEIVER, DEPARTMENT, at(2026, 3, 3, 15), POLICY)
     assignment = stage("assignment", DEPARTMENT, at(2026, 3, 3, 15), at(2026, 3, 4, 10))
     assert closed_by(report) == [ended(city_reception, at(2026, 3, 3, 15), False)]
@@ -101,7 +97,7 @@ def test_a_rejection_closes_reception_and_leaves_no_stage_open_dieu_7_2_a() -> N
     report = submit(at(2026, 3, 2, 9))
     reception = report.stage
     report.reject(RECEIVER, "a", "Thiếu địa chỉ", at(2026, 3, 3, 9))  # at the due instant
-    assert closed_by(report) == [ended(reception, at(2026, 3, 3, 9), True)]  # type: ignore[arg-type]
+    assert closed_by(report) == [ended(reception, at(2026, 3, 3, 9), True)]
     assert report.open_stages() == [] and report.verification is None
 
 
@@ -117,7 +113,7 @@ def test_handling_publication_rework_and_clarification_stages_dieu_8_5_12_13() -
     assert opened_by(report) == [handled] and report.stage == handled
 
     report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, "Chuyển công tác", at(2026, 3, 3, 9))
-    handed_on = {**handled, "officer_id": WARD_OFFICER.id}  # Điều 8.1.b: deadlines kept
+    handed_on = replace(handled, officer_id=WARD_OFFICER.id)  # Điều 8.1.b: deadlines kept
     assert last(report).stage == handed_on and report.stage == handed_on
 
     report.propose_result(WARD_OFFICER, RESULT, EVIDENCE, at(2026, 3, 4, 9), POLICY)
@@ -165,8 +161,9 @@ def test_an_initiative_s_stages_belong_to_the_centre_then_the_answering_unit_die
 def test_an_extension_moves_the_handling_stage_s_due_instant_only_dieu_8_5() -> None:
     report = handling("complex", at(2026, 3, 2, 9))
     before = report.stage
+    assert before is not None
     report.grant_extension(HEAD, 3, "Thủ tục thu hồi đất", at(2026, 3, 10), POLICY)
-    assert report.stage == {**before, "due": at(2026, 3, 26)}  # type: ignore[dict-item]
+    assert report.stage == replace(before, due=at(2026, 3, 26))
 
 
 def test_a_duplicate_closes_its_open_stages_and_reopens_them_as_they_were_dieu_6_2_c() -> None:
@@ -174,27 +171,27 @@ def test_a_duplicate_closes_its_open_stages_and_reopens_them_as_they_were_dieu_6
     report.start_verification(RECEIVER, at(2026, 3, 2, 10), POLICY)
     reception, verification = report.stage, report.verification
     report.mark_duplicate(RECEIVER, submit(), at(2026, 3, 2, 16))
-    assert closed_by(report) == [ended(reception, at(2026, 3, 2, 16), True),  # type: ignore[arg-type]
-                                 ended(verification, at(2026, 3, 2, 16), False)]  # type: ignore[arg-type]
+    assert closed_by(report) == [ended(reception, at(2026, 3, 2, 16), True),
+                                 ended(verification, at(2026, 3, 2, 16), False)]
     report.unmark_duplicate(HEAD, "Khác vị trí", at(2026, 3, 3, 10))
     assert opened_by(report) == [reception, verification]
     assert report.open_stages() == [reception, verification]
     accepted = submit(at(2026, 3, 2, 9))
     accepted.accept(RECEIVER, DISTRICT, at(2026, 3, 2, 9), POLICY)
     accepted.mark_duplicate(HEAD, submit(), at(2026, 3, 2, 10))
-    assert [s["stage"] for s in closed_by(accepted)] == ["assignment"]
+    assert [s.stage for s in closed_by(accepted)] == ["assignment"]
     accepted.unmark_duplicate(HEAD, "Khác vị trí", at(2026, 3, 3, 10))
-    assert [s["stage"] for s in opened_by(accepted)] == ["assignment"]
+    assert [s.stage for s in opened_by(accepted)] == ["assignment"]
 
 
 def test_re_routing_moves_every_open_stage_held_by_the_merged_unit_dieu_28_1() -> None:
     report = submit(at(2026, 3, 2, 9))
     report.start_verification(RECEIVER, at(2026, 3, 2, 10), POLICY)
     reception, verification = report.stage, report.verification
+    assert reception is not None and verification is not None
     report.reroute(SYSTEM, DISTRICT, SUCCESSOR_DISTRICT, at(2026, 3, 2, 11))
-    assert report.stage == {**reception, "unit_id": SUCCESSOR_DISTRICT}  # type: ignore[dict-item]
-    assert report.verification == {**verification,  # type: ignore[dict-item]
-                                   "unit_id": SUCCESSOR_DISTRICT}
+    assert report.stage == replace(reception, unit_id=SUCCESSOR_DISTRICT)
+    assert report.verification == replace(verification, unit_id=SUCCESSOR_DISTRICT)
     assert report.receiving_unit_id == SUCCESSOR_DISTRICT
 
 
@@ -222,7 +219,7 @@ def test_several_due_instants_passing_are_recorded_in_due_order() -> None:
     report.start_verification(RECEIVER, at(2026, 3, 2, 10), POLICY)  # due Mon 15:00
     assert report.record_deadlines_passed(at(2026, 3, 4, 9)) == 2
     passed = report.pending_events[-2:]
-    assert [e.stage["stage"] for e in passed] == ["verification", "reception"]
+    assert [e.stage.stage for e in passed] == ["verification", "reception"]
     assert [e.at for e in passed] == [at(2026, 3, 2, 15), at(2026, 3, 3, 9)]
 
 
@@ -246,4 +243,4 @@ def test_a_new_stage_s_due_instant_passes_on_its_own() -> None:
     assert report.record_deadlines_passed(at(2026, 3, 3, 9)) == 1
     report.escalate(RECEIVER, CITY, True, "Vượt thẩm quyền", at(2026, 3, 3, 9), POLICY)
     assert report.record_deadlines_passed(at(2026, 3, 4, 9)) == 1
-    assert last(report).stage["unit_id"] == CITY
+    assert last(report).stage.unit_id == CITY

@@ -66,8 +66,8 @@ def test_a_submitted_report_is_received_and_nothing_else_yet_dieu_5_7() -> None:
     assert report.confidential is True and report.occurred_at == MONDAY - timedelta(days=1)
     assert (report.reporter_id, report.reporter) == (REPORTER_ID, REPORTER)
     assert report.receiving_unit_id == DISTRICT and report.submitted_at == MONDAY
-    assert report.status == Status.RECEIVED and report.stage == last(report).opened
-    assert report.open_stages() == [last(report).opened]
+    assert report.status == Status.RECEIVED and [report.stage] == last(report).opened
+    assert report.open_stages() == last(report).opened
     assert (report.handling_unit_id, report.verification, report.urgency, report.department_id,
             report.officer_id, report.assigned_at, report.result, report.published_at,
             report.clarification, report.rating, report.duplicate_of, report.suspended,
