@@ -83,6 +83,16 @@ def test_failed_verifications_count_from_the_new_unit_after_an_escalation_dieu_6
     assert report.status == Status.REJECTED and report.verification is None
 
 
+@pytest.mark.parametrize("actor", [OTHER_DISTRICT_RECEIVER, OFFICER, CITIZEN],
+                         ids=["other_unit", "handling_officer", "citizen"])
+def test_only_the_receiving_unit_completes_its_verification_dieu_7_1(actor: Actor) -> None:
+    report = submit()
+    report.start_verification(RECEIVER, MONDAY, POLICY)
+    refused(NotPermitted, "Điều 7.1", report, report.complete_verification, actor, True,
+            "Đã xác minh", MONDAY)
+    assert report.verification is not None
+
+
 def test_a_passed_verification_ends_it_without_counting_a_failure_dieu_7_1_b() -> None:
     report = submit()
     report.start_verification(RECEIVER, MONDAY, POLICY)
