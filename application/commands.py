@@ -351,6 +351,8 @@ class AdoptPolicy(Command):
 
 @dataclass(frozen=True)
 class CreateUnit(Command):
+    """Điều 28.1: a unit anywhere in the tree (administrator)."""
+
     name: str
     level: str
     parent_id: UUID | None
@@ -359,29 +361,39 @@ class CreateUnit(Command):
 
 @dataclass(frozen=True)
 class RenameUnit(Command):
+    """Điều 28.1."""
+
     unit_id: UUID
     name: str
 
 
 @dataclass(frozen=True)
 class MoveUnit(Command):
+    """Điều 28.1: under another parent, never under itself or its descendants."""
+
     unit_id: UUID
     new_parent_id: UUID
 
 
 @dataclass(frozen=True)
 class MergeUnit(Command):
+    """Điều 28.1: into another unit, which takes over its open work."""
+
     unit_id: UUID
     into_id: UUID
 
 
 @dataclass(frozen=True)
 class DissolveUnit(Command):
+    """Điều 28.1."""
+
     unit_id: UUID
 
 
 @dataclass(frozen=True)
 class AppointOfficer(Command):
+    """Điều 25: an officer with a role in a unit (administrator)."""
+
     name: str
     unit_id: UUID
     role: str
@@ -389,6 +401,8 @@ class AppointOfficer(Command):
 
 @dataclass(frozen=True)
 class TransferOfficer(Command):
+    """Điều 25: to another unit or role."""
+
     officer_id: UUID
     unit_id: UUID
     role: str
@@ -396,4 +410,6 @@ class TransferOfficer(Command):
 
 @dataclass(frozen=True)
 class DismissOfficer(Command):
+    """Điều 25."""
+
     officer_id: UUID
