@@ -24,6 +24,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from fastapi import Request
+
 from api.auth import Principal
 from api.errors import Forbidden
 from application.services import IHanoi, NotFound
@@ -35,16 +37,11 @@ CITIZEN_HIDDEN = {"officer_id", "stage_officer_id", "coordination"}
 REDACTIONS = {"text": "redacted_text", "rating_comment": "redacted_rating_comment"}
 
 
-def is_city_wide(app: IHanoi, p: Principal) -> bool:
+def is_city_wide(p: Principal) -> bool:
     """The service centre's staff and Home Affairs inspectors see every report."""
     if p.role == Role.INSPECTOR:
         return True
-    if not p.is_staff or p.unit_id is None:
-        return False
-    try:
-        return app.unit(p.unit_id).level == UnitLevel.SERVICE_CENTRE
-    except NotFound:
-        return False
+    return p.is_staff and p.unit_level == UnitLevel.SERVICE_CENTRE
 
 
 def report_units(row: dict[str, Any]) -> set[UUID]:
@@ -60,12 +57,12 @@ def check_works_on_reports(p: Principal) -> None:
         raise Forbidden("an administrator manages units, officers and policy, not reports")
 
 
-def may_see(app: IHanoi, p: Principal, row: dict[str, Any]) -> bool:
+def may_see(p: Principal, row: dict[str, Any]) -> bool:
     if p.role == Role.CITIZEN:
         return str(row.get("reporter_id")) == p.subject
     if p.role == Role.ADMINISTRATOR:
         return False
-    return p.unit_id in report_units(row) or is_city_wide(app, p)
+    return p.unit_id in report_units(row) or is_city_wide(p)
 
 
 def may_see_identity(p: Principal, row: dict[str, Any]) -> bool:
@@ -111,8 +108,18 @@ def may_see_alert(p: Principal, alert_unit_id: UUID) -> bool:
     return p.role == Role.INSPECTOR or (p.is_staff and p.unit_id == alert_unit_id)
 
 
-def acting_as(app: IHanoi, p: Principal) -> Actor:
-    """The domain actor for a caller: an officer as the directory holds him now."""
+def acting_as(request: Request, p: Principal) -> Actor:
+    """The domain actor for a caller, resolved once per request (``request.state.actor``): an
+    officer as the directory held him when his token was checked (:mod:`api.auth`), a citizen
+    whose account exists, an administrator as his token says."""
+    actor: Actor | None = getattr(request.state, "actor", None)
+    if actor is None:
+        actor = _actor(request.app.state.runtime.app, p)
+        request.state.actor = actor
+    return actor
+
+
+def _actor(app: IHanoi, p: Principal) -> Actor:
     if p.role == Role.CITIZEN:
         return app.citizen_actor(_uuid(p.subject))
     if p.role == Role.ADMINISTRATOR:

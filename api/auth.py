@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import Forbidden, Unauthenticated
 from application.services import IHanoi, NotFound
-from domain.actors import Role
+from domain.actors import Actor, Role, UnitLevel
 from domain.errors import DomainError
 
 ALGORITHM = "HS256"
@@ -24,11 +24,13 @@ bearer = HTTPBearer(auto_error=False, description="JWT with sub, role and unit c
 
 @dataclass(frozen=True)
 class Principal:
-    """Who calls: the token's subject (officer or reporter id), role and unit."""
+    """Who calls: the token's subject (officer or reporter id), role and unit; for an officer
+    also his unit's level, as the directory holds it."""
 
     subject: str
     role: Role
     unit_id: UUID | None
+    unit_level: UnitLevel | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -63,16 +65,20 @@ async def optional_principal(request: Request, credentials: Annotated[
         HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal | None:
     """The caller, if a token is sent. Asynchronous so that a request does not hop through the
     threadpool for each dependency; only an officer's check reads the event store, in a
-    worker thread."""
+    worker thread. The officer read there is the request's actor (``request.state.actor``):
+    the directory is read once per request."""
     if credentials is None:
         return None
     current = decode(request.app.state.jwt_secret, credentials.credentials)
     if current.is_staff:
-        await run_in_threadpool(_check_still_holds, request.app.state.runtime.app, current)
+        actor = await run_in_threadpool(_check_still_holds, request.app.state.runtime.app,
+                                        current)
+        request.state.actor = actor
+        current = replace(current, unit_level=actor.unit_level)
     return current
 
 
-def _check_still_holds(app: IHanoi, current: Principal) -> None:
+def _check_still_holds(app: IHanoi, current: Principal) -> Actor:
     """Điều 25: an officer reads and acts with the unit and role the directory gives him now;
     a token from before a transfer or dismissal no longer works."""
     try:
@@ -82,6 +88,7 @@ def _check_still_holds(app: IHanoi, current: Principal) -> None:
     if actor.role != current.role or actor.unit_id != current.unit_id:
         raise Unauthenticated("the token's role or unit no longer matches the directory; "
                               "sign in again")
+    return actor
 
 
 async def principal(current: Annotated[Principal | None, Depends(optional_principal)]

@@ -1,84 +1,90 @@
-"""Command endpoints: HTTP in, one domain command out, the new state and version back.
+"""Command endpoints: HTTP in, one message of :mod:`application.commands` out (built from the
+request body), the new state and version back.
 
 ``Idempotency-Key`` makes a retried request apply once; ``If-Match: "<version>"`` makes a
-command on a report fail with 409 when someone else changed it first.
+command on a report (or an alert, unit or officer) fail with 409 when someone else changed it
+first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from api import schemas as s
 from api.access import acting_as, check_works_on_reports, may_see, may_see_alert
 from api.auth import Caller, requires
-from application.services import CommandResult, ConflictError, IHanoi, NotFound
+from application import commands as c
+from application.services import CommandResult, IHanoi, NotFound
 from domain.actors import Actor, Role
 from domain.alert import Alert
 from domain.report import Report
 
 router = APIRouter()
+A = TypeVar("A", bound=Aggregate)
 
 
-class Command:
+class CommandRequest:
     """The context of one command request: caller, idempotency key and expected version."""
 
     def __init__(self, request: Request, caller: Caller,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
                  if_match: Annotated[str | None, Header(max_length=40)] = None) -> None:
+        self.request = request
         self.app: IHanoi = request.app.state.runtime.app
         self.caller = caller
         self.command_id = f"{caller.subject}:{idempotency_key}" if idempotency_key else None
         self.expected_version = _version(if_match)
 
+    @property
+    def actor(self) -> Actor:
+        """The caller as the domain sees him, resolved once per request."""
+        return acting_as(self.request, self.caller)
+
     def visible(self, report_id: UUID) -> None:
         """Refuse a report the caller may not see: 404, never a leak."""
         check_works_on_reports(self.caller)
         report = self.app.load(report_id, Report, to_change=False)
-        if not may_see(self.app, self.caller, _scope_row(report)):
+        if not may_see(self.caller, _scope_row(report)):
             raise NotFound(f"no report {report_id}")
 
-    def on_report(self, report_id: UUID, command: Callable[..., CommandResult],
-                  naming: Iterable[UUID] = ()) -> JSONResponse:
-        """Run ``command(actor, command_id=…, expected_version=…)`` on a visible report; the
-        other reports the command is ``naming`` must be visible to the caller too."""
-        self.visible(report_id)
+    def on_report(self, command: c.ReportCommand, naming: Iterable[UUID] = ()) -> JSONResponse:
+        """Run ``command`` on a visible report; the other reports it is ``naming`` must be
+        visible to the caller too."""
+        self.visible(command.report_id)
         for other in naming:
             self.visible(other)
-        actor = acting_as(self.app, self.caller)
-        result = command(actor, command_id=self.command_id,
-                         expected_version=self.expected_version)
-        return _report_response(self.app, result)
+        return _report_response(self.app, self.send(command))
 
-    def on_alert(self, alert_id: UUID, command: Callable[..., CommandResult]) -> JSONResponse:
-        """Run ``command(actor, command_id=…)`` on an alert of the caller's unit (else 404).
-        ``If-Match`` is compared with the alert's version when the command starts (the alert
-        commands of the write side take no expected version)."""
-        alert = self.app.load(alert_id, Alert, to_change=False)
+    def on_alert(self, command: c.AlertCommand) -> JSONResponse:
+        """Run ``command`` on an alert of the caller's unit (else 404)."""
+        alert = self.app.load(command.alert_id, Alert, to_change=False)
         if not may_see_alert(self.caller, alert.unit_id):
-            raise NotFound(f"no alert {alert_id}")
-        if self.expected_version is not None and alert.version != self.expected_version:
-            raise ConflictError(f"expected version {self.expected_version}, "
-                                f"found {alert.version}")
-        result = command(acting_as(self.app, self.caller), command_id=self.command_id)
-        return _alert_response(self.app, result)
+            raise NotFound(f"no alert {command.alert_id}")
+        return _alert_response(self.app, self.send(command))
 
-    def run(self, command: Callable[[Actor], CommandResult],
-            creates: bool = False) -> JSONResponse:
+    def run(self, command: c.Command, creates: bool = False) -> JSONResponse:
         """Run a directory command; 201 when it ``creates`` something (unless replayed)."""
-        result = command(acting_as(self.app, self.caller))
+        result = self.send(command)
         body = s.Created(id=result.aggregate_id, version=result.version,
                          replayed=result.replayed)
         status = 201 if creates and not result.replayed else 200
         return JSONResponse(body.model_dump(mode="json"), status_code=status,
                             headers={"ETag": f'"{result.version}"'})
 
+    def send(self, command: c.Command) -> CommandResult:
+        """The one path of every command: the caller's actor, the ``Idempotency-Key`` and the
+        ``If-Match`` version (compared with the aggregate the command changes, if it exists)."""
+        return self.app.handle(command, self.actor, command_id=self.command_id,
+                               expected_version=self.expected_version)
 
-Cmd = Annotated[Command, Depends()]
+
+Cmd = Annotated[CommandRequest, Depends()]
 _RETRY = "A retry with the same Idempotency-Key, answered from the first (replayed)"
 REPLAYED_STATE: dict[int | str, dict[str, Any]] = {
     200: {"model": s.ReportState, "description": _RETRY}}
@@ -103,8 +109,17 @@ def _scope_row(report: Report) -> dict[str, Any]:
             "reporter_id": report.reporter_id, "confidential": report.confidential}
 
 
+def _after(app: IHanoi, result: CommandResult, cls: type[A]) -> A:
+    """The aggregate as the command left it: the snapshot it saved, without asking the store
+    again; for a replay, as it stands now."""
+    snapshot = app.aggregates.cached(result.aggregate_id)
+    if isinstance(snapshot, cls) and snapshot.version == result.version:
+        return snapshot
+    return app.load(result.aggregate_id, cls, to_change=False)
+
+
 def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
-    report = app.load(result.aggregate_id, Report, to_change=False)
+    report = _after(app, result, Report)
     stage, clarification = report.stage, report.clarification
     state = s.ReportState(
         id=report.id, version=result.version, replayed=result.replayed, kind=report.kind,
@@ -118,7 +133,7 @@ def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> J
 
 
 def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
-    alert = app.load(result.aggregate_id, Alert, to_change=False)
+    alert = _after(app, result, Alert)
     state = s.AlertState(
         id=alert.id, version=result.version, replayed=result.replayed, unit_id=alert.unit_id,
         unit_level=alert.unit_level, category=alert.category, severity=alert.severity,
@@ -134,7 +149,7 @@ def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JS
 def register_reporter(body: s.ReporterIn, request: Request) -> s.Created:
     """Register a citizen account (identity encrypted at rest, Điều 4.4, 14.1)."""
     app: IHanoi = request.app.state.runtime.app
-    result = app.register_reporter(body.name, body.phone, body.email, body.national_id)
+    result = app.handle(c.RegisterReporter(**body.model_dump()))
     return s.Created(id=result.aggregate_id, version=result.version)
 
 
@@ -146,9 +161,7 @@ def submit_report(body: s.ReportIn, cmd: Cmd) -> JSONResponse:
     reports: another citizen's report does not exist for him (404)."""
     if body.re_report_of is not None:
         cmd.visible(body.re_report_of)
-    actor = acting_as(cmd.app, cmd.caller)
-    result = cmd.app.submit_report(UUID(actor.id), command_id=cmd.command_id,
-                                   **body.model_dump())
+    result = cmd.send(c.SubmitReport(UUID(cmd.actor.id), **body.model_dump()))
     return _report_response(cmd.app, result, status=200 if result.replayed else 201)
 
 
@@ -156,15 +169,13 @@ def submit_report(body: s.ReportIn, cmd: Cmd) -> JSONResponse:
              tags=["citizens"])
 def request_clarification(report_id: UUID, body: s.QuestionIn, cmd: Cmd) -> JSONResponse:
     """Điều 13: ask for clarification within 2 days of the result."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.request_clarification(
-        a, report_id, body.question, **kw))
+    return cmd.on_report(c.RequestClarification(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/rating", response_model=s.ReportState, tags=["citizens"])
 def rate(report_id: UUID, body: s.RatingIn, cmd: Cmd) -> JSONResponse:
     """Điều 13: rate the published result, once."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.rate(
-        a, report_id, body.rating, body.comment, **kw))
+    return cmd.on_report(c.Rate(report_id, **body.model_dump()))
 
 
 # ----------------------------------------------------------------- reception (Điều 7)
@@ -173,48 +184,42 @@ def rate(report_id: UUID, body: s.RatingIn, cmd: Cmd) -> JSONResponse:
              tags=["reception"])
 def start_verification(report_id: UUID, cmd: Cmd) -> JSONResponse:
     """Điều 7.1.b: start verifying unclear information (4 working hours)."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.start_verification(
-        a, report_id, **kw))
+    return cmd.on_report(c.StartVerification(report_id))
 
 
 @router.post("/reports/{report_id}/verification/outcome", response_model=s.ReportState,
              tags=["reception"])
 def complete_verification(report_id: UUID, body: s.VerificationIn, cmd: Cmd) -> JSONResponse:
     """Điều 7.1.b: record the outcome of the verification."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.complete_verification(
-        a, report_id, body.passed, body.note, **kw))
+    return cmd.on_report(c.CompleteVerification(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/rejection", response_model=s.ReportState,
              tags=["reception"])
 def reject(report_id: UUID, body: s.RejectIn, cmd: Cmd) -> JSONResponse:
     """Điều 6.2, 7.2.a: refuse with one of the reasons a–e."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.reject(
-        a, report_id, body.reason, body.note, **kw))
+    return cmd.on_report(c.Reject(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/escalation", response_model=s.ReportState,
              tags=["reception"])
 def escalate(report_id: UUID, body: s.EscalateIn, cmd: Cmd) -> JSONResponse:
     """Điều 7.2.c: pass to a higher-level unit (the service centre: to any unit)."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.escalate(
-        a, report_id, body.to_unit_id, body.why, **kw))
+    return cmd.on_report(c.Escalate(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/acceptance", response_model=s.ReportState,
              tags=["reception"])
 def accept(report_id: UUID, body: s.AcceptIn, cmd: Cmd) -> JSONResponse:
     """Điều 7.2.b: accept and pass to the handling unit."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.accept(
-        a, report_id, body.handling_unit_id, **kw))
+    return cmd.on_report(c.Accept(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/violation", response_model=s.ReportState,
              tags=["reception"])
 def mark_violation(report_id: UUID, body: s.NoteIn, cmd: Cmd) -> JSONResponse:
     """Điều 27.2: the report was untrue or abusive."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.mark_violation(
-        a, report_id, body.note, **kw))
+    return cmd.on_report(c.MarkViolation(report_id, **body.model_dump()))
 
 
 # ----------------------------------------------------------------- handling (Điều 8, 12)
@@ -223,94 +228,83 @@ def mark_violation(report_id: UUID, body: s.NoteIn, cmd: Cmd) -> JSONResponse:
              tags=["handling"])
 def classify(report_id: UUID, body: s.ClassifyIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.4: urgent, normal or complex."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.classify(
-        a, report_id, body.urgency, **kw))
+    return cmd.on_report(c.Classify(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/assignment", response_model=s.ReportState,
              tags=["handling"])
 def assign(report_id: UUID, body: s.AssignIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.1.b–c: a division (or commune) and a handling officer there."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.assign(
-        a, report_id, body.department_id, body.officer_id, **kw))
+    return cmd.on_report(c.Assign(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/reassignment", response_model=s.ReportState,
              tags=["handling"])
 def reassign(report_id: UUID, body: s.ReassignIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.1.b–c: another division or officer takes over; deadlines unchanged."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.reassign(
-        a, report_id, body.department_id, body.officer_id, body.reason, **kw))
+    return cmd.on_report(c.Reassign(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/coordination", response_model=s.ReportState,
              tags=["handling"])
 def request_coordination(report_id: UUID, body: s.CoordinationIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.2.a: ask units of the same level to coordinate on a complex report."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.request_coordination(
-        a, report_id, body.unit_ids, **kw))
+    return cmd.on_report(c.RequestCoordination(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/contributions", response_model=s.ReportState,
              tags=["handling"])
 def contribute(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.2.b: a coordinating unit's contribution."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.contribute(
-        a, report_id, body.text, body.evidence, **kw))
+    return cmd.on_report(c.Contribute(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/extension", response_model=s.ReportState,
              tags=["handling"])
 def grant_extension(report_id: UUID, body: s.ExtensionIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.5: extend a complex report, never past 30 working days from assignment."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.grant_extension(
-        a, report_id, body.working_days, body.reason, **kw))
+    return cmd.on_report(c.GrantExtension(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/result", response_model=s.ReportState, tags=["handling"])
 def propose_result(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.1.d, 12.2: propose the result, with evidence attached."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.propose_result(
-        a, report_id, body.text, body.evidence, **kw))
+    return cmd.on_report(c.ProposeResult(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/result/return", response_model=s.ReportState,
              tags=["handling"])
 def return_result(report_id: UUID, body: s.ReasonIn, cmd: Cmd) -> JSONResponse:
     """Điều 12.1: send the result back for rework (1 working day)."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.return_result(
-        a, report_id, body.reason, **kw))
+    return cmd.on_report(c.ReturnResult(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/result/approval", response_model=s.ReportState,
              tags=["handling"])
 def approve_result(report_id: UUID, cmd: Cmd) -> JSONResponse:
     """Điều 12.1: approve the proposed result."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.approve_result(
-        a, report_id, **kw))
+    return cmd.on_report(c.ApproveResult(report_id))
 
 
 @router.post("/reports/{report_id}/publication", response_model=s.ReportState,
              tags=["handling"])
 def publish(report_id: UUID, cmd: Cmd) -> JSONResponse:
     """Điều 12.3: publish the approved result (the report is resolved)."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.publish(a, report_id, **kw))
+    return cmd.on_report(c.Publish(report_id))
 
 
 @router.post("/reports/{report_id}/initiative-answer", response_model=s.ReportState,
              tags=["handling"])
 def respond_to_initiative(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
     """Điều 9: answer a capital initiative (within 30 working days)."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.respond_to_initiative(
-        a, report_id, body.text, body.evidence, **kw))
+    return cmd.on_report(c.RespondToInitiative(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/clarifications/answer", response_model=s.ReportState,
              tags=["handling"])
 def answer_clarification(report_id: UUID, body: s.AnswerIn, cmd: Cmd) -> JSONResponse:
     """Điều 13: answer the reporter's question within 2 working days."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.answer_clarification(
-        a, report_id, body.answer, **kw))
+    return cmd.on_report(c.AnswerClarification(report_id, **body.model_dump()))
 
 
 # ----------------------------------------------------------------- matters (Điều 6.2.c, 18.4)
@@ -319,16 +313,16 @@ def answer_clarification(report_id: UUID, body: s.AnswerIn, cmd: Cmd) -> JSONRes
 def link_to_matter(report_id: UUID, body: s.MatterLinkIn, cmd: Cmd) -> JSONResponse:
     """Điều 18.4: the report is the same problem as an earlier one (which the caller must be
     able to see): it joins that report's matter."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.link_to_matter(
-        a, report_id, body.earlier_report_id, **kw), naming=[body.earlier_report_id])
+    return cmd.on_report(c.LinkToMatter(report_id, **body.model_dump()),
+                         naming=[body.earlier_report_id])
 
 
 @router.post("/reports/{report_id}/duplicate", response_model=s.ReportState, tags=["matters"])
 def mark_duplicate(report_id: UUID, body: s.DuplicateIn, cmd: Cmd) -> JSONResponse:
     """Điều 6.2.c: the same problem is already open from another reporter (an original the
     caller can see); the report closes and its reporter follows the original's result."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.mark_duplicate(
-        a, report_id, body.original_id, **kw), naming=[body.original_id])
+    return cmd.on_report(c.MarkDuplicate(report_id, **body.model_dump()),
+                         naming=[body.original_id])
 
 
 @router.post("/reports/{report_id}/duplicate/reversal", response_model=s.ReportState,
@@ -336,8 +330,7 @@ def mark_duplicate(report_id: UUID, body: s.DuplicateIn, cmd: Cmd) -> JSONRespon
 def unmark_duplicate(report_id: UUID, body: s.ReasonIn, cmd: Cmd) -> JSONResponse:
     """Điều 6.2.c: the unit head reverses a duplicate marking; the report is back where it
     stood, with the due instants it had."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.unmark_duplicate(
-        a, report_id, body.reason, **kw))
+    return cmd.on_report(c.UnmarkDuplicate(report_id, **body.model_dump()))
 
 
 # ----------------------------------------------------------------- moderation (Điều 4.4, 14.1)
@@ -346,8 +339,7 @@ def unmark_duplicate(report_id: UUID, body: s.ReasonIn, cmd: Cmd) -> JSONRespons
 def hide(report_id: UUID, body: s.HidingIn, cmd: Cmd) -> JSONResponse:
     """Điều 14.1: the responsible unit's head hides the report or its rating comment from
     public view, for good."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.hide(
-        a, report_id, body.target, body.reason, **kw))
+    return cmd.on_report(c.Hide(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/redaction", response_model=s.ReportState,
@@ -355,8 +347,7 @@ def hide(report_id: UUID, body: s.HidingIn, cmd: Cmd) -> JSONResponse:
 def redact(report_id: UUID, body: s.RedactionIn, cmd: Cmd) -> JSONResponse:
     """Điều 4.4, 14.1: the responsible unit's head replaces personal data in the text or the
     rating comment; the public sees the redacted version, the original stays in the record."""
-    return cmd.on_report(report_id, lambda a, **kw: cmd.app.redact(
-        a, report_id, body.field, body.redacted, body.reason, **kw))
+    return cmd.on_report(c.Redact(report_id, **body.model_dump()))
 
 
 # ----------------------------------------------------------------- alerts (Chương III)
@@ -375,10 +366,7 @@ def draft_alert(body: s.AlertIn, cmd: Cmd) -> JSONResponse:
         original = cmd.app.load(body.resend_of, Alert, to_change=False)
         if original.status != "sent" and not may_see_alert(cmd.caller, original.unit_id):
             raise NotFound(f"no alert {body.resend_of}")
-    result = cmd.app.draft_alert(
-        acting_as(cmd.app, cmd.caller), category=body.category, severity=body.severity,
-        title=body.title, body=body.body, valid_from=body.valid_from,
-        valid_until=body.valid_until, resend_of=body.resend_of, command_id=cmd.command_id)
+    result = cmd.send(c.DraftAlert(**body.model_dump()))
     return _alert_response(cmd.app, result, status=200 if result.replayed else 201)
 
 
@@ -386,23 +374,21 @@ def draft_alert(body: s.AlertIn, cmd: Cmd) -> JSONResponse:
              dependencies=[AlertStaff])
 def edit_alert(alert_id: UUID, body: s.AlertContent, cmd: Cmd) -> JSONResponse:
     """Điều 15–17: the unit's staff edit a draft."""
-    return cmd.on_alert(alert_id, lambda a, **kw: cmd.app.edit_alert(
-        a, alert_id, title=body.title, body=body.body, severity=body.severity,
-        valid_from=body.valid_from, valid_until=body.valid_until, **kw))
+    return cmd.on_alert(c.EditAlert(alert_id, **body.model_dump()))
 
 
 @router.post("/alerts/{alert_id}/approval", response_model=s.AlertState, tags=["alerts"],
              dependencies=[AlertStaff])
 def approve_alert(alert_id: UUID, cmd: Cmd) -> JSONResponse:
     """Điều 15–17: the unit's head approves the draft."""
-    return cmd.on_alert(alert_id, lambda a, **kw: cmd.app.approve_alert(a, alert_id, **kw))
+    return cmd.on_alert(c.ApproveAlert(alert_id))
 
 
 @router.post("/alerts/{alert_id}/sending", response_model=s.AlertState, tags=["alerts"],
              dependencies=[AlertStaff])
 def send_alert(alert_id: UUID, cmd: Cmd) -> JSONResponse:
     """Điều 15–17: send the approved alert to the residents of the unit's area."""
-    return cmd.on_alert(alert_id, lambda a, **kw: cmd.app.send_alert(a, alert_id, **kw))
+    return cmd.on_alert(c.SendAlert(alert_id))
 
 
 # ----------------------------------------------------------------- directory (Điều 25, 28.1)
@@ -414,56 +400,48 @@ Admin = Depends(requires(Role.ADMINISTRATOR))
              responses=REPLAYED, dependencies=[Admin])
 def create_unit(body: s.UnitIn, cmd: Cmd) -> JSONResponse:
     """Create a unit anywhere in the tree."""
-    return cmd.run(lambda a: cmd.app.create_unit(a, body.name, body.level, body.parent_id,
-                                                 body.code, command_id=cmd.command_id),
-                   creates=True)
+    return cmd.run(c.CreateUnit(**body.model_dump()), creates=True)
 
 
 @router.post("/units/{unit_id}/name", response_model=s.Created, tags=["directory"],
              dependencies=[Admin])
 def rename_unit(unit_id: UUID, body: s.RenameIn, cmd: Cmd) -> JSONResponse:
-    return cmd.run(lambda a: cmd.app.rename_unit(a, unit_id, body.name,
-                                                 command_id=cmd.command_id))
+    return cmd.run(c.RenameUnit(unit_id, **body.model_dump()))
 
 
 @router.post("/units/{unit_id}/parent", response_model=s.Created, tags=["directory"],
              dependencies=[Admin])
 def move_unit(unit_id: UUID, body: s.MoveIn, cmd: Cmd) -> JSONResponse:
-    return cmd.run(lambda a: cmd.app.move_unit(a, unit_id, body.parent_id,
-                                               command_id=cmd.command_id))
+    return cmd.run(c.MoveUnit(unit_id, new_parent_id=body.parent_id))
 
 
 @router.post("/units/{unit_id}/merger", response_model=s.Created, tags=["directory"],
              dependencies=[Admin])
 def merge_unit(unit_id: UUID, body: s.MergeIn, cmd: Cmd) -> JSONResponse:
-    return cmd.run(lambda a: cmd.app.merge_unit(a, unit_id, body.into_id,
-                                                command_id=cmd.command_id))
+    return cmd.run(c.MergeUnit(unit_id, **body.model_dump()))
 
 
 @router.post("/units/{unit_id}/dissolution", response_model=s.Created, tags=["directory"],
              dependencies=[Admin])
 def dissolve_unit(unit_id: UUID, cmd: Cmd) -> JSONResponse:
-    return cmd.run(lambda a: cmd.app.dissolve_unit(a, unit_id, command_id=cmd.command_id))
+    return cmd.run(c.DissolveUnit(unit_id))
 
 
 @router.post("/officers", status_code=201, response_model=s.Created, tags=["directory"],
              responses=REPLAYED, dependencies=[Admin])
 def appoint_officer(body: s.OfficerIn, cmd: Cmd) -> JSONResponse:
-    return cmd.run(lambda a: cmd.app.appoint_officer(a, body.name, body.unit_id, body.role,
-                                                     command_id=cmd.command_id),
-                   creates=True)
+    return cmd.run(c.AppointOfficer(**body.model_dump()), creates=True)
 
 
 @router.post("/officers/{officer_id}/transfer", response_model=s.Created, tags=["directory"],
              dependencies=[Admin])
 def transfer_officer(officer_id: UUID, body: s.TransferIn, cmd: Cmd) -> JSONResponse:
-    return cmd.run(lambda a: cmd.app.transfer_officer(a, officer_id, body.unit_id, body.role,
-                                                      command_id=cmd.command_id))
+    return cmd.run(c.TransferOfficer(officer_id, **body.model_dump()))
 
 
 @router.post("/officers/{officer_id}/dismissal", response_model=s.Created, tags=["directory"],
              dependencies=[Admin])
 def dismiss_officer(officer_id: UUID, cmd: Cmd) -> JSONResponse:
-    return cmd.run(lambda a: cmd.app.dismiss_officer(a, officer_id, command_id=cmd.command_id))
+    return cmd.run(c.DismissOfficer(officer_id))
 
 

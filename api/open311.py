@@ -26,6 +26,7 @@ from api.responses import (
     Open311ServiceDefinition,
 )
 from api.schemas import refuse_nul
+from application.commands import SubmitReport
 from application.services import NotFound
 from domain.actors import Role
 from projections import report_status, unit_directory
@@ -103,11 +104,11 @@ def create_request(
     if not centres:
         raise NotFound("no city service centre is configured to receive requests")
     kind, category, _, _ = SERVICES[service_code]
-    actor = acting_as(runtime.app, caller)
-    result = runtime.app.submit_report(
+    actor = acting_as(request, caller)
+    result = runtime.app.handle(SubmitReport(
         UUID(actor.id), kind=kind, category=category, text=description, latitude=lat,
         longitude=long, address=address_string, receiving_unit_id=centres[0]["unit_id"],
-        media=[media_url] if media_url else [])
+        media=[media_url] if media_url else []), actor)
     return JSONResponse([{"service_request_id": str(result.aggregate_id),
                           "service_notice": "Phản ánh sẽ được tiếp nhận trong 08 giờ làm việc",
                           "account_id": actor.id}], status_code=201)

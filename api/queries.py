@@ -132,7 +132,7 @@ def _now(request: Request, as_of: datetime | None) -> datetime:
 
 def _scoped_unit(request: Request, p: Principal, unit_id: UUID | None) -> UUID | None:
     """City-wide roles may name any unit (or none: all); officers only their own unit."""
-    if is_city_wide(request.app.state.runtime.app, p):
+    if is_city_wide(p):
         return unit_id
     if unit_id is not None and unit_id != p.unit_id:
         raise NotFound(f"no unit {unit_id}")
@@ -273,7 +273,7 @@ def list_reports(
         = "-submitted_at") -> Response:
     """Reports concerning the caller's unit (city-wide for the centre and inspectors), newest
     submitted first unless ``sort`` says otherwise (``-``: descending)."""
-    city_wide = is_city_wide(request.app.state.runtime.app, caller)
+    city_wide = is_city_wide(caller)
     units = None if city_wide else {caller.unit_id}
     with reading(request, as_of, "report_status") as conn:
         try:
@@ -292,7 +292,7 @@ def get_report(report_id: UUID, request: Request, caller: Caller) -> Response:
     check_works_on_reports(caller)
     with reading(request) as conn:
         row = report_status.get(conn, report_id)
-    if row is None or not may_see(request.app.state.runtime.app, caller, row):
+    if row is None or not may_see(caller, row):
         raise NotFound(f"no report {report_id}")
     return _json(redact(caller, row))
 
@@ -306,7 +306,7 @@ def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Respon
     check_works_on_reports(caller)
     with reading(request) as conn:
         row = report_status.get(conn, report_id)
-        if row is None or not may_see(request.app.state.runtime.app, caller, row):
+        if row is None or not may_see(caller, row):
             raise NotFound(f"no report {report_id}")
         timeline = matters.timeline_of_report(conn, report_id)
         if caller.role != Role.CITIZEN:
@@ -334,13 +334,12 @@ def duplicate_candidates_of(
     centre and inspectors see every candidate; other staff the candidates concerning their
     unit, and only the number of those concerning other units (``in_other_units``: worth
     raising with the service centre, which sees them)."""
-    app = request.app.state.runtime.app
     with reading(request) as conn:
         row = report_status.get(conn, report_id)
-        if row is None or not may_see(app, caller, row):
+        if row is None or not may_see(caller, row):
             raise NotFound(f"no report {report_id}")
         found = duplicate_candidates.candidates(conn, report_id, radius_m, days)
-        if is_city_wide(app, caller):
+        if is_city_wide(caller):
             return _json({"candidates": found, "in_other_units": 0})
         shown = [c for c in found if caller.unit_id in report_units(
             report_status.get(conn, c["report_id"]) or {})]
@@ -530,7 +529,7 @@ def alert_cadence(request: Request, caller: Caller) -> Response:
     in the policy's last 3 days, longest silent first — city-wide for the service centre and
     inspectors; for a unit head, his unit and the units below it."""
     app = request.app.state.runtime.app
-    city_wide = is_city_wide(app, caller)
+    city_wide = is_city_wide(caller)
     if not city_wide and caller.role != Role.UNIT_HEAD:
         raise Forbidden("the alert cadence is followed by the service centre, inspectors and "
                         "unit heads")

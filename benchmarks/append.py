@@ -28,6 +28,17 @@ from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
+from application.commands import (
+    Accept,
+    ApproveResult,
+    Assign,
+    Classify,
+    ProposeResult,
+    Publish,
+    Rate,
+    RegisterReporter,
+    SubmitReport,
+)
 from application.database import eventsourcing_env
 from application.services import IHanoi
 from benchmarks import (
@@ -54,28 +65,29 @@ def run_service(app: IHanoi, reports: int) -> tuple[int, float]:
     officer_id = UUID(officer.id)
     citizens = []
     for i in range(50):
-        reporter_id = app.register_reporter(
-            f"Công dân {i + 1}", phone=f"09{i:08d}", email=f"citizen{i + 1}@example.vn",
-            national_id=f"0010990{i:05d}").aggregate_id
+        reporter_id = app.handle(
+            RegisterReporter(f"Công dân {i + 1}", phone=f"09{i:08d}",
+                             email=f"citizen{i + 1}@example.vn",
+                             national_id=f"0010990{i:05d}")).aggregate_id
         citizens.append((reporter_id, app.citizen_actor(reporter_id)))
 
     before = app.recorder.max_notification_id() or 0
     started = time.perf_counter()
     for n, (reporter_id, citizen) in zip(range(reports), itertools.cycle(citizens)):
-        report_id = app.submit_report(
-            reporter_id, kind="field", category="urban_order",
-            text=f"Lấn chiếm vỉa hè bán hàng trước số {n % 200 + 1} phố Hàng Bài, "
-                 "người đi bộ phải xuống lòng đường rất nguy hiểm",
-            latitude=21.0245, longitude=105.8532, address=f"{n % 200 + 1} Hàng Bài, Hoàn Kiếm",
-            receiving_unit_id=district.unit_id, media=[f"media/{n}.jpg"]).aggregate_id
-        app.accept(receiver, report_id)
-        app.classify(head, report_id, "normal")
-        app.assign(head, report_id, division, officer_id)
-        app.propose_result(officer, report_id, "Đã kiểm tra, yêu cầu tháo dỡ, lập biên bản xử lý",
-                           ["bien-ban.pdf", "anh-hien-truong.jpg"])
-        app.approve_result(head, report_id)
-        app.publish(head, report_id)
-        app.rate(citizen, report_id, "satisfied", "Cảm ơn cơ quan chức năng")
+        report_id = app.handle(
+            SubmitReport(reporter_id, kind="field", category="urban_order",
+                         text=f"Lấn chiếm vỉa hè bán hàng trước số {n % 200 + 1} phố Hàng Bài, "
+                         "người đi bộ phải xuống lòng đường rất nguy hiểm",
+                         latitude=21.0245, longitude=105.8532, address=f"{n % 200 + 1} Hàng Bài, Hoàn Kiếm",
+                         receiving_unit_id=district.unit_id, media=[f"media/{n}.jpg"])).aggregate_id
+        app.handle(Accept(report_id), receiver)
+        app.handle(Classify(report_id, "normal"), head)
+        app.handle(Assign(report_id, division, officer_id), head)
+        app.handle(ProposeResult(report_id, "Đã kiểm tra, yêu cầu tháo dỡ, lập biên bản xử lý",
+                                 ["bien-ban.pdf", "anh-hien-truong.jpg"]), officer)
+        app.handle(ApproveResult(report_id), head)
+        app.handle(Publish(report_id), head)
+        app.handle(Rate(report_id, "satisfied", "Cảm ơn cơ quan chức năng"), citizen)
     seconds = time.perf_counter() - started
     return (app.recorder.max_notification_id() or 0) - before, seconds
 

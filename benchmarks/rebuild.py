@@ -44,6 +44,17 @@ from eventsourcing.cipher import AESCipher
 from psycopg import sql
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from application.commands import (
+    Accept,
+    ApproveResult,
+    Assign,
+    Classify,
+    ProposeResult,
+    Publish,
+    Rate,
+    RegisterReporter,
+    SubmitReport,
+)
 from application.database import connect, eventsourcing_env, parse_url
 from application.migrations import upgrade
 from application.services import IHanoi
@@ -333,27 +344,28 @@ def _command_load(env: dict[str, str], directory: Directory, rate: float, second
     district = directory.districts[0]
     team = district.teams[0]
     officer = team.officers[0]
-    reporter_id = app.register_reporter("Người dùng tải", phone="0900000000").aggregate_id
+    reporter_id = app.handle(RegisterReporter("Người dùng tải", phone="0900000000")).aggregate_id
     citizen = app.citizen_actor(reporter_id)
     steps: list[Callable[[UUID], Any]] = [
-        lambda r: app.accept(district.receivers[0], r),
-        lambda r: app.classify(district.head, r, "normal"),
-        lambda r: app.assign(district.head, r, team.unit_id, UUID(officer.id)),
-        lambda r: app.propose_result(officer, r, "Đã xử lý dứt điểm vi phạm tại hiện trường",
-                                     ["bien-ban.pdf"]),
-        lambda r: app.approve_result(district.head, r),
-        lambda r: app.publish(district.head, r),
-        lambda r: app.rate(citizen, r, "satisfied"),
+        lambda r: app.handle(Accept(r), district.receivers[0]),
+        lambda r: app.handle(Classify(r, "normal"), district.head),
+        lambda r: app.handle(Assign(r, team.unit_id, UUID(officer.id)), district.head),
+        lambda r: app.handle(ProposeResult(r, "Đã xử lý dứt điểm vi phạm tại hiện trường",
+                                           ["bien-ban.pdf"]), officer),
+        lambda r: app.handle(ApproveResult(r), district.head),
+        lambda r: app.handle(Publish(r), district.head),
+        lambda r: app.handle(Rate(r, "satisfied"), citizen),
     ]
     active: list[tuple[UUID, int]] = []  # (report, next step)
     interval, tick = 1 / rate, time.monotonic()
     stop_at = tick + seconds
     while tick < stop_at:
         if len(active) < 20 and (not active or rng.random() < 0.2):
-            result = app.submit_report(
-                reporter_id, kind="field", category="traffic", text="Đèn tín hiệu giao thông "
-                "hỏng tại nút giao, ùn tắc kéo dài", latitude=21.02, longitude=105.85,
-                address="Nút giao Lê Duẩn", receiving_unit_id=district.unit_id)
+            result = app.handle(
+                SubmitReport(reporter_id, kind="field", category="traffic",
+                             text="Đèn tín hiệu giao thông "
+                             "hỏng tại nút giao, ùn tắc kéo dài", latitude=21.02, longitude=105.85,
+                             address="Nút giao Lê Duẩn", receiving_unit_id=district.unit_id))
             active.append((result.aggregate_id, 0))
         else:
             report_id, step = active.pop(rng.randrange(len(active)))

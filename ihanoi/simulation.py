@@ -24,6 +24,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application.commands import AppointOfficer, CreateUnit
 from application.services import IHanoi
 from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
@@ -131,13 +132,13 @@ def build_directory(app: IHanoi, plan: UnitPlan, actor: Actor = ADMIN) -> Direct
     directory = Directory({}, {})
 
     def create(unit: UnitPlan, parent: UUID | None) -> UUID:
-        unit_id = app.create_unit(actor, unit.name, unit.level, parent,
-                                  code=unit.code).aggregate_id
+        unit_id = app.handle(CreateUnit(unit.name, unit.level, parent, code=unit.code),
+                             actor).aggregate_id
         directory.units[unit.name] = unit_id
         staff: dict[str, list[Actor]] = {}
         for name, role in unit.staff:
-            officer = app.officer_actor(app.appoint_officer(actor, name, unit_id,
-                                                            role).aggregate_id)
+            officer = app.officer_actor(
+                app.handle(AppointOfficer(name, unit_id, role), actor).aggregate_id)
             directory.officers[name] = officer
             staff.setdefault(role, []).append(officer)
         teams = [Team(create(child, unit_id), unit_id, []) for child in unit.units]

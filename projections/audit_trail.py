@@ -33,8 +33,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from application.services import PolicyBook
 from domain.actors import Role
+from domain.policy_book import PolicyBook
 from domain.report import ClosedStage, Report, StageRecord
 from domain.reporter import Reporter
 from domain.units import Officer, Unit

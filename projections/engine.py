@@ -30,13 +30,13 @@ from uuid import uuid4
 
 import psycopg
 from eventsourcing.persistence import Mapper, Notification
-from eventsourcing.utils import get_topic
 from psycopg import pq, sql
 from psycopg._queries import PostgresQuery
 from psycopg.adapt import Transformer
 from psycopg.errors import error_from_result
 
 from application.database import advisory_lock_key
+from application.topics import topics_of
 
 Handler = Callable[[psycopg.Cursor[Any], Any, int], None]
 Progress = Callable[[int, int], None]  # (events done, events in total)
@@ -54,7 +54,8 @@ class ReadModel:
         """Register a handler for one or more event classes."""
         def register(handler: Handler) -> Handler:
             for cls in event_classes:
-                self.handlers[get_topic(cls)] = handler
+                for topic in topics_of(cls):
+                    self.handlers[topic] = handler
             return handler
         return register
 

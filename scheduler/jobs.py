@@ -22,6 +22,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import IntegrityError
 
+from application.commands import RerouteAfterMerger
 from application.database import connect
 from application.services import Clock, ConflictError, NotFound
 from domain.actors import SYSTEM
@@ -188,7 +189,7 @@ class Scheduler:
         done = 0
         for report_id, unit_id in left:
             try:
-                self.app.reroute_after_merger(SYSTEM, report_id, unit_id)
+                self.app.handle(RerouteAfterMerger(report_id, unit_id), SYSTEM)
                 done += 1
             except (DomainError, ConflictError) as error:  # moved meanwhile: nothing to do
                 log.info("report %s at merged unit %s: %s", report_id, unit_id, error)

@@ -11,6 +11,18 @@ from uuid import UUID
 
 import pytest
 
+from application.commands import (
+    Accept,
+    AppointOfficer,
+    ApproveResult,
+    Assign,
+    Classify,
+    CreateUnit,
+    ProposeResult,
+    Publish,
+    RegisterReporter,
+    SubmitReport,
+)
 from application.services import IHanoi
 from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
@@ -65,13 +77,13 @@ class World:
     citizen: Actor
 
     def unit(self, name: str, level: str, parent: UUID | None) -> UUID:
-        return self.app.create_unit(ADMIN, name, level, parent).aggregate_id
+        return self.app.handle(CreateUnit(name, level, parent), ADMIN).aggregate_id
 
     def staff(self, name: str, unit: UUID, role: str) -> tuple[UUID, Actor]:
-        officer_id = self.app.appoint_officer(ADMIN, name, unit, role).aggregate_id
+        officer_id = self.app.handle(AppointOfficer(name, unit, role), ADMIN).aggregate_id
         return officer_id, self.app.officer_actor(officer_id)
 
-    def submit(self, **overrides: Any) -> UUID:
+    def submit(self, command_id: str | None = None, **overrides: Any) -> UUID:
         fields: dict[str, Any] = {
             "kind": "field", "category": "urban_order",
             "text": "Ổ gà lớn giữa phố Hàng Bài, rất nguy hiểm", "latitude": 21.0245,
@@ -79,19 +91,20 @@ class World:
             "receiving_unit_id": self.district, "media": ["photo-1.jpg"]}
         fields.update(overrides)
         reporter_id = fields.pop("reporter_id", self.reporter_id)
-        return self.app.submit_report(reporter_id, **fields).aggregate_id
+        return self.app.handle(SubmitReport(reporter_id, **fields),
+                               command_id=command_id).aggregate_id
 
     def to_handling(self, report_id: UUID, urgency: str = "normal") -> None:
-        self.app.accept(self.receiver, report_id)
-        self.app.classify(self.head, report_id, urgency)
-        self.app.assign(self.head, report_id, self.division, self.officer_id)
+        self.app.handle(Accept(report_id), self.receiver)
+        self.app.handle(Classify(report_id, urgency), self.head)
+        self.app.handle(Assign(report_id, self.division, self.officer_id), self.head)
 
     def to_published(self, report_id: UUID) -> None:
         self.to_handling(report_id)
-        self.app.propose_result(self.officer, report_id, "Đã vá xong ổ gà, mặt đường an toàn",
-                                ["bien-ban.pdf"])
-        self.app.approve_result(self.head, report_id)
-        self.app.publish(self.head, report_id)
+        self.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà, mặt đường an toàn",
+                                      ["bien-ban.pdf"]), self.officer)
+        self.app.handle(ApproveResult(report_id), self.head)
+        self.app.handle(Publish(report_id), self.head)
 
 
 #: The world's units and staff, in the simulation's terms.
@@ -111,9 +124,9 @@ WORLD = UnitPlan("Thành phố Hà Nội", "city", units=(
 
 def build_world(app: IHanoi) -> World:
     d = build_directory(app, WORLD, ADMIN)
-    reporter_id = app.register_reporter("Phạm Thị Dung", phone="0912345678",
-                                        email="dung@example.vn",
-                                        national_id="001099012345").aggregate_id
+    reporter_id = app.handle(RegisterReporter("Phạm Thị Dung", phone="0912345678",
+                                              email="dung@example.vn",
+                                              national_id="001099012345")).aggregate_id
     return World(
         app=app, city=d.unit("Thành phố Hà Nội"),
         centre=d.unit("Trung tâm Phục vụ hành chính công"),

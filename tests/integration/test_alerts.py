@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from application.commands import ApproveAlert, DraftAlert, SendAlert
 from domain.actors import Actor
 from domain.errors import InvalidState, NotPermitted
 from projections import alerts, notifications
@@ -28,12 +29,12 @@ def heads(world) -> dict[str, Actor]:
 
 def _send(world, by: Actor, title: str, days: float = 2, **overrides: Any) -> UUID:
     now = world.app.now()
-    alert_id = world.app.draft_alert(
-        by, category="warning", severity="medium", title=title, body=f"{title}: đề nghị người "
+    alert_id = world.app.handle(DraftAlert(
+        category="warning", severity="medium", title=title, body=f"{title}: đề nghị người "
         "dân chú ý.", valid_from=now, valid_until=now + timedelta(days=days),
-        **overrides).aggregate_id
-    world.app.approve_alert(by, alert_id)
-    world.app.send_alert(by, alert_id)
+        **overrides), by).aggregate_id
+    world.app.handle(ApproveAlert(alert_id), by)
+    world.app.handle(SendAlert(alert_id), by)
     return alert_id
 
 
@@ -65,22 +66,23 @@ def test_alert_reaches_the_residents_of_its_units_area_only_dieu_15_17(
 def test_alert_is_sent_only_once_approved_by_the_units_head_dieu_16(
         world, projector, clock, conn) -> None:
     app, now = world.app, clock.now
-    alert_id = app.draft_alert(world.receiver, category="information", severity="low",
-                               title="Lịch thu gom rác", body="Thu gom rác từ 18 giờ.",
-                               valid_from=now, valid_until=now + timedelta(days=3)).aggregate_id
+    alert_id = app.handle(DraftAlert(category="information", severity="low",
+                                     title="Lịch thu gom rác", body="Thu gom rác từ 18 giờ.",
+                                     valid_from=now, valid_until=now + timedelta(days=3)),
+                          world.receiver).aggregate_id
     with pytest.raises(InvalidState) as refused:
-        app.send_alert(world.receiver, alert_id)
+        app.handle(SendAlert(alert_id), world.receiver)
     assert refused.value.rule == "Điều 16"
     with pytest.raises(NotPermitted):
-        app.approve_alert(world.receiver, alert_id)  # a receiving officer is not the head
+        app.handle(ApproveAlert(alert_id), world.receiver)  # a receiving officer is not the head
     with pytest.raises(NotPermitted):
-        app.approve_alert(world.other_head, alert_id)  # nor is another unit's head
+        app.handle(ApproveAlert(alert_id), world.other_head)  # nor is another unit's head
     projector.catch_up()
     assert alerts.alert(conn, alert_id)["status"] == "draft"
     assert _titles(conn, world.district, now) == []
 
-    app.approve_alert(world.head, alert_id)
-    app.send_alert(world.receiver, alert_id)
+    app.handle(ApproveAlert(alert_id), world.head)
+    app.handle(SendAlert(alert_id), world.receiver)
     projector.catch_up()
     row = alerts.alert(conn, alert_id)
     assert (row["status"], row["sent_at"], row["unit_level"]) == ("sent", now, "district")
@@ -136,7 +138,8 @@ def test_an_alert_valid_only_in_the_past_or_for_years_is_refused_dieu_15(world, 
     for start, end in [(now - timedelta(days=3), now - timedelta(days=1)),
                        (now, now + timedelta(days=800))]:
         with pytest.raises(InvalidInput) as refused:
-            app.draft_alert(world.head, category="warning", severity="high",
-                            title="Cảnh báo ngập úng", body="Mưa lớn, tránh các tuyến phố trũng",
-                            valid_from=start, valid_until=end)
+            app.handle(DraftAlert(category="warning", severity="high",
+                                  title="Cảnh báo ngập úng",
+                                  body="Mưa lớn, tránh các tuyến phố trũng",
+                                  valid_from=start, valid_until=end), world.head)
         assert refused.value.rule == "Điều 15"

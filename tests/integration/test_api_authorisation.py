@@ -25,6 +25,20 @@ from uuid import UUID
 
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from application.commands import (
+    Accept,
+    ApproveAlert,
+    ApproveResult,
+    Classify,
+    DraftAlert,
+    MarkDuplicate,
+    ProposeResult,
+    RegisterReporter,
+    RequestClarification,
+    RequestCoordination,
+    StartVerification,
+    TransferOfficer,
+)
 from domain.actors import Actor, Role
 from tests.integration.conftest import ADMIN as ADMINISTRATOR
 from tests.integration.conftest import Api, World
@@ -296,7 +310,8 @@ class Scene:
 
     def __post_init__(self) -> None:
         w = self.world
-        other_reporter = w.app.register_reporter("Lý Văn Sơn", phone="0911222333").aggregate_id
+        other_reporter = w.app.handle(RegisterReporter("Lý Văn Sơn",
+                                                       phone="0911222333")).aggregate_id
         self.actors = {
             ANON: None, CIT: w.citizen, CIT2: w.app.citizen_actor(other_reporter),
             RECV: w.receiver, RECV2: w.staff("Đinh Thị Hà", w.other_district,
@@ -319,21 +334,21 @@ class Scene:
         w, app = self.world, self.world.app
         steps: dict[str, tuple[str | None, Callable[[UUID], object]]] = {
             "received": (None, lambda r: None),
-            "verifying": ("received", lambda r: app.start_verification(w.receiver, r)),
-            "accepted": ("received", lambda r: app.accept(w.receiver, r)),
-            "classified": ("accepted", lambda r: app.classify(w.head, r, "normal")),
+            "verifying": ("received", lambda r: app.handle(StartVerification(r), w.receiver)),
+            "accepted": ("received", lambda r: app.handle(Accept(r), w.receiver)),
+            "classified": ("accepted", lambda r: app.handle(Classify(r, "normal"), w.head)),
             "handling": ("received", w.to_handling),
             "complex": ("received", lambda r: w.to_handling(r, "complex")),
-            "coordinated": ("complex", lambda r: app.request_coordination(
-                w.head, r, [w.other_district])),
-            "proposed": ("handling", lambda r: app.propose_result(
-                w.officer, r, RESULT["text"], RESULT["evidence"])),
-            "approved": ("proposed", lambda r: app.approve_result(w.head, r)),
+            "coordinated": ("complex", lambda r: app.handle(
+                RequestCoordination(r, [w.other_district]), w.head)),
+            "proposed": ("handling", lambda r: app.handle(
+                ProposeResult(r, RESULT["text"], RESULT["evidence"]), w.officer)),
+            "approved": ("proposed", lambda r: app.handle(ApproveResult(r), w.head)),
             "published": ("received", w.to_published),
-            "clarifying": ("published", lambda r: app.request_clarification(
-                w.citizen, r, "Khi nào hoàn thành?")),
-            "duplicate": ("received", lambda r: app.mark_duplicate(
-                w.receiver, r, UUID(self.ids["assigned"]))),
+            "clarifying": ("published", lambda r: app.handle(
+                RequestClarification(r, "Khi nào hoàn thành?"), w.citizen)),
+            "duplicate": ("received", lambda r: app.handle(
+                MarkDuplicate(r, UUID(self.ids["assigned"])), w.receiver)),
         }
         if state == "unit":
             return str(w.unit("Phòng Văn hoá", "division", w.district))
@@ -341,18 +356,18 @@ class Scene:
             return str(w.staff("Tạ Văn Tuấn", w.district, "handling_officer")[0])
         if state == "alert":
             now = app.now()
-            return str(app.draft_alert(
-                w.head, category="information", severity="low", title="Lịch thu gom rác",
-                body="Thu gom rác từ 18 giờ hằng ngày.", valid_from=now,
-                valid_until=now + timedelta(days=3)).aggregate_id)
+            return str(app.handle(
+                DraftAlert(category="information", severity="low", title="Lịch thu gom rác",
+                           body="Thu gom rác từ 18 giờ hằng ngày.", valid_from=now,
+                           valid_until=now + timedelta(days=3)), w.head).aggregate_id)
         if state == "approved alert":
             alert_id = self.make("alert")
-            app.approve_alert(w.head, UUID(alert_id))
+            app.handle(ApproveAlert(UUID(alert_id)), w.head)
             return alert_id
         if state == "initiative":
             report_id = w.submit(kind="capital_initiative", category="smart_city",
                                  text="Đề xuất lắp cảm biến ngập cho các tuyến phố")
-            app.accept(w.receiver, report_id)
+            app.handle(Accept(report_id), w.receiver)
             return str(report_id)
         before, step = steps[state]
         report_id = UUID(self.make(before)) if before else w.submit()
@@ -423,7 +438,8 @@ def test_a_transferred_officers_old_token_no_longer_reads_dieu_25(api: Api) -> N
     w = api.world
     old = api.token(w.receiver)
     assert api.client.get("/reports", headers=old).status_code == 200
-    w.app.transfer_officer(ADMINISTRATOR, UUID(w.receiver.id), w.other_district, "receiving_officer")
+    w.app.handle(TransferOfficer(UUID(w.receiver.id), w.other_district, "receiving_officer"),
+                 ADMINISTRATOR)
     refused = api.client.get("/reports", headers=old)
     assert refused.status_code == 401
     assert refused.headers["content-type"].startswith("application/problem+json")

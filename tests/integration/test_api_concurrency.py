@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from application.commands import Accept, RegisterReporter
 from domain.report import Report
 from tests.integration.conftest import Api
 
@@ -53,8 +54,8 @@ def test_a_retried_submission_creates_one_report(api: Api) -> None:
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.json()["id"] == first.json()["id"] and retry.json()["replayed"] is True
     assert _events(api) == before
-    other = w.app.citizen_actor(w.app.register_reporter("Lý Văn Sơn",
-                                                        phone="0911222333").aggregate_id)
+    other = w.app.citizen_actor(w.app.handle(RegisterReporter("Lý Văn Sơn",
+                                                              phone="0911222333")).aggregate_id)
     theirs = api.client.post("/reports", json=body,
                              headers={**api.token(other), "Idempotency-Key": "submit-1"})
     assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
@@ -79,7 +80,7 @@ def test_a_stale_if_match_is_a_409_and_changes_nothing(api: Api) -> None:
     command is refused with 409 problem+json and records nothing."""
     w = api.world
     report_id = w.submit()
-    w.app.accept(w.receiver, report_id)  # version 2
+    w.app.handle(Accept(report_id), w.receiver)  # version 2
     head = api.token(w.head)
     before = _events(api)
     for stale in ('"1"', "W/\"1\"", "not-a-version"):
@@ -116,7 +117,7 @@ def test_two_commands_with_the_same_if_match_one_wins_one_gets_409(api: Api) -> 
     w = api.world
     for _ in range(3):
         report_id = w.submit()
-        w.app.accept(w.receiver, report_id)
+        w.app.handle(Accept(report_id), w.receiver)
         headers = {**api.token(w.head), "If-Match": '"2"'}
         path = f"/reports/{report_id}/classification"
         statuses = _race(api, [(path, {"urgency": "normal"}, headers),

@@ -12,6 +12,15 @@ import json
 from typing import Any
 from uuid import UUID
 
+from application.commands import (
+    AnswerClarification,
+    ApproveResult,
+    ProposeResult,
+    Publish,
+    Rate,
+    RegisterReporter,
+    RequestClarification,
+)
 from domain.actors import Actor
 from tests.integration.conftest import Api, Clock, World
 
@@ -33,14 +42,14 @@ def _confidential_scene(api: Api, clock: Clock
     one in handling and overdue) and a published non-confidential one of the world's
     reporter; the read side caught up."""
     w = api.world
-    reporter_id = w.app.register_reporter(**SECRET).aggregate_id
+    reporter_id = w.app.handle(RegisterReporter(**SECRET)).aggregate_id
     secret = w.app.citizen_actor(reporter_id)
     identity = {**SECRET, "reporter_id": str(reporter_id)}
     published = w.submit(reporter_id=reporter_id, confidential=True)
     w.to_published(published)
-    w.app.request_clarification(secret, published, "Xin cho biết thời gian hoàn thành?")
-    w.app.answer_clarification(w.head, published, "Đã hoàn thành trong tuần")
-    w.app.rate(secret, published, "satisfied", "Cảm ơn quận")
+    w.app.handle(RequestClarification(published, "Xin cho biết thời gian hoàn thành?"), secret)
+    w.app.handle(AnswerClarification(published, "Đã hoàn thành trong tuần"), w.head)
+    w.app.handle(Rate(published, "satisfied", "Cảm ơn quận"), secret)
     in_handling = w.submit(reporter_id=reporter_id, confidential=True)
     w.to_handling(in_handling, "urgent")
     w.to_published(w.submit())
@@ -132,15 +141,15 @@ def test_reporter_does_not_see_a_result_before_it_is_published_dieu_12_3(api: Ap
     w = api.world
     report_id = w.submit()
     w.to_handling(report_id)
-    w.app.propose_result(w.officer, report_id, "Đã vá xong ổ gà, mặt đường an toàn",
-                         ["bien-ban.pdf"])
+    w.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà, mặt đường an toàn",
+                               ["bien-ban.pdf"]), w.officer)
     api.sync()
     own = _get(api, f"/reports/{report_id}", w.citizen).json()
     assert own["status"] == "awaiting_approval"
     assert own["result_text"] is None and own["officer_id"] is None
     assert _get(api, f"/reports/{report_id}", w.head).json()["result_text"]
-    w.app.approve_result(w.head, report_id)
-    w.app.publish(w.head, report_id)
+    w.app.handle(ApproveResult(report_id), w.head)
+    w.app.handle(Publish(report_id), w.head)
     api.sync()
     assert _get(api, f"/reports/{report_id}", w.citizen).json()["result_text"] == (
         "Đã vá xong ổ gà, mặt đường an toàn")

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
+import pytest
+from eventsourcing.domain import Aggregate
+
+from application.aggregates import Aggregates
+from application.commands import Accept, Classify
 from tests.integration.conftest import Api
 
 
@@ -58,3 +65,27 @@ def test_result_without_evidence_is_a_problem_naming_dieu_12_2(api: Api) -> None
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["rule"] == "Điều 12.2"
+
+
+def test_the_caller_is_read_once_per_command_request_dieu_25(api: Api,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Điều 25: the caller's officer is read once per request (the token check gives the
+    actor), the report once (may he see it?), the assigned officer with his division once;
+    the response is the state the command saved, not read again."""
+    w = api.world
+    report_id = w.submit()
+    w.app.handle(Accept(report_id), w.receiver)
+    w.app.handle(Classify(report_id, "normal"), w.head)
+    reads: list[tuple[UUID, ...]] = []
+    read = Aggregates.read
+
+    def counted(self: Aggregates, *ids: UUID) -> dict[UUID, Aggregate]:
+        reads.append(ids)
+        return read(self, *ids)
+
+    monkeypatch.setattr(Aggregates, "read", counted)
+    response = api.client.post(f"/reports/{report_id}/assignment", headers=api.token(w.head),
+                               json={"department_id": str(w.division),
+                                     "officer_id": str(w.officer_id)})
+    assert response.status_code == 200, response.text
+    assert reads == [(UUID(w.head.id),), (report_id,), (w.officer_id, w.division)]

@@ -9,6 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from application.commands import (
+    ApproveAlert,
+    DraftAlert,
+    MarkViolation,
+    Rate,
+    RegisterReporter,
+    SendAlert,
+)
 from domain.actors import Actor, Role
 from tests.integration.conftest import Api, Clock, World
 
@@ -40,7 +48,7 @@ def _problem(response: Any, status: int, rule: str | None = None) -> dict[str, A
 
 
 def _citizen(w: World, name: str, phone: str) -> Actor:
-    return w.app.citizen_actor(w.app.register_reporter(name, phone=phone).aggregate_id)
+    return w.app.citizen_actor(w.app.handle(RegisterReporter(name, phone=phone)).aggregate_id)
 
 
 def _ids(rows: list[dict[str, Any]]) -> list[str]:
@@ -161,7 +169,7 @@ def test_redacted_and_hidden_reports_on_public_and_staff_endpoints_dieu_14_1(api
     w = api.world
     report_id = w.submit(text=TEXT)
     w.to_published(report_id)
-    w.app.rate(w.citizen, report_id, "unsatisfied", COMMENT)
+    w.app.handle(Rate(report_id, "unsatisfied", COMMENT), w.citizen)
     inspector = w.staff("Trịnh Văn Quang", w.city, "inspector")[1]
     path = f"/reports/{report_id}/redaction"
     text = {"field": "text", "redacted": REDACTED, "reason": "Họ tên, số điện thoại"}
@@ -252,7 +260,7 @@ def test_five_unsatisfied_re_reports_flag_the_unit_publicly_dieu_18_4(api: Api) 
     for _ in range(5):
         report_id = w.submit(re_report_of=earlier)
         w.to_published(report_id)
-        w.app.rate(w.citizen, report_id, "unsatisfied", "Vẫn chưa xử lý dứt điểm")
+        w.app.handle(Rate(report_id, "unsatisfied", "Vẫn chưa xử lý dứt điểm"), w.citizen)
         re_reports.append(str(report_id))
     api.sync()
     tally = _get(api, "/public/repeat-dissatisfaction?month=2026-03").json()
@@ -326,12 +334,13 @@ def test_units_silent_for_three_days_are_listed_to_whom_follows_them_seed_001_1_
     w = api.world
     start = clock.now
     clock.now = start + timedelta(days=2)
-    alert_id = w.app.draft_alert(w.head, category="information", severity="low",
-                                 title="Lịch thu gom rác", body="Thu gom rác từ 18 giờ.",
-                                 valid_from=clock.now,
-                                 valid_until=clock.now + timedelta(days=5)).aggregate_id
-    w.app.approve_alert(w.head, alert_id)
-    w.app.send_alert(w.head, alert_id)
+    alert_id = w.app.handle(DraftAlert(category="information", severity="low",
+                                       title="Lịch thu gom rác", body="Thu gom rác từ 18 giờ.",
+                                       valid_from=clock.now,
+                                       valid_until=clock.now + timedelta(days=5)),
+                            w.head).aggregate_id
+    w.app.handle(ApproveAlert(alert_id), w.head)
+    w.app.handle(SendAlert(alert_id), w.head)
     clock.now = start + timedelta(days=4)
     api.sync()
 
@@ -357,8 +366,8 @@ def test_reporter_lock_is_shown_to_himself_inspectors_and_administrators_dieu_27
     w = api.world
     abuser = _citizen(w, "Lý Văn Sơn", "0911222444")
     for _ in range(4):
-        w.app.mark_violation(w.receiver, w.submit(reporter_id=UUID(abuser.id)),
-                             "Ảnh lấy từ internet")
+        w.app.handle(MarkViolation(w.submit(reporter_id=UUID(abuser.id)),
+                                   "Ảnh lấy từ internet"), w.receiver)
     api.sync()
     path = f"/reporters/{abuser.id}/lock"
     own = _get(api, path, abuser).json()

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from application.commands import Reject
 from domain.report import Report
 from tests.integration.conftest import Api, Clock
 
@@ -117,7 +118,7 @@ def test_states_map_to_open_and_closed_with_the_current_stage_due_dieu_7_8_12(
     received, in_handling, published, rejected = (w.submit() for _ in range(4))
     w.to_handling(in_handling)
     w.to_published(published)
-    w.app.reject(w.receiver, rejected, "e", "Nội dung quảng cáo")
+    w.app.handle(Reject(rejected, "e", "Nội dung quảng cáo"), w.receiver)
     api.sync()
     requests = _requests(api)
     assert {str(r) for r in (received, in_handling, published, rejected)} <= set(requests)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from application.commands import Accept
 from tests.integration.conftest import Api, Clock
 
 
@@ -38,7 +39,7 @@ def test_paging_through_the_overdue_list_yields_every_late_stage_once_most_late_
     clock.set(2026, 3, 2, 10, 0)
     reports += [w.submit() for _ in range(2)]  # due Tuesday 10:00
     for report_id in reports[3:]:
-        w.app.accept(w.receiver, report_id)  # reception closed; assignment due 14:00
+        w.app.handle(Accept(report_id), w.receiver)  # reception closed; assignment due 14:00
     reports.append(w.submit(receiving_unit_id=w.other_district))
     clock.set(2026, 3, 6, 9, 0)
     api.sync()
@@ -113,7 +114,7 @@ def test_staff_list_sorted_by_last_change_or_oldest_first_pages_through_every_re
         clock.set(2026, 3, 2, hour, 30)
         reports.append(w.submit())
     clock.set(2026, 3, 2, 15, 0)
-    w.app.accept(w.receiver, reports[0])  # the oldest report changed last
+    w.app.handle(Accept(reports[0]), w.receiver)  # the oldest report changed last
     api.sync()
 
     [newest_first] = _walk(api, "/reports", 200, inspector)

@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from application.commands import Accept, DraftAlert
 from domain.actors import Actor, Role
 from tests.integration.conftest import Api
 
@@ -73,13 +74,14 @@ def _fuzz(api: Api, mode: schemathesis.GenerationMode, examples: int) -> int:
     report_id = w.submit()
     published = w.submit()
     w.to_published(published)
-    w.app.accept(w.receiver, report_id)
+    w.app.handle(Accept(report_id), w.receiver)
     scratch = w.unit("Phòng thử nghiệm", "division", w.district)
     officer_id, _ = w.staff("Cán bộ thử nghiệm", scratch, "handling_officer")
     now = w.app.now()
-    alert_id = w.app.draft_alert(w.head, category="information", severity="low",
-                                 title="Lịch thu gom rác", body="Thu gom rác từ 18 giờ.",
-                                 valid_from=now, valid_until=now + timedelta(days=3)).aggregate_id
+    alert_id = w.app.handle(DraftAlert(category="information", severity="low",
+                                       title="Lịch thu gom rác", body="Thu gom rác từ 18 giờ.",
+                                       valid_from=now, valid_until=now + timedelta(days=3)),
+                            w.head).aggregate_id
     api.sync()
     existing = {"report_id": str(report_id), "unit_id": str(scratch),
                 "officer_id": str(officer_id), "service_code": "field.traffic",

@@ -6,6 +6,7 @@ import io
 from datetime import datetime
 from uuid import UUID
 
+from application.commands import Accept, Escalate, Reject, RenameUnit, TransferOfficer
 from projections import audit_trail
 from projections.engine import Projector
 from tests.integration.conftest import ADMIN
@@ -28,8 +29,9 @@ def test_audit_trail_keeps_role_and_unit_at_the_time_after_a_transfer_dieu_22(
         world, clock, projector: Projector) -> None:
     report_id = world.submit()
     clock.advance(hours=1)
-    world.app.accept(world.receiver, report_id)
-    world.app.transfer_officer(ADMIN, UUID(world.receiver.id), world.other_district, "unit_head")
+    world.app.handle(Accept(report_id), world.receiver)
+    world.app.handle(TransferOfficer(UUID(world.receiver.id), world.other_district, "unit_head"),
+                     ADMIN)
     projector.catch_up()
     with projector.connect() as conn:
         conn.execute(f"SET search_path TO {projector.schema}")
@@ -54,7 +56,7 @@ def test_late_rejection_is_recorded_as_late_with_its_reason_dieu_7_2_d(
         world, clock, projector: Projector) -> None:
     report_id = world.submit()
     clock.set(2026, 3, 4, 10, 0)  # Wednesday: the 8 working hours ended Tuesday 09:00
-    world.app.reject(world.receiver, report_id, "a", "Thiếu ảnh hiện trường")
+    world.app.handle(Reject(report_id, "a", "Thiếu ảnh hiện trường"), world.receiver)
     projector.catch_up()
     with projector.connect() as conn:
         conn.execute(f"SET search_path TO {projector.schema}")
@@ -70,7 +72,7 @@ def test_csv_export_is_in_event_order_with_a_header_and_no_identity_dieu_22_5_7(
     world.to_published(first)
     clock.set(2026, 3, 10, 9, 0)
     second = world.submit()
-    world.app.reject(world.receiver, second, "e", "Nội dung quảng cáo")
+    world.app.handle(Reject(second, "e", "Nội dung quảng cáo"), world.receiver)
     projector.catch_up()
     table = _csv(projector)
     header, rows = table[0], table[1:]
@@ -93,8 +95,9 @@ def test_csv_export_is_in_event_order_with_a_header_and_no_identity_dieu_22_5_7(
 def test_rebuild_equals_incremental_audit_trail(world, clock, projector: Projector) -> None:
     world.to_published(world.submit())
     clock.advance(hours=30)
-    world.app.escalate(world.receiver, world.submit(), world.city, "Vượt thẩm quyền của quận")
-    world.app.rename_unit(ADMIN, world.ward, "UBND phường Hoàn Kiếm")
+    world.app.handle(Escalate(world.submit(), world.city, "Vượt thẩm quyền của quận"),
+                     world.receiver)
+    world.app.handle(RenameUnit(world.ward, "UBND phường Hoàn Kiếm"), ADMIN)
     projector.batch_size = 3
     projector.catch_up()
     before = _snapshot(projector)

@@ -6,6 +6,20 @@ from typing import Any
 import psycopg
 import pytest
 
+from application.commands import (
+    Accept,
+    AnswerClarification,
+    ApproveResult,
+    Assign,
+    Classify,
+    GrantExtension,
+    ProposeResult,
+    Publish,
+    Rate,
+    RegisterReporter,
+    Reject,
+    RequestClarification,
+)
 from domain.calendar import BUSINESS_TZ
 from projections import citizen_reports
 from projections.engine import Projector
@@ -34,50 +48,50 @@ def test_reporter_follows_each_step_of_his_report_dieu_7_8_12_13(world, projecto
     assert row["submitted_at"] == row["updated_at"] == _at(2026, 3, 2, 9, 0)
 
     clock.advance(hours=1)  # Điều 8.5: assignment within 4 working hours, lunch excluded
-    world.app.accept(world.receiver, report_id)
+    world.app.handle(Accept(report_id), world.receiver)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["status"], row["stage"], row["stage_due"]) == ("accepted", "assignment",
                                                                _at(2026, 3, 2, 15, 0))
     assert row["updated_at"] == _at(2026, 3, 2, 10, 0)
 
     clock.advance(hours=1)  # normal handling: 7 working days from Monday 11:00
-    world.app.classify(world.head, report_id, "normal")
-    world.app.assign(world.head, report_id, world.division, world.officer_id)
+    world.app.handle(Classify(report_id, "normal"), world.head)
+    world.app.handle(Assign(report_id, world.division, world.officer_id), world.head)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["status"], row["stage"], row["stage_due"]) == ("in_handling", "handling",
                                                                _at(2026, 3, 11, 11, 0))
 
     clock.set(2026, 3, 3, 9, 0)
-    world.app.propose_result(world.officer, report_id, "Đã vá xong ổ gà", ["bien-ban.pdf"])
+    world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà", ["bien-ban.pdf"]), world.officer)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["status"], row["stage"], row["stage_due"]) == ("awaiting_approval",
                                                                "publication",
                                                                _at(2026, 3, 4, 9, 0))
     assert row["result_text"] is None  # Điều 12.3: not his to see before publication
 
-    world.app.approve_result(world.head, report_id)
+    world.app.handle(ApproveResult(report_id), world.head)
     assert _mine(conn, projector, world.reporter_id)["status"] == "approved"
     published_at = clock.advance(hours=1)
-    world.app.publish(world.head, report_id)
+    world.app.handle(Publish(report_id), world.head)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["status"], row["stage"], row["stage_due"]) == ("published", None, None)
     assert (row["result_text"], row["published_at"]) == ("Đã vá xong ổ gà", published_at)
 
     clock.advance(hours=1)  # Điều 13: answered within 2 working days
-    world.app.request_clarification(world.citizen, report_id, "Khi nào kẻ lại vạch đường?")
+    world.app.handle(RequestClarification(report_id, "Khi nào kẻ lại vạch đường?"), world.citizen)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["stage"], row["stage_due"]) == ("clarification", _at(2026, 3, 5, 11, 0))
-    world.app.answer_clarification(world.head, report_id, "Tuần sau sẽ kẻ lại vạch")
+    world.app.handle(AnswerClarification(report_id, "Tuần sau sẽ kẻ lại vạch"), world.head)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["stage"], row["clarification_answer"]) == (None, "Tuần sau sẽ kẻ lại vạch")
 
-    world.app.rate(world.citizen, report_id, "satisfied", "Cảm ơn")
+    world.app.handle(Rate(report_id, "satisfied", "Cảm ơn"), world.citizen)
     assert _mine(conn, projector, world.reporter_id)["rating"] == "satisfied"
 
 
 def test_reporter_sees_why_his_report_was_rejected_dieu_6_2_7_2_a(world, projector,
                                                                   conn) -> None:
-    world.app.reject(world.receiver, world.submit(), "a", "Thiếu địa chỉ cụ thể")
+    world.app.handle(Reject(world.submit(), "a", "Thiếu địa chỉ cụ thể"), world.receiver)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["status"], row["stage"], row["stage_due"]) == ("rejected", None, None)
     assert (row["rejection_reason"], row["rejection_note"]) == ("a", "Thiếu địa chỉ cụ thể")
@@ -88,13 +102,13 @@ def test_extension_moves_the_due_the_reporter_sees_dieu_8_5(world, projector, co
     world.to_handling(report_id, "complex")
     due = _mine(conn, projector, world.reporter_id)["stage_due"]
     assert due == _at(2026, 3, 23, 9, 0)  # 15 working days from Monday 2 March 09:00
-    world.app.grant_extension(world.head, report_id, 5, "Chờ thẩm định hồ sơ cấp phép")
+    world.app.handle(GrantExtension(report_id, 5, "Chờ thẩm định hồ sơ cấp phép"), world.head)
     assert _mine(conn, projector, world.reporter_id)["stage_due"] == _at(2026, 3, 30, 9, 0)
 
 
 def test_reporter_sees_only_his_own_reports_newest_first_by_pages(world, projector, conn,
                                                                   clock) -> None:
-    other = world.app.register_reporter("Ngô Văn Bình", phone="0987654321").aggregate_id
+    other = world.app.handle(RegisterReporter("Ngô Văn Bình", phone="0987654321")).aggregate_id
     world.submit(reporter_id=other)
     mine = []
     for _ in range(5):
@@ -116,12 +130,12 @@ def test_reporter_sees_only_his_own_reports_newest_first_by_pages(world, project
 def test_rebuild_equals_incremental_citizen_reports(world, projector, conn) -> None:
     published = world.submit()
     world.to_published(published)
-    world.app.request_clarification(world.citizen, published, "Đã xử lý triệt để chưa?")
-    world.app.rate(world.citizen, published, "acceptable")
-    world.app.reject(world.receiver, world.submit(), "e", "Quảng cáo")
+    world.app.handle(RequestClarification(published, "Đã xử lý triệt để chưa?"), world.citizen)
+    world.app.handle(Rate(published, "acceptable"), world.citizen)
+    world.app.handle(Reject(world.submit(), "e", "Quảng cáo"), world.receiver)
     extended = world.submit()
     world.to_handling(extended, "complex")
-    world.app.grant_extension(world.head, extended, 3, "Chờ ý kiến Sở Xây dựng")
+    world.app.handle(GrantExtension(extended, 3, "Chờ ý kiến Sở Xây dựng"), world.head)
     world.submit()
     projector.catch_up()
     query = "SELECT t::text FROM citizen_reports t ORDER BY 1"

@@ -15,6 +15,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from application.commands import (
+    MarkDuplicate,
+    ProposeResult,
+    RegisterReporter,
+    Reject,
+    RequestCoordination,
+    StartVerification,
+    UnmarkDuplicate,
+)
 from domain.calendar import BUSINESS_TZ
 from projections import (
     audit_trail,
@@ -40,7 +49,7 @@ DUPLICATE_TABLES = ("report_status", "citizen_reports", "work_queues", "work_que
 @pytest.fixture
 def neighbour(world) -> UUID:
     """Another reporter, who sees the same problem."""
-    return world.app.register_reporter("Ngô Thị Mai", phone="0987654321").aggregate_id
+    return world.app.handle(RegisterReporter("Ngô Thị Mai", phone="0987654321")).aggregate_id
 
 
 def _dump(conn: psycopg.Connection[Any], *tables: str) -> dict[str, list[str]]:
@@ -74,7 +83,7 @@ def test_duplicate_leaves_the_queues_and_comes_back_with_its_original_due_dieu_6
     facts_before = _stage_facts(conn, duplicate)
 
     clock.advance(hours=2)
-    world.app.mark_duplicate(world.head, duplicate, original)
+    world.app.handle(MarkDuplicate(duplicate, original), world.head)
     projector.catch_up()
     row = report_status.get(conn, duplicate)
     assert (row["status"], row["duplicate_of"], row["stage"], row["stage_due"]) == (
@@ -90,7 +99,7 @@ def test_duplicate_leaves_the_queues_and_comes_back_with_its_original_due_dieu_6
 
     # Unmarked two weeks later, past the handling stage's due instant.
     clock.set(2026, 3, 16, 10, 0)
-    world.app.unmark_duplicate(world.head, duplicate, "Hai vị trí khác nhau trên phố")
+    world.app.handle(UnmarkDuplicate(duplicate, "Hai vị trí khác nhau trên phố"), world.head)
     projector.catch_up()
     row = report_status.get(conn, duplicate)
     assert (row["status"], row["duplicate_of"], row["stage"], row["stage_due"]) == (
@@ -110,7 +119,7 @@ def test_duplicate_leaves_the_queues_and_comes_back_with_its_original_due_dieu_6
             ranking[world.district]["late_in_handling"]) == (2, 2)
 
     clock.advance(hours=1)
-    world.app.propose_result(world.officer, duplicate, "Đã vá ổ gà thứ hai", ["anh.jpg"])
+    world.app.handle(ProposeResult(duplicate, "Đã vá ổ gà thứ hai", ["anh.jpg"]), world.officer)
     projector.catch_up()
     handling_fact = _stage_facts(conn, duplicate)[-2]
     assert (handling_fact[1], handling_fact[3], handling_fact[5]) == ("handling", due, False)
@@ -121,13 +130,13 @@ def test_unmarking_a_received_report_reopens_reception_and_verification_dieu_6_2
         world, clock, projector: Projector, conn, neighbour: UUID) -> None:
     original = world.submit()
     duplicate = world.submit(reporter_id=neighbour)
-    world.app.start_verification(world.receiver, duplicate)
+    world.app.handle(StartVerification(duplicate), world.receiver)
     projector.catch_up()
     before = report_status.get(conn, duplicate)
     queue_before = _queue_items(conn, world.district, duplicate)
     assert sorted(item for item, _, _ in queue_before) == ["reception", "verification"]
     clock.advance(hours=1)
-    world.app.mark_duplicate(world.receiver, duplicate, original)
+    world.app.handle(MarkDuplicate(duplicate, original), world.receiver)
     projector.catch_up()
     assert _queue_items(conn, world.district, duplicate) == []
     assert report_status.get(conn, duplicate)["verification_due"] is None
@@ -135,7 +144,7 @@ def test_unmarking_a_received_report_reopens_reception_and_verification_dieu_6_2
         "report_ids"] == [duplicate]
 
     clock.advance(hours=1)
-    world.app.unmark_duplicate(world.head, duplicate, "Nội dung khác phản ánh trước")
+    world.app.handle(UnmarkDuplicate(duplicate, "Nội dung khác phản ánh trước"), world.head)
     projector.catch_up()
     after = report_status.get(conn, duplicate)
     assert (after["status"], after["stage"], after["stage_due"], after["verification_due"]) == (
@@ -160,11 +169,11 @@ def test_coordination_requests_of_a_duplicate_wait_out_of_the_queue_dieu_6_2_c_8
     original = world.submit()
     duplicate = world.submit(reporter_id=neighbour)
     world.to_handling(duplicate, urgency="complex")
-    world.app.request_coordination(world.head, duplicate, [world.other_district])
-    world.app.mark_duplicate(world.head, duplicate, original)
+    world.app.handle(RequestCoordination(duplicate, [world.other_district]), world.head)
+    world.app.handle(MarkDuplicate(duplicate, original), world.head)
     projector.catch_up()
     assert _queue_items(conn, world.other_district, duplicate) == []
-    world.app.unmark_duplicate(world.head, duplicate, "Cần phối hợp xử lý riêng")
+    world.app.handle(UnmarkDuplicate(duplicate, "Cần phối hợp xử lý riêng"), world.head)
     projector.catch_up()
     assert [item for item, _, _ in _queue_items(conn, world.other_district, duplicate)] == [
         "coordination"]
@@ -174,7 +183,7 @@ def test_duplicate_reporter_follows_the_original_result_dieu_6_2_c(
         world, projector: Projector, conn, neighbour: UUID) -> None:
     original = world.submit()
     duplicate = world.submit(reporter_id=neighbour)
-    world.app.mark_duplicate(world.receiver, duplicate, original)
+    world.app.handle(MarkDuplicate(duplicate, original), world.receiver)
     projector.catch_up()
     mine = citizen_reports.of_reporter(conn, neighbour)[0][0]
     assert (mine["original_result_text"], mine["original_published_at"]) == (None, None)
@@ -187,7 +196,7 @@ def test_duplicate_reporter_follows_the_original_result_dieu_6_2_c(
         "Đã vá xong ổ gà, mặt đường an toàn", published["published_at"])
     # Marked after the original was published: its result is there at once.
     late_duplicate = world.submit(reporter_id=neighbour)
-    world.app.mark_duplicate(world.receiver, late_duplicate, original)
+    world.app.handle(MarkDuplicate(late_duplicate, original), world.receiver)
     projector.catch_up()
     rows = {r["report_id"]: r for r in citizen_reports.of_reporter(conn, neighbour)[0]}
     assert rows[late_duplicate]["original_result_text"] == "Đã vá xong ổ gà, mặt đường an toàn"
@@ -199,11 +208,11 @@ def test_rebuild_equals_incremental_after_marking_and_unmarking_dieu_6_2_c(
     kept = world.submit(reporter_id=neighbour)
     restored = world.submit(reporter_id=neighbour)
     world.to_handling(restored)
-    world.app.mark_duplicate(world.receiver, kept, original)
+    world.app.handle(MarkDuplicate(kept, original), world.receiver)
     clock.advance(hours=3)
-    world.app.mark_duplicate(world.head, restored, original)
+    world.app.handle(MarkDuplicate(restored, original), world.head)
     clock.advance(hours=30)
-    world.app.unmark_duplicate(world.head, restored, "Không trùng")
+    world.app.handle(UnmarkDuplicate(restored, "Không trùng"), world.head)
     world.to_published(original)
     projector.batch_size = 4
     projector.catch_up()
@@ -245,7 +254,7 @@ def test_nearby_open_reports_of_the_same_category_are_candidates_dieu_6_2_c(
     published = at(north=30, reporter_id=neighbour)
     world.to_published(published)
     rejected = at(north=40, reporter_id=neighbour)
-    world.app.reject(world.receiver, rejected, "a", "Thiếu ảnh hiện trường")
+    world.app.handle(Reject(rejected, "a", "Thiếu ảnh hiện trường"), world.receiver)
     initiative = at(reporter_id=neighbour, kind="capital_initiative")
     clock.advance(hours=1)
     same_reporter = at(north=10)
@@ -262,11 +271,11 @@ def test_nearby_open_reports_of_the_same_category_are_candidates_dieu_6_2_c(
     assert not {other_category, published, rejected, initiative, same_reporter, new} & set(wider)
 
     # A report marked as a duplicate is no candidate; unmarked, it is one again.
-    world.app.mark_duplicate(world.receiver, north_100, new)
+    world.app.handle(MarkDuplicate(north_100, new), world.receiver)
     projector.catch_up()
     assert set(_candidates(conn, new)) == {east_190}
     assert set(_candidates(conn, north_100)) == {new, same_reporter}  # parked, it still asks
-    world.app.unmark_duplicate(world.head, north_100, "Hai ổ gà khác nhau")
+    world.app.handle(UnmarkDuplicate(north_100, "Hai ổ gà khác nhau"), world.head)
     projector.catch_up()
     assert set(_candidates(conn, new)) == {north_100, east_190}
     assert duplicate_candidates.candidates(conn, published) == []

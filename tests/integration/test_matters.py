@@ -10,6 +10,14 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from application.commands import (
+    ApproveResult,
+    LinkToMatter,
+    MarkDuplicate,
+    ProposeResult,
+    Publish,
+    Rate,
+)
 from domain.errors import InvalidState
 from projections import audit_trail, matters, report_status
 from projections.engine import Projector
@@ -23,15 +31,17 @@ def test_matter_timeline_lists_its_reports_oldest_first_dieu_18_4(
         world, clock, projector: Projector, conn) -> None:
     first = world.submit()
     world.to_published(first)
-    world.app.rate(world.citizen, first, "unsatisfied", "Ổ gà đã xuất hiện lại")
+    world.app.handle(Rate(first, "unsatisfied", "Ổ gà đã xuất hiện lại"), world.citizen)
     clock.advance(hours=2)
     unrelated = world.submit(text="Ổ gà khác trên phố Tràng Tiền, chưa ai xử lý")
     clock.advance(days=3)
     again = world.submit(re_report_of=first)  # the citizen: "still not fixed"
     world.to_handling(again)
-    world.app.propose_result(world.officer, again, "Đã vá lại bằng bê tông nhựa", ["anh.jpg"])
+    world.app.handle(ProposeResult(again, "Đã vá lại bằng bê tông nhựa", ["anh.jpg"]),
+                     world.officer)
     clock.advance(hours=1)
-    world.app.link_to_matter(world.receiver, unrelated, first)  # an officer sees it is the same
+    world.app.handle(LinkToMatter(unrelated, first),
+                     world.receiver)  # an officer sees it is the same
     projector.catch_up()
 
     timeline = matters.timeline(conn, first)
@@ -47,9 +57,9 @@ def test_matter_timeline_lists_its_reports_oldest_first_dieu_18_4(
     assert [report_status.get(conn, r)["matter_id"] for r in (first, unrelated, again)] == [
         first] * 3
 
-    world.app.approve_result(world.head, again)
-    world.app.publish(world.head, again)
-    world.app.rate(world.citizen, again, "satisfied")
+    world.app.handle(ApproveResult(again), world.head)
+    world.app.handle(Publish(again), world.head)
+    world.app.handle(Rate(again, "satisfied"), world.citizen)
     projector.catch_up()
     assert _summary(matters.timeline(conn, first))[2] == (
         again, "published", "Đã vá lại bằng bê tông nhựa", "satisfied")
@@ -77,10 +87,10 @@ def test_rebuild_equals_incremental_matters(world, clock, projector: Projector,
     clock.advance(hours=5)
     second = world.submit(re_report_of=first)
     world.to_published(second)
-    world.app.rate(world.citizen, second, "acceptable")
+    world.app.handle(Rate(second, "acceptable"), world.citizen)
     clock.advance(hours=5)
     third = world.submit(re_report_of=second)
-    world.app.mark_duplicate(world.receiver, world.submit(), third)
+    world.app.handle(MarkDuplicate(world.submit(), third), world.receiver)
     projector.batch_size = 3
     projector.catch_up()
     query = "SELECT * FROM matter_reports ORDER BY report_id"

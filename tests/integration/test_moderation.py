@@ -11,6 +11,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from application.commands import Hide, Rate, Redact
 from domain.actors import Actor, Role
 from projections import audit_trail, public_results, report_status
 from projections.engine import Projector
@@ -54,15 +55,15 @@ def _assert_public_models_show_only_the_redacted_version(
 def test_redacted_text_never_appears_in_a_public_read_model_nor_after_rebuild_dieu_14_1(
         world, clock, projector: Projector, conn) -> None:
     before_publication = world.submit(text=TEXT)
-    world.app.redact(world.head, before_publication, "text", REDACTED,
-                     "Xóa họ tên và số điện thoại của người khác")
+    world.app.handle(Redact(before_publication, "text", REDACTED,
+                            "Xóa họ tên và số điện thoại của người khác"), world.head)
     world.to_published(before_publication)
     after_publication = world.submit(text=TEXT)
     world.to_published(after_publication)
     clock.advance(hours=1)
-    world.app.redact(world.head, after_publication, "text", REDACTED, "Xóa dữ liệu cá nhân")
+    world.app.handle(Redact(after_publication, "text", REDACTED, "Xóa dữ liệu cá nhân"), world.head)
     still_open = world.submit(text=TEXT)
-    world.app.redact(world.head, still_open, "text", REDACTED, "Xóa dữ liệu cá nhân")
+    world.app.handle(Redact(still_open, "text", REDACTED, "Xóa dữ liệu cá nhân"), world.head)
     projector.catch_up()
     published = [before_publication, after_publication]
     _assert_public_models_show_only_the_redacted_version(conn, published)
@@ -87,17 +88,18 @@ def test_redacted_text_never_appears_in_a_public_read_model_nor_after_rebuild_di
 def test_hidden_report_never_appears_publicly_even_published_later_dieu_14_1(
         world, projector: Projector, conn) -> None:
     hidden_early = world.submit()
-    world.app.hide(world.head, hidden_early, "report", "Nội dung xúc phạm cá nhân")
+    world.app.handle(Hide(hidden_early, "report", "Nội dung xúc phạm cá nhân"), world.head)
     world.to_published(hidden_early)
     hidden_late = world.submit()
     world.to_published(hidden_late)
-    world.app.rate(world.citizen, hidden_late, "unsatisfied", "Không đồng ý")
+    world.app.handle(Rate(hidden_late, "unsatisfied", "Không đồng ý"), world.citizen)
     visible = world.submit()
     world.to_published(visible)
     projector.catch_up()
     assert public_results.get(conn, hidden_late) is not None
-    world.app.hide(world.head, hidden_late, "report", "Ảnh có biển số xe của người khác")
-    world.app.redact(world.head, hidden_late, "text", "Ổ gà đã được ẩn nội dung", "Dữ liệu cá nhân")
+    world.app.handle(Hide(hidden_late, "report", "Ảnh có biển số xe của người khác"), world.head)
+    world.app.handle(Redact(hidden_late, "text", "Ổ gà đã được ẩn nội dung", "Dữ liệu cá nhân"),
+                     world.head)
     projector.catch_up()
 
     def assert_only_visible_is_public() -> None:
@@ -122,12 +124,14 @@ def test_hidden_or_redacted_rating_comment_is_not_shown_publicly_dieu_13_14_1(
     redacted, hidden, hidden_before_rating = (world.submit() for _ in range(3))
     for report_id in (redacted, hidden, hidden_before_rating):
         world.to_published(report_id)
-    world.app.hide(world.head, hidden_before_rating, "rating_comment", "Bình luận xúc phạm")
+    world.app.handle(Hide(hidden_before_rating, "rating_comment", "Bình luận xúc phạm"), world.head)
     for report_id in (redacted, hidden, hidden_before_rating):
-        world.app.rate(world.citizen, report_id, "unsatisfied", COMMENT)
-    world.app.redact(world.head, redacted, "rating_comment", REDACTED_COMMENT, "Số điện thoại")
-    world.app.hide(world.head, hidden, "rating_comment", "Bình luận xúc phạm")
-    world.app.redact(world.head, hidden, "rating_comment", REDACTED_COMMENT, "Số điện thoại")
+        world.app.handle(Rate(report_id, "unsatisfied", COMMENT), world.citizen)
+    world.app.handle(Redact(redacted, "rating_comment", REDACTED_COMMENT, "Số điện thoại"),
+                     world.head)
+    world.app.handle(Hide(hidden, "rating_comment", "Bình luận xúc phạm"), world.head)
+    world.app.handle(Redact(hidden, "rating_comment", REDACTED_COMMENT, "Số điện thoại"),
+                     world.head)
     projector.catch_up()
 
     def assert_comments() -> None:
@@ -152,7 +156,7 @@ def test_inspector_sees_the_original_the_public_only_the_redacted_text_dieu_14_1
     w = api.world
     report_id = w.submit(text=TEXT)
     w.to_published(report_id)
-    w.app.redact(w.head, report_id, "text", REDACTED, "Xóa dữ liệu cá nhân")
+    w.app.handle(Redact(report_id, "text", REDACTED, "Xóa dữ liệu cá nhân"), w.head)
     api.sync()
     inspector = api.token(Actor(id="inspector-1", role=Role.INSPECTOR))
     staff_view = api.client.get(f"/reports/{report_id}", headers=inspector)

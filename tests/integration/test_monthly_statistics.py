@@ -5,6 +5,15 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from application.commands import (
+    Accept,
+    ApproveResult,
+    Escalate,
+    ProposeResult,
+    Publish,
+    Rate,
+    Reject,
+)
 from domain.calendar import BUSINESS_TZ
 from projections import monthly_statistics as statistics
 from projections.engine import Projector
@@ -22,19 +31,20 @@ def _history(world, clock) -> dict[str, UUID]:
     app, r = world.app, {}
     r["resolved"] = world.submit()
     world.to_published(r["resolved"])
-    app.rate(world.citizen, r["resolved"], "unsatisfied", "Ổ gà lại xuất hiện")
+    app.handle(Rate(r["resolved"], "unsatisfied", "Ổ gà lại xuất hiện"), world.citizen)
     r["rejected"] = world.submit()
-    app.reject(world.receiver, r["rejected"], "e", "Nội dung quảng cáo")
+    app.handle(Reject(r["rejected"], "e", "Nội dung quảng cáo"), world.receiver)
     r["escalated"] = world.submit()
-    app.escalate(world.receiver, r["escalated"], world.city, "Vượt thẩm quyền của quận")
+    app.handle(Escalate(r["escalated"], world.city, "Vượt thẩm quyền của quận"), world.receiver)
     r["distributed"] = world.submit(receiving_unit_id=world.centre)
-    app.accept(world.centre_receiver, r["distributed"], world.department)
+    app.handle(Accept(r["distributed"], world.department), world.centre_receiver)
     r["late"] = world.submit()
     world.to_handling(r["late"])  # handling due Wednesday 11 March
     clock.set(2026, 3, 16, 9, 0)
-    app.propose_result(world.officer, r["late"], "Đã vá xong ổ gà, mặt đường an toàn", ["a.jpg"])
-    app.approve_result(world.head, r["late"])
-    app.publish(world.head, r["late"])
+    app.handle(ProposeResult(r["late"], "Đã vá xong ổ gà, mặt đường an toàn", ["a.jpg"]),
+               world.officer)
+    app.handle(ApproveResult(r["late"]), world.head)
+    app.handle(Publish(r["late"]), world.head)
     clock.set(2026, 4, 1, 6, 0)
     r["april"] = world.submit()
     return r

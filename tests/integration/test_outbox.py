@@ -10,6 +10,15 @@ from datetime import timedelta
 
 import pytest
 
+from application.commands import (
+    ApproveAlert,
+    DraftAlert,
+    EditAlert,
+    MarkDuplicate,
+    RegisterReporter,
+    SendAlert,
+    UnmarkDuplicate,
+)
 from projections import notifications
 from projections.deployment import Deployment
 from projections.registry import READ_MODELS
@@ -112,14 +121,14 @@ def test_duplicates_reporters_are_told_of_the_originals_result_dieu_6_2_c(
     app = world.app
     sender = Recorder()
     scheduler = Scheduler(runtime, clock, sender)
-    others = [app.register_reporter(f"Người dân {n}", phone=f"09000000{n}").aggregate_id
+    others = [app.handle(RegisterReporter(f"Người dân {n}", phone=f"09000000{n}")).aggregate_id
               for n in range(2)]
     original = world.submit()
     duplicate = world.submit(reporter_id=others[0])
     reinstated = world.submit(reporter_id=others[1])
-    app.mark_duplicate(world.receiver, duplicate, original)
-    app.mark_duplicate(world.receiver, reinstated, original)
-    app.unmark_duplicate(world.head, reinstated, "Vị trí khác, không trùng")
+    app.handle(MarkDuplicate(duplicate, original), world.receiver)
+    app.handle(MarkDuplicate(reinstated, original), world.receiver)
+    app.handle(UnmarkDuplicate(reinstated, "Vị trí khác, không trùng"), world.head)
     world.to_published(original)
     scheduler.tick()
 
@@ -135,15 +144,15 @@ def test_sent_alert_is_one_broadcast_to_its_area_chuong_iii(world, runtime, cloc
     sender = Recorder()
     scheduler = Scheduler(runtime, clock, sender)
     start = clock.now
-    alert_id = world.app.draft_alert(
-        world.head, category="warning", severity="high", title="Ngập úng",
-        body="Mưa lớn, tránh phố Hàng Bài.", valid_from=start,
-        valid_until=start + timedelta(days=1)).aggregate_id
-    world.app.edit_alert(world.head, alert_id, title="Ngập úng cục bộ",
-                         body="Mưa lớn, tránh phố Hàng Bài và Tràng Tiền.", severity="high",
-                         valid_from=start, valid_until=start + timedelta(days=1))
-    world.app.approve_alert(world.head, alert_id)
-    world.app.send_alert(world.head, alert_id)
+    alert_id = world.app.handle(
+        DraftAlert(category="warning", severity="high", title="Ngập úng",
+                   body="Mưa lớn, tránh phố Hàng Bài.", valid_from=start,
+                   valid_until=start + timedelta(days=1)), world.head).aggregate_id
+    world.app.handle(EditAlert(alert_id, title="Ngập úng cục bộ",
+                               body="Mưa lớn, tránh phố Hàng Bài và Tràng Tiền.", severity="high",
+                               valid_from=start, valid_until=start + timedelta(days=1)), world.head)
+    world.app.handle(ApproveAlert(alert_id), world.head)
+    world.app.handle(SendAlert(alert_id), world.head)
     scheduler.tick()
     scheduler.tick()
     [row] = notifications.outbox(conn, "alert:")

@@ -6,6 +6,17 @@ from typing import Any
 
 import psycopg
 
+from application.commands import (
+    Accept,
+    AnswerClarification,
+    Assign,
+    Classify,
+    CompleteVerification,
+    GrantExtension,
+    Reject,
+    RequestClarification,
+    StartVerification,
+)
 from domain.calendar import BUSINESS_TZ, WorkingCalendar
 from projections import overdue
 
@@ -39,14 +50,14 @@ def test_untouched_report_is_late_in_working_hours_after_reception_due_dieu_7_2_
     assert _late(conn, _at(2026, 3, 3, 10, 0), world.other_district) == []
 
     clock.set(2026, 3, 3, 10, 0)  # accepted late; assignment due 15:00 (Điều 8.5: 4 hours)
-    world.app.accept(world.receiver, report_id)
+    world.app.handle(Accept(report_id), world.receiver)
     projector.catch_up()
     assert _late(conn, _at(2026, 3, 3, 10, 0)) == []
     # Tuesday 15:00–17:00 and Wednesday 08:00–09:00.
     assert _late(conn, _at(2026, 3, 4, 9, 0)) == [(report_id, "assignment", timedelta(hours=3))]
 
-    world.app.classify(world.head, report_id, "normal")
-    world.app.assign(world.head, report_id, world.division, world.officer_id)
+    world.app.handle(Classify(report_id, "normal"), world.head)
+    world.app.handle(Assign(report_id, world.division, world.officer_id), world.head)
     projector.catch_up()
     assert _late(conn, _at(2026, 3, 4, 9, 0)) == []
 
@@ -62,12 +73,12 @@ def test_verification_is_late_on_its_own_deadline_dieu_7_1(world, projector, con
                                                            clock) -> None:
     clock.set(2026, 3, 2, 8, 0)
     report_id = world.submit()
-    world.app.start_verification(world.receiver, report_id)  # 4 working hours: due 12:00
+    world.app.handle(StartVerification(report_id), world.receiver)  # 4 working hours: due 12:00
     projector.catch_up()
     # 12:00–13:00 is lunch: at 14:00 the verification is one working hour late.
     assert _late(conn, _at(2026, 3, 2, 14, 0)) == [(report_id, "verification",
                                                     timedelta(hours=1))]
-    world.app.complete_verification(world.receiver, report_id, True, "Đúng sự thật")
+    world.app.handle(CompleteVerification(report_id, True, "Đúng sự thật"), world.receiver)
     projector.catch_up()
     assert _late(conn, _at(2026, 3, 2, 14, 0)) == []
 
@@ -76,12 +87,12 @@ def test_unanswered_clarification_is_late_for_the_handling_unit_dieu_13(world, p
                                                                         clock) -> None:
     report_id = world.submit()
     world.to_published(report_id)
-    world.app.request_clarification(world.citizen, report_id, "Bao giờ kẻ lại vạch?")
+    world.app.handle(RequestClarification(report_id, "Bao giờ kẻ lại vạch?"), world.citizen)
     projector.catch_up()
     # Asked Monday 09:00: 2 working days end Wednesday 09:00; Thursday 09:00 is 8 hours late.
     assert _late(conn, _at(2026, 3, 5, 9, 0), world.district) == [
         (report_id, "clarification", timedelta(hours=8))]
-    world.app.answer_clarification(world.head, report_id, "Tuần sau")
+    world.app.handle(AnswerClarification(report_id, "Tuần sau"), world.head)
     projector.catch_up()
     assert _late(conn, _at(2026, 3, 5, 9, 0)) == []
 
@@ -96,7 +107,7 @@ def test_extension_removes_an_overdue_handling_stage_dieu_8_5(world, projector, 
     assert (row["stage"], row["unit_id"], row["officer_id"]) == ("handling", world.district,
                                                                  world.officer.id)
     assert (row["due"], row["late"]) == (_at(2026, 3, 23, 9, 0), timedelta(hours=8))
-    world.app.grant_extension(world.head, report_id, 5, "Chờ thẩm định hồ sơ cấp phép")
+    world.app.handle(GrantExtension(report_id, 5, "Chờ thẩm định hồ sơ cấp phép"), world.head)
     projector.catch_up()
     assert _late(conn, now) == []
     assert _late(conn, _at(2026, 3, 31, 9, 0)) == [(report_id, "handling", timedelta(hours=8))]
@@ -143,13 +154,13 @@ def test_rebuild_equals_incremental_overdue(world, projector, conn) -> None:
     world.to_published(world.submit())
     extended = world.submit()
     world.to_handling(extended, "complex")
-    world.app.grant_extension(world.head, extended, 4, "Chờ ý kiến Sở Xây dựng")
+    world.app.handle(GrantExtension(extended, 4, "Chờ ý kiến Sở Xây dựng"), world.head)
     verifying = world.submit()
-    world.app.start_verification(world.receiver, verifying)
+    world.app.handle(StartVerification(verifying), world.receiver)
     clarified = world.submit()
     world.to_published(clarified)
-    world.app.request_clarification(world.citizen, clarified, "Đã xử lý triệt để chưa?")
-    world.app.reject(world.receiver, world.submit(), "a", "Thiếu thông tin")
+    world.app.handle(RequestClarification(clarified, "Đã xử lý triệt để chưa?"), world.citizen)
+    world.app.handle(Reject(world.submit(), "a", "Thiếu thông tin"), world.receiver)
     projector.catch_up()
     query = "SELECT t::text FROM overdue t ORDER BY 1"
     before = conn.execute(query).fetchall()

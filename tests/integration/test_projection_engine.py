@@ -35,6 +35,35 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
+from application.commands import (
+    Accept,
+    AnswerClarification,
+    ApproveResult,
+    Assign,
+    Classify,
+    CompleteVerification,
+    Contribute,
+    Escalate,
+    GrantExtension,
+    Hide,
+    LinkToMatter,
+    MarkDuplicate,
+    MarkViolation,
+    MergeUnit,
+    ProposeResult,
+    Publish,
+    Rate,
+    Redact,
+    RegisterReporter,
+    Reject,
+    RequestClarification,
+    RequestCoordination,
+    RerouteAfterMerger,
+    RespondToInitiative,
+    ReturnResult,
+    StartVerification,
+    UnmarkDuplicate,
+)
 from application.database import create_schema, drop_schema, eventsourcing_env
 from application.migrations import upgrade
 from application.services import IHanoi
@@ -136,8 +165,8 @@ def build_city(app: IHanoi) -> City:
                     helper=w.other_head)
     other = Desk(w.other_district, w.other_head, w.other_head,
                  [(other_division, other_officer_id, other_officer)], helper=w.receiver)
-    reporters = [w.reporter_id, *(app.register_reporter(
-        name, phone=phone).aggregate_id for name, phone in
+    reporters = [w.reporter_id, *(app.handle(
+        RegisterReporter(name, phone=phone)).aggregate_id for name, phone in
         (("Ngô Thị Mai", "0987654321"), ("Đặng Quốc Bảo", "0904111222")))]
     return City(w, [district, other], reporters)
 
@@ -205,31 +234,32 @@ def story(city: City, rng: random.Random, re_report_of: UUID | None = None,
     city.reports.append(report)
     yield
     if not via_centre and rng.random() < 0.2:  # Điều 18.4: an officer links it to a matter
-        yield from attempt(lambda: app.link_to_matter(desk.receiver, report,
-                                                      rng.choice(city.reports)))
+        yield from attempt(lambda: app.handle(LinkToMatter(report, rng.choice(city.reports)),
+                                              desk.receiver))
     receiver = w.centre_receiver if via_centre else desk.receiver
     verifications = 0 if kind == "capital_initiative" else rng.choice((0, 0, 1, 2))
     for _ in range(verifications):  # Điều 7.1.b
-        app.start_verification(receiver, report)
+        app.handle(StartVerification(report), receiver)
         yield
-        app.complete_verification(receiver, report, rng.random() < 0.6, "Đã gọi điện xác minh")
+        app.handle(CompleteVerification(report, rng.random() < 0.6, "Đã gọi điện xác minh"),
+                   receiver)
         yield
     if via_centre:
-        app.escalate(receiver, report, desk.unit, "Thuộc thẩm quyền của quận")
+        app.handle(Escalate(report, desk.unit, "Thuộc thẩm quyền của quận"), receiver)
         receiver = desk.receiver
         yield
     decision = rng.choice(("accept", "accept", "accept", "reject", "escalate", "wait"))
     if decision == "escalate":  # Điều 7.2.c: up to the city, where it waits
-        app.escalate(receiver, report, w.city, "Vượt thẩm quyền của quận")
+        app.handle(Escalate(report, w.city, "Vượt thẩm quyền của quận"), receiver)
         yield
         return
     if decision == "reject":  # Điều 6.2.a, 7.2.a
-        app.reject(receiver, report, "a", "Thiếu địa điểm cụ thể")
+        app.handle(Reject(report, "a", "Thiếu địa điểm cụ thể"), receiver)
         yield
     elif decision == "accept":
         if (yield from duplicate(city, desk, receiver, report, rng)):
             return
-        app.accept(receiver, report)
+        app.handle(Accept(report), receiver)
         yield
         yield from moderate(app, desk, report, rng)
         if (yield from duplicate(city, desk, desk.head, report, rng)):
@@ -238,7 +268,7 @@ def story(city: City, rng: random.Random, re_report_of: UUID | None = None,
         if published:
             yield from after_result(city, desk, citizen, report, rng)
     if rng.random() < 0.2:  # Điều 27.2
-        app.mark_violation(receiver, report, "Nội dung không đúng sự thật")
+        app.handle(MarkViolation(report, "Nội dung không đúng sự thật"), receiver)
         yield
 
 
@@ -250,43 +280,46 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
     depth = rng.choice((0, 1, 2, 3, 4, 5, 5, 5))
     if kind == "capital_initiative":  # Điều 9
         if depth:
-            app.respond_to_initiative(desk.head, report, "Cảm ơn sáng kiến, thành phố sẽ áp dụng")
+            app.handle(RespondToInitiative(report, "Cảm ơn sáng kiến, thành phố sẽ áp dụng"),
+                       desk.head)
             yield
         return bool(depth)
     if depth < 1:
         return False
     urgency = rng.choice(("urgent", "normal", "complex") if kind == "field" else
                          ("urgent", "normal"))
-    app.classify(desk.head, report, urgency)
+    app.handle(Classify(report, urgency), desk.head)
     yield
     if depth < 2:
         return False
     department, officer_id, officer = rng.choice(desk.teams)
-    app.assign(desk.head, report, department, officer_id)
+    app.handle(Assign(report, department, officer_id), desk.head)
     yield
     if urgency == "complex" and rng.random() < 0.5:  # Điều 8.2, 8.5
-        app.request_coordination(desk.head, report, [desk.helper.unit_id])
+        app.handle(RequestCoordination(report, [desk.helper.unit_id]), desk.head)
         yield
-        app.grant_extension(desk.head, report, rng.randint(1, 5), "Cần thẩm định hồ sơ")
+        app.handle(GrantExtension(report, rng.randint(1, 5), "Cần thẩm định hồ sơ"), desk.head)
         yield
-        app.contribute(desk.helper, report, "Đã kiểm tra hiện trường", ["bien-ban-phoi-hop.pdf"])
+        app.handle(Contribute(report, "Đã kiểm tra hiện trường", ["bien-ban-phoi-hop.pdf"]),
+                   desk.helper)
         yield
     if depth < 3:
         return False
     for returned in range(rng.choice((0, 0, 1, 2))):
-        app.propose_result(officer, report, f"Đã xử lý xong, lần {returned + 1}", ["anh.jpg"])
+        app.handle(ProposeResult(report, f"Đã xử lý xong, lần {returned + 1}", ["anh.jpg"]),
+                   officer)
         yield
-        app.return_result(desk.head, report, "Thiếu ảnh sau khi xử lý")
+        app.handle(ReturnResult(report, "Thiếu ảnh sau khi xử lý"), desk.head)
         yield
-    app.propose_result(officer, report, "Đã xử lý xong, mặt đường an toàn", ["anh-sau.jpg"])
+    app.handle(ProposeResult(report, "Đã xử lý xong, mặt đường an toàn", ["anh-sau.jpg"]), officer)
     yield
     if depth < 4:
         return False
-    app.approve_result(desk.head, report)
+    app.handle(ApproveResult(report), desk.head)
     yield
     if depth < 5:
         return False
-    app.publish(desk.head, report)
+    app.handle(Publish(report), desk.head)
     yield
     return True
 
@@ -298,12 +331,12 @@ def duplicate(city: City, desk: Desk, by: Actor, report: UUID,
     if rng.random() >= 0.15:
         return False
     original = rng.choice(city.reports)
-    if not (yield from attempt(lambda: city.app.mark_duplicate(by, report, original))):
+    if not (yield from attempt(lambda: city.app.handle(MarkDuplicate(report, original), by))):
         return False
     if rng.random() < 0.5:
         return True
     return not (yield from attempt(
-        lambda: city.app.unmark_duplicate(desk.head, report, "Không trùng")))
+        lambda: city.app.handle(UnmarkDuplicate(report, "Không trùng"), desk.head)))
 
 
 def moderate(app: IHanoi, desk: Desk, report: UUID, rng: random.Random) -> Iterator[None]:
@@ -311,12 +344,13 @@ def moderate(app: IHanoi, desk: Desk, report: UUID, rng: random.Random) -> Itera
     personal data from the text or the comment."""
     if rng.random() < 0.15:
         target = rng.choice(("report", "rating_comment"))
-        yield from attempt(lambda: app.hide(desk.head, report, target, "Nội dung không phù hợp"))
+        yield from attempt(lambda: app.handle(Hide(report, target, "Nội dung không phù hợp"),
+                                              desk.head))
     if rng.random() < 0.15:
         field_name = rng.choice(("text", "rating_comment"))
-        yield from attempt(lambda: app.redact(desk.head, report, field_name,
-                                              "Nội dung đã lược bỏ dữ liệu cá nhân",
-                                              "Số điện thoại"))
+        yield from attempt(lambda: app.handle(Redact(report, field_name,
+                                                     "Nội dung đã lược bỏ dữ liệu cá nhân",
+                                                     "Số điện thoại"), desk.head))
 
 
 def after_result(city: City, desk: Desk, citizen: Actor, report: UUID,
@@ -326,16 +360,16 @@ def after_result(city: City, desk: Desk, citizen: Actor, report: UUID,
     app = city.app
     if rng.random() < 0.4:
         try:
-            app.request_clarification(citizen, report, "Khi nào hoàn thành hẳn?")
+            app.handle(RequestClarification(report, "Khi nào hoàn thành hẳn?"), citizen)
         except InvalidState:  # the 2-day window is over
             pass
         else:
             yield
-            app.answer_clarification(desk.head, report, "Trong tuần này")
+            app.handle(AnswerClarification(report, "Trong tuần này"), desk.head)
             yield
     if rng.random() < 0.6:
-        app.rate(citizen, report, rng.choice(("satisfied", "acceptable", "unsatisfied")),
-                 "Cảm ơn, gọi tôi 0900000000")
+        app.handle(Rate(report, rng.choice(("satisfied", "acceptable", "unsatisfied")),
+                        "Cảm ơn, gọi tôi 0900000000"), citizen)
         yield
     yield from moderate(app, desk, report, rng)
     if rng.random() < 0.25:
@@ -364,11 +398,11 @@ def reorganise(city: City, rng: random.Random, between: Callable[[], None]) -> N
             rng.choice(((w.division, "division", w.district), (w.ward, "commune", w.district))),
             rng.choice(((w.district, "district", w.city), (w.other_district, "district", w.city)))):
         successor = w.unit("Đơn vị sau sắp xếp", level, parent)
-        city.app.merge_unit(ADMIN, merged, successor)
+        city.app.handle(MergeUnit(merged, successor), ADMIN)
         between()
         for report in city.reports:
             try:
-                city.app.reroute_after_merger(SYSTEM, report, merged)
+                city.app.handle(RerouteAfterMerger(report, merged), SYSTEM)
             except InvalidState:  # no open work of the merged unit on this report
                 continue
             between()

@@ -7,6 +7,17 @@ from typing import Any
 import psycopg
 import pytest
 
+from application.commands import (
+    Accept,
+    ApproveResult,
+    ProposeResult,
+    Publish,
+    Rate,
+    Reject,
+    RenameUnit,
+    RespondToInitiative,
+    ReturnResult,
+)
 from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
 from projections import public_results
@@ -28,15 +39,15 @@ def test_result_is_public_only_once_published_dieu_12_3(world, projector, conn, 
     assert public_results.get(conn, report_id) is None
     world.to_handling(report_id)
     clock.advance(hours=2)
-    world.app.propose_result(world.officer, report_id, "Đã vá xong ổ gà, mặt đường an toàn",
-                             ["bien-ban.pdf", "anh-sau.jpg"])
-    world.app.approve_result(world.head, report_id)
+    world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà, mặt đường an toàn",
+                                   ["bien-ban.pdf", "anh-sau.jpg"]), world.officer)
+    world.app.handle(ApproveResult(report_id), world.head)
     projector.catch_up()
     assert public_results.get(conn, report_id) is None
     assert public_results.search(conn) == ([], None)
 
     published_at = clock.advance(hours=1)
-    world.app.publish(world.head, report_id)
+    world.app.handle(Publish(report_id), world.head)
     projector.catch_up()
     row = public_results.get(conn, report_id)
     assert row == {
@@ -56,7 +67,7 @@ def test_rating_and_its_comment_show_on_the_public_result_dieu_13(world, project
                                                                     conn) -> None:
     report_id = world.submit()
     world.to_published(report_id)
-    world.app.rate(world.citizen, report_id, "unsatisfied", "Vẫn còn ổ gà nhỏ")
+    world.app.handle(Rate(report_id, "unsatisfied", "Vẫn còn ổ gà nhỏ"), world.citizen)
     projector.catch_up()
     row = public_results.get(conn, report_id)
     assert (row["rating"], row["rating_comment"]) == ("unsatisfied", "Vẫn còn ổ gà nhỏ")
@@ -66,11 +77,11 @@ def test_the_approved_proposal_after_a_return_is_published_dieu_12_1(world, proj
                                                                        conn) -> None:
     report_id = world.submit()
     world.to_handling(report_id)
-    world.app.propose_result(world.officer, report_id, "Đã kiểm tra hiện trường", ["a.jpg"])
-    world.app.return_result(world.head, report_id, "Chưa có biên bản")
-    world.app.propose_result(world.officer, report_id, "Đã vá ổ gà, có biên bản", ["bb.pdf"])
-    world.app.approve_result(world.head, report_id)
-    world.app.publish(world.head, report_id)
+    world.app.handle(ProposeResult(report_id, "Đã kiểm tra hiện trường", ["a.jpg"]), world.officer)
+    world.app.handle(ReturnResult(report_id, "Chưa có biên bản"), world.head)
+    world.app.handle(ProposeResult(report_id, "Đã vá ổ gà, có biên bản", ["bb.pdf"]), world.officer)
+    world.app.handle(ApproveResult(report_id), world.head)
+    world.app.handle(Publish(report_id), world.head)
     projector.catch_up()
     row = public_results.get(conn, report_id)
     assert (row["result_text"], row["evidence"]) == ("Đã vá ổ gà, có biên bản", ["bb.pdf"])
@@ -78,7 +89,7 @@ def test_the_approved_proposal_after_a_return_is_published_dieu_12_1(world, proj
 
 def test_rejected_report_is_never_public_dieu_7_2_a(world, projector, conn) -> None:
     report_id = world.submit()
-    world.app.reject(world.receiver, report_id, "e", "Nội dung quảng cáo")
+    world.app.handle(Reject(report_id, "e", "Nội dung quảng cáo"), world.receiver)
     projector.catch_up()
     assert public_results.get(conn, report_id) is None
     assert _dump(conn, "public_results") == [] == _dump(conn, "public_results_pending")
@@ -87,9 +98,9 @@ def test_rejected_report_is_never_public_dieu_7_2_a(world, projector, conn) -> N
 def test_capital_initiative_answer_is_public_dieu_9(world, projector, conn) -> None:
     report_id = world.submit(kind="capital_initiative", category="smart_city", address="",
                              text="Đề xuất lắp đèn đường năng lượng mặt trời ở các ngõ nhỏ")
-    world.app.accept(world.receiver, report_id)
-    world.app.respond_to_initiative(world.head, report_id, "Cảm ơn, quận sẽ thí điểm năm 2026",
-                                    ["cong-van.pdf"])
+    world.app.handle(Accept(report_id), world.receiver)
+    world.app.handle(RespondToInitiative(report_id, "Cảm ơn, quận sẽ thí điểm năm 2026",
+                                         ["cong-van.pdf"]), world.head)
     projector.catch_up()
     row = public_results.get(conn, report_id)
     assert row["kind"] == "capital_initiative" and row["handling_unit_id"] == world.district
@@ -101,10 +112,10 @@ def test_confidential_reporter_identity_appears_in_no_public_row_dieu_5_7(world,
                                                                           conn) -> None:
     confidential = world.submit(confidential=True)
     world.to_published(confidential)
-    world.app.rate(world.citizen, confidential, "satisfied", "Cảm ơn")
+    world.app.handle(Rate(confidential, "satisfied", "Cảm ơn"), world.citizen)
     world.to_published(world.submit())  # not confidential: no personal data either (Điều 14.1)
     still_pending = world.submit(confidential=True)
-    world.app.accept(world.receiver, still_pending)
+    world.app.handle(Accept(still_pending), world.receiver)
     projector.catch_up()
     identity = ("Phạm Thị Dung", "0912345678", "dung@example.vn", "001099012345",
                 str(world.reporter_id))
@@ -122,7 +133,7 @@ def test_confidential_reporter_identity_appears_in_no_public_row_dieu_5_7(world,
 def test_renamed_handling_unit_shows_its_new_name_dieu_28_1(world, projector, conn) -> None:
     report_id = world.submit()
     world.to_published(report_id)
-    world.app.rename_unit(ADMIN, world.district, "UBND phường Hoàn Kiếm")
+    world.app.handle(RenameUnit(world.district, "UBND phường Hoàn Kiếm"), ADMIN)
     projector.catch_up()
     assert public_results.get(conn, report_id)["handling_unit_name"] == "UBND phường Hoàn Kiếm"
 
@@ -168,10 +179,10 @@ def test_rebuild_equals_incremental_public_results(world, projector, conn) -> No
         world.to_published(world.submit(confidential=confidential))
     rated = world.submit()
     world.to_published(rated)
-    world.app.rate(world.citizen, rated, "acceptable")
-    world.app.reject(world.receiver, world.submit(), "c", "Trùng phản ánh đã gửi")
+    world.app.handle(Rate(rated, "acceptable"), world.citizen)
+    world.app.handle(Reject(world.submit(), "c", "Trùng phản ánh đã gửi"), world.receiver)
     world.to_handling(world.submit())
-    world.app.rename_unit(ADMIN, world.division, "Phòng Quản lý đô thị quận")
+    world.app.handle(RenameUnit(world.division, "Phòng Quản lý đô thị quận"), ADMIN)
     projector.catch_up()
     before = {table: _dump(conn, table) for table in TABLES}
     projector.rebuild(["public_results"])

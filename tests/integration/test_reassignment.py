@@ -5,6 +5,7 @@ from uuid import UUID
 
 import pytest
 
+from application.commands import Accept, Assign, Classify, ProposeResult, Reassign, TransferOfficer
 from domain.errors import InvalidInput, InvalidState, NotPermitted
 from domain.report import Report
 from projections import overdue, report_status, work_queues
@@ -18,13 +19,13 @@ def test_transferred_officers_report_is_reassigned_with_its_due_unchanged_dieu_8
     report_id = world.submit()
     world.to_handling(report_id)
     due = app.load(report_id, Report).stage.due
-    app.transfer_officer(ADMIN, UUID(world.officer.id), world.other_district,
-                         "handling_officer")
+    app.handle(TransferOfficer(UUID(world.officer.id), world.other_district,
+                               "handling_officer"), ADMIN)
     with pytest.raises(NotPermitted):  # he no longer holds the division's rights
-        app.reassign(world.officer, report_id, world.ward, world.ward_officer_id, "chuyển")
+        app.handle(Reassign(report_id, world.ward, world.ward_officer_id, "chuyển"), world.officer)
     clock.advance(hours=1)
-    app.reassign(world.head, report_id, world.ward, world.ward_officer_id,
-                 "Cán bộ được điều động sang đơn vị khác")
+    app.handle(Reassign(report_id, world.ward, world.ward_officer_id,
+                        "Cán bộ được điều động sang đơn vị khác"), world.head)
     projector.catch_up()
     ward_officer = app.officer_actor(world.ward_officer_id)
     row = report_status.get(conn, report_id)
@@ -37,31 +38,33 @@ def test_transferred_officers_report_is_reassigned_with_its_due_unchanged_dieu_8
     [late] = overdue.overdue(conn, clock.now, app.policy().calendar)
     assert (late["report_id"], late["officer_id"], late["due"]) == (report_id, ward_officer.id,
                                                                     due)
-    app.propose_result(ward_officer, report_id, "Đã xử lý xong vi phạm", ["bien-ban.pdf"])
+    app.handle(ProposeResult(report_id, "Đã xử lý xong vi phạm", ["bien-ban.pdf"]), ward_officer)
 
 
 def test_reassignment_refusals_dieu_8_1(world) -> None:
     app = world.app
     report_id = world.submit()
-    app.accept(world.receiver, report_id)
-    app.classify(world.head, report_id, "normal")
+    app.handle(Accept(report_id), world.receiver)
+    app.handle(Classify(report_id, "normal"), world.head)
     with pytest.raises(InvalidState):  # nothing assigned yet
-        app.reassign(world.head, report_id, world.ward, world.ward_officer_id, "lý do")
-    app.assign(world.head, report_id, world.division, world.officer_id)
+        app.handle(Reassign(report_id, world.ward, world.ward_officer_id, "lý do"), world.head)
+    app.handle(Assign(report_id, world.division, world.officer_id), world.head)
     with pytest.raises(NotPermitted):  # only the head of the handling unit
-        app.reassign(world.other_head, report_id, world.ward, world.ward_officer_id, "lý do")
+        app.handle(Reassign(report_id, world.ward, world.ward_officer_id, "lý do"),
+                   world.other_head)
     with pytest.raises(InvalidInput):  # the same officer again
-        app.reassign(world.head, report_id, world.division, world.officer_id, "lý do")
+        app.handle(Reassign(report_id, world.division, world.officer_id, "lý do"), world.head)
     with pytest.raises(InvalidInput):  # a reason is required
-        app.reassign(world.head, report_id, world.ward, world.ward_officer_id, " ")
+        app.handle(Reassign(report_id, world.ward, world.ward_officer_id, " "), world.head)
     with pytest.raises(InvalidInput):  # an officer of that division, not of another unit
-        app.reassign(world.head, report_id, world.ward, world.officer_id, "lý do")
+        app.handle(Reassign(report_id, world.ward, world.officer_id, "lý do"), world.head)
 
 
 def test_rebuild_equals_incremental_after_reassignment(world, projector, conn) -> None:
     report_id = world.submit()
     world.to_handling(report_id)
-    world.app.reassign(world.head, report_id, world.ward, world.ward_officer_id, "điều động")
+    world.app.handle(Reassign(report_id, world.ward, world.ward_officer_id, "điều động"),
+                     world.head)
     projector.catch_up()
     tables = [t for m in READ_MODELS for t in m.tables]
 

@@ -8,6 +8,19 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from application.commands import (
+    Accept,
+    ApproveResult,
+    Assign,
+    Classify,
+    Contribute,
+    MergeUnit,
+    ProposeResult,
+    Publish,
+    RequestCoordination,
+    RerouteAfterMerger,
+    StartVerification,
+)
 from domain.actors import SYSTEM
 from domain.calendar import WorkingCalendar
 from domain.errors import InvalidInput, InvalidState, NotPermitted
@@ -21,7 +34,7 @@ MARCH = date(2026, 3, 1)
 
 def _merge(world: World, unit: UUID, name: str, level: str, parent: UUID) -> UUID:
     successor = world.unit(name, level, parent)
-    world.app.merge_unit(ADMIN, unit, successor)
+    world.app.handle(MergeUnit(unit, successor), ADMIN)
     return successor
 
 
@@ -29,7 +42,7 @@ def _coordinated(world: World, *units: UUID) -> UUID:
     """A complex report in handling at the district, coordinated with ``units``."""
     report_id = world.submit()
     world.to_handling(report_id, "complex")
-    world.app.request_coordination(world.head, report_id, list(units))
+    world.app.handle(RequestCoordination(report_id, list(units)), world.head)
     return report_id
 
 
@@ -53,7 +66,7 @@ def test_open_report_of_a_merged_ward_moves_to_its_successor_with_its_deadlines_
         world, clock, projector, conn) -> None:
     _, ward_receiver = world.staff("Ngô Thị Mai", world.ward, "receiving_officer")
     report_id = world.submit(receiving_unit_id=world.ward)
-    world.app.start_verification(ward_receiver, report_id)
+    world.app.handle(StartVerification(report_id), ward_receiver)
     projector.catch_up()
     queue_before, overdue_before = _queue(conn, world.ward), overdue.overdue(
         conn, clock.advance(days=30), CALENDAR, world.ward)
@@ -62,7 +75,7 @@ def test_open_report_of_a_merged_ward_moves_to_its_successor_with_its_deadlines_
     assert len(overdue_before) == len(lateness_before) == 2
 
     successor = _merge(world, world.ward, "UBND phường Hoàn Kiếm", "commune", world.district)
-    world.app.reroute_after_merger(SYSTEM, report_id, world.ward)
+    world.app.handle(RerouteAfterMerger(report_id, world.ward), SYSTEM)
     projector.catch_up()
 
     status = report_status.get(conn, report_id)
@@ -92,8 +105,8 @@ def test_report_in_handling_follows_its_merged_division_and_coordinating_departm
                       world.district)
     department = _merge(world, world.department, "Sở Xây dựng và Giao thông", "department",
                         world.city)
-    world.app.reroute_after_merger(SYSTEM, report_id, world.division)
-    world.app.reroute_after_merger(ADMIN, report_id, world.department)
+    world.app.handle(RerouteAfterMerger(report_id, world.division), SYSTEM)
+    world.app.handle(RerouteAfterMerger(report_id, world.department), ADMIN)
     projector.catch_up()
 
     after = report_status.get(conn, report_id)
@@ -111,11 +124,11 @@ def test_report_in_handling_follows_its_merged_division_and_coordinating_departm
 def test_contribution_of_a_merged_coordinating_unit_carries_to_its_successor_dieu_28_1(
         world, projector, conn) -> None:
     report_id = _coordinated(world, world.department)
-    world.app.contribute(world.department_head, report_id, "Sở đồng ý phương án sửa chữa",
-                         ["y-kien-so.pdf"])
+    world.app.handle(Contribute(report_id, "Sở đồng ý phương án sửa chữa",
+                                ["y-kien-so.pdf"]), world.department_head)
     department = _merge(world, world.department, "Sở Xây dựng và Giao thông", "department",
                         world.city)
-    world.app.reroute_after_merger(SYSTEM, report_id, world.department)
+    world.app.handle(RerouteAfterMerger(report_id, world.department), SYSTEM)
     projector.catch_up()
     assert report_status.get(conn, report_id)["coordination"] == {str(department): True}
     assert _queue(conn, department) == []
@@ -128,12 +141,12 @@ def test_a_merged_unit_that_contributed_settles_its_successors_pending_request_d
     yet: the successor's entry counts as contributed and leaves its queue."""
     transport = world.unit("Sở Giao thông vận tải", "department", world.city)
     report_id = _coordinated(world, world.department, transport)
-    world.app.contribute(world.department_head, report_id, "Sở đồng ý phương án sửa chữa",
-                         ["y-kien-so.pdf"])
+    world.app.handle(Contribute(report_id, "Sở đồng ý phương án sửa chữa",
+                                ["y-kien-so.pdf"]), world.department_head)
     projector.catch_up()
     assert [row[1] for row in _queue(conn, transport)] == ["coordination"]
-    world.app.merge_unit(ADMIN, world.department, transport)
-    world.app.reroute_after_merger(SYSTEM, report_id, world.department)
+    world.app.handle(MergeUnit(world.department, transport), ADMIN)
+    world.app.handle(RerouteAfterMerger(report_id, world.department), SYSTEM)
     projector.catch_up()
     assert report_status.get(conn, report_id)["coordination"] == {str(transport): True}
     assert _queue(conn, transport) == [] and _queue(conn, world.department) == []
@@ -143,16 +156,16 @@ def test_a_merged_unit_that_contributed_settles_its_successors_pending_request_d
 def test_successor_publishes_on_time_only_if_the_merged_unit_handled_on_time_dieu_28_1(
         world, clock, projector, conn) -> None:
     report_id = world.submit()
-    world.app.accept(world.receiver, report_id)
+    world.app.handle(Accept(report_id), world.receiver)
     clock.advance(days=7)  # the assignment closes late at the district
-    world.app.classify(world.head, report_id, "normal")
-    world.app.assign(world.head, report_id, world.division, world.officer_id)
+    world.app.handle(Classify(report_id, "normal"), world.head)
+    world.app.handle(Assign(report_id, world.division, world.officer_id), world.head)
     successor = _merge(world, world.district, "UBND phường Hoàn Kiếm mới", "district", world.city)
     _, successor_head = world.staff("Lý Văn Sơn", successor, "unit_head")
-    world.app.reroute_after_merger(SYSTEM, report_id, world.district)
-    world.app.propose_result(world.officer, report_id, "Đã vá xong ổ gà", ["anh-sau.jpg"])
-    world.app.approve_result(successor_head, report_id)
-    world.app.publish(successor_head, report_id)
+    world.app.handle(RerouteAfterMerger(report_id, world.district), SYSTEM)
+    world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà", ["anh-sau.jpg"]), world.officer)
+    world.app.handle(ApproveResult(report_id), successor_head)
+    world.app.handle(Publish(report_id), successor_head)
     projector.catch_up()
     figures = {row["unit_id"]: row for row in monthly_statistics.figures(conn, MARCH)}
     assert (figures[successor]["published"], figures[successor]["published_on_time"]) == (1, 0)
@@ -178,10 +191,10 @@ def test_reroute_is_refused_and_records_nothing_dieu_28_1(world, projector, case
     error, actor, unit = refusals[case]
     if case in ("citizen", "officer"):
         # The district itself is merged: only the actor is at fault.
-        world.app.merge_unit(ADMIN, world.district, world.other_district)
+        world.app.handle(MergeUnit(world.district, world.other_district), ADMIN)
         projector.catch_up()
         before = snapshot(projector), projector.head()
     with pytest.raises(error, match="Điều 28.1"):
-        world.app.reroute_after_merger(actor, report_id, unit)
+        world.app.handle(RerouteAfterMerger(report_id, unit), actor)
     projector.catch_up()
     assert (snapshot(projector), projector.head()) == before

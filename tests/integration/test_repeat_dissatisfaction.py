@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from application.commands import LinkToMatter, Rate
 from application.services import IHanoi
 from domain.calendar import BUSINESS_TZ
 from domain.report import Report
@@ -28,7 +29,7 @@ def _re_report(world, earlier: UUID, rating: str) -> UUID:
     """The reporter comes back about the same matter; the new result is rated ``rating``."""
     report_id = world.submit(re_report_of=earlier)
     world.to_published(report_id)
-    world.app.rate(world.citizen, report_id, rating, "Vẫn như cũ")
+    world.app.handle(Rate(report_id, rating, "Vẫn như cũ"), world.citizen)
     return report_id
 
 
@@ -51,7 +52,8 @@ def test_five_unsatisfied_re_reports_flag_the_unit_four_do_not_dieu_18_4(
         world, clock, projector: Projector, conn) -> None:
     first = world.submit()
     world.to_published(first)
-    world.app.rate(world.citizen, first, "unsatisfied")  # the matter's first report: not counted
+    world.app.handle(Rate(first, "unsatisfied"),
+                     world.citizen)  # the matter's first report: not counted
     latest = first
     for _ in range(4):
         clock.advance(hours=3)
@@ -82,11 +84,11 @@ def test_linked_report_counts_in_the_month_of_its_rating_in_hanoi_time_dieu_18_4
     second = world.submit(text="Ổ gà Hàng Bài lại sụt lún, xe máy ngã liên tục")
     world.to_published(second)
     clock.set(2026, 4, 1, 0, 30)  # still 31 March in UTC
-    world.app.rate(world.citizen, second, "unsatisfied")
+    world.app.handle(Rate(second, "unsatisfied"), world.citizen)
     projector.catch_up()
     assert _tally(conn, APRIL) == {}  # not a re-report (yet)
     clock.set(2026, 4, 2, 9, 0)
-    world.app.link_to_matter(world.head, second, first)
+    world.app.handle(LinkToMatter(second, first), world.head)
     projector.catch_up()
     assert _tally(conn, APRIL) == {world.district: (1, False)}
     assert _tally(conn, MARCH) == {}

@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.utils import get_topic
 
+from application.commands import Accept, GrantExtension, MarkViolation, MergeUnit, StartVerification
 from domain.calendar import BUSINESS_TZ
 from domain.errors import ReporterLocked
 from domain.report import Report
@@ -82,10 +83,10 @@ def test_scheduler_down_five_days_records_each_missed_deadline_once_in_due_order
     first = world.submit()  # reception due Monday 17:00
     clock.set(2026, 3, 2, 9, 0)
     verified = world.submit()  # reception due Tuesday 09:00
-    app.start_verification(world.receiver, verified)  # 4 working hours: Monday 14:00
+    app.handle(StartVerification(verified), world.receiver)  # 4 working hours: Monday 14:00
     clock.set(2026, 3, 2, 10, 0)
     accepted = world.submit()
-    app.accept(world.receiver, accepted)  # assignment due Monday 15:00 (Điều 8.5)
+    app.handle(Accept(accepted), world.receiver)  # assignment due Monday 15:00 (Điều 8.5)
     assert scheduler.tick().deadlines == 0
 
     clock.set(2026, 3, 7, 10, 0)  # Saturday: the scheduler was down since Monday 10:00
@@ -109,7 +110,7 @@ def test_extended_handling_deadline_is_a_new_fact_when_the_new_due_passes_dieu_8
     [handling_due] = [s.due for s in world.app.load(report_id, Report).open_stages()]
     clock.now = handling_due
     assert scheduler.tick().deadlines == 1
-    world.app.grant_extension(world.head, report_id, 5, "Chờ thủ tục thu hồi đất")
+    world.app.handle(GrantExtension(report_id, 5, "Chờ thủ tục thu hồi đất"), world.head)
     clock.now = handling_due + timedelta(days=1)
     assert scheduler.tick().deadlines == 0
     clock.now = handling_due + timedelta(days=8)
@@ -167,7 +168,7 @@ def _march(world, clock) -> dict[str, UUID]:
     clock.set(2026, 3, 24, 16, 0)
     r["fresh"] = world.submit()  # reception due 25 March 15:00: late at the freeze
     r["centre"] = world.submit(receiving_unit_id=world.centre)
-    app.accept(world.centre_receiver, r["centre"], world.department)
+    app.handle(Accept(r["centre"], world.department), world.centre_receiver)
     return r
 
 
@@ -216,7 +217,7 @@ def test_published_statistics_never_change_late_events_show_in_next_months_seed_
     march = _statistics(world.app, "2026-03").figures
 
     clock.set(2026, 3, 27, 9, 0)  # after the freeze, still March
-    world.app.accept(world.receiver, r["fresh"])
+    world.app.handle(Accept(r["fresh"]), world.receiver)
     late_report = world.submit()
     scheduler.tick()
     assert _statistics(world.app, "2026-03").figures == march
@@ -264,7 +265,7 @@ def test_lock_lifts_by_itself_after_30_days_visible_in_reporter_locks_dieu_27_3(
     app = world.app
     for _ in range(4):  # more than 3 violations in a row
         report_id = world.submit()
-        app.mark_violation(world.receiver, report_id, "Nội dung sai sự thật")
+        app.handle(MarkViolation(report_id, "Nội dung sai sự thật"), world.receiver)
     locked_at = clock.now
     scheduler.tick()
     row = reporter_locks.lock(conn, world.reporter_id)
@@ -298,9 +299,9 @@ def test_open_reports_of_a_merged_unit_pass_to_its_successor_once_dieu_28_1(
     world.to_handling(handled)
     world.to_published(closed)
     successor = world.unit("UBND phường Hoàn Kiếm", "district", world.city)
-    world.app.merge_unit(ADMIN, world.division, world.ward)
-    world.app.merge_unit(ADMIN, world.district, successor)
-    world.app.merge_unit(ADMIN, world.ward, successor)  # the division's successor, in turn
+    world.app.handle(MergeUnit(world.division, world.ward), ADMIN)
+    world.app.handle(MergeUnit(world.district, successor), ADMIN)
+    world.app.handle(MergeUnit(world.ward, successor), ADMIN)  # the division's successor, in turn
     scheduler.follow()
     before = {r: conn.execute("SELECT stage_due FROM report_status WHERE report_id = %s",
                               (r,)).fetchone()[0] for r in (received, handled)}

@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from eventsourcing.utils import get_topic
 
+from application.commands import StartVerification
 from application.database import advisory_lock_key
 from domain.calendar import BUSINESS_TZ
 from domain.report import Report
@@ -104,7 +105,7 @@ def test_two_instances_emit_each_fact_once_and_the_survivor_takes_over_dieu_7_2_
         world, projector, clock, conn, database_url, cipher_key, fresh_schema,
         tmp_path: Path) -> None:
     app = world.app
-    app.start_verification(world.receiver, world.submit())  # Monday 09:00: verification
+    app.handle(StartVerification(world.submit()), world.receiver)  # Monday 09:00: verification
     clock.set(2026, 3, 2, 13, 0)  # due 14:00, reception Tuesday 09:00
     world.submit()  # reception due Tuesday 12:00
     clock.set(2026, 3, 3, 8, 0)

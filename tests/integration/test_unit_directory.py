@@ -2,6 +2,14 @@
 
 from uuid import UUID
 
+from application.commands import (
+    DismissOfficer,
+    DissolveUnit,
+    MergeUnit,
+    MoveUnit,
+    RenameUnit,
+    TransferOfficer,
+)
 from projections import unit_directory
 from projections.engine import Projector
 from tests.integration.conftest import ADMIN
@@ -18,11 +26,11 @@ def _reorganise(world) -> UUID:
     """Rename the ward, move it to the other district, merge a new ward into it, dissolve the
     department; returns the merged ward."""
     app = world.app
-    app.rename_unit(ADMIN, world.ward, "UBND phường Hoàn Kiếm")
-    app.move_unit(ADMIN, world.ward, world.other_district)
+    app.handle(RenameUnit(world.ward, "UBND phường Hoàn Kiếm"), ADMIN)
+    app.handle(MoveUnit(world.ward, world.other_district), ADMIN)
     merged = world.unit("UBND phường Hàng Trống", "commune", world.district)
-    app.merge_unit(ADMIN, merged, world.ward)
-    app.dissolve_unit(ADMIN, world.department)
+    app.handle(MergeUnit(merged, world.ward), ADMIN)
+    app.handle(DissolveUnit(world.department), ADMIN)
     return merged
 
 
@@ -49,8 +57,8 @@ def test_directory_follows_rename_move_merge_and_dissolution_dieu_28_1(
 
 
 def test_officer_shows_the_unit_and_role_held_now_dieu_25(world, projector: Projector) -> None:
-    world.app.transfer_officer(ADMIN, world.officer_id, world.ward, "unit_head")
-    world.app.dismiss_officer(ADMIN, world.ward_officer_id)
+    world.app.handle(TransferOfficer(world.officer_id, world.ward, "unit_head"), ADMIN)
+    world.app.handle(DismissOfficer(world.ward_officer_id), ADMIN)
     projector.catch_up()
     with projector.connect() as conn:
         conn.execute(f"SET search_path TO {projector.schema}")
@@ -64,7 +72,7 @@ def test_officer_shows_the_unit_and_role_held_now_dieu_25(world, projector: Proj
 
 def test_rebuild_equals_incremental_unit_directory(world, projector: Projector) -> None:
     _reorganise(world)
-    world.app.transfer_officer(ADMIN, world.officer_id, world.ward, "handling_officer")
+    world.app.handle(TransferOfficer(world.officer_id, world.ward, "handling_officer"), ADMIN)
     projector.batch_size = 2
     projector.catch_up()
     before = _snapshot(projector)

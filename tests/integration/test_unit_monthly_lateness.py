@@ -7,6 +7,18 @@ from typing import Any
 from uuid import UUID
 
 from alembic import command
+from application.commands import (
+    Accept,
+    CompleteVerification,
+    Escalate,
+    GrantExtension,
+    MarkDuplicate,
+    ProposeResult,
+    Reject,
+    ReturnResult,
+    StartVerification,
+    UnmarkDuplicate,
+)
 from application.migrations import alembic_config
 from domain.calendar import BUSINESS_TZ
 from domain.report import ClosedStage, StageRecord
@@ -31,7 +43,7 @@ def _receive(world, unit: UUID, decider, on_time: int, late: int) -> list[UUID]:
     ``on_time`` at once, the others on Wednesday, after the 8 working hours (Điều 7.2.d)."""
     reports = [world.submit(receiving_unit_id=unit) for _ in range(on_time + late)]
     for report_id in reports[:on_time]:
-        world.app.reject(decider, report_id, "a", "Thiếu thông tin địa điểm")
+        world.app.handle(Reject(report_id, "a", "Thiếu thông tin địa điểm"), decider)
     return reports[on_time:]
 
 
@@ -42,9 +54,9 @@ def test_exactly_30_percent_late_is_not_flagged_above_is_dieu_18_4(
     _receive(world, world.department, world.department_head, on_time=1, late=0)
     clock.set(2026, 3, 4, 9, 0)
     for report_id in late_district:
-        world.app.reject(world.receiver, report_id, "a", "Thiếu thông tin địa điểm")
+        world.app.handle(Reject(report_id, "a", "Thiếu thông tin địa điểm"), world.receiver)
     for report_id in late_other:
-        world.app.reject(world.other_head, report_id, "a", "Thiếu thông tin địa điểm")
+        world.app.handle(Reject(report_id, "a", "Thiếu thông tin địa điểm"), world.other_head)
     projector.catch_up()
     ranking = _ranking(projector, MARCH, clock.now)
     district, other = ranking[world.district], ranking[world.other_district]
@@ -144,7 +156,7 @@ def test_every_lateness_figure_recomputes_from_the_events_behind_it_dieu_18_4(
     world.to_published(on_time)
     escalated = world.submit()
     clock.set(2026, 3, 3, 15, 0)  # past Tuesday 09:00: reception late
-    world.app.escalate(world.receiver, escalated, world.city, "Vượt thẩm quyền của quận")
+    world.app.handle(Escalate(escalated, world.city, "Vượt thẩm quyền của quận"), world.receiver)
     world.to_handling(late_reception)
     world.submit()  # its reception is still open, past due at `now`
     projector.catch_up()
@@ -177,16 +189,17 @@ def _counters(projector: Projector) -> list[tuple]:
 def test_rebuild_equals_incremental_unit_monthly_lateness(
         world, clock, projector: Projector) -> None:
     verified = world.submit()
-    world.app.start_verification(world.receiver, verified)
+    world.app.handle(StartVerification(verified), world.receiver)
     clock.advance(hours=6)  # Monday 15:00: the 4 working hours ended at 14:00
-    world.app.complete_verification(world.receiver, verified, passed=True)
-    world.app.accept(world.receiver, verified)
+    world.app.handle(CompleteVerification(verified, passed=True), world.receiver)
+    world.app.handle(Accept(verified), world.receiver)
     returned = world.submit()
     world.to_handling(returned)
-    world.app.propose_result(world.officer, returned, "Đã vá xong ổ gà", ["anh.jpg"])
-    world.app.return_result(world.head, returned, "Thiếu ảnh sau khi vá")
+    world.app.handle(ProposeResult(returned, "Đã vá xong ổ gà", ["anh.jpg"]), world.officer)
+    world.app.handle(ReturnResult(returned, "Thiếu ảnh sau khi vá"), world.head)
     clock.advance(days=3)
-    world.app.escalate(world.receiver, world.submit(), world.city, "Vượt thẩm quyền của quận")
+    world.app.handle(Escalate(world.submit(), world.city, "Vượt thẩm quyền của quận"),
+                     world.receiver)
     projector.batch_size = 3
     projector.catch_up()
     before, counters = _snapshot(projector), _counters(projector)
@@ -245,22 +258,22 @@ def _varied_history(world, clock) -> None:
     world.to_published(on_time)
     world.to_handling(handled_late)
     clock.set(2026, 3, 3, 10, 0)  # past every reception due at Tuesday 09:00
-    world.app.mark_duplicate(world.receiver, reception_duplicate, open_reception)
+    world.app.handle(MarkDuplicate(reception_duplicate, open_reception), world.receiver)
     clock.set(2026, 3, 4, 10, 0)
-    world.app.reject(world.receiver, rejected_late, "a", "Thiếu thông tin địa điểm")
-    world.app.escalate(world.receiver, escalated, world.city, "Vượt thẩm quyền của quận")
+    world.app.handle(Reject(rejected_late, "a", "Thiếu thông tin địa điểm"), world.receiver)
+    world.app.handle(Escalate(escalated, world.city, "Vượt thẩm quyền của quận"), world.receiver)
     world.to_handling(accepted_late, urgency="complex")
     world.to_handling(both_late)
-    world.app.grant_extension(world.head, accepted_late, 5, "Chờ vật tư thay thế")
+    world.app.handle(GrantExtension(accepted_late, 5, "Chờ vật tư thay thế"), world.head)
     clock.set(2026, 3, 13, 10, 0)  # past the handling due of `handled_late` (11 March)
-    world.app.mark_duplicate(world.head, handled_late, accepted_late)
-    world.app.unmark_duplicate(world.head, reception_duplicate, "Hai vị trí khác nhau")
+    world.app.handle(MarkDuplicate(handled_late, accepted_late), world.head)
+    world.app.handle(UnmarkDuplicate(reception_duplicate, "Hai vị trí khác nhau"), world.head)
     clock.set(2026, 3, 16, 10, 0)
-    world.app.unmark_duplicate(world.head, handled_late, "Không trùng phản ánh trước")
-    world.app.propose_result(world.officer, both_late, "Đã vá ổ gà", ["anh.jpg"])
-    world.app.return_result(world.head, both_late, "Thiếu ảnh sau khi vá")
+    world.app.handle(UnmarkDuplicate(handled_late, "Không trùng phản ánh trước"), world.head)
+    world.app.handle(ProposeResult(both_late, "Đã vá ổ gà", ["anh.jpg"]), world.officer)
+    world.app.handle(ReturnResult(both_late, "Thiếu ảnh sau khi vá"), world.head)
     clock.set(2026, 4, 1, 9, 0)
-    world.app.propose_result(world.officer, both_late, "Đã vá lại ổ gà", ["anh-2.jpg"])
+    world.app.handle(ProposeResult(both_late, "Đã vá lại ổ gà", ["anh-2.jpg"]), world.officer)
     world.submit()
     world.submit(receiving_unit_id=world.other_district)
 

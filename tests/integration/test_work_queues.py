@@ -5,6 +5,23 @@ from typing import Any
 
 import psycopg
 
+from application.commands import (
+    Accept,
+    AnswerClarification,
+    ApproveResult,
+    Assign,
+    Classify,
+    CompleteVerification,
+    Contribute,
+    Escalate,
+    GrantExtension,
+    ProposeResult,
+    Publish,
+    RequestClarification,
+    RequestCoordination,
+    ReturnResult,
+    StartVerification,
+)
 from domain.calendar import BUSINESS_TZ
 from projections import work_queues
 
@@ -24,53 +41,53 @@ def test_queue_moves_from_receiver_to_head_to_officer_to_head_dieu_7_8_12(world,
     assert (row["kind"], row["category"], row["urgency"]) == ("field", "urban_order", None)
     assert row["due"] == datetime(2026, 3, 3, 9, 0, tzinfo=BUSINESS_TZ)
 
-    world.app.accept(world.receiver, report_id)
+    world.app.handle(Accept(report_id), world.receiver)
     projector.catch_up()
     assert _items(conn, world.district) == [(report_id, "assignment", None)]
 
-    world.app.classify(world.head, report_id, "urgent")
-    world.app.assign(world.head, report_id, world.division, world.officer_id)
+    world.app.handle(Classify(report_id, "urgent"), world.head)
+    world.app.handle(Assign(report_id, world.division, world.officer_id), world.head)
     projector.catch_up()
     assert _items(conn, world.district) == []
     assert _items(conn, world.division) == [(report_id, "handling", world.officer.id)]
     assert _items(conn, world.division, world.officer.id) == _items(conn, world.division)
     assert work_queues.queue(conn, world.division)[0]["urgency"] == "urgent"
 
-    world.app.propose_result(world.officer, report_id, "Đã vá xong ổ gà", ["bien-ban.pdf"])
+    world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà", ["bien-ban.pdf"]), world.officer)
     projector.catch_up()
     assert _items(conn, world.division) == []
     assert _items(conn, world.district) == [(report_id, "publication", None)]
 
-    world.app.return_result(world.head, report_id, "Thiếu ảnh sau khi vá")
+    world.app.handle(ReturnResult(report_id, "Thiếu ảnh sau khi vá"), world.head)
     projector.catch_up()
     assert _items(conn, world.district) == []
     assert _items(conn, world.division, world.officer.id) == [(report_id, "rework",
                                                                world.officer.id)]
 
-    world.app.propose_result(world.officer, report_id, "Đã vá xong, có ảnh", ["anh.jpg"])
-    world.app.approve_result(world.head, report_id)
+    world.app.handle(ProposeResult(report_id, "Đã vá xong, có ảnh", ["anh.jpg"]), world.officer)
+    world.app.handle(ApproveResult(report_id), world.head)
     projector.catch_up()
     assert _items(conn, world.district) == [(report_id, "publication", None)]
 
-    world.app.publish(world.head, report_id)
+    world.app.handle(Publish(report_id), world.head)
     projector.catch_up()
     assert conn.execute("SELECT count(*) FROM work_queues").fetchone() == (0,)
 
 
 def test_open_verification_awaits_the_receiving_unit_dieu_7_1(world, projector, conn) -> None:
     report_id = world.submit()
-    world.app.start_verification(world.receiver, report_id)
+    world.app.handle(StartVerification(report_id), world.receiver)
     projector.catch_up()
     assert sorted(_items(conn, world.district)) == [(report_id, "reception", None),
                                                     (report_id, "verification", None)]
-    world.app.complete_verification(world.receiver, report_id, True, "Đã xác minh tại chỗ")
+    world.app.handle(CompleteVerification(report_id, True, "Đã xác minh tại chỗ"), world.receiver)
     projector.catch_up()
     assert _items(conn, world.district) == [(report_id, "reception", None)]
 
 
 def test_escalated_report_awaits_the_higher_unit_dieu_7_2_c(world, projector, conn) -> None:
     report_id = world.submit()
-    world.app.escalate(world.receiver, report_id, world.city, "Vượt thẩm quyền của quận")
+    world.app.handle(Escalate(report_id, world.city, "Vượt thẩm quyền của quận"), world.receiver)
     projector.catch_up()
     assert _items(conn, world.district) == []
     assert _items(conn, world.city) == [(report_id, "reception", None)]
@@ -79,10 +96,10 @@ def test_escalated_report_awaits_the_higher_unit_dieu_7_2_c(world, projector, co
 def test_clarification_awaits_the_handling_unit_dieu_13(world, projector, conn) -> None:
     report_id = world.submit()
     world.to_published(report_id)
-    world.app.request_clarification(world.citizen, report_id, "Vì sao chỉ vá một nửa?")
+    world.app.handle(RequestClarification(report_id, "Vì sao chỉ vá một nửa?"), world.citizen)
     projector.catch_up()
     assert _items(conn, world.district) == [(report_id, "clarification", None)]
-    world.app.answer_clarification(world.officer, report_id, "Nửa còn lại thuộc dự án khác")
+    world.app.handle(AnswerClarification(report_id, "Nửa còn lại thuộc dự án khác"), world.officer)
     projector.catch_up()
     assert _items(conn, world.district) == []
 
@@ -91,8 +108,8 @@ def test_coordinating_unit_awaits_its_contribution_undated_last_dieu_8_2(world, 
                                                                          conn, clock) -> None:
     report_id = world.submit()
     world.to_handling(report_id, "complex")
-    world.app.request_coordination(world.head, report_id, [world.other_district,
-                                                           world.department])
+    world.app.handle(RequestCoordination(report_id, [world.other_district,
+                                                     world.department]), world.head)
     clock.advance(hours=1)
     later = world.submit(receiving_unit_id=world.other_district)
     projector.catch_up()
@@ -100,7 +117,8 @@ def test_coordinating_unit_awaits_its_contribution_undated_last_dieu_8_2(world, 
     assert _items(conn, world.other_district) == [(later, "reception", None),
                                                   (report_id, "coordination", None)]
     assert _items(conn, world.department) == [(report_id, "coordination", None)]
-    world.app.contribute(world.other_head, report_id, "Ba Đình đã rà soát phần giáp ranh", [])
+    world.app.handle(Contribute(report_id, "Ba Đình đã rà soát phần giáp ranh", []),
+                     world.other_head)
     projector.catch_up()
     assert _items(conn, world.other_district) == [(later, "reception", None)]
     assert _items(conn, world.department) == [(report_id, "coordination", None)]
@@ -112,9 +130,9 @@ def test_queue_is_soonest_due_first_and_per_officer_dieu_8_5(world, projector, c
     world.to_handling(normal, "normal")
     world.to_handling(urgent, "urgent")
     in_ward = world.submit()
-    world.app.accept(world.receiver, in_ward)
-    world.app.classify(world.head, in_ward, "urgent")
-    world.app.assign(world.head, in_ward, world.ward, world.ward_officer_id)
+    world.app.handle(Accept(in_ward), world.receiver)
+    world.app.handle(Classify(in_ward, "urgent"), world.head)
+    world.app.handle(Assign(in_ward, world.ward, world.ward_officer_id), world.head)
     projector.catch_up()
     assert _items(conn, world.division) == [(urgent, "handling", world.officer.id),
                                             (normal, "handling", world.officer.id)]
@@ -126,7 +144,7 @@ def test_queue_is_soonest_due_first_and_per_officer_dieu_8_5(world, projector, c
 def test_extension_moves_the_due_in_the_officers_queue_dieu_8_5(world, projector, conn) -> None:
     report_id = world.submit()
     world.to_handling(report_id, "complex")
-    world.app.grant_extension(world.head, report_id, 5, "Chờ thẩm định hồ sơ")
+    world.app.handle(GrantExtension(report_id, 5, "Chờ thẩm định hồ sơ"), world.head)
     projector.catch_up()
     [row] = work_queues.queue(conn, world.division, world.officer.id)
     assert row["due"] == datetime(2026, 3, 30, 9, 0, tzinfo=BUSINESS_TZ)  # 15 + 5 working days
@@ -136,14 +154,14 @@ def test_rebuild_equals_incremental_work_queues(world, projector, conn) -> None:
     world.to_published(world.submit())
     coordinated = world.submit()
     world.to_handling(coordinated, "complex")
-    world.app.request_coordination(world.head, coordinated, [world.department])
-    world.app.grant_extension(world.head, coordinated, 2, "Chờ ý kiến Sở Xây dựng")
+    world.app.handle(RequestCoordination(coordinated, [world.department]), world.head)
+    world.app.handle(GrantExtension(coordinated, 2, "Chờ ý kiến Sở Xây dựng"), world.head)
     verifying = world.submit()
-    world.app.start_verification(world.receiver, verifying)
+    world.app.handle(StartVerification(verifying), world.receiver)
     returned = world.submit()
     world.to_handling(returned)
-    world.app.propose_result(world.officer, returned, "Đã xử lý xong", ["a.jpg"])
-    world.app.return_result(world.head, returned, "Chưa đủ chứng cứ")
+    world.app.handle(ProposeResult(returned, "Đã xử lý xong", ["a.jpg"]), world.officer)
+    world.app.handle(ReturnResult(returned, "Chưa đủ chứng cứ"), world.head)
     projector.catch_up()
     query = ("SELECT (SELECT array_agg(w::text ORDER BY w::text) FROM work_queues w),"
              " (SELECT array_agg(r::text ORDER BY r::text) FROM work_queue_reports r)")

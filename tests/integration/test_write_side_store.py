@@ -9,6 +9,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from application.commands import (
+    Accept,
+    Assign,
+    Classify,
+    DismissOfficer,
+    DissolveUnit,
+    MarkViolation,
+    TransferOfficer,
+)
 from application.services import IHanoi, NotFound
 from domain.errors import InvalidState
 from domain.report import Report
@@ -28,7 +37,7 @@ def test_an_officer_transferred_elsewhere_acts_for_his_new_unit_dieu_25(
         world: World, other_process: IHanoi) -> None:
     app = world.app
     assert app.officer_actor(world.officer_id).unit_id == world.division  # now cached
-    other_process.transfer_officer(ADMIN, world.officer_id, world.ward, "unit_head")
+    other_process.handle(TransferOfficer(world.officer_id, world.ward, "unit_head"), ADMIN)
     moved = app.officer_actor(world.officer_id)
     assert (moved.unit_id, moved.role) == (world.ward, "unit_head")
 
@@ -36,11 +45,11 @@ def test_an_officer_transferred_elsewhere_acts_for_his_new_unit_dieu_25(
 def test_a_unit_dissolved_elsewhere_no_longer_receives_reports_dieu_28_1(
         world: World, other_process: IHanoi) -> None:
     report_id = world.submit()  # the district is cached
-    world.app.accept(world.receiver, report_id)
-    world.app.classify(world.head, report_id, "normal")
-    other_process.dissolve_unit(ADMIN, world.division)
+    world.app.handle(Accept(report_id), world.receiver)
+    world.app.handle(Classify(report_id, "normal"), world.head)
+    other_process.handle(DissolveUnit(world.division), ADMIN)
     with pytest.raises(InvalidState):
-        world.app.assign(world.head, report_id, world.division, world.officer_id)
+        world.app.handle(Assign(report_id, world.division, world.officer_id), world.head)
     assert world.app.load(report_id, Report).department_id is None
 
 
@@ -48,16 +57,16 @@ def test_an_officer_dismissed_elsewhere_is_refused_dieu_25(
         world: World, other_process: IHanoi) -> None:
     report_id = world.submit()
     world.app.officer_actor(world.officer_id)  # cached
-    world.app.accept(world.receiver, report_id)
-    world.app.classify(world.head, report_id, "normal")
-    other_process.dismiss_officer(ADMIN, world.officer_id)
+    world.app.handle(Accept(report_id), world.receiver)
+    world.app.handle(Classify(report_id, "normal"), world.head)
+    other_process.handle(DismissOfficer(world.officer_id), ADMIN)
     with pytest.raises(InvalidState):
-        world.app.assign(world.head, report_id, world.division, world.officer_id)
+        world.app.handle(Assign(report_id, world.division, world.officer_id), world.head)
 
 
 def test_a_unit_that_does_not_exist_is_not_found(world: World) -> None:
     with pytest.raises(NotFound):
-        world.app.assign(world.head, world.submit(), world.reporter_id, world.officer_id)
+        world.app.handle(Assign(world.submit(), world.reporter_id, world.officer_id), world.head)
 
 
 def test_an_append_notifies_the_listeners_of_the_event_store(
@@ -78,13 +87,13 @@ def test_a_command_on_a_report_changed_elsewhere_is_decided_on_its_current_state
     refused as a conflict but decided again on what is stored (the If-Match a client sends
     is checked against that too)."""
     report_id = world.submit()  # snapshot at version 1 here
-    other_process.accept(world.receiver, report_id)
-    result = world.app.classify(world.head, report_id, "urgent", expected_version=2)
+    other_process.handle(Accept(report_id), world.receiver)
+    result = world.app.handle(Classify(report_id, "urgent"), world.head, expected_version=2)
     assert result.version == 3
     assert [type(e).__name__ for e in world.app.events.get(report_id)] == [
         "Submitted", "Accepted", "Classified"]
     with pytest.raises(InvalidState):  # accepted elsewhere: a second acceptance is refused
-        world.app.accept(world.receiver, report_id)
+        world.app.handle(Accept(report_id), world.receiver)
 
 
 def test_a_violation_recorded_elsewhere_is_cleared_by_an_acceptance_here_dieu_27_3(
@@ -95,8 +104,8 @@ def test_a_violation_recorded_elsewhere_is_cleared_by_an_acceptance_here_dieu_27
     genuine = world.submit()
     app.load(world.reporter_id, Reporter)  # snapshot without violations
     untrue = world.submit()
-    other_process.mark_violation(world.receiver, untrue, "Phản ánh sai sự thật")
-    app.accept(world.receiver, genuine)
+    other_process.handle(MarkViolation(untrue, "Phản ánh sai sự thật"), world.receiver)
+    app.handle(Accept(genuine), world.receiver)
     assert app.load(world.reporter_id, Reporter).consecutive_violations == 0
     assert [type(e).__name__ for e in app.events.get(world.reporter_id)][-1] == (
         "ViolationStreakBroken")
