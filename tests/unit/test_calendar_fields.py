@@ -1,0 +1,30 @@
+"""The working calendar's fields as the policy stores them (Điều 7.2.d, 8.5): periods, the
+city's own days off and working days, and the timezone survive being given as plain lists
+and being stored inside events."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from domain.calendar import WorkingCalendar
+
+
+def test_periods_and_city_days_given_as_lists_make_the_same_hashable_calendar() -> None:
+    """Stored policies come back as JSON lists: the calendar freezes them into its fields."""
+    from_lists = WorkingCalendar(periods=[[time(8), time(12)], [time(13), time(17)]],
+                                 extra_days_off={date(2026, 3, 10)},
+                                 extra_working_days={date(2026, 3, 14)})
+    frozen = WorkingCalendar(periods=((time(8), time(12)), (time(13), time(17))),
+                             extra_days_off=frozenset({date(2026, 3, 10)}),
+                             extra_working_days=frozenset({date(2026, 3, 14)}))
+    assert from_lists == frozen
+    assert hash(from_lists) == hash(frozen)
+    assert type(from_lists.periods) is tuple and type(from_lists.periods[0]) is tuple
+    assert type(from_lists.extra_days_off) is frozenset
+    assert type(from_lists.extra_working_days) is frozenset
+
+
+def test_a_calendar_in_another_timezone_keeps_it_when_stored() -> None:
+    calendar = WorkingCalendar(timezone="Asia/Bangkok")
+    assert calendar.to_dict()["timezone"] == "Asia/Bangkok"
+    assert WorkingCalendar.from_dict(calendar.to_dict()) == calendar
