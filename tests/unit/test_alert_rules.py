@@ -66,6 +66,17 @@ def test_city_district_and_commune_units_draft_alerts_for_their_area_dieu_15_17(
     assert names(alert) == ["Drafted"]
 
 
+def test_each_step_of_an_alert_records_who_did_it_and_when_dieu_15_17() -> None:
+    alert = draft(OFFICER, at=T0)
+    alert.edit(RECEIVER, "t", "b", "low", T0, UNTIL, T0 + timedelta(minutes=1))
+    alert.approve(HEAD, T0 + timedelta(minutes=2))
+    alert.send(RECEIVER, T0 + timedelta(minutes=3))
+    assert [(type(e).__name__, e.by, e.at) for e in alert.collect_events()] == [
+        ("Drafted", OFFICER.ref(), T0), ("Edited", RECEIVER.ref(), T0 + timedelta(minutes=1)),
+        ("Approved", HEAD.ref(), T0 + timedelta(minutes=2)),
+        ("Sent", RECEIVER.ref(), T0 + timedelta(minutes=3))]
+
+
 @pytest.mark.parametrize("author", [
     Actor(id="c", role=Role.CITIZEN),
     staff(Role.INSPECTOR), staff(Role.ADMINISTRATOR),
@@ -86,6 +97,7 @@ def test_a_lower_level_does_not_resend_what_a_higher_level_sent_dieu_16_2_17_2()
     assert refused.value.rule == "Điều 16.2, 17.2"
     resent = draft(resend_of=city_alert, higher_already_covers=False)
     assert resent.resend_of == city_alert.id
+    assert draft(resend_of=city_alert).resend_of == city_alert.id  # not covered unless told
     assert draft(higher_already_covers=True).resend_of is None
 
 
@@ -94,7 +106,7 @@ def test_a_lower_level_does_not_resend_what_a_higher_level_sent_dieu_16_2_17_2()
     {"title": ""}, {"title": "  "}, {"title": "t" * 201},
     {"body": ""}, {"body": "  "}, {"body": "b" * 10001},
     {"valid_from": T0.replace(tzinfo=None)}, {"valid_until": UNTIL.replace(tzinfo=None)},
-    {"valid_until": T0}, {"valid_until": T0 - timedelta(hours=1)},
+    {"valid_until": T0}, {"valid_until": T0 - timedelta(hours=1)}, {"valid_from": UNTIL},
     {"valid_from": T0 - timedelta(days=2), "valid_until": T0},
     {"valid_until": T0 + MAX_VALIDITY + timedelta(microseconds=1)},
 ])
@@ -124,6 +136,8 @@ def test_the_units_staff_edit_a_draft_dieu_15_17() -> None:
     assert (alert.title, alert.body, alert.severity, alert.valid_from, alert.valid_until) == (
         "Mới", "Nội dung mới", "low", T0, later)
     assert names(alert) == ["Edited"]
+    alert.edit(HEAD, "Trưởng sửa", "b", "low", T0, later, T0)
+    assert alert.title == "Trưởng sửa"
     with pytest.raises(InvalidInput):
         alert.edit(RECEIVER, "", "x", "low", T0, later, T0)
     with pytest.raises(NotPermitted) as refused:
@@ -138,8 +152,9 @@ def test_only_a_draft_is_edited_or_approved_dieu_15_17() -> None:
     with pytest.raises(InvalidState) as refused:
         alert.edit(OFFICER, "t", "b", "low", T0, UNTIL, T0)
     assert refused.value.rule == "Điều 16"
-    with pytest.raises(InvalidState):
+    with pytest.raises(InvalidState) as refused:
         alert.approve(HEAD, T0)
+    assert refused.value.rule == "Điều 16"
 
 
 def test_only_the_units_head_approves_an_alert_dieu_15_17() -> None:
@@ -166,8 +181,9 @@ def test_an_alert_is_sent_only_once_approved_and_while_valid_dieu_15_17() -> Non
     with pytest.raises(InvalidState) as refused:
         draft().send(HEAD, T0)
     assert refused.value.rule == "Điều 16"
-    with pytest.raises(InvalidState):
+    with pytest.raises(InvalidState) as refused:
         approved().send(HEAD, UNTIL + timedelta(microseconds=1))
+    assert refused.value.rule == "Điều 16"
     with pytest.raises(NotPermitted):
         approved().send(OTHER_HEAD, T0)
     sent = approved()

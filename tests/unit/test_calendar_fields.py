@@ -4,7 +4,9 @@ and being stored inside events."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, time, timedelta
+
+import pytest
 
 from domain.calendar import WorkingCalendar
 
@@ -28,3 +30,17 @@ def test_a_calendar_in_another_timezone_keeps_it_when_stored() -> None:
     calendar = WorkingCalendar(timezone="Asia/Bangkok")
     assert calendar.to_dict()["timezone"] == "Asia/Bangkok"
     assert WorkingCalendar.from_dict(calendar.to_dict()) == calendar
+
+
+def test_a_period_may_open_when_the_previous_one_closes() -> None:
+    """Sorted, not overlapping: 08:00–12:00 then 12:00–17:00 is one 9-hour working day."""
+    contiguous = WorkingCalendar(periods=((time(8), time(12)), (time(12), time(17))))
+    assert contiguous.working_day == timedelta(hours=9)
+
+
+@pytest.mark.parametrize("periods", [((time(8, tzinfo=UTC), time(12)),),
+                                     ((time(8), time(12, tzinfo=UTC)),)])
+def test_a_period_with_a_timezone_at_either_end_is_refused(periods) -> None:
+    """Periods are wall-clock times of the calendar's own timezone."""
+    with pytest.raises(ValueError):
+        WorkingCalendar(periods=periods)

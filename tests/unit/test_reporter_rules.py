@@ -90,6 +90,7 @@ def test_more_than_three_consecutive_violations_lock_the_account_for_30_days_die
     assert [type(e).__name__ for e in events] == (
         ["Registered"] + ["ViolationRecorded"] * 4 + ["Locked"])
     assert [e.streak for e in events[1:5]] == [1, 2, 3, 4]
+    assert [e.at for e in events[1:5]] == [T0 + timedelta(hours=n) for n in range(4)]
     locked = events[-1]
     assert (locked.at, locked.until, locked.policy_version) == (
         fourth, fourth + timedelta(days=30), DEFAULT_POLICY.version)
@@ -119,6 +120,18 @@ def test_a_locked_account_cannot_submit_until_the_30_days_are_over_dieu_27_3() -
         assert refused.value.locked_until == until
     assert not account.is_locked(until)
     account.check_may_submit(until)
+
+
+def test_each_violation_and_accepted_report_names_its_report_dieu_27_3() -> None:
+    account = reporter()
+    untrue, genuine = uuid4(), uuid4()
+    account.record_violation(untrue, T0, DEFAULT_POLICY)
+    account.record_genuine_report(genuine, T0 + timedelta(days=1))
+    recorded, broken = account.collect_events()[1:]
+    assert (type(recorded).__name__, recorded.report_id, recorded.at) == (
+        "ViolationRecorded", untrue, T0)
+    assert (type(broken).__name__, broken.report_id, broken.at) == (
+        "ViolationStreakBroken", genuine, T0 + timedelta(days=1))
 
 
 def test_an_accepted_report_breaks_the_streak_of_violations_dieu_27_3() -> None:

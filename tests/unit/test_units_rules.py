@@ -134,7 +134,31 @@ def test_a_dissolved_unit_no_longer_exists_dieu_28_1() -> None:
         a.dissolve(ADMIN, T0)
 
 
+def test_every_change_to_a_unit_records_who_made_it_and_when_dieu_28_1() -> None:
+    a, b, c = unit("A"), unit("B"), unit("C")
+    steps = [T0 + timedelta(days=n) for n in range(1, 5)]
+    a.rename("A2", ADMIN, steps[0])
+    a.move(b, [], SYSTEM, steps[1])
+    a.merge_into(c, ADMIN, steps[2])
+    b.dissolve(SYSTEM, steps[3])
+    assert [(type(e).__name__, e.by, e.at) for e in events_of(a)[1:]] == [
+        ("Renamed", ADMIN.ref(), steps[0]), ("Moved", SYSTEM.ref(), steps[1]),
+        ("Merged", ADMIN.ref(), steps[2])]
+    assert [(type(e).__name__, e.by, e.at) for e in events_of(b)[1:]] == [
+        ("Dissolved", SYSTEM.ref(), steps[3])]
+
+
 # --------------------------------------------------------------------------- officers, Điều 25
+
+
+def test_every_change_to_an_officer_records_who_made_it_and_when_dieu_25() -> None:
+    district = unit()
+    officer = Officer.appoint("Cán bộ", district, "handling_officer", ADMIN, T0)
+    officer.transfer(district, "unit_head", SYSTEM, T0 + timedelta(days=1))
+    officer.dismiss(ADMIN, T0 + timedelta(days=2))
+    assert [(type(e).__name__, e.by, e.at) for e in events_of(officer)] == [
+        ("Appointed", ADMIN.ref(), T0), ("Transferred", SYSTEM.ref(), T0 + timedelta(days=1)),
+        ("Dismissed", ADMIN.ref(), T0 + timedelta(days=2))]
 
 
 def test_an_officer_is_appointed_to_one_unit_with_one_role_dieu_25() -> None:
