@@ -4,11 +4,11 @@ and being stored inside events."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from domain.calendar import WorkingCalendar
+from domain.calendar import BUSINESS_TZ, WorkingCalendar
 
 
 def test_periods_and_city_days_given_as_lists_make_the_same_hashable_calendar() -> None:
@@ -44,3 +44,12 @@ def test_a_period_with_a_timezone_at_either_end_is_refused(periods) -> None:
     """Periods are wall-clock times of the calendar's own timezone."""
     with pytest.raises(ValueError):
         WorkingCalendar(periods=periods)
+
+
+def test_a_city_working_new_years_day_counts_once_across_the_year_end() -> None:
+    """The city's own working days (Điều 7.2.d: "ngày làm việc") belong to their own year."""
+    calendar = WorkingCalendar(extra_working_days=frozenset({date(2027, 1, 1)}))
+    new_years_eve = datetime(2026, 12, 31, 9, tzinfo=BUSINESS_TZ)
+    assert calendar.add_days(new_years_eve, 1) == datetime(2027, 1, 1, 9, tzinfo=BUSINESS_TZ)
+    assert calendar.elapsed(new_years_eve, datetime(2027, 1, 4, 9, tzinfo=BUSINESS_TZ)) == \
+        timedelta(hours=16)
