@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import commands, errors, open311, operations, queries
+from api import commands, consistency, errors, open311, operations, queries
 from application.database import create_pool
+from application.settings import get_settings
+from projections.consistency import ReadPosition
 from projections.deployment import Deployment
 
 log = logging.getLogger("ihanoi.api")
@@ -19,15 +21,22 @@ DESCRIPTION = """
 Citizen reports of Hà Nội's iHanoi channel (Quyết định 1207/QĐ-UBND).
 
 Commands return the report's new state and version (`ETag`); send `Idempotency-Key` to make a
-retry safe and `If-Match` to fail with 409 when someone else changed the report first. Errors
+retry safe and `If-Match` to fail with 412 when someone else changed the report first. Errors
 are `application/problem+json` naming the article broken (`rule`). Public endpoints need no
 token; the others take a bearer JWT with `sub`, `role` and `unit` claims.
+
+Read your own writes: a command's answer carries `X-Store-Position` and `Location`; pass the
+position to a query (`X-Min-Position` header or `min_position=`) and it answers once the read
+models have it (waiting at most a couple of seconds, else 503 with `Retry-After`).
 """
 
 
-def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True) -> FastAPI:
+def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
+               read_wait: float | None = None) -> FastAPI:
     """The API over ``runtime``; with ``follow``, read models are kept up to date in a
-    background thread of this process (the demo), else by ``ihanoi projections run``."""
+    background thread of this process (the demo), else by ``ihanoi projections run``, whose
+    progress this process then follows by LISTEN. A query given a minimum store position
+    waits at most ``read_wait`` seconds for it (default: ``IHANOI_READ_WAIT_SECONDS``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,12 +46,15 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True) -> Fas
             thread = threading.Thread(target=runtime.projector.run_forever, args=(stop,),
                                       name="projector", daemon=True)
             thread.start()
+        else:
+            app.state.read_position.listen()
         try:
             yield
         finally:
             stop.set()
             if thread is not None:
                 thread.join(timeout=5)
+            app.state.read_position.close()
             app.state.reads.close()
 
     app = FastAPI(title="iHanoi citizen reports", version="1.0", description=DESCRIPTION,
@@ -53,13 +65,19 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True) -> Fas
     # answer the same without the BEGIN and COMMIT round trips around them.
     app.state.reads = create_pool(runtime.url, schema=runtime.schema, min_size=1, max_size=8,
                                   name="reads", autocommit=True)
+    app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
+    app.state.read_wait = get_settings().read_wait_seconds if read_wait is None else read_wait
     errors.install(app)
     operations.install(app)
+    app.add_middleware(consistency.StorePositionHeaders)
     # Queries first: routes are matched in order, and reads are most of the traffic (no GET
     # route of one router matches a path of another, so the order decides nothing else).
-    app.include_router(queries.router, responses=errors.responses(401, 403, 404, 422))
+    # Every query may be asked to wait for a store position (read your own writes).
+    app.include_router(queries.router, dependencies=[consistency.ReadAtLeast],
+                       responses=errors.responses(401, 403, 404, 422, 503))
     app.include_router(operations.router)
-    app.include_router(commands.router, responses=errors.responses(400, 401, 403, 404, 409, 422))
+    app.include_router(commands.router,
+                       responses=errors.responses(400, 401, 403, 404, 409, 412, 422))
     app.include_router(open311.router, prefix="/open311/v2", tags=["open311"],
-                       responses=errors.responses(400, 401, 403, 404, 422))
+                       responses=errors.responses(400, 401, 403, 404, 422, 503))
     return app

@@ -2,8 +2,10 @@
 request body), the new state and version back.
 
 ``Idempotency-Key`` makes a retried request apply once; ``If-Match: "<version>"`` makes a
-command on a report (or an alert, unit or officer) fail with 409 when someone else changed it
-first.
+command on a report (or an alert, unit or officer) fail with 412 when it has another version
+(someone else changed it first; RFC 9110 §13.1.1), ``If-Match: *`` matches any version.
+Every command's answer carries ``X-Store-Position`` and ``Location`` (:mod:`api.consistency`:
+a query given that position reads what the command wrote).
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from fastapi.responses import JSONResponse
 from api import schemas as s
 from api.access import acting_as, check_works_on_reports, may_see, may_see_alert
 from api.auth import Caller, requires
+from api.consistency import etag, written
+from api.errors import PreconditionFailed
 from application import commands as c
-from application.services import CommandResult, IHanoi, NotFound
+from application.services import CommandResult, ConflictError, IHanoi, NotFound
 from domain.actors import Actor, Role
 from domain.alert import Alert
 from domain.report import Report
+from domain.units import Unit
 
 router = APIRouter()
 A = TypeVar("A", bound=Aggregate)
@@ -39,6 +44,7 @@ class CommandRequest:
         self.app: IHanoi = request.app.state.runtime.app
         self.caller = caller
         self.command_id = f"{caller.subject}:{idempotency_key}" if idempotency_key else None
+        self.if_match = if_match
         self.expected_version = _version(if_match)
 
     @property
@@ -75,13 +81,23 @@ class CommandRequest:
                          replayed=result.replayed)
         status = 201 if creates and not result.replayed else 200
         return JSONResponse(body.model_dump(mode="json"), status_code=status,
-                            headers={"ETag": f'"{result.version}"'})
+                            headers={"ETag": etag(result.version)})
 
     def send(self, command: c.Command) -> CommandResult:
         """The one path of every command: the caller's actor, the ``Idempotency-Key`` and the
-        ``If-Match`` version (compared with the aggregate the command changes, if it exists)."""
-        return self.app.handle(command, self.actor, command_id=self.command_id,
-                               expected_version=self.expected_version)
+        ``If-Match`` version (compared with the aggregate the command changes, if it exists:
+        another version is a 412); the answer then carries the store position after it and
+        the URL of what it wrote (:func:`api.consistency.written`)."""
+        try:
+            result = self.app.handle(command, self.actor, command_id=self.command_id,
+                                     expected_version=self.expected_version)
+        except ConflictError as error:
+            if self.if_match is None:
+                raise
+            raise PreconditionFailed(f"If-Match {self.if_match} does not name the current "
+                                     f"version: {error}") from None
+        written(self.request, result, location_of(self.app, result.aggregate_id))
+        return result
 
 
 Cmd = Annotated[CommandRequest, Depends()]
@@ -94,12 +110,29 @@ REPLAYED_ALERT: dict[int | str, dict[str, Any]] = {
 
 
 def _version(if_match: str | None) -> int | None:
-    if if_match is None:
+    """The version an ``If-Match`` names: ``*`` any (None); a strong tag ``"<n>"`` that
+    number; anything else — a weak tag (If-Match compares strongly), a list, garbage — no
+    version at all (-1, so the command fails with 412 as for a stale tag)."""
+    if if_match is None or if_match.strip() == "*":
         return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        return -1  # matches no version: a 409, as for any stale tag
+    tag = if_match.strip()
+    if len(tag) < 3 or tag[0] != '"' or tag[-1] != '"' or not tag[1:-1].isdigit():
+        return -1
+    return int(tag[1:-1])
+
+
+#: Where each kind of aggregate is read (``Location`` of a command's answer).
+LOCATIONS: dict[type[Aggregate], str] = {Report: "/reports/{}", Alert: "/alerts/{}",
+                                         Unit: "/public/units/{}"}
+
+
+def location_of(app: IHanoi, aggregate_id: UUID) -> str | None:
+    """The URL of the resource an aggregate is read at, if there is one."""
+    aggregate = app.aggregates.cached(aggregate_id)
+    if aggregate is None:
+        aggregate = app.aggregates.read(aggregate_id).get(aggregate_id)
+    pattern = LOCATIONS.get(type(aggregate)) if aggregate is not None else None
+    return pattern.format(aggregate_id) if pattern else None
 
 
 def _scope_row(report: Report) -> dict[str, Any]:
@@ -129,7 +162,7 @@ def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> J
         officer_id=report.officer_id, urgency=report.urgency, rating=report.rating,
         clarification_due=clarification.due if clarification else None)
     return JSONResponse(state.model_dump(mode="json"), status_code=status,
-                        headers={"ETag": f'"{result.version}"'})
+                        headers={"ETag": etag(result.version)})
 
 
 def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
@@ -140,7 +173,7 @@ def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JS
         title=alert.title, body=alert.body, valid_from=alert.valid_from,
         valid_until=alert.valid_until, resend_of=alert.resend_of, status=alert.status)
     return JSONResponse(state.model_dump(mode="json"), status_code=status,
-                        headers={"ETag": f'"{result.version}"'})
+                        headers={"ETag": etag(result.version)})
 
 
 # ----------------------------------------------------------------- citizens (Điều 5, 13)
@@ -150,6 +183,7 @@ def register_reporter(body: s.ReporterIn, request: Request) -> s.Created:
     """Register a citizen account (identity encrypted at rest, Điều 4.4, 14.1)."""
     app: IHanoi = request.app.state.runtime.app
     result = app.handle(c.RegisterReporter(**body.model_dump()))
+    written(request, result, None)
     return s.Created(id=result.aggregate_id, version=result.version)
 
 

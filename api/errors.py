@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.consistency import NotYetRead, retry_after
 from api.schemas import Problem
 from application.services import ConflictError, IdempotencyKeyReused, NotFound
 from domain.errors import (
@@ -29,7 +30,11 @@ _DESCRIPTIONS = {400: "The body cannot be parsed", 401: "No valid bearer token",
                  403: "The role may not do this",
                  404: "No such resource, or not visible to the caller",
                  409: "Not possible at this step, or changed by someone else",
-                 422: "Invalid request, or a rule of the regulation broken"}
+                 412: "If-Match names another version than the current one (RFC 9110 "
+                      "§13.1.1)",
+                 422: "Invalid request, or a rule of the regulation broken",
+                 503: "The read models have not reached the asked store position in time; "
+                      "retry after Retry-After seconds"}
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -45,6 +50,12 @@ class Unauthenticated(Exception):
 
 class Forbidden(Exception):
     """Authenticated, but the role may not use this endpoint at all."""
+
+
+class PreconditionFailed(Exception):
+    """RFC 9110 §13.1.1: ``If-Match`` names no current version of the resource."""
+
+    rule = "RFC 9110 §13.1.1"
 
 
 def problem(status: int, slug: str, title: str, detail: str, request: Request,
@@ -93,6 +104,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConflictError)
     async def conflict(request: Request, error: ConflictError) -> JSONResponse:
         return problem(409, "conflict", "Changed by someone else", str(error), request)
+
+    @app.exception_handler(PreconditionFailed)
+    async def precondition_failed(request: Request, error: PreconditionFailed) -> JSONResponse:
+        return problem(412, "precondition-failed", "Precondition failed", str(error), request,
+                       rule=error.rule)
+
+    @app.exception_handler(NotYetRead)
+    async def not_yet_read(request: Request, error: NotYetRead) -> JSONResponse:
+        answer = problem(503, "read-models-behind", "Read models not yet at this position",
+                         str(error), request, min_position=error.wanted,
+                         read_position=error.reached)
+        answer.headers["Retry-After"] = retry_after()
+        return answer
 
     @app.exception_handler(IdempotencyKeyReused)
     async def key_reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, AwareDatetime
 
 from api.access import acting_as
 from api.auth import Caller, requires
+from api.consistency import ReadAtLeast, written
 from api.responses import (
     Open311Request,
     Open311Service,
@@ -109,6 +110,7 @@ def create_request(
         UUID(actor.id), kind=kind, category=category, text=description, latitude=lat,
         longitude=long, address=address_string, receiving_unit_id=centres[0]["unit_id"],
         media=[media_url] if media_url else []), actor)
+    written(request, result, f"/open311/v2/requests/{result.aggregate_id}.json")
     return JSONResponse([{"service_request_id": str(result.aggregate_id),
                           "service_notice": "Phản ánh sẽ được tiếp nhận trong 08 giờ làm việc",
                           "account_id": actor.id}], status_code=201)
@@ -164,7 +166,7 @@ def _summaries(conn: psycopg.Connection[Any], closed: bool | None, filters: dict
     return sorted(rows, key=lambda r: r["submitted_at"], reverse=True)[:MAX_RESULTS]
 
 
-@router.get("/requests.json")
+@router.get("/requests.json", dependencies=[ReadAtLeast])
 def list_requests(
         request: Request,
         service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
@@ -198,7 +200,7 @@ def list_requests(
     return [_request_row(r, units) for r in rows]
 
 
-@router.get("/requests/{service_request_id}.json")
+@router.get("/requests/{service_request_id}.json", dependencies=[ReadAtLeast])
 def get_request(service_request_id: str, request: Request) -> list[Open311Request]:
     """One service request (GeoReport answers with a list of one)."""
     try:

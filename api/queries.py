@@ -32,6 +32,7 @@ from api.access import (
     report_units,
 )
 from api.auth import Caller, Principal, requires
+from api.consistency import etag
 from api.errors import Forbidden
 from api.responses import (
     Alert,
@@ -294,7 +295,9 @@ def get_report(report_id: UUID, request: Request, caller: Caller) -> Response:
         row = report_status.get(conn, report_id)
     if row is None or not may_see(caller, row):
         raise NotFound(f"no report {report_id}")
-    return _json(redact(caller, row))
+    answer = _json(redact(caller, row))
+    answer.headers["ETag"] = etag(row["version"])
+    return answer
 
 
 @router.get("/reports/{report_id}/matter", response_model=list[MatterReport], tags=["matters"])

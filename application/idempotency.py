@@ -8,7 +8,7 @@ with another command or other fields is refused instead of answered with the fir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Repository
@@ -19,11 +19,15 @@ RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "ihanoi:command-receipt")
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What a command produced: the aggregate, its new version, and whether it was a replay."""
+    """What a command produced: the aggregate, its new version, whether it was a replay, and
+    the store position after it: the notification id of the last event it recorded (for a
+    replay, the store's head when it was answered; None when unknown). A reader whose read
+    models have reached ``position`` sees what the command wrote."""
 
     aggregate_id: UUID
     version: int
     replayed: bool = False
+    position: int | None = field(default=None, compare=False)
 
 
 class IdempotencyKeyReused(Exception):

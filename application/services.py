@@ -12,6 +12,7 @@ refused).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -158,7 +159,7 @@ class IHanoi(TypedEventsApplication):
         if run.command_id is not None and fingerprint is not None:
             first = replay(self.repository, run.command_id, run.name, aggregate_id, fingerprint)
             if first is not None:
-                return first
+                return self._at_head(first)
         if on_snapshot is not None:
             try:
                 changed = list(on_snapshot())
@@ -174,10 +175,14 @@ class IHanoi(TypedEventsApplication):
                 first = replay(self.repository, run.command_id, run.name, aggregate_id,
                                fingerprint)
                 if first is not None:
-                    return first
+                    return self._at_head(first)
             raise ConflictError(f"{run.name}: the {type(changed[0]).__name__.lower()} was "
                                 "changed by someone else at the same time; reload and retry"
                                 ) from None
+
+    def _at_head(self, replayed: CommandResult) -> CommandResult:
+        """A replay's result at the store's head: the first run's events are at or before it."""
+        return dataclasses.replace(replayed, position=self.recorder.max_notification_id())
 
     def _save_command(self, run: Run, changed: list[Aggregate], fingerprint: str | None
                       ) -> CommandResult:
@@ -191,9 +196,10 @@ class IHanoi(TypedEventsApplication):
             to_save.append(CommandReceipt(command_id=run.command_id, command=run.name,
                                           aggregate_id=main.id, version=main.version,
                                           fingerprint=fingerprint))
-        self.save(*to_save)
+        recordings = self.save(*to_save)
         self.aggregates.remember(changed)
-        return CommandResult(main.id, main.version)
+        return CommandResult(main.id, main.version, position=max(
+            (r.notification.id for r in recordings), default=None))
 
     def _on(self, cls: type[A], run: Run, aggregate_id: UUID, change: Callable[[A], object],
             also: Callable[[A], Iterable[Aggregate]] = lambda _: ()) -> CommandResult:

@@ -7,6 +7,7 @@
 | IHANOI_ENV          | environment   | development                               |
 | IHANOI_DATA_DIR     | data_dir      | platformdirs.user_data_dir("ihanoi")      |
 | IHANOI_DB_SCHEMA    | schema        | public                                    |
+| IHANOI_READ_WAIT_SECONDS | read_wait_seconds | 2 (a query's wait for a store position) |
 
 Empty variables count as unset.
 """
@@ -89,6 +90,8 @@ with warnings.catch_warnings():
         jwt_secret: str | None = Field(
             default=None, validation_alias="IHANOI_JWT_SECRET", repr=False
         )
+        read_wait_seconds: float = Field(
+            default=2.0, ge=0, le=60, validation_alias="IHANOI_READ_WAIT_SECONDS")
 
         @property
         def is_production(self) -> bool:

@@ -199,6 +199,11 @@ def _staging_key(schema: str) -> int:
     return advisory_lock_key(f"projection staging {schema}")
 
 
+def advance_channel(schema: str) -> str:
+    """The channel a projector NOTIFYs when it has moved the read models of ``schema``."""
+    return f"{schema}_read_models_advanced"
+
+
 def set_search_path(cur: psycopg.Cursor[Any], *schemas: str) -> None:
     cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
         sql.SQL(", ").join(_ident(s) for s in schemas)))
@@ -245,6 +250,9 @@ class Projector:
         self.max_as_of = max_as_of
         self.topics = sorted({t for m in self.models for t in m.topics})
         self._by_name = {m.name: m for m in self.models}
+        #: Called in this process with the position every model has reached, after each
+        #: batch that moved them (:class:`projections.consistency.ReadPosition` listens).
+        self.on_advance: list[Callable[[int], None]] = []
 
     def connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.conninfo)
@@ -286,7 +294,16 @@ class Projector:
 
     def run_once(self, limit: int | None = None) -> int:
         """Apply the next batch to every read model behind; return the events read (0 when
-        every model is at the head)."""
+        every model is at the head).
+
+        The models' tracking rows move to the position the batch *covers*: its last event,
+        or the store's head when the batch holds every event of interest up to it (events
+        no model handles are passed over too), so that a reader waiting for a position
+        (:class:`projections.consistency.ReadPosition`) is not kept waiting by events that
+        concern no read model. The move is announced to this process's ``on_advance``
+        callbacks after the commit, and to other processes by a NOTIFY on
+        :func:`advance_channel` delivered at the commit."""
+        limit = limit or self.batch_size
         with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
             cur.execute(sql.SQL(
                 "SELECT projection, notification_id FROM {}.projection_tracking "
@@ -296,18 +313,31 @@ class Projector:
             if len(positions) < len(self.models):
                 raise RuntimeError("tracking rows missing: call ensure_tracking() first")
             start = min(positions.values())
-            batch = self._notifications(start, limit or self.batch_size, self.topics)
-            if not batch:
+            # The head first: appends commit in notification order (the recorder's table
+            # lock), so every event up to it is visible to the select below.
+            head = self._head(cur)
+            if head <= start:
                 return 0
-            set_search_path(cur, self.schema)
-            with Statements(conn, {}) as statements:
-                self._apply(statements, batch, self.models, positions)
-            last = batch[-1].id
+            batch = self._notifications(start, limit, self.topics, stop=head)
+            covered = batch[-1].id if len(batch) >= limit else head
+            if batch:
+                set_search_path(cur, self.schema)
+                with Statements(conn, {}) as statements:
+                    self._apply(statements, batch, self.models, positions)
             cur.executemany(sql.SQL(
                 "UPDATE {}.projection_tracking SET notification_id = %s "
                 "WHERE projection = %s AND notification_id < %s").format(_ident(self.schema)),
-                [(last, m.name, last) for m in self.models])
-            return len(batch)
+                [(covered, m.name, covered) for m in self.models])
+            cur.execute(sql.SQL("NOTIFY {}").format(_ident(advance_channel(self.schema))))
+        for callback in list(self.on_advance):
+            callback(covered)
+        return len(batch)
+
+    def _head(self, cur: psycopg.Cursor[Any]) -> int:
+        cur.execute(sql.SQL("SELECT max(notification_id) FROM {}.{}").format(
+            _ident(self.schema), _ident(self.source.recorder.events_table_name)))
+        row = cur.fetchone()
+        return (row[0] if row else None) or 0
 
     def _apply(self, cur: Statements, batch: Iterable[Notification],
                models: Sequence[ReadModel], positions: dict[str, int],

@@ -176,6 +176,13 @@ def _violation(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "violation = true")
 
 
+@model.on(Report.StageDeadlinePassed)
+def _deadline_passed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Only the version (a report's ETag): the passed deadline shows in ``overdue``."""
+    cur.execute("UPDATE report_status SET version = %s WHERE report_id = %s",
+                (e.originator_version, e.originator_id))
+
+
 @model.on(Report.LinkedToMatter)
 def _linked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 18.4: an officer links the report to an earlier report's matter."""

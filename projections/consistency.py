@@ -1,0 +1,129 @@
+"""Read your own writes: how far the read models have come, and waiting, bounded, for a
+position of the event store.
+
+A command answers with the store position after it (the notification id of the last event it
+recorded); a reader passing that position waits until every read model has applied the store
+up to it (Marten's "wait for non-stale data", EventStoreDB's reads at a position). The
+position the read models have reached is known without asking the database on each request:
+
+- in a process that runs the projector itself (the demo, ``ihanoi serve``), the projector
+  calls :meth:`ReadPosition.advance` after each batch it commits (``Projector.on_advance``);
+- in a process whose read models are kept by a projector elsewhere (``ihanoi projections
+  run``), a listener thread LISTENs on the channel the projector NOTIFYs at each commit
+  (:func:`projections.engine.advance_channel`) and reads the tracking rows then.
+
+A waiter sleeps on a condition woken by either; while it waits it also reads the tracking rows
+every ``recheck`` seconds, so that a lost NOTIFY delays it at most that long.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import sql
+
+from projections.engine import Projector, advance_channel
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+log = logging.getLogger("ihanoi.projections")
+
+
+class ReadPosition:
+    """The store position every read model of ``projector`` has reached, as this process
+    knows it, and a bounded wait for a given one."""
+
+    def __init__(self, projector: Projector, pool: ConnectionPool | None = None,
+                 recheck: float = 0.5) -> None:
+        self.projector = projector
+        self.pool = pool  # where to read the tracking rows (else a connection of its own)
+        self.recheck = recheck
+        self._known = 0
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
+        self._names = [m.name for m in projector.models]
+        projector.on_advance.append(self.advance)
+
+    @property
+    def known(self) -> int:
+        return self._known
+
+    def advance(self, position: int) -> None:
+        """The read models have reached ``position`` (never moves back)."""
+        with self._changed:
+            if position > self._known:
+                self._known = position
+                self._changed.notify_all()
+
+    def read(self, conn: psycopg.Connection[Any] | None = None) -> int:
+        """Read the slowest read model's position from its tracking row (and remember it)."""
+        query = sql.SQL("SELECT min(notification_id) FROM {}.projection_tracking "
+                        "WHERE projection = ANY(%s)").format(
+            sql.Identifier(self.projector.schema))
+        if conn is None and self.pool is not None:
+            with self.pool.connection() as pooled:
+                row = pooled.execute(query, (self._names,)).fetchone()
+        elif conn is None:
+            with self.projector.connect() as own:
+                row = own.execute(query, (self._names,)).fetchone()
+        else:
+            row = conn.execute(query, (self._names,)).fetchone()
+        position = (row[0] if row else None) or 0
+        self.advance(position)
+        return self._known
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds until the read models have reached ``position``;
+        True if they have."""
+        if self._known >= position:
+            return True
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.read() >= position:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self._changed:
+                self._changed.wait_for(lambda: self._known >= position,
+                                       timeout=min(left, self.recheck))
+            if self._known >= position:
+                return True
+
+    # ----------------------------------------------------------------- another process
+
+    def listen(self) -> None:
+        """Follow a projector running in another process: a thread LISTENs on its channel."""
+        if self._listener is None:
+            self._listener = threading.Thread(target=self._listen, name="read-position",
+                                              daemon=True)
+            self._listener.start()
+
+    def _listen(self) -> None:
+        channel = advance_channel(self.projector.schema)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.projector.conninfo, autocommit=True) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    self.read(conn)
+                    while not self._stop.is_set():
+                        if list(conn.notifies(timeout=1.0, stop_after=1)):
+                            self.read(conn)
+            except psycopg.Error:
+                log.warning("read position listener lost its connection; reconnecting")
+                self._stop.wait(1.0)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+        try:
+            self.projector.on_advance.remove(self.advance)
+        except ValueError:
+            pass
