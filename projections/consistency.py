@@ -113,7 +113,7 @@ class ReadPosition:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     self.read(conn)
                     while not self._stop.is_set():
-                        if list(conn.notifies(timeout=1.0, stop_after=1)):
+                        if list(conn.notifies(timeout=0.5, stop_after=1)):
                             self.read(conn)
             except psycopg.Error:
                 log.warning("read position listener lost its connection; reconnecting")

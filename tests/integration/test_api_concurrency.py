@@ -1,5 +1,6 @@
 """Retries and races over HTTP (issue 5): ``Idempotency-Key`` applies a retried command once;
-``If-Match`` refuses a command on a report that changed since the caller read it (409)."""
+``If-Match`` refuses a command on a report that changed since the caller read it (412, RFC 9110
+§13.1.1)."""
 
 from __future__ import annotations
 
@@ -75,9 +76,9 @@ def test_a_key_reused_for_another_command_is_refused(api: Api) -> None:
     assert reused.json()["type"].endswith("/idempotency-key-reused")
 
 
-def test_a_stale_if_match_is_a_409_and_changes_nothing(api: Api) -> None:
+def test_a_stale_if_match_is_a_412_and_changes_nothing_rfc_9110_13_1_1(api: Api) -> None:
     """If-Match names the version the caller read; once someone else changed the report the
-    command is refused with 409 problem+json and records nothing."""
+    command is refused with 412 problem+json and records nothing."""
     w = api.world
     report_id = w.submit()
     w.app.handle(Accept(report_id), w.receiver)  # version 2
@@ -87,7 +88,7 @@ def test_a_stale_if_match_is_a_409_and_changes_nothing(api: Api) -> None:
         refused = api.client.post(f"/reports/{report_id}/classification",
                                   json={"urgency": "normal"},
                                   headers={**head, "If-Match": stale})
-        assert _is_problem(refused, 409), (stale, refused.text)
+        assert _is_problem(refused, 412), (stale, refused.text)
     assert _events(api) == before
     fresh = api.client.post(f"/reports/{report_id}/classification", json={"urgency": "normal"},
                             headers={**head, "If-Match": '"2"'})
@@ -112,8 +113,9 @@ def _race(api: Api, requests: list[tuple[str, dict[str, Any], dict[str, str]]]) 
     return sorted(statuses)
 
 
-def test_two_commands_with_the_same_if_match_one_wins_one_gets_409(api: Api) -> None:
-    """Two heads' classifications sent at once on version 2: exactly one is applied."""
+def test_two_commands_with_the_same_if_match_one_wins_one_gets_412(api: Api) -> None:
+    """Two heads' classifications sent at once on version 2: exactly one is applied; the
+    other's If-Match no longer holds (412, whether it lost the check or the append)."""
     w = api.world
     for _ in range(3):
         report_id = w.submit()
@@ -122,7 +124,7 @@ def test_two_commands_with_the_same_if_match_one_wins_one_gets_409(api: Api) -> 
         path = f"/reports/{report_id}/classification"
         statuses = _race(api, [(path, {"urgency": "normal"}, headers),
                                (path, {"urgency": "complex"}, headers)])
-        assert statuses == [200, 409]
+        assert statuses == [200, 412]
         assert w.app.load(report_id, Report).version == 3
 
 

@@ -303,7 +303,7 @@ def test_alert_lifecycle_reaches_the_wards_residents_once_approved_dieu_15_17(
     assert (edited.json()["title"], edited.headers["ETag"]) == ("Ngập sâu phố Hàng Bài", '"2"')
     _problem(_post(api, w.receiver, f"/alerts/{alert_id}/sending"), 409, "Điều 16")
     _problem(_post(api, w.receiver, f"/alerts/{alert_id}/approval"), 403, "Điều 16")
-    _problem(_post(api, w.head, f"/alerts/{alert_id}/approval", **{"If-Match": '"1"'}), 409)
+    _problem(_post(api, w.head, f"/alerts/{alert_id}/approval", **{"If-Match": '"1"'}), 412)
     _problem(_post(api, w.other_head, f"/alerts/{alert_id}/approval"), 404)
     api.sync()
     assert _get(api, f"/public/alerts?area_unit_id={w.ward}").json() == []
