@@ -55,7 +55,7 @@ def written(request: Request, result: CommandResult, location: str | None) -> No
         state["location"] = location
 
 
-def at_least(
+async def at_least(
         request: Request,
         min_position: Annotated[int | None, Query(
             ge=0, le=_MAX, description="answer only once the read models have applied the "
@@ -65,13 +65,15 @@ def at_least(
             ge=0, le=_MAX, description="the same as the min_position query parameter")] = None,
 ) -> None:
     """Wait until the read models have reached the position the caller asks for (the larger
-    of the header and the query parameter), at most the configured wait; else 503."""
+    of the header and the query parameter), at most the configured wait; else 503. On the
+    event loop: a query that asks for no position costs no thread hop, one that waits holds
+    no thread."""
     wanted = max(p for p in (min_position, x_min_position, 0) if p is not None)
     if wanted == 0:
         return
     position: ReadPosition = request.app.state.read_position
     timeout: float = request.app.state.read_wait
-    if not position.wait_for(wanted, timeout):
+    if not await position.wait_for(wanted, timeout):
         raise NotYetRead(wanted, position.known, timeout)
 
 

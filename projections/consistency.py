@@ -12,15 +12,16 @@ position the read models have reached is known without asking the database on ea
   run``), a listener thread LISTENs on the channel the projector NOTIFYs at each commit
   (:func:`projections.engine.advance_channel`) and reads the tracking rows then.
 
-A waiter sleeps on a condition woken by either; while it waits it also reads the tracking rows
-every ``recheck`` seconds, so that a lost NOTIFY delays it at most that long.
+A waiting request holds no thread: it awaits a future that either resolves; while it waits it
+also reads the tracking rows every ``recheck`` seconds, so that a lost NOTIFY delays it at
+most that long.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ihanoi.projections")
 
+#: A waiting request: the position it waits for, its event loop and the future to resolve.
+_Waiter = tuple[int, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
 
 class ReadPosition:
     """The store position every read model of ``projector`` has reached, as this process
@@ -44,7 +53,8 @@ class ReadPosition:
         self.pool = pool  # where to read the tracking rows (else a connection of its own)
         self.recheck = recheck
         self._known = 0
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._waiters: list[_Waiter] = []
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
         self._names = [m.name for m in projector.models]
@@ -55,11 +65,16 @@ class ReadPosition:
         return self._known
 
     def advance(self, position: int) -> None:
-        """The read models have reached ``position`` (never moves back)."""
-        with self._changed:
-            if position > self._known:
-                self._known = position
-                self._changed.notify_all()
+        """The read models have reached ``position`` (never moves back): wake the waiters
+        it satisfies (from any thread)."""
+        with self._lock:
+            if position <= self._known:
+                return
+            self._known = position
+            ready = [w for w in self._waiters if w[0] <= position]
+            self._waiters = [w for w in self._waiters if w[0] > position]
+        for _, loop, future in ready:
+            loop.call_soon_threadsafe(_resolve, future)
 
     def read(self, conn: psycopg.Connection[Any] | None = None) -> int:
         """Read the slowest read model's position from its tracking row (and remember it)."""
@@ -74,27 +89,37 @@ class ReadPosition:
                 row = own.execute(query, (self._names,)).fetchone()
         else:
             row = conn.execute(query, (self._names,)).fetchone()
-        position = (row[0] if row else None) or 0
-        self.advance(position)
+        self.advance((row[0] if row else None) or 0)
         return self._known
 
-    def wait_for(self, position: int, timeout: float) -> bool:
+    async def wait_for(self, position: int, timeout: float) -> bool:
         """Wait at most ``timeout`` seconds until the read models have reached ``position``;
-        True if they have."""
+        True if they have. No thread is held while waiting: the waiter is a future resolved
+        by :meth:`advance`; the tracking rows are read again every ``recheck`` seconds."""
         if self._known >= position:
             return True
-        deadline = time.monotonic() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while True:
-            if self.read() >= position:
+            if await asyncio.to_thread(self.read) >= position:
                 return True
-            left = deadline - time.monotonic()
+            left = deadline - loop.time()
             if left <= 0:
                 return False
-            with self._changed:
-                self._changed.wait_for(lambda: self._known >= position,
-                                       timeout=min(left, self.recheck))
-            if self._known >= position:
+            waiter: _Waiter = (position, loop, loop.create_future())
+            with self._lock:
+                if self._known >= position:
+                    return True
+                self._waiters.append(waiter)
+            try:
+                await asyncio.wait_for(waiter[2], min(left, self.recheck))
                 return True
+            except TimeoutError:
+                pass
+            finally:
+                with self._lock:
+                    if waiter in self._waiters:
+                        self._waiters.remove(waiter)
 
     # ----------------------------------------------------------------- another process
 
