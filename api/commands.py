@@ -94,6 +94,9 @@ class CommandRequest:
         except ConflictError as error:
             if self.if_match is None:
                 raise
+            if self.expected_version == -1:
+                raise PreconditionFailed(f"If-Match {self.if_match} is neither a strong entity "
+                                         'tag ("<version>") nor *') from None
             raise PreconditionFailed(f"If-Match {self.if_match} does not name the current "
                                      f"version: {error}") from None
         written(self.request, result, location_of(self.app, result.aggregate_id))

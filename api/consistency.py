@@ -24,8 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from application.services import CommandResult
 from projections.consistency import ReadPosition
 
-POSITION_HEADER = "X-Store-Position"
-MIN_POSITION_HEADER = "X-Min-Position"
+POSITION_HEADER = "X-Store-Position"  # asked back as X-Min-Position (``at_least``)
 #: Seconds a client is told to wait before retrying a read the read models have not reached.
 RETRY_AFTER = 1
 _MAX = 2**63 - 1  # notification ids are bigint
