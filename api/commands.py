@@ -241,14 +241,16 @@ def reject(report_id: UUID, body: s.RejectIn, cmd: Cmd) -> JSONResponse:
 @router.post("/reports/{report_id}/escalation", response_model=s.ReportState,
              tags=["reception"])
 def escalate(report_id: UUID, body: s.EscalateIn, cmd: Cmd) -> JSONResponse:
-    """Điều 7.2.c: pass to a higher-level unit (the service centre: to any unit)."""
+    """Điều 7.2.c: pass to a higher-level unit (the service centre: to any unit; a district:
+    also to the department of the report's field, with the reason, Điều 5.9)."""
     return cmd.on_report(c.Escalate(report_id, **body.model_dump()))
 
 
 @router.post("/reports/{report_id}/acceptance", response_model=s.ReportState,
              tags=["reception"])
 def accept(report_id: UUID, body: s.AcceptIn, cmd: Cmd) -> JSONResponse:
-    """Điều 7.2.b: accept and pass to the handling unit."""
+    """Điều 7.2.b: accept and pass to the handling unit; Điều 8.2.a: the lead unit's head may
+    name, at the same time, the units of the same or equivalent level that coordinate."""
     return cmd.on_report(c.Accept(report_id, **body.model_dump()))
 
 
@@ -275,6 +277,20 @@ def assign(report_id: UUID, body: s.AssignIn, cmd: Cmd) -> JSONResponse:
     return cmd.on_report(c.Assign(report_id, **body.model_dump()))
 
 
+@router.post("/reports/{report_id}/commune", response_model=s.ReportState, tags=["handling"])
+def coordinate_to_commune(report_id: UUID, body: s.CommuneIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.1.b: the head coordinates the report to a commune under his unit (the handling
+    period starts); the commune's leader then assigns the officer."""
+    return cmd.on_report(c.CoordinateToCommune(report_id, **body.model_dump()))
+
+
+@router.post("/reports/{report_id}/commune/assignment", response_model=s.ReportState,
+             tags=["handling"])
+def assign_commune_officer(report_id: UUID, body: s.CommuneOfficerIn, cmd: Cmd) -> JSONResponse:
+    """Điều 8.1.c: the commune's leader assigns a commune officer to the report."""
+    return cmd.on_report(c.AssignCommuneOfficer(report_id, **body.model_dump()))
+
+
 @router.post("/reports/{report_id}/reassignment", response_model=s.ReportState,
              tags=["handling"])
 def reassign(report_id: UUID, body: s.ReassignIn, cmd: Cmd) -> JSONResponse:
@@ -285,7 +301,8 @@ def reassign(report_id: UUID, body: s.ReassignIn, cmd: Cmd) -> JSONResponse:
 @router.post("/reports/{report_id}/coordination", response_model=s.ReportState,
              tags=["handling"])
 def request_coordination(report_id: UUID, body: s.CoordinationIn, cmd: Cmd) -> JSONResponse:
-    """Điều 8.2.a: ask units of the same level to coordinate on a complex report."""
+    """Điều 8.2.a: the lead unit's head asks units of the same or equivalent level to
+    coordinate on a complex report (usually with the acceptance, at step 1)."""
     return cmd.on_report(c.RequestCoordination(report_id, **body.model_dump()))
 
 

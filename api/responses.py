@@ -216,6 +216,7 @@ class Policy(Out):
     statistics_day: int
     statistics_time: str
     alert_cadence_days: int
+    equivalent_levels: list[list[str]]
 
 
 # ----------------------------------------------------------------- staff and citizens

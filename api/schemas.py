@@ -68,6 +68,17 @@ class EscalateIn(Body):
 
 class AcceptIn(Body):
     handling_unit_id: UUID | None = None
+    coordinating_unit_ids: list[UUID] | None = Field(default=None, max_length=20, description=(
+        "Điều 8.2.a: the lead unit's head, accepting for his unit, names the units of the same "
+        "or equivalent level that are to coordinate (the report is then complex)"))
+
+
+class CommuneIn(Body):
+    commune_id: UUID = Field(description="Điều 8.1.b: a commune under the handling unit")
+
+
+class CommuneOfficerIn(Body):
+    officer_id: UUID = Field(description="Điều 8.1.c: a handling officer of the commune")
 
 
 class ClassifyIn(Body):

@@ -131,7 +131,8 @@ class Reject(ReportCommand):
 
 @dataclass(frozen=True)
 class Escalate(ReportCommand):
-    """Điều 7.2.c: to a unit above the receiving unit."""
+    """Điều 7.2.c: to a unit above the receiving unit; Điều 5.9: from a district to the
+    department of the report's field."""
 
     to_unit_id: UUID
     why: str
@@ -139,9 +140,12 @@ class Escalate(ReportCommand):
 
 @dataclass(frozen=True)
 class Accept(ReportCommand):
-    """Điều 7.2.b: to the handling unit (by default the receiving unit)."""
+    """Điều 7.2.b: to the handling unit (by default the receiving unit); Điều 8.2.a: the lead
+    unit's head, accepting for his unit, names the units of the same or equivalent level that
+    are to coordinate."""
 
     handling_unit_id: UUID | None = None
+    coordinating_unit_ids: list[UUID] | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,20 @@ class Assign(ReportCommand):
     """Điều 8.1.b–c: a division (or commune) of the handling unit and an officer there."""
 
     department_id: UUID
+    officer_id: UUID
+
+
+@dataclass(frozen=True)
+class CoordinateToCommune(ReportCommand):
+    """Điều 8.1.b: the head coordinates the report to a commune under his unit."""
+
+    commune_id: UUID
+
+
+@dataclass(frozen=True)
+class AssignCommuneOfficer(ReportCommand):
+    """Điều 8.1.c: the commune's leader assigns the commune officer."""
+
     officer_id: UUID
 
 

@@ -371,7 +371,8 @@ class IHanoi(TypedEventsApplication):
             reporter = found(read, command.reporter_id, Reporter)
             at = self.now()
             reporter.check_may_submit(at)
-            found(read, command.receiving_unit_id, Unit).check_active()
+            receiving = found(read, command.receiving_unit_id, Unit)
+            receiving.check_active()
             earlier = command.re_report_of
             return [Report.submit(
                 kind=command.kind, category=command.category, text=command.text,
@@ -380,7 +381,8 @@ class IHanoi(TypedEventsApplication):
                 media=command.media or [], confidential=command.confidential,
                 reporter_id=command.reporter_id, reporter=dict(reporter.identity),
                 receiving_unit_id=command.receiving_unit_id, at=at, policy=self.policy(),
-                re_report_of=self.load(earlier, Report) if earlier else None)]
+                re_report_of=self.load(earlier, Report) if earlier else None,
+                receiving_unit_level=receiving.level)]
 
         return self._execute(run, None, action)
 
@@ -403,12 +405,15 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.Escalate)
     def _escalate(self, command: c.Escalate, by: Actor, run: Run) -> CommandResult:
-        """Điều 7.2.c: the target must be above the receiving unit in the tree."""
-        self.unit(command.to_unit_id).check_active()
+        """Điều 7.2.c: the target must be above the receiving unit in the tree (Điều 5.9: or,
+        from a district, a department)."""
+        target = self.unit(command.to_unit_id)
+        target.check_active()
 
         def change(r: Report) -> None:
             higher = command.to_unit_id in self.ancestors(r.receiving_unit_id)
-            r.escalate(by, command.to_unit_id, higher, command.why, self.now(), self.policy())
+            r.escalate(by, command.to_unit_id, higher, command.why, self.now(), self.policy(),
+                       to_unit_level=target.level)
 
         return self._report(run, command.report_id, change)
 
@@ -418,11 +423,16 @@ class IHanoi(TypedEventsApplication):
         at = self.now()
         read: dict[UUID, Aggregate] = {}
 
+        coordinating = list(command.coordinating_unit_ids or [])
+
         def change(r: Report) -> None:
             unit_id = command.handling_unit_id or r.receiving_unit_id
-            read.update(self.aggregates.read(unit_id, r.reporter_id))  # one query for both
-            found(read, unit_id, Unit).check_active()
-            r.accept(by, unit_id, at, self.policy())
+            # one query for all
+            read.update(self.aggregates.read(unit_id, r.reporter_id, *coordinating))
+            lead = found(read, unit_id, Unit)
+            lead.check_active()
+            r.accept(by, unit_id, at, self.policy(), coordinating_unit_ids=coordinating,
+                     units_of_other_level=self._of_other_level(lead, coordinating, read))
 
         def reporter(r: Report) -> list[Aggregate]:
             person = copy(found(read, r.reporter_id, Reporter))
@@ -452,14 +462,45 @@ class IHanoi(TypedEventsApplication):
         return self._report(run, command.report_id, lambda r: r.reassign(
             by, department.id, department.parent_id, officer, command.reason, self.now()))
 
+    @handles(c.CoordinateToCommune)
+    def _coordinate_to_commune(self, command: c.CoordinateToCommune, by: Actor, run: Run
+                               ) -> CommandResult:
+        """Điều 8.1.b: to a commune under the handling unit, whose leader assigns."""
+        commune = self.unit(command.commune_id)
+        commune.check_active()
+        return self._report(run, command.report_id, lambda r: r.coordinate_to_commune(
+            by, commune.id, commune.parent_id, commune.level, self.now(), self.policy()))
+
+    @handles(c.AssignCommuneOfficer)
+    def _assign_commune_officer(self, command: c.AssignCommuneOfficer, by: Actor, run: Run
+                                ) -> CommandResult:
+        """Điều 8.1.c: the commune's leader assigns an officer of the commune."""
+        officer = self.officer_actor(command.officer_id)
+        return self._report(run, command.report_id, lambda r: r.assign_commune_officer(
+            by, officer, self.now()))
+
+    def _of_other_level(self, lead: Unit, unit_ids: list[UUID],
+                        read: dict[UUID, Aggregate]) -> list[UUID]:
+        """Điều 8.2.a: the named units (each active) whose level is neither the lead unit's
+        nor one the policy holds equivalent to it."""
+        policy = self.policy()
+        units = [found(read, unit_id, Unit) for unit_id in unit_ids]
+        for unit in units:
+            unit.check_active()
+        return [u.id for u in units if not policy.same_or_equivalent_level(lead.level, u.level)]
+
     @handles(c.RequestCoordination)
     def _request_coordination(self, command: c.RequestCoordination, by: Actor, run: Run
                               ) -> CommandResult:
-        read = self.aggregates.read(*command.unit_ids)
-        for unit_id in command.unit_ids:
-            found(read, unit_id, Unit).check_active()
-        return self._report(run, command.report_id, lambda r: r.request_coordination(
-            by, command.unit_ids, self.now()))
+        read: dict[UUID, Aggregate] = {}
+
+        def change(r: Report) -> None:
+            lead_id = r.handling_unit_id or r.receiving_unit_id
+            read.update(self.aggregates.read(lead_id, *command.unit_ids))
+            r.request_coordination(by, command.unit_ids, self.now(), self._of_other_level(
+                found(read, lead_id, Unit), list(command.unit_ids), read))
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.Contribute)
     def _contribute(self, command: c.Contribute, by: Actor, run: Run) -> CommandResult:

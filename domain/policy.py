@@ -128,6 +128,11 @@ class SlaPolicy:
     statistics_day: int = 25  # seed 000 Điều 2.2.c: monthly statistics on the 25th
     statistics_time: time = time(17, 0)  # at this wall-clock time, Asia/Ho_Chi_Minh
     alert_cadence_days: int = 3  # seed 001 1.d: at least one alert every 3 days
+    #: Điều 8.2.a "cùng cấp và tương đương": besides units of the same level, the levels of one
+    #: group coordinate with each other (departments and districts, both directly under the
+    #: city; communes among themselves).
+    equivalent_levels: tuple[frozenset[str], ...] = (
+        frozenset({"department", "district"}), frozenset({"commune"}))
 
     def duration(self, kind: str, key: str) -> WorkingDuration:
         """The working duration of a stage for a kind; refused where the table has none."""
@@ -140,6 +145,12 @@ class SlaPolicy:
     def due(self, kind: str, key: str, start: datetime) -> datetime:
         """The due instant of a stage of ``kind`` started at ``start``."""
         return self.duration(kind, key).after(self.calendar, start)
+
+    def same_or_equivalent_level(self, lead: str, other: str) -> bool:
+        """Điều 8.2.a: whether a unit of level ``other`` may coordinate on a report led by a
+        unit of level ``lead``."""
+        return lead == other or any(lead in group and other in group
+                                    for group in self.equivalent_levels)
 
     def has(self, kind: str, key: str) -> bool:
         return key in self.deadlines.get(kind, {})
@@ -165,6 +176,7 @@ class SlaPolicy:
             "statistics_day": self.statistics_day,
             "statistics_time": self.statistics_time.isoformat(timespec="minutes"),
             "alert_cadence_days": self.alert_cadence_days,
+            "equivalent_levels": [sorted(group) for group in self.equivalent_levels],
         }
 
     @classmethod
@@ -194,6 +206,9 @@ class SlaPolicy:
             statistics_time=time.fromisoformat(data["statistics_time"])
             if "statistics_time" in data else default.statistics_time,
             alert_cadence_days=int(data.get("alert_cadence_days", default.alert_cadence_days)),
+            equivalent_levels=tuple(frozenset(str(level) for level in group)
+                                    for group in data["equivalent_levels"])
+            if "equivalent_levels" in data else default.equivalent_levels,
         )
 
 

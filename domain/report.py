@@ -10,6 +10,7 @@ version), so replaying never consults today's calendar.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
@@ -268,11 +269,21 @@ class Report(Aggregate):
     def submit(cls, *, kind: str, category: str, text: str, latitude: float, longitude: float,
                address: str, occurred_at: datetime | None, media: list[str], confidential: bool,
                reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
-               at: datetime, policy: SlaPolicy, re_report_of: Report | None = None) -> Report:
-        """Điều 1.3, 3.2, 5, 6.1: refuse what is out of scope or incomplete, else record it."""
+               at: datetime, policy: SlaPolicy, re_report_of: Report | None = None,
+               receiving_unit_level: str | None = None) -> Report:
+        """Điều 1.3, 3.2, 5, 6.1: refuse what is out of scope or incomplete, else record it.
+
+        Điều 9: a capital initiative is received by the public service centre only (which
+        then distributes it), never sent straight to a district or a department;
+        ``receiving_unit_level`` is the level of the unit it is sent to, as the directory
+        holds it."""
         content = ReportContent(kind=kind, category=category, text=text, latitude=latitude,
                                 longitude=longitude, address=address, occurred_at=occurred_at,
                                 media=tuple(media), submitted_at=at)
+        if (content.kind == Kind.INITIATIVE and receiving_unit_level is not None
+                and receiving_unit_level != UnitLevel.SERVICE_CENTRE):
+            raise InvalidInput("Điều 9", "a capital initiative is sent to the public service "
+                               "centre, which distributes it to the units under the city")
         if re_report_of is not None and re_report_of.status != Status.PUBLISHED:
             raise InvalidState("Điều 18.4", "a re-report follows a published result that did "
                                "not settle the matter; an open report is a duplicate instead")
@@ -356,20 +367,30 @@ class Report(Aggregate):
         self.verification = None
 
     def escalate(self, by: Actor, to_unit_id: UUID, to_unit_is_higher: bool, why: str,
-                 at: datetime, policy: SlaPolicy) -> None:
+                 at: datetime, policy: SlaPolicy, to_unit_level: str | None = None) -> None:
         """Điều 7.2.c: outside the unit's authority, pass it to a higher-level unit.
 
         The city service centre distributes city-wide (Điều 9, 18), so it may pass a report to
-        any unit. The new unit's own reception period starts on arrival.
+        any unit; a district may pass a report in a department's field to that department,
+        with its reason (Điều 5.9; ``to_unit_level`` is the target's level in the directory).
+        A capital initiative is not passed on: the centre distributes it by accepting it for a
+        handling unit (Điều 9). The new unit's own reception period starts on arrival.
         """
         self._check_receiver(by, "Điều 7.2.c")
         self._check_status("Điều 7.2.c", Status.RECEIVED)
         self._check_no_verification_under_way()
+        if self.kind == Kind.INITIATIVE:
+            raise InvalidState("Điều 9", "the service centre distributes a capital initiative "
+                               "by accepting it for a unit under the city, not by passing it on")
         if to_unit_id == self.receiving_unit_id:
             raise InvalidInput("Điều 7.2.c", "a report cannot be passed to its own unit")
-        if not to_unit_is_higher and by.unit_level != UnitLevel.SERVICE_CENTRE:
+        to_department = (by.unit_level == UnitLevel.DISTRICT
+                         and to_unit_level == UnitLevel.DEPARTMENT)
+        if not (to_unit_is_higher or to_department
+                or by.unit_level == UnitLevel.SERVICE_CENTRE):
             raise InvalidInput("Điều 7.2.c", "a report outside the unit's authority goes to a "
-                               "higher-level unit")
+                               "higher-level unit (a district's: also to the department of its "
+                               "field, Điều 5.9)")
         if not why or not why.strip():
             raise InvalidInput("Điều 7.2.c", "say why the report is passed on")
         assert self.stage is not None
@@ -391,16 +412,31 @@ class Report(Aggregate):
         self.verification = None
         self.failed_verifications = 0
 
-    def accept(self, by: Actor, handling_unit_id: UUID, at: datetime, policy: SlaPolicy) -> None:
+    def accept(self, by: Actor, handling_unit_id: UUID, at: datetime, policy: SlaPolicy,
+               coordinating_unit_ids: Sequence[UUID] = (),
+               units_of_other_level: Collection[UUID] = ()) -> None:
         """Điều 7.2.b: accept and pass to the handling unit (which may be the receiving unit).
 
         A report then waits for classification and assignment (4 working hours, Điều 8.5); a
         capital initiative goes straight to its 30-working-day response (Điều 9).
+
+        Điều 8.2.a: at this step 1 the head of the lead unit, accepting for his own unit, sends
+        at the same time the requests to the units of the same or equivalent level that are to
+        coordinate (``coordinating_unit_ids``; ``units_of_other_level``: those of them the
+        directory places at another level). The report is then complex (Điều 8.4).
         """
         self._check_receiver(by, "Điều 7.2.b")
         self._check_status("Điều 7.2.b", Status.RECEIVED)
         self._check_no_verification_under_way()
         assert self.stage is not None
+        asked: list[UUID] = []
+        if coordinating_unit_ids:
+            if not by.is_staff_of(handling_unit_id, Role.UNIT_HEAD):
+                raise NotPermitted("Điều 8.2.a", "the head of the lead unit, accepting for his "
+                                   "own unit, asks the coordinating units")
+            policy.duration(self.kind, "handling.complex")  # refused where the kind has none
+            asked = self._coordinating(coordinating_unit_ids, handling_unit_id,
+                                       units_of_other_level)
         if self.kind == Kind.INITIATIVE:
             opened = stage_record(Stage.RESPONSE, handling_unit_id, at,
                                   policy.due(self.kind, "response", at), policy.version)
@@ -409,6 +445,22 @@ class Report(Aggregate):
                                   policy.due(self.kind, "assignment", at), policy.version)
         self._accepted(by=by.ref(), at=at, handling_unit_id=handling_unit_id,
                        closed=[self.stage.closing(at)], opened=[opened])
+        if asked:
+            self._coordination_requested(by=by.ref(), at=at, unit_ids=asked)
+
+    def _coordinating(self, unit_ids: Sequence[UUID], lead_unit_id: UUID | None,
+                      units_of_other_level: Collection[UUID]) -> list[UUID]:
+        """Điều 8.2.a: the units newly asked, each once, of the same or equivalent level as
+        the lead unit."""
+        new = [u for u in dict.fromkeys(unit_ids)
+               if u != lead_unit_id and str(u) not in self.coordination]
+        if not new:
+            raise InvalidInput("Điều 8.2.a", "name at least one other unit not already asked")
+        other_level = [str(u) for u in new if u in units_of_other_level]
+        if other_level:
+            raise InvalidInput("Điều 8.2.a", f"coordinating units are of the same or equivalent "
+                               f"level as the lead unit, not {other_level}")
+        return new
 
     class Accepted(Event):
         by: dict[str, Any]
@@ -433,6 +485,8 @@ class Report(Aggregate):
             raise InvalidInput("Điều 8.4", f"classification must be urgent, normal or complex, "
                                f"not {urgency!r}")
         policy.duration(self.kind, f"handling.{urgency}")  # refused where the kind has none
+        if self.coordination and urgency != Urgency.COMPLEX:
+            raise InvalidInput("Điều 8.4", "a report that involves coordinating units is complex")
         self._classified(by=by.ref(), at=at, urgency=urgency)
 
     class Classified(Event):
@@ -446,15 +500,20 @@ class Report(Aggregate):
 
     def assign(self, by: Actor, department_id: UUID, department_parent_id: UUID | None,
                officer: Actor, at: datetime, policy: SlaPolicy) -> None:
-        """Điều 8.1.b–c, 8.5: the head assigns a division (or a commune) and an officer there.
+        """Điều 8.1.b–c, 8.5: the head assigns a division of his unit and an officer there.
 
         The handling period (4 working hours urgent, 7 days normal, 15 days complex for a
-        field report) runs from assignment.
+        field report) runs from assignment. A commune is not assigned this way: the head
+        coordinates the report to the commune, whose leader assigns the officer
+        (:meth:`coordinate_to_commune`, :meth:`assign_commune_officer`).
         """
         self._check_head(by, "Điều 8.1.b")
         self._check_status("Điều 8.1.b", Status.ACCEPTED)
         if self.urgency is None:
             raise InvalidState("Điều 8.4", "classify the report before assigning it")
+        if officer.unit_level == UnitLevel.COMMUNE:
+            raise InvalidInput("Điều 8.1.b", "coordinate the report to the commune's people's "
+                               "committee; its leader assigns the commune officer (Điều 8.1.c)")
         self._check_assignee(department_id, department_parent_id, officer)
         assert self.stage is not None and self.handling_unit_id is not None
         opened = stage_record(Stage.HANDLING, self.handling_unit_id, at,
@@ -478,6 +537,75 @@ class Report(Aggregate):
         self.assigned_at = at
         self.stage = opened[0]
         self.status = Status.IN_HANDLING
+
+    def coordinate_to_commune(self, by: Actor, commune_id: UUID, commune_parent_id: UUID | None,
+                              commune_level: str, at: datetime, policy: SlaPolicy) -> None:
+        """Điều 8.1.b, 10.1.b, 11.1.b: the head coordinates the report to a commune-level
+        people's committee under his unit, to check and handle it.
+
+        This is the step "điều phối, giao xử lý" of Điều 8.5: it ends the 4-working-hour
+        assignment stage. The commune receives the assignment now, so the handling period runs
+        from now ("kể từ khi tiếp nhận giao xử lý") and stays the handling unit's, whose head
+        approves and publishes the result (Điều 8.1.đ); the commune's leader then assigns the
+        commune officer within that period (Điều 8.1.c).
+        """
+        self._check_head(by, "Điều 8.1.b")
+        self._check_status("Điều 8.1.b", Status.ACCEPTED)
+        if self.urgency is None:
+            raise InvalidState("Điều 8.4", "classify the report before coordinating it")
+        if commune_level != UnitLevel.COMMUNE or commune_parent_id != self.handling_unit_id:
+            raise InvalidInput("Điều 8.1.b", "coordinate the report to a commune-level people's "
+                               "committee under the handling unit")
+        assert self.stage is not None and self.handling_unit_id is not None
+        opened = stage_record(Stage.HANDLING, self.handling_unit_id, at,
+                              policy.due(self.kind, f"handling.{self.urgency}", at),
+                              policy.version)
+        self._coordinated_to_commune(by=by.ref(), at=at, commune_id=commune_id,
+                                     closed=[self.stage.closing(at)], opened=[opened])
+
+    class CoordinatedToCommune(Event):
+        by: dict[str, Any]
+        at: datetime
+        commune_id: UUID
+
+    @event(CoordinatedToCommune)
+    def _coordinated_to_commune(self, by: dict[str, Any], at: datetime, commune_id: UUID,
+                                closed: list[ClosedStage], opened: list[StageRecord]) -> None:
+        self.department_id = commune_id
+        self.officer_id = None
+        self.assigned_at = at
+        self.stage = opened[0]
+        self.status = Status.IN_HANDLING
+
+    def assign_commune_officer(self, by: Actor, officer: Actor, at: datetime) -> None:
+        """Điều 8.1.c, 10.1.c, 11.1.c: the commune's leader assigns (or replaces) the commune
+        officer who studies the report and proposes its result; the handling stage and its
+        due instant stay as the coordination set them."""
+        if not (by.is_staff_of(self.department_id, Role.UNIT_HEAD)
+                and by.unit_level == UnitLevel.COMMUNE):
+            raise NotPermitted("Điều 8.1.c", "only the leader of the commune the report was "
+                               "coordinated to assigns its officer")
+        self._check_status("Điều 8.1.c", Status.IN_HANDLING, Status.IN_REWORK)
+        if officer.role != Role.HANDLING_OFFICER or officer.unit_id != self.department_id:
+            raise InvalidInput("Điều 8.1.c", "the assignee must be a handling officer of the "
+                               "commune")
+        if officer.id == self.officer_id:
+            raise InvalidInput("Điều 8.1.c", "the report is already assigned to this officer")
+        assert self.stage is not None
+        self._commune_officer_assigned(by=by.ref(), at=at, officer=officer.ref(),
+                                       stage=replace(self.stage, officer_id=officer.id))
+
+    class CommuneOfficerAssigned(Event):
+        by: dict[str, Any]
+        at: datetime
+        officer: dict[str, Any]
+        stage: StageRecord
+
+    @event(CommuneOfficerAssigned)
+    def _commune_officer_assigned(self, by: dict[str, Any], at: datetime,
+                                  officer: dict[str, Any], stage: StageRecord) -> None:
+        self.officer_id = officer["id"]
+        self.stage = stage
 
     def reassign(self, by: Actor, department_id: UUID, department_parent_id: UUID | None,
                  officer: Actor, reason: str, at: datetime) -> None:
@@ -520,16 +648,21 @@ class Report(Aggregate):
             raise InvalidInput("Điều 8.1.c", "the assignee must be a handling officer of the "
                                "assigned division")
 
-    def request_coordination(self, by: Actor, unit_ids: list[UUID], at: datetime) -> None:
-        """Điều 8.2.a: a complex report may involve coordinating units of the same level."""
+    def request_coordination(self, by: Actor, unit_ids: list[UUID], at: datetime,
+                             units_of_other_level: Collection[UUID] = ()) -> None:
+        """Điều 8.2.a: a complex report involves coordinating units of the same or equivalent
+        level (``units_of_other_level``: those named that the directory places at another).
+
+        The regular path is with the acceptance (:meth:`accept`). This separate request serves
+        a lead unit that did not receive the report itself (passed on by the service centre or
+        another receiving unit): its head asks at his step 1, once the report is accepted for
+        his unit and classified complex, before or after the assignment (kept during handling:
+        the text does not forbid a unit found necessary later)."""
         self._check_head(by, "Điều 8.2.a")
-        self._check_status("Điều 8.2.a", Status.IN_HANDLING)
+        self._check_status("Điều 8.2.a", Status.ACCEPTED, Status.IN_HANDLING)
         if self.urgency != Urgency.COMPLEX:
             raise InvalidState("Điều 8.2", "only a complex report involves coordinating units")
-        new = [u for u in dict.fromkeys(unit_ids)
-               if u != self.handling_unit_id and str(u) not in self.coordination]
-        if not new:
-            raise InvalidInput("Điều 8.2.a", "name at least one other unit not already asked")
+        new = self._coordinating(unit_ids, self.handling_unit_id, units_of_other_level)
         self._coordination_requested(by=by.ref(), at=at, unit_ids=new)
 
     class CoordinationRequested(Event):
@@ -547,7 +680,7 @@ class Report(Aggregate):
         """Điều 8.2.b: a coordinating unit sends its result to the lead unit."""
         if by.role not in OFFICER_ROLES or str(by.unit_id) not in self.coordination:
             raise NotPermitted("Điều 8.2.b", "only an officer of a coordinating unit contributes")
-        self._check_status("Điều 8.2.b", Status.IN_HANDLING, Status.IN_REWORK)
+        self._check_status("Điều 8.2.b", Status.ACCEPTED, Status.IN_HANDLING, Status.IN_REWORK)
         if self.coordination[str(by.unit_id)]:
             raise InvalidState("Điều 8.2.b", "this unit has already contributed")
         if not text or not text.strip():

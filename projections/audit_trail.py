@@ -53,6 +53,8 @@ DETAILS: dict[type, tuple[str, ...]] = {
     Report.Classified: ("urgency",),
     Report.Assigned: ("department_id", "officer"),
     Report.Reassigned: ("department_id", "officer", "reason"),
+    Report.CoordinatedToCommune: ("commune_id",),
+    Report.CommuneOfficerAssigned: ("officer",),
     Report.CoordinationRequested: ("unit_ids",),
     Report.CoordinationContributed: ("unit_id", "evidence"),
     Report.ExtensionGranted: ("reason", "previous_due", "due", "policy_version"),

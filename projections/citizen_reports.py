@@ -66,7 +66,7 @@ def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = %s, stage = %s, stage_due = %s", status, stage, due)
 
 
-@model.on(Report.Assigned)
+@model.on(Report.Assigned, Report.CoordinatedToCommune)
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = 'in_handling', stage = %s, stage_due = %s", *_stage(e))
 

@@ -66,7 +66,7 @@ def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = %s, handling_unit_id = %s", status, e.handling_unit_id)
 
 
-@model.on(Report.Assigned)
+@model.on(Report.Assigned, Report.CoordinatedToCommune)
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = 'in_handling'")
 

@@ -104,7 +104,7 @@ def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
                 " AND metric = 'marked_duplicate'", (e.originator_id,))
 
 
-@model.on(Report.Assigned)
+@model.on(Report.Assigned, Report.CoordinatedToCommune)
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _closing(cur, e, nid)
     (handling,) = e.opened

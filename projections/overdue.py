@@ -42,7 +42,8 @@ def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: StageRecord) -> Non
 
 @model.on(Report.Submitted, Report.VerificationStarted, Report.ClarificationRequested,
           Report.VerificationCompleted, Report.ClarificationAnswered, Report.Published,
-          Report.InitiativeAnswered, Report.Assigned, Report.ResultProposed,
+          Report.InitiativeAnswered, Report.Assigned, Report.CoordinatedToCommune,
+          Report.ResultProposed,
           Report.ResultReturned, Report.MarkedDuplicate, Report.DuplicateUnmarked)
 def _stages_changed(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
     """The stages the event closed leave the table, those it opened (with a due) enter it; a
@@ -61,7 +62,7 @@ def _passed_on(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
         _open(cur, e.originator_id, stage)
 
 
-@model.on(Report.Reassigned)
+@model.on(Report.Reassigned, Report.CommuneOfficerAssigned)
 def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE overdue SET officer_id = %s WHERE report_id = %s AND stage = %s",
                 (e.officer["id"], e.originator_id, e.stage.stage))

@@ -104,6 +104,19 @@ def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
             *_stage(_opened(e)))
 
 
+@model.on(Report.CoordinatedToCommune)
+def _coordinated_to_commune(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 8.1.b: the commune handles; its leader has yet to assign the officer."""
+    _update(cur, e, f"status = 'in_handling', department_id = %s, officer_id = NULL,"
+            f" assigned_at = %s, {_STAGE_COLUMNS}", e.commune_id, e.at, *_stage(_opened(e)))
+
+
+@model.on(Report.CommuneOfficerAssigned)
+def _commune_officer_assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 8.1.c: the commune's leader assigns the officer."""
+    _update(cur, e, "officer_id = %s, stage_officer_id = %s", e.officer["id"], e.officer["id"])
+
+
 @model.on(Report.Reassigned)
 def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "department_id = %s, officer_id = %s, stage_officer_id = %s",

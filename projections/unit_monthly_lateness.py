@@ -129,6 +129,7 @@ def _open(cur: psycopg.Cursor[Any], e: Report.Event, nid: int, opened: StageReco
 
 @model.on(Report.Submitted, Report.VerificationStarted, Report.VerificationCompleted,
           Report.Rejected, Report.Escalated, Report.Accepted, Report.Assigned,
+          Report.CoordinatedToCommune,
           Report.ResultProposed, Report.ResultReturned, Report.Published, Report.InitiativeAnswered,
           Report.ClarificationRequested, Report.ClarificationAnswered, Report.MarkedDuplicate)
 def _stage_changed(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:

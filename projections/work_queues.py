@@ -99,7 +99,17 @@ def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _open(cur, e.originator_id, e.opened)
 
 
-@model.on(Report.Reassigned)
+@model.on(Report.CoordinatedToCommune)
+def _coordinated_to_commune(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 8.1.b–c: the handling stage waits in the commune's queue for its leader to assign
+    an officer."""
+    cur.execute("UPDATE work_queue_reports SET officer_unit_id = %s WHERE report_id = %s",
+                (e.commune_id, e.originator_id))
+    _close(cur, e.originator_id, e.closed)
+    _open(cur, e.originator_id, e.opened)
+
+
+@model.on(Report.Reassigned, Report.CommuneOfficerAssigned)
 def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     """Điều 8.1.c: the officer's items move to the new officer and his unit."""
     cur.execute("UPDATE work_queue_reports SET officer_unit_id = %s WHERE report_id = %s",

@@ -227,6 +227,7 @@ def test_the_default_policy_is_stored_with_the_regulations_figures() -> None:
         "statistics_day": 25,
         "statistics_time": "17:00",
         "alert_cadence_days": 3,
+        "equivalent_levels": [["department", "district"], ["commune"]],
     }
 
 

@@ -376,20 +376,18 @@ def test_only_the_head_of_the_handling_unit_classifies_and_assigns_dieu_8_1_b_8_
             MONDAY, POLICY)
 
 
-def test_assignment_goes_to_a_division_or_commune_of_the_handling_unit_dieu_8_1_b_c() -> None:
+def test_assignment_goes_to_a_division_of_the_handling_unit_dieu_8_1_b_c() -> None:
     report = accepted()
     report.classify(HEAD, "normal", MONDAY, POLICY)
     refused(InvalidInput, "Điều 8.1.b", report, report.assign, HEAD, OTHER_DIVISION,
             OTHER_DISTRICT, OTHER_OFFICER, MONDAY, POLICY)
     refused(InvalidInput, "Điều 8.1.c", report, report.assign, HEAD, DIVISION, DISTRICT,
-            WARD_OFFICER, MONDAY, POLICY)
-    refused(InvalidInput, "Điều 8.1.c", report, report.assign, HEAD, DIVISION, DISTRICT,
             RECEIVER, MONDAY, POLICY)
-    report.assign(HEAD, WARD, DISTRICT, WARD_OFFICER, MONDAY, POLICY)
+    report.assign(HEAD, DIVISION, DISTRICT, OFFICER, MONDAY, POLICY)
     event = last(report)
-    assert report.status == Status.IN_HANDLING and event.department_id == WARD
+    assert report.status == Status.IN_HANDLING and event.department_id == DIVISION
     (opened,) = event.opened
-    assert event.officer["id"] == WARD_OFFICER.id and opened.officer_id == WARD_OFFICER.id
+    assert event.officer["id"] == OFFICER.id and opened.officer_id == OFFICER.id
     assert only(event.closed).stage == "assignment" and opened.unit_id == DISTRICT
 
 
