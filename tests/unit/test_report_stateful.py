@@ -77,7 +77,8 @@ PARALLEL_STAGES = {"verification", "clarification"}
 ANSWER = "Đã xử lý xong, đường thông thoáng"
 
 COMMANDS = ["start_verification", "complete_verification", "reject", "escalate", "accept",
-            "classify", "assign", "request_coordination", "contribute", "grant_extension",
+            "classify", "assign", "coordinate_to_commune", "assign_commune_officer",
+            "request_coordination", "contribute", "grant_extension",
             "propose_result", "return_result", "approve_result", "publish",
             "respond_to_initiative", "request_clarification", "answer_clarification", "rate",
             "mark_violation", "reroute"]
@@ -85,9 +86,9 @@ COMMANDS = ["start_verification", "complete_verification", "reject", "escalate",
 EXPECTED = {
     "received": ["accept", "accept", "start_verification", "complete_verification", "reject",
                  "escalate", "reroute"],
-    "accepted": ["classify", "assign"],
+    "accepted": ["classify", "assign", "coordinate_to_commune", "request_coordination"],
     "in_handling": ["propose_result", "request_coordination", "contribute", "grant_extension",
-                    "respond_to_initiative", "reroute"],
+                    "respond_to_initiative", "reroute", "assign_commune_officer"],
     "awaiting_approval": ["approve_result", "return_result"],
     "in_rework": ["propose_result", "contribute"],
     "approved": ["publish"],
@@ -118,13 +119,15 @@ class ReportLifecycle(RuleBasedStateMachine):
     @initialize(kind=st.sampled_from(["field", "field", "waste_behaviour", "capital_initiative"]),
                 start=st.sampled_from(STARTS), receiving=st.sampled_from([DISTRICT, CENTRE]))
     def submit(self, kind: str, start: datetime, receiving: UUID) -> None:
+        if kind == "capital_initiative":
+            receiving = CENTRE  # Điều 9: received by the service centre only
         self.now = start
         self.report = Report.submit(
             kind=kind, category="urban_order", text="Cây đổ chắn ngang đường Láng",
             latitude=21.01, longitude=105.80, address="Đường Láng, Đống Đa", occurred_at=None,
             media=["anh.jpg"], confidential=False, reporter_id=REPORTER_ID,
             reporter={"name": "Nguyễn Văn An"}, receiving_unit_id=receiving, at=start,
-            policy=POLICY)
+            policy=POLICY, receiving_unit_level=LEVEL[receiving])
 
     # ------------------------------------------------------------------ helpers
 
@@ -186,15 +189,24 @@ class ReportLifecycle(RuleBasedStateMachine):
                            self.pick(d, ["Ảnh bị chỉnh sửa", ""], "note"), self.now)
 
     def escalate(self, d: st.DataObject) -> None:
+        """Điều 7.2.c upwards; Điều 5.9 from a district to a department."""
         to = self.pick(d, [CITY, DEPARTMENT, OTHER_DISTRICT, WARD, DISTRICT], "to")
         self.report.escalate(self.actor(d, self.receiver()), to,
                              to in ancestors(self.report.receiving_unit_id), "Vượt thẩm quyền",
-                             self.now, POLICY)
+                             self.now, POLICY, to_unit_level=LEVEL[to])
 
     def accept(self, d: st.DataObject) -> None:
+        """Điều 7.2.b; Điều 8.2.a: sometimes with coordinating units, asked by the head."""
         unit = self.pick(d, [DISTRICT, DEPARTMENT, CITY, None], "unit")
-        self.report.accept(self.actor(d, self.receiver()), unit or self.report.receiving_unit_id,
-                           self.now, POLICY)
+        units = self.pick(d, [[]] * 3 + [[OTHER_DISTRICT], [DEPARTMENT, WARD]], "coordinating")
+        right = (HEADS.get(self.report.receiving_unit_id) if units else self.receiver())
+        self.report.accept(self.actor(d, right), unit or self.report.receiving_unit_id,
+                           self.now, POLICY, coordinating_unit_ids=units,
+                           units_of_other_level=self.of_other_level(unit, units))
+
+    def of_other_level(self, lead: UUID | None, units: list[UUID]) -> list[UUID]:
+        lead_level = LEVEL[lead or self.report.handling_unit_id or self.report.receiving_unit_id]
+        return [u for u in units if not POLICY.same_or_equivalent_level(lead_level, LEVEL[u])]
 
     def classify(self, d: st.DataObject) -> None:
         self.report.classify(self.actor(d, self.head()),
@@ -207,10 +219,22 @@ class ReportLifecycle(RuleBasedStateMachine):
         self.report.assign(self.actor(d, self.head()), department, parent, officer, self.now,
                            POLICY)
 
+    def coordinate_to_commune(self, d: st.DataObject) -> None:
+        """Điều 8.1.b: to a commune under the handling unit (or, wrongly, elsewhere)."""
+        commune = self.pick(d, [WARD, WARD, DIVISION, OTHER_DIVISION], "commune")
+        self.report.coordinate_to_commune(self.actor(d, self.head()), commune, PARENT[commune],
+                                          LEVEL[commune], self.now, POLICY)
+
+    def assign_commune_officer(self, d: st.DataObject) -> None:
+        """Điều 8.1.c: the commune's leader assigns one of its officers."""
+        officer = self.pick(d, [OFFICERS[WARD], OFFICERS[WARD], OFFICERS[DIVISION]], "officer")
+        self.report.assign_commune_officer(self.actor(d, HEADS[WARD]), officer, self.now)
+
     def request_coordination(self, d: st.DataObject) -> None:
-        units = d.draw(st.lists(st.sampled_from([OTHER_DISTRICT, DEPARTMENT, DISTRICT]),
+        units = d.draw(st.lists(st.sampled_from([OTHER_DISTRICT, DEPARTMENT, DISTRICT, WARD]),
                                 min_size=1, max_size=2), label="units")
-        self.report.request_coordination(self.actor(d, self.head()), units, self.now)
+        self.report.request_coordination(self.actor(d, self.head()), units, self.now,
+                                         self.of_other_level(None, units))
 
     def contribute(self, d: st.DataObject) -> None:
         self.report.contribute(self.actor(d, self.coordinator()), "Ý kiến phối hợp", [],
@@ -307,6 +331,10 @@ class ReportLifecycle(RuleBasedStateMachine):
                 for name, stage in open_stages.items():
                     if stage.unit_id == e.from_unit_id:
                         open_stages[name] = replace(stage, unit_id=e.to_unit_id)
+            if type(e).__name__ == "CommuneOfficerAssigned":  # Điều 8.1.c: the officer only
+                assert {k: v for k, v in vars(e.stage).items() if k != "officer_id"} == {
+                    k: v for k, v in vars(open_stages[e.stage.stage]).items() if k != "officer_id"}
+                open_stages[e.stage.stage] = e.stage
             if type(e).__name__ == "ExtensionGranted":
                 assert open_stages["handling"].due == e.previous_due < e.due
                 open_stages["handling"] = replace(open_stages["handling"], due=e.due)
