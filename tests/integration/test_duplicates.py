@@ -255,7 +255,8 @@ def test_nearby_open_reports_of_the_same_category_are_candidates_dieu_6_2_c(
     world.to_published(published)
     rejected = at(north=40, reporter_id=neighbour)
     world.app.handle(Reject(rejected, "a", "Thiếu ảnh hiện trường"), world.receiver)
-    initiative = at(reporter_id=neighbour, kind="capital_initiative")
+    initiative = at(reporter_id=neighbour, kind="capital_initiative",
+                    receiving_unit_id=world.centre)  # Điều 9
     clock.advance(hours=1)
     same_reporter = at(north=10)
     new = at(north=0)

@@ -145,7 +145,8 @@ def test_overdue_list_pages_in_the_same_order_as_the_whole_list(world, projector
 def test_capital_initiative_reception_has_no_deadline_so_is_never_late_dieu_9(
         world, projector, conn) -> None:
     world.submit(kind="capital_initiative", category="smart_city", address="",
-                 text="Đề xuất xây thêm bãi đỗ xe ngầm dưới công viên")
+                 text="Đề xuất xây thêm bãi đỗ xe ngầm dưới công viên",
+                 receiving_unit_id=world.centre)
     projector.catch_up()
     assert _late(conn, _at(2027, 1, 4, 9, 0)) == []
 

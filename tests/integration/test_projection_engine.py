@@ -40,9 +40,11 @@ from application.commands import (
     AnswerClarification,
     ApproveResult,
     Assign,
+    AssignCommuneOfficer,
     Classify,
     CompleteVerification,
     Contribute,
+    CoordinateToCommune,
     Escalate,
     GrantExtension,
     Hide,
@@ -138,6 +140,7 @@ class Desk:
     head: Actor
     teams: list[tuple[UUID, UUID, Actor]]  # (division or commune, officer id, officer)
     helper: Actor  # an officer of another unit, asked to coordinate (Điều 8.2)
+    commune_heads: dict[UUID, Actor] = field(default_factory=dict)  # Điều 8.1.c
 
 
 @dataclass
@@ -162,7 +165,8 @@ def build_city(app: IHanoi) -> City:
     district = Desk(w.district, w.receiver, w.head,
                     [(w.division, w.officer_id, w.officer),
                      (w.ward, w.ward_officer_id, app.officer_actor(w.ward_officer_id))],
-                    helper=w.other_head)
+                    helper=w.other_head,
+                    commune_heads={w.ward: w.staff("Đoàn Văn Lộc", w.ward, "unit_head")[1]})
     other = Desk(w.other_district, w.other_head, w.other_head,
                  [(other_division, other_officer_id, other_officer)], helper=w.receiver)
     reporters = [w.reporter_id, *(app.handle(
@@ -221,7 +225,8 @@ def story(city: City, rng: random.Random, re_report_of: UUID | None = None,
     app, w = city.app, city.world
     desk = rng.choice(city.desks)
     kind = rng.choice(("field", "field", "waste_behaviour", "capital_initiative"))
-    via_centre = rng.random() < 0.3  # the service centre passes it on (Điều 7.2.c, 9)
+    # The service centre passes it on (Điều 7.2.c) or, an initiative, distributes it (Điều 9).
+    via_centre = kind == "capital_initiative" or rng.random() < 0.3
     reporter_id = reporter_id or rng.choice(city.reporters)
     citizen = app.citizen_actor(reporter_id)
     try:
@@ -244,6 +249,12 @@ def story(city: City, rng: random.Random, re_report_of: UUID | None = None,
         app.handle(CompleteVerification(report, rng.random() < 0.6, "Đã gọi điện xác minh"),
                    receiver)
         yield
+    if kind == "capital_initiative":  # Điều 9: the centre gives it to a unit under the city
+        if rng.random() < 0.8:
+            app.handle(Accept(report, desk.unit), receiver)
+            yield
+            yield from handle(city, desk, report, kind, rng)
+        return
     if via_centre:
         app.handle(Escalate(report, desk.unit, "Thuộc thẩm quyền của quận"), receiver)
         receiver = desk.receiver
@@ -259,7 +270,11 @@ def story(city: City, rng: random.Random, re_report_of: UUID | None = None,
     elif decision == "accept":
         if (yield from duplicate(city, desk, receiver, report, rng)):
             return
-        app.handle(Accept(report), receiver)
+        coordinated = kind == "field" and not via_centre and rng.random() < 0.25
+        if coordinated:  # Điều 8.2.a: the head accepts and asks a unit of the same level
+            app.handle(Accept(report, coordinating_unit_ids=[desk.helper.unit_id]), desk.head)
+        else:
+            app.handle(Accept(report), receiver)
         yield
         yield from moderate(app, desk, report, rng)
         if (yield from duplicate(city, desk, desk.head, report, rng)):
@@ -286,18 +301,29 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
         return bool(depth)
     if depth < 1:
         return False
-    urgency = rng.choice(("urgent", "normal", "complex") if kind == "field" else
-                         ("urgent", "normal"))
+    coordinated = bool(app.load(report, Report, to_change=False).coordination)
+    urgency = "complex" if coordinated else rng.choice(
+        ("urgent", "normal", "complex") if kind == "field" else ("urgent", "normal"))
     app.handle(Classify(report, urgency), desk.head)
     yield
+    if urgency == "complex" and not coordinated and rng.random() < 0.3:  # Điều 8.2.a, step 1
+        app.handle(RequestCoordination(report, [desk.helper.unit_id]), desk.head)
+        coordinated = True
+        yield
     if depth < 2:
         return False
     department, officer_id, officer = rng.choice(desk.teams)
-    app.handle(Assign(report, department, officer_id), desk.head)
-    yield
-    if urgency == "complex" and rng.random() < 0.5:  # Điều 8.2, 8.5
-        app.handle(RequestCoordination(report, [desk.helper.unit_id]), desk.head)
+    if department in desk.commune_heads:  # Điều 8.1.b–c: the commune's leader assigns
+        app.handle(CoordinateToCommune(report, department), desk.head)
         yield
+        app.handle(AssignCommuneOfficer(report, officer_id), desk.commune_heads[department])
+    else:
+        app.handle(Assign(report, department, officer_id), desk.head)
+    yield
+    if urgency == "complex" and (coordinated or rng.random() < 0.5):  # Điều 8.2, 8.5
+        if not coordinated:
+            app.handle(RequestCoordination(report, [desk.helper.unit_id]), desk.head)
+            yield
         app.handle(GrantExtension(report, rng.randint(1, 5), "Cần thẩm định hồ sơ"), desk.head)
         yield
         app.handle(Contribute(report, "Đã kiểm tra hiện trường", ["bien-ban-phoi-hop.pdf"]),

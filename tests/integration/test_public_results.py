@@ -97,8 +97,9 @@ def test_rejected_report_is_never_public_dieu_7_2_a(world, projector, conn) -> N
 
 def test_capital_initiative_answer_is_public_dieu_9(world, projector, conn) -> None:
     report_id = world.submit(kind="capital_initiative", category="smart_city", address="",
-                             text="Đề xuất lắp đèn đường năng lượng mặt trời ở các ngõ nhỏ")
-    world.app.handle(Accept(report_id), world.receiver)
+                             text="Đề xuất lắp đèn đường năng lượng mặt trời ở các ngõ nhỏ",
+                             receiving_unit_id=world.centre)
+    world.app.handle(Accept(report_id, world.district), world.centre_receiver)
     world.app.handle(RespondToInitiative(report_id, "Cảm ơn, quận sẽ thí điểm năm 2026",
                                          ["cong-van.pdf"]), world.head)
     projector.catch_up()

@@ -10,9 +10,11 @@ from application.commands import (
     AnswerClarification,
     ApproveResult,
     Assign,
+    AssignCommuneOfficer,
     Classify,
     CompleteVerification,
     Contribute,
+    CoordinateToCommune,
     Escalate,
     GrantExtension,
     ProposeResult,
@@ -132,13 +134,32 @@ def test_queue_is_soonest_due_first_and_per_officer_dieu_8_5(world, projector, c
     in_ward = world.submit()
     world.app.handle(Accept(in_ward), world.receiver)
     world.app.handle(Classify(in_ward, "urgent"), world.head)
-    world.app.handle(Assign(in_ward, world.ward, world.ward_officer_id), world.head)
+    world.app.handle(CoordinateToCommune(in_ward, world.ward), world.head)
+    _, ward_head = world.staff("Đoàn Văn Lộc", world.ward, "unit_head")
+    world.app.handle(AssignCommuneOfficer(in_ward, world.ward_officer_id), ward_head)
     projector.catch_up()
     assert _items(conn, world.division) == [(urgent, "handling", world.officer.id),
                                             (normal, "handling", world.officer.id)]
     assert _items(conn, world.division, str(world.ward_officer_id)) == []
     assert _items(conn, world.ward, str(world.ward_officer_id)) == [
         (in_ward, "handling", str(world.ward_officer_id))]
+
+
+def test_a_report_coordinated_to_a_commune_waits_for_its_leader_dieu_8_1_b_c(
+        world, projector, conn) -> None:
+    """Điều 8.1.b: the district head coordinates to the commune; the handling stage waits in
+    the commune's queue, with no officer, until its leader assigns one (Điều 8.1.c)."""
+    report_id = world.submit()
+    world.app.handle(Accept(report_id), world.receiver)
+    world.app.handle(Classify(report_id, "normal"), world.head)
+    world.app.handle(CoordinateToCommune(report_id, world.ward), world.head)
+    projector.catch_up()
+    assert _items(conn, world.district) == []
+    assert _items(conn, world.ward) == [(report_id, "handling", None)]
+    _, ward_head = world.staff("Đoàn Văn Lộc", world.ward, "unit_head")
+    world.app.handle(AssignCommuneOfficer(report_id, world.ward_officer_id), ward_head)
+    projector.catch_up()
+    assert _items(conn, world.ward) == [(report_id, "handling", str(world.ward_officer_id))]
 
 
 def test_extension_moves_the_due_in_the_officers_queue_dieu_8_5(world, projector, conn) -> None:
