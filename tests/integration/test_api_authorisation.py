@@ -30,6 +30,7 @@ from application.commands import (
     ApproveAlert,
     ApproveResult,
     Classify,
+    CoordinateToCommune,
     DraftAlert,
     MarkDuplicate,
     ProposeResult,
@@ -178,9 +179,16 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         {"reason": "a", "note": "Thiếu vị trí cụ thể"})],
     ("POST", "/reports/{report_id}/escalation"): [Case(
         "/reports/{target}/escalation", on_report({RECV, HEAD}, SEES_RECEIVED), "received",
-        {"to_unit_id": "{city}", "why": "Vượt thẩm quyền của quận"})],
-    ("POST", "/reports/{report_id}/acceptance"): [Case(
-        "/reports/{target}/acceptance", on_report({RECV, HEAD}, SEES_RECEIVED), "received", {})],
+        {"to_unit_id": "{city}", "why": "Vượt thẩm quyền của quận"}),
+        # Điều 5.9: a district passes a report in a department's field to that department.
+        Case("/reports/{target}/escalation", on_report({RECV, HEAD}, SEES_RECEIVED), "received",
+             {"to_unit_id": "{department}", "why": "Thuộc lĩnh vực của Sở Xây dựng"})],
+    ("POST", "/reports/{report_id}/acceptance"): [
+        Case("/reports/{target}/acceptance", on_report({RECV, HEAD}, SEES_RECEIVED), "received",
+             {}),
+        # Điều 8.2.a: coordinating units named with the acceptance, by the lead unit's head.
+        Case("/reports/{target}/acceptance", on_report({HEAD}, SEES_RECEIVED), "received",
+             {"coordinating_unit_ids": ["{other_district}"]})],
     ("POST", "/reports/{report_id}/violation"): [Case(
         "/reports/{target}/violation", on_report({RECV, HEAD}, SEES_RECEIVED), "received",
         {"note": "Ảnh lấy từ internet"})],
@@ -191,6 +199,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/reports/{report_id}/assignment"): [Case(
         "/reports/{target}/assignment", on_report({HEAD}, SEES_RECEIVED), "classified",
         {"department_id": "{division}", "officer_id": "{officer}"})],
+    # Điều 8.1.b–c: the district head coordinates to its commune, whose leader (not one of the
+    # matrix's principals: tests/integration/test_api_routing.py) assigns the officer.
+    ("POST", "/reports/{report_id}/commune"): [Case(
+        "/reports/{target}/commune", on_report({HEAD}, SEES_RECEIVED), "classified",
+        {"commune_id": "{ward}"})],
+    ("POST", "/reports/{report_id}/commune/assignment"): [Case(
+        "/reports/{target}/commune/assignment", on_report(set(), SEES_RECEIVED), "communed",
+        {"officer_id": "{ward_officer}"})],
     ("POST", "/reports/{report_id}/reassignment"): [Case(
         "/reports/{target}/reassignment", on_report({HEAD}, SEES_ASSIGNED), "handling",
         {"department_id": "{ward}", "officer_id": "{ward_officer}",
@@ -323,6 +339,7 @@ class Scene:
             ADMIN: Actor(id="admin", role=Role.ADMINISTRATOR)}
         self.ids = {"district": str(w.district), "division": str(w.division),
                     "city": str(w.city), "other_district": str(w.other_district),
+                    "department": str(w.department),
                     "ward": str(w.ward), "officer": str(w.officer_id),
                     "ward_officer": str(w.ward_officer_id),
                     "reporter": str(w.reporter_id), "published": self.make("published"),
@@ -337,6 +354,8 @@ class Scene:
             "verifying": ("received", lambda r: app.handle(StartVerification(r), w.receiver)),
             "accepted": ("received", lambda r: app.handle(Accept(r), w.receiver)),
             "classified": ("accepted", lambda r: app.handle(Classify(r, "normal"), w.head)),
+            "communed": ("classified", lambda r: app.handle(CoordinateToCommune(r, w.ward),
+                                                            w.head)),
             "handling": ("received", w.to_handling),
             "complex": ("received", lambda r: w.to_handling(r, "complex")),
             "coordinated": ("complex", lambda r: app.handle(
@@ -366,8 +385,9 @@ class Scene:
             return alert_id
         if state == "initiative":
             report_id = w.submit(kind="capital_initiative", category="smart_city",
+                                 receiving_unit_id=w.centre,  # Điều 9
                                  text="Đề xuất lắp cảm biến ngập cho các tuyến phố")
-            app.handle(Accept(report_id), w.receiver)
+            app.handle(Accept(report_id, w.district), w.centre_receiver)
             return str(report_id)
         before, step = steps[state]
         report_id = UUID(self.make(before)) if before else w.submit()
