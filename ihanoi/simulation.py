@@ -89,11 +89,13 @@ class UnitPlan:
 
 @dataclass
 class Team:
-    """A division or commune (or a department itself) and its handling officers."""
+    """A division or commune (or a department itself) and its handling officers; a commune's
+    leader assigns them (Điều 8.1.c)."""
 
     unit_id: UUID
     parent_id: UUID | None
     officers: list[Actor]
+    leader: Actor | None = None
 
 
 @dataclass
@@ -145,6 +147,9 @@ def build_directory(app: IHanoi, plan: UnitPlan, actor: Actor = ADMIN) -> Direct
         for team, child in zip(teams, unit.units, strict=True):
             team.officers = [directory.officers[n] for n, r in child.staff
                              if r == "handling_officer"]
+            if child.level == "commune":
+                team.leader = next((directory.officers[n] for n, r in child.staff
+                                    if r == "unit_head"), None)
         if "unit_head" in staff and unit.level in ("service_centre", "district", "department"):
             office = Office(unit_id, staff["unit_head"][0], staff.get("receiving_officer", []),
                             [t for t in teams if t.officers])
@@ -166,7 +171,7 @@ def city_plan(districts: Sequence[str], departments: Sequence[str], *, wards: in
               centre_receivers: int = 1, codes: bool = False) -> UnitPlan:
     """The city, its service centre, departments (a head, receivers, ``officers`` specialists)
     and districts (a head, receivers; an urban-management division with ``officers`` and
-    ``wards`` communes with ``ward_officers`` handling officers)."""
+    ``wards`` communes with a chairman and ``ward_officers`` handling officers)."""
     def unit(name: str, level: str, staff: Sequence[tuple[str, str]],
              units: Sequence[UnitPlan] = ()) -> UnitPlan:
         return UnitPlan(name, level, tuple(staff), tuple(units),
@@ -189,7 +194,8 @@ def city_plan(districts: Sequence[str], departments: Sequence[str], *, wards: in
             unit(f"Phòng Quản lý đô thị {name}", "division",
                  handlers(f"Phòng Quản lý đô thị {name}")),
             *(unit(f"UBND phường {ward} {name}", "commune",
-                   handlers(f"phường {ward} {name}", ward_officers))
+                   [(f"Chủ tịch UBND phường {ward} {name}", "unit_head"),
+                    *handlers(f"phường {ward} {name}", ward_officers)])
               for ward in range(1, wards + 1))]) for name in districts)])
 
 
@@ -233,9 +239,12 @@ class Horizon(Exception):
 
 class History:
     """Plays reports through the aggregates, from ``start`` to ``end``, and stores their
-    events in business-time order: rejections, verifications, centre transfers, urgent /
-    normal / complex handling, coordination, extensions, rework, clarifications, ratings,
-    violations, late stages, and reports still open at ``end``."""
+    events in business-time order: rejections, verifications, centre transfers, districts
+    passing reports to a department (Điều 5.9), initiatives distributed by the centre (Điều 9),
+    urgent / normal / complex handling, coordination asked with the acceptance (Điều 8.2.a),
+    reports coordinated to a commune whose leader assigns the officer (Điều 8.1.b–c),
+    extensions, rework, clarifications, ratings, violations, late stages, and reports still
+    open at ``end``."""
 
     def __init__(self, app: IHanoi, directory: Directory, *, seed: int, start: datetime,
                  end: datetime, on_stored: Callable[[int], None] = lambda _n: None) -> None:
@@ -367,6 +376,13 @@ class History:
             r.escalate(receiver, district.unit_id, False, "Thuộc thẩm quyền của quận", t, p)
             office, receiver = district, rng.choice(district.receivers)
             t = self.work(t, 2.0, 1.0)
+        if office in self.d.districts and self.d.departments and rng.random() < 0.04:
+            # Điều 5.9: in a department's field, the district passes it on, with its reason
+            department = rng.choice(self.d.departments)
+            r.escalate(receiver, department.unit_id, False, "Thuộc lĩnh vực quản lý của Sở, "
+                       "đề xuất chuyển Sở xử lý theo thẩm quyền", t, p, to_unit_level="department")
+            office, receiver = department, rng.choice(department.receivers)
+            t = self.work(t, 2.0, 1.0)
         initiative = kind == "capital_initiative"  # Điều 9: no verification, no refusal
         if not initiative and rng.random() < 0.05:
             r.start_verification(receiver, t, p)
@@ -383,7 +399,16 @@ class History:
         handling = office
         if initiative:
             handling = rng.choice(self.d.districts + self.d.departments)
-        r.accept(receiver, handling.unit_id, t, p)
+        # Điều 8.2.a: a complex report's coordinating units are asked with the acceptance, by
+        # the lead unit's head, among units of the same or equivalent level.
+        peers = [o for o in self.d.districts + self.d.departments if o is not handling]
+        helper = (rng.choice(peers) if kind in ("field", "administrative_regulation") and peers
+                  and rng.random() < 0.06 else None)
+        coordinated = helper is not None
+        if helper is not None:
+            r.accept(handling.head, handling.unit_id, t, p, coordinating_unit_ids=[helper.unit_id])
+        else:
+            r.accept(receiver, handling.unit_id, t, p)
         reporter.record_genuine_report(r.id, t)
         if initiative:  # Điều 9: answered within 30 working days
             t = self.work(t, 8 * 12, 0.6)
@@ -392,20 +417,23 @@ class History:
             return
         head = handling.head
         t = self.work(t, 1.5, 1.0)
-        urgency = (rng.choices(["urgent", "normal", "complex"], [15, 70, 15])[0]
-                   if kind in ("field", "administrative_regulation") else "normal")
+        urgency = "complex" if coordinated else (
+            rng.choices(["urgent", "normal", "complex"], [15, 70, 15])[0]
+            if kind in ("field", "administrative_regulation") else "normal")
         r.classify(head, urgency, t, p)
         team = rng.choice(handling.teams)
         officer = rng.choice(team.officers)
         t = self.work(t, 0.5, 1.0)
-        r.assign(head, team.unit_id, team.parent_id, officer, t, p)
+        if team.leader is not None:  # Điều 8.1.b–c: to the commune, whose leader assigns
+            r.coordinate_to_commune(head, team.unit_id, team.parent_id, "commune", t, p)
+            t = self.work(t, 1.0, 1.0)
+            r.assign_commune_officer(team.leader, officer, t)
+        else:
+            r.assign(head, team.unit_id, team.parent_id, officer, t, p)
         if urgency == "complex":
-            others = [o for o in self.d.districts if o is not handling]
-            if others and rng.random() < 0.4:
-                other = rng.choice(others)
-                r.request_coordination(head, [other.unit_id], t)
+            if helper is not None:
                 t = self.work(t, 24.0, 0.6)
-                r.contribute(other.receivers[0], "Đơn vị phối hợp đã kiểm tra và thống nhất "
+                r.contribute(helper.head, "Đơn vị phối hợp đã kiểm tra và thống nhất "
                              "phương án xử lý.", ["phoi-hop.pdf"], t)
             if rng.random() < 0.3:
                 try:
