@@ -273,7 +273,8 @@ def classify(report_id: UUID, body: s.ClassifyIn, cmd: Cmd) -> JSONResponse:
 @router.post("/reports/{report_id}/assignment", response_model=s.ReportState,
              tags=["handling"])
 def assign(report_id: UUID, body: s.AssignIn, cmd: Cmd) -> JSONResponse:
-    """Điều 8.1.b–c: a division (or commune) and a handling officer there."""
+    """Điều 8.1.b–c: a division of the handling unit and a handling officer there (a commune:
+    /commune, then its leader assigns)."""
     return cmd.on_report(c.Assign(report_id, **body.model_dump()))
 
 

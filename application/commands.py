@@ -166,7 +166,8 @@ class Classify(ReportCommand):
 
 @dataclass(frozen=True)
 class Assign(ReportCommand):
-    """Điều 8.1.b–c: a division (or commune) of the handling unit and an officer there."""
+    """Điều 8.1.b–c: a division of the handling unit and an officer there (a commune: see
+    :class:`CoordinateToCommune`)."""
 
     department_id: UUID
     officer_id: UUID

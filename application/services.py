@@ -448,7 +448,7 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.Assign)
     def _assign(self, command: c.Assign, by: Actor, run: Run) -> CommandResult:
-        """Điều 8.1.b–c: a division (or commune) of the handling unit and an officer there."""
+        """Điều 8.1.b–c: a division of the handling unit and an officer there."""
         officer, [department] = self._officer_with(command.officer_id, command.department_id)
         department.check_active()
         return self._report(run, command.report_id, lambda r: r.assign(
