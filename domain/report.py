@@ -429,6 +429,9 @@ class Report(Aggregate):
         self._check_status("Điều 7.2.b", Status.RECEIVED)
         self._check_no_verification_under_way()
         assert self.stage is not None
+        if self.kind == Kind.INITIATIVE and handling_unit_id == self.receiving_unit_id:
+            raise InvalidInput("Điều 9", "the service centre distributes a capital initiative "
+                               "to a unit under the city, which studies and answers it")
         asked: list[UUID] = []
         if coordinating_unit_ids:
             if not by.is_staff_of(handling_unit_id, Role.UNIT_HEAD):

@@ -12,6 +12,7 @@ import pytest
 from domain.actors import Actor, Role, UnitLevel
 from domain.errors import InvalidInput, InvalidState, NotPermitted
 from domain.report import Status
+from tests.integration.conftest import World
 from tests.unit.test_report_rules import (
     CENTRE,
     CENTRE_RECEIVER,
@@ -212,7 +213,37 @@ def test_a_capital_initiative_goes_to_the_service_centre_only_dieu_9() -> None:
     # The centre distributes it by accepting it for a unit under the city, not by passing on.
     refused(InvalidState, "Điều 9", initiative, initiative.escalate, CENTRE_RECEIVER, DISTRICT,
             False, "Thuộc quận", MONDAY, POLICY, "district")
+    refused(InvalidInput, "Điều 9", initiative, initiative.accept, CENTRE_RECEIVER, CENTRE,
+            MONDAY, POLICY)
     initiative.accept(CENTRE_RECEIVER, DEPARTMENT, MONDAY, POLICY)
     assert initiative.handling_unit_id == DEPARTMENT and initiative.status == Status.IN_HANDLING
     initiative.respond_to_initiative(DEPARTMENT_HEAD, "Sở sẽ nghiên cứu áp dụng sáng kiến",
                                      [], MONDAY)
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def test_the_service_reads_the_levels_from_the_unit_directory_dieu_5_9_8_2_a(
+        world: World) -> None:
+    """Through the application service: a commune is not of a district's level (Điều 8.2.a);
+    a department is the target a district may pass a report to (Điều 5.9)."""
+    from application.commands import Accept as AcceptCommand
+    from application.commands import Classify, Escalate, RequestCoordination
+    from domain.report import Report
+
+    app = world.app
+    report_id = world.submit(receiving_unit_id=world.centre)
+    app.handle(AcceptCommand(report_id, world.district), world.centre_receiver)
+    app.handle(Classify(report_id, "complex"), world.head)
+    with pytest.raises(InvalidInput) as refusal:
+        app.handle(RequestCoordination(report_id, [world.other_district, world.ward]),
+                   world.head)
+    assert refusal.value.rule == "Điều 8.2.a"
+    app.handle(RequestCoordination(report_id, [world.other_district, world.department]),
+               world.head)
+    coordinated = app.load(report_id, Report, to_change=False)
+    assert set(coordinated.coordination) == {str(world.other_district), str(world.department)}
+    passed_on = world.submit()
+    app.handle(Escalate(passed_on, world.department, "Thuộc lĩnh vực xây dựng"), world.receiver)
+    assert app.load(passed_on, Report, to_change=False).receiving_unit_id == world.department
