@@ -130,11 +130,18 @@ def _print_tokens(runtime: Deployment) -> None:
             "SELECT DISTINCT ON (o.role) o.officer_id, o.role, o.unit_id, u.name"
             " FROM directory_officers o JOIN directory_units u USING (unit_id)"
             " WHERE o.active ORDER BY o.role, u.name").fetchall()
+        # Điều 8.1.c: a commune's leader assigns the commune officer of a coordinated report.
+        officers += conn.execute(
+            "SELECT o.officer_id, 'unit_head (commune)', o.unit_id, u.name"
+            " FROM directory_officers o JOIN directory_units u USING (unit_id)"
+            " WHERE o.active AND o.role = 'unit_head' AND u.level = 'commune'"
+            " ORDER BY u.name LIMIT 1").fetchall()
         citizen = conn.execute("SELECT reporter_id FROM report_status ORDER BY submitted_at"
                                " LIMIT 1").fetchone()
     table = Table("role", "who", "Authorization header", title="Demo tokens (12 hours)")
     for officer_id, role, unit_id, unit_name in officers:
-        table.add_row(role, unit_name, "Bearer " + mint(secret, str(officer_id), role, unit_id))
+        table.add_row(role, unit_name, "Bearer " + mint(secret, str(officer_id),
+                                                        role.split(" ")[0], unit_id))
     if citizen:
         table.add_row("citizen", str(citizen[0]), "Bearer " + mint(secret, str(citizen[0]),
                                                                      "citizen"))
