@@ -77,10 +77,12 @@ def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = 'accepted', handling_unit_id = %s", e.handling_unit_id)
 
 
-@model.on(Report.Assigned, Report.ResultProposed, Report.ResultReturned, Report.ResultApproved)
+@model.on(Report.Assigned, Report.ResultProposed, Report.ResultReturned, Report.ResultApproved,
+          Report.ResultUpdated)
 def _moved_on(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     status = {Report.Assigned: "in_handling", Report.ResultProposed: "awaiting_approval",
-              Report.ResultReturned: "in_rework", Report.ResultApproved: "approved"}[type(e)]
+              Report.ResultReturned: "in_rework", Report.ResultApproved: "approved",
+              Report.ResultUpdated: "result_updated"}[type(e)]
     _update(cur, e, "status = %s", status)
 
 

@@ -43,8 +43,8 @@ model = ReadModel("monthly_statistics",
 
 METRICS = ("received", "accepted", "rejected", "escalated", "marked_duplicate", "assigned",
            "published", "published_on_time", *(f"rated_{r}" for r in Rating))
-HANDLING_STAGES = {Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK, Stage.PUBLICATION,
-                   Stage.RESPONSE}
+HANDLING_STAGES = {Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK, Stage.APPROVAL,
+                   Stage.RESULT_UPDATE, Stage.PUBLICATION, Stage.RESPONSE}
 
 
 def _fact(cur: psycopg.Cursor[Any], e: Any, nid: int, metric: str, unit_id: UUID) -> None:
@@ -111,7 +111,8 @@ def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _fact(cur, e, nid, "assigned", handling.unit_id)
 
 
-@model.on(Report.ResultProposed, Report.ResultReturned)
+@model.on(Report.ResultProposed, Report.ResultReturned, Report.ResultApproved,
+          Report.ResultUpdated)
 def _result_moved(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _closing(cur, e, nid)
 

@@ -52,7 +52,8 @@ model = ReadModel("unit_monthly_lateness",
 
 RECEPTION_STAGES = [str(s) for s in (Stage.RECEPTION, Stage.VERIFICATION)]
 HANDLING_STAGES = [str(s) for s in (Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK,
-                                    Stage.PUBLICATION, Stage.CLARIFICATION, Stage.RESPONSE)]
+                                    Stage.APPROVAL, Stage.RESULT_UPDATE, Stage.PUBLICATION,
+                                    Stage.CLARIFICATION, Stage.RESPONSE)]
 FIGURES = ("received", "late_in_reception", "late_in_handling", "reports_late")
 
 
@@ -129,7 +130,8 @@ def _open(cur: psycopg.Cursor[Any], e: Report.Event, nid: int, opened: StageReco
 
 @model.on(Report.Submitted, Report.VerificationStarted, Report.VerificationCompleted,
           Report.Rejected, Report.Escalated, Report.Accepted, Report.Assigned,
-          Report.ResultProposed, Report.ResultReturned, Report.Published, Report.InitiativeAnswered,
+          Report.ResultProposed, Report.ResultReturned, Report.ResultApproved,
+          Report.ResultUpdated, Report.Published, Report.InitiativeAnswered,
           Report.ClarificationRequested, Report.ClarificationAnswered, Report.MarkedDuplicate)
 def _stage_changed(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
     for closed in e.closed:

@@ -63,6 +63,7 @@ from application.commands import (
     ReturnResult,
     StartVerification,
     UnmarkDuplicate,
+    UpdateResult,
 )
 from application.database import create_schema, drop_schema, eventsourcing_env
 from application.migrations import upgrade
@@ -319,6 +320,8 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
     yield
     if depth < 5:
         return False
+    app.handle(UpdateResult(report, ["anh-sau-khi-xu-ly.jpg"]), officer)
+    yield
     app.handle(Publish(report), desk.head)
     yield
     return True
