@@ -275,10 +275,10 @@ def story(city: City, rng: random.Random, re_report_of: UUID | None = None,
 
 def handle(city: City, desk: Desk, report: UUID, kind: str,
            rng: random.Random) -> Iterator[None]:
-    """Điều 8, 9, 12: classify, assign, coordinate, propose, return, approve, publish — stopping
+    """Điều 8, 9, 12: classify, assign, coordinate, propose, return, approve, update, publish — stopping
     anywhere. Returns whether the result was published."""
     app = city.app
-    depth = rng.choice((0, 1, 2, 3, 4, 5, 5, 5))
+    depth = rng.choice((0, 1, 2, 3, 4, 5, 6, 6, 6))
     if kind == "capital_initiative":  # Điều 9
         if depth:
             app.handle(RespondToInitiative(report, "Cảm ơn sáng kiến, thành phố sẽ áp dụng"),
@@ -287,8 +287,7 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
         return bool(depth)
     if depth < 1:
         return False
-    urgency = rng.choice(("urgent", "normal", "complex") if kind == "field" else
-                         ("urgent", "normal"))
+    urgency = rng.choice(("urgent", "normal", "complex"))  # Điều 8.4, 10.2, 11.2
     app.handle(Classify(report, urgency), desk.head)
     yield
     if depth < 2:
@@ -299,8 +298,10 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
     if urgency == "complex" and rng.random() < 0.5:  # Điều 8.2, 8.5
         app.handle(RequestCoordination(report, [desk.helper.unit_id]), desk.head)
         yield
-        app.handle(GrantExtension(report, rng.randint(1, 5), "Cần thẩm định hồ sơ"), desk.head)
-        yield
+        if kind == "field":  # Điều 10.4, 11.4: no extension past 30 working days
+            app.handle(GrantExtension(report, rng.randint(1, 5), "Cần thẩm định hồ sơ"),
+                       desk.head)
+            yield
         app.handle(Contribute(report, "Đã kiểm tra hiện trường", ["bien-ban-phoi-hop.pdf"]),
                    desk.helper)
         yield
@@ -320,8 +321,10 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
     yield
     if depth < 5:
         return False
-    app.handle(UpdateResult(report, ["anh-sau-khi-xu-ly.jpg"]), officer)
+    app.handle(UpdateResult(report, ["anh-sau-khi-xu-ly.jpg"]), officer)  # Điều 12.2
     yield
+    if depth < 6:
+        return False
     app.handle(Publish(report), desk.head)
     yield
     return True
