@@ -617,6 +617,19 @@ def test_only_the_assigned_officer_in_his_division_proposes_the_result_dieu_8_1_
             MONDAY, POLICY)
 
 
+def test_an_approved_result_awaiting_its_update_may_be_reassigned_dieu_8_1_b_12_2() -> None:
+    """The officer who must update the result was transferred: the head gives the update to
+    another officer of the unit, who then updates it."""
+    report = approved()
+    report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, "Chuyển công tác", MONDAY)
+    assert report.stage is not None and report.stage.officer_id == WARD_OFFICER.id
+    refused(NotPermitted, "Điều 12.2", report, report.update_result, OFFICER, None, EVIDENCE,
+            MONDAY, POLICY)
+    report.update_result(WARD_OFFICER, None, EVIDENCE, MONDAY, POLICY)
+    refused(InvalidState, "Điều 8.1.b", report, report.reassign, HEAD, DIVISION, DISTRICT,
+            OFFICER, "Trả lại", MONDAY)
+
+
 def test_proposal_awaits_the_heads_approval_with_no_period_dieu_12_1() -> None:
     """Điều 12.1 sets no period for the head's approval of the content: the approval stage
     has no due instant unless the policy adds one."""
