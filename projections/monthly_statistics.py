@@ -18,7 +18,8 @@ that produce it. Metrics:
 - ``published``: the result made public — the report resolved (Điều 12.3; Điều 9 for an
   initiative's answer);
 - ``published_on_time``: published with every stage the handling unit held (assignment,
-  handling, rework, publication; response for an initiative) closed by its due instant; its
+  handling, rework, approval and result update — undated unless the policy dates them —,
+  publication; response for an initiative) closed by its due instant; its
   facts are the publication and every one of those closings;
 - ``rated_satisfied``, ``rated_acceptable``, ``rated_unsatisfied`` (Điều 13): the rating, in
   the month it was given, counted for the unit that published the result; its facts are the

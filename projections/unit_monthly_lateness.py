@@ -14,7 +14,8 @@ so a report weighs once in one month per unit.
 **Late** (DOMAIN.md "Lateness"): a stage is late when it ended after its due instant, or is
 still open past it at the query's ``now`` (so the figures are right without waiting for a
 scheduler). Late in reception: reception or verification; late in handling: assignment,
-handling, rework, publication, clarification, response. A unit is **flagged** when its share of
+handling, rework, approval and result update (Điều 12.1–12.2: late only when the policy gives
+them a period), publication, clarification, response. A unit is **flagged** when its share of
 late reports is *strictly* above the policy threshold (30%: exactly 3 of 10 is not flagged).
 
 **Duplicates** (Điều 6.2.c): marking a report as a duplicate closes its open stages as the
