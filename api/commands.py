@@ -323,7 +323,7 @@ def grant_extension(report_id: UUID, body: s.ExtensionIn, cmd: Cmd) -> JSONRespo
 
 @router.post("/reports/{report_id}/result", response_model=s.ReportState, tags=["handling"])
 def propose_result(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
-    """Điều 8.1.d, 12.2: propose the result, with evidence attached."""
+    """Điều 8.1.d, 12.1: propose the result to the head (attachments optional here)."""
     return cmd.on_report(c.ProposeResult(report_id, **body.model_dump()))
 
 
@@ -341,10 +341,18 @@ def approve_result(report_id: UUID, cmd: Cmd) -> JSONResponse:
     return cmd.on_report(c.ApproveResult(report_id))
 
 
+@router.post("/reports/{report_id}/result/update", response_model=s.ReportState,
+             tags=["handling"])
+def update_result(report_id: UUID, body: s.ResultUpdateIn, cmd: Cmd) -> JSONResponse:
+    """Điều 12.2: the assigned officer updates the approved result, with evidence attached;
+    the head then has 1 working day to publish it (Điều 12.3)."""
+    return cmd.on_report(c.UpdateResult(report_id, **body.model_dump()))
+
+
 @router.post("/reports/{report_id}/publication", response_model=s.ReportState,
              tags=["handling"])
 def publish(report_id: UUID, cmd: Cmd) -> JSONResponse:
-    """Điều 12.3: publish the approved result (the report is resolved)."""
+    """Điều 12.3: publish the updated result (the report is resolved)."""
     return cmd.on_report(c.Publish(report_id))
 
 

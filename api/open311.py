@@ -58,6 +58,7 @@ STATUS_NOTES = {
     "received": "Đang chờ tiếp nhận", "accepted": "Đã tiếp nhận, đang phân công xử lý",
     "in_handling": "Đang xử lý", "awaiting_approval": "Đang chờ phê duyệt kết quả",
     "in_rework": "Đang hoàn thiện kết quả", "approved": "Kết quả đã được phê duyệt",
+    "result_updated": "Đang chờ phê duyệt công khai kết quả",
     "published": "Đã có kết quả xử lý", "rejected": "Từ chối tiếp nhận",
     "duplicate": "Trùng với phản ánh đã gửi",
 }

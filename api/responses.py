@@ -207,7 +207,8 @@ class Policy(Out):
     version: str
     calendar: Calendar
     deadlines: dict[str, dict[str, tuple[int, str]]]
-    clarification_window_hours: float
+    clarification_window_days: int
+    clarification_window_rolls_over_days_off: bool
     late_share_threshold: str
     violations_before_lock: int
     lock_length_days: float

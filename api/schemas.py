@@ -105,6 +105,16 @@ class ResultIn(Body):
     evidence: list[str] = Field(default_factory=list, max_length=50)
 
 
+class ResultUpdateIn(Body):
+    """Điều 12.2: the approved result, updated on the system with evidence attached."""
+
+    evidence: list[str] = Field(max_length=50, description="at least one attachment proving "
+                                "the handling (Điều 12.2)")
+    text: str | None = Field(default=None, min_length=1, max_length=10000,
+                             description="the result as carried out; omitted: the approved "
+                                         "content")
+
+
 class ReasonIn(Body):
     reason: str = Field(min_length=1, max_length=2000)
 

@@ -240,6 +240,15 @@ class ApproveResult(ReportCommand):
 
 
 @dataclass(frozen=True)
+class UpdateResult(ReportCommand):
+    """Điều 12.2: the approved result, updated with evidence; ``text`` None keeps the approved
+    content."""
+
+    evidence: list[str]
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class Publish(ReportCommand):
     """Điều 12.3."""
 

@@ -525,7 +525,13 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.ApproveResult)
     def _approve_result(self, command: c.ApproveResult, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.approve_result(by, self.now()))
+        return self._report(run, command.report_id, lambda r: r.approve_result(
+            by, self.now(), self.policy()))
+
+    @handles(c.UpdateResult)
+    def _update_result(self, command: c.UpdateResult, by: Actor, run: Run) -> CommandResult:
+        return self._report(run, command.report_id, lambda r: r.update_result(
+            by, command.text, command.evidence, self.now(), self.policy()))
 
     @handles(c.Publish)
     def _publish(self, command: c.Publish, by: Actor, run: Run) -> CommandResult:

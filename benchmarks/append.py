@@ -3,9 +3,9 @@
     .venv/bin/python -m benchmarks.append --events 20000
 
 Phase 1 drives reports through their whole life with :class:`IHanoi` commands — submit,
-accept, classify, assign, propose, approve, publish, rate: 8 events per report, each command its
-own transaction (read what it needs, decide, save encrypted and compressed, lock the table,
-NOTIFY). Phase 2 appends the same number of events, one per call, through the application's
+accept, classify, assign, propose, approve, update, publish, rate: 9 events per report, each
+command its own transaction (read what it needs, decide, save encrypted and compressed, lock
+the table, NOTIFY). Phase 2 appends the same number of events, one per call, through the application's
 recorder alone (the store's protocol: lock, NOTIFY, INSERT in one autocommit statement). Phase 3
 inserts the same number of rows, one per autocommit transaction, with plain psycopg into a
 table of the same shape as the event store. Phases 2 and 3 use the topics of phase 1 and
@@ -38,6 +38,7 @@ from application.commands import (
     Rate,
     RegisterReporter,
     SubmitReport,
+    UpdateResult,
 )
 from application.database import eventsourcing_env
 from application.services import IHanoi
@@ -53,7 +54,7 @@ from benchmarks import (
 from domain.calendar import BUSINESS_TZ
 from ihanoi.simulation import Clock, build_directory, city_plan
 
-EVENTS_PER_REPORT = 8
+EVENTS_PER_REPORT = 9
 
 
 def run_service(app: IHanoi, reports: int) -> tuple[int, float]:
@@ -86,6 +87,7 @@ def run_service(app: IHanoi, reports: int) -> tuple[int, float]:
         app.handle(ProposeResult(report_id, "Đã kiểm tra, yêu cầu tháo dỡ, lập biên bản xử lý",
                                  ["bien-ban.pdf", "anh-hien-truong.jpg"]), officer)
         app.handle(ApproveResult(report_id), head)
+        app.handle(UpdateResult(report_id, ["anh-sau-xu-ly.jpg"]), officer)
         app.handle(Publish(report_id), head)
         app.handle(Rate(report_id, "satisfied", "Cảm ơn cơ quan chức năng"), citizen)
     seconds = time.perf_counter() - started
@@ -143,7 +145,7 @@ def run_raw(target: Target, topics: list[str], payload_size: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=20_000,
-                        help="lifecycle events to append (8 per report)")
+                        help="lifecycle events to append (9 per report)")
     args = parser.parse_args()
     reports = max(1, -(-args.events // EVENTS_PER_REPORT))
     with bench_target("bench_append") as target:

@@ -54,6 +54,7 @@ from application.commands import (
     Rate,
     RegisterReporter,
     SubmitReport,
+    UpdateResult,
 )
 from application.database import connect, eventsourcing_env, parse_url
 from application.migrations import upgrade
@@ -353,6 +354,7 @@ def _command_load(env: dict[str, str], directory: Directory, rate: float, second
         lambda r: app.handle(ProposeResult(r, "Đã xử lý dứt điểm vi phạm tại hiện trường",
                                            ["bien-ban.pdf"]), officer),
         lambda r: app.handle(ApproveResult(r), district.head),
+        lambda r: app.handle(UpdateResult(r, ["anh-sau-xu-ly.jpg"]), officer),
         lambda r: app.handle(Publish(r), district.head),
         lambda r: app.handle(Rate(r, "satisfied"), citizen),
     ]

@@ -6,11 +6,13 @@ the due instant and the version in force, so a later policy never rewrites histo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
 from domain.errors import InvalidInput
@@ -50,6 +52,8 @@ class Stage(StrEnum):
     ASSIGNMENT = "assignment"
     HANDLING = "handling"
     REWORK = "rework"
+    APPROVAL = "approval"
+    RESULT_UPDATE = "result_update"
     PUBLICATION = "publication"
     CLARIFICATION = "clarification"
     RESPONSE = "response"
@@ -96,8 +100,10 @@ DEFAULT_DEADLINES: dict[str, dict[str, WorkingDuration]] = {
         **_REPORT, "handling.normal": _d(7), "handling.complex": _d(15),
         "extension_cap": _d(30), **_SHARED,
     },
-    Kind.WASTE: {**_REPORT, "handling.normal": _d(30), **_SHARED},  # Điều 10.4
-    Kind.INVESTOR: {**_REPORT, "handling.normal": _d(30), **_SHARED},  # Điều 11.4
+    # Điều 10.2, 10.4 and 11.2, 11.4: a complex report (same-level coordination) is still
+    # handled within 30 working days from assignment; there is no extension beyond that.
+    Kind.WASTE: {**_REPORT, "handling.normal": _d(30), "handling.complex": _d(30), **_SHARED},
+    Kind.INVESTOR: {**_REPORT, "handling.normal": _d(30), "handling.complex": _d(30), **_SHARED},
     Kind.INITIATIVE: {"response": _d(30), **_SHARED},  # Điều 9
 }
 
@@ -119,7 +125,12 @@ class SlaPolicy:
     deadlines: dict[str, dict[str, WorkingDuration]] = field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DEADLINES.items()}
     )
-    clarification_window: timedelta = timedelta(days=2)  # Điều 13: calendar days after the result
+    # Điều 13 "trong vòng 02 ngày kể từ ngày nhận được kết quả": calendar days counted from the
+    # day after the result (Bộ luật Dân sự 2015, Điều 147.2), ending at 24:00 of the last one
+    # (Điều 148.1, 148.6); a last day that is a weekend or holiday carries the end to 24:00 of
+    # the next working day (Điều 148.5) unless this is False.
+    clarification_window_days: int = 2
+    clarification_window_rolls_over_days_off: bool = True
     late_share_threshold: Decimal = Decimal("0.30")  # Điều 18.4: flagged when strictly above
     violations_before_lock: int = 3  # Điều 27.3: locked when more than this many in a row
     lock_length: timedelta = timedelta(days=30)  # Điều 27.3
@@ -155,6 +166,24 @@ class SlaPolicy:
     def has(self, kind: str, key: str) -> bool:
         return key in self.deadlines.get(kind, {})
 
+    def due_if_set(self, kind: str, key: str, start: datetime) -> datetime | None:
+        """The due instant of a stage the regulation sets no period for (Điều 9 reception,
+        Điều 12.1 approval, Điều 12.2 update): None unless the policy adds one."""
+        return self.due(kind, key, start) if self.has(kind, key) else None
+
+    def clarification_ends(self, result_at: datetime) -> datetime:
+        """Điều 13: the instant the window to ask for clarification closes — 24:00
+        (Asia/Ho_Chi_Minh) of the ``clarification_window_days``-th calendar day after the day
+        the result was published (Bộ luật Dân sự 2015, Điều 147.2, 148.1, 148.6), carried to
+        the end of the next working day when that day is a weekend or holiday (Điều 148.5)."""
+        zone = ZoneInfo(self.calendar.timezone)
+        last: date = result_at.astimezone(zone).date() + timedelta(
+            days=self.clarification_window_days)
+        if self.clarification_window_rolls_over_days_off:
+            while not self.calendar.is_working_day(last):
+                last += timedelta(days=1)
+        return datetime.combine(last + timedelta(days=1), time(), tzinfo=zone)
+
     def with_changes(self, **changes: Any) -> SlaPolicy:
         return replace(self, **changes)
 
@@ -167,7 +196,9 @@ class SlaPolicy:
                 kind: {key: [d.amount, d.unit] for key, d in table.items()}
                 for kind, table in self.deadlines.items()
             },
-            "clarification_window_hours": self.clarification_window / timedelta(hours=1),
+            "clarification_window_days": self.clarification_window_days,
+            "clarification_window_rolls_over_days_off":
+                self.clarification_window_rolls_over_days_off,
             "late_share_threshold": str(self.late_share_threshold),
             "violations_before_lock": self.violations_before_lock,
             "lock_length_days": self.lock_length / timedelta(days=1),
@@ -190,8 +221,10 @@ class SlaPolicy:
                 kind: {key: WorkingDuration(int(a), str(u)) for key, (a, u) in table.items()}
                 for kind, table in data["deadlines"].items()
             } if "deadlines" in data else default.deadlines,
-            clarification_window=timedelta(hours=float(data["clarification_window_hours"]))
-            if "clarification_window_hours" in data else default.clarification_window,
+            clarification_window_days=_clarification_days(data, default),
+            clarification_window_rolls_over_days_off=bool(data.get(
+                "clarification_window_rolls_over_days_off",
+                default.clarification_window_rolls_over_days_off)),
             late_share_threshold=Decimal(str(data.get("late_share_threshold",
                                                       default.late_share_threshold))),
             violations_before_lock=int(data.get("violations_before_lock",
@@ -210,6 +243,16 @@ class SlaPolicy:
                                     for group in data["equivalent_levels"])
             if "equivalent_levels" in data else default.equivalent_levels,
         )
+
+
+def _clarification_days(data: dict[str, Any], default: SlaPolicy) -> int:
+    """The clarification window in days; versions adopted before it was counted in calendar
+    days stored it in hours (48.0 for the regulation's 2 days)."""
+    if "clarification_window_days" in data:
+        return int(data["clarification_window_days"])
+    if "clarification_window_hours" in data:
+        return max(1, math.ceil(float(data["clarification_window_hours"]) / 24))
+    return default.clarification_window_days
 
 
 DEFAULT_POLICY = SlaPolicy()

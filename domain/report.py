@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actors import SYSTEM, Actor, Role, UnitLevel
 from domain.errors import InvalidInput, InvalidState, NotPermitted, OutOfScope
-from domain.policy import OUT_OF_SCOPE_KINDS, Kind, SlaPolicy, Stage, Urgency
+from domain.policy import DEFAULT_POLICY, OUT_OF_SCOPE_KINDS, Kind, SlaPolicy, Stage, Urgency
 
 # Hanoi's territory with a margin (Điều 6.1: the place must be specific and exact).
 HANOI_LATITUDE = (20.4, 21.5)
@@ -35,6 +35,7 @@ class Status(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     IN_REWORK = "in_rework"
     APPROVED = "approved"
+    RESULT_UPDATED = "result_updated"
     PUBLISHED = "published"
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
@@ -298,13 +299,18 @@ class Report(Aggregate):
     # ----------------------------------------------------------------- reception (Điều 7)
 
     def start_verification(self, by: Actor, at: datetime, policy: SlaPolicy) -> None:
-        """Điều 7.1.b: the receiving unit may verify unclear information (4 working hours)."""
+        """Điều 7.1.b, 6.2.d: the receiving unit may verify unclear information, in 4 working
+        hours *in total counted from receipt* ("kể từ khi nhận phản ánh"): every verification,
+        a repeat included, is due at receipt + 4 working hours. Receipt is the report's arrival
+        at the unit now receiving it (its submission, or its escalation to that unit)."""
         self._check_receiver(by, "Điều 7.1")
         self._check_status("Điều 7.1", Status.RECEIVED)
         if self.verification is not None:
             raise InvalidState("Điều 7.1", "a verification is already under way")
+        assert self.stage is not None  # the reception stage, opened on arrival at the unit
+        received_at = self.stage.started_at
         opened = stage_record(Stage.VERIFICATION, self.receiving_unit_id, at,
-                              policy.due(self.kind, "verification", at), policy.version)
+                              policy.due(self.kind, "verification", received_at), policy.version)
         self._verification_started(by=by.ref(), at=at, opened=[opened])
 
     class VerificationStarted(Event):
@@ -615,7 +621,9 @@ class Report(Aggregate):
         """Điều 8.1.b–c: the head gives the report to another division or officer (e.g. the
         assigned officer was transferred); the stage and its due instant stay as they are."""
         self._check_head(by, "Điều 8.1.b")
-        self._check_status("Điều 8.1.b", Status.IN_HANDLING, Status.IN_REWORK)
+        self._check_status("Điều 8.1.b", Status.IN_HANDLING, Status.IN_REWORK, Status.APPROVED)
+        if self.stage is not None and self.stage.stage == Stage.PUBLICATION:
+            raise InvalidState("Điều 8.1.b", "the result awaits publication by the head")
         if self.officer_id is None:
             raise InvalidState("Điều 8.1.b", "the report has no assigned officer to replace")
         self._check_assignee(department_id, department_parent_id, officer)
@@ -744,16 +752,19 @@ class Report(Aggregate):
 
     def propose_result(self, by: Actor, text: str, evidence: list[str], at: datetime,
                        policy: SlaPolicy) -> None:
-        """Điều 8.1.d, 12.2: the assigned officer proposes the result, with evidence attached.
+        """Điều 8.1.d, 12.1: the assigned officer submits the proposed handling content to the
+        head for approval; attachments are welcome here but required only when the approved
+        result is updated on the system (Điều 12.2, :meth:`update_result`).
 
-        The head then has 1 working day to approve its publication (Điều 12.3).
+        The head's approval of the content (Điều 12.1) has no period in the regulation: the
+        ``approval`` stage is due only if the policy adds one.
         """
         if not self._is_assigned_officer(by):
             raise NotPermitted("Điều 8.1.d", "only the assigned handling officer, in the assigned "
                                "division, proposes a result")
         self._check_status("Điều 8.1.d", Status.IN_HANDLING, Status.IN_REWORK)
-        if not evidence or any(not e or not e.strip() for e in evidence):
-            raise InvalidInput("Điều 12.2", "a result needs at least one evidence attachment")
+        if any(not e or not e.strip() for e in evidence):
+            raise InvalidInput("Điều 12.2", "an evidence attachment cannot be blank")
         if not text or len(text.strip()) < 10:
             raise InvalidInput("Điều 12.2", "a result needs a written answer of 10 characters "
                                "or more")
@@ -761,8 +772,8 @@ class Report(Aggregate):
         if pending:
             raise InvalidState("Điều 8.2.c", f"waiting for coordinating units {pending}")
         assert self.stage is not None and self.handling_unit_id is not None
-        opened = stage_record(Stage.PUBLICATION, self.handling_unit_id, at,
-                              policy.due(self.kind, "publication", at), policy.version)
+        opened = stage_record(Stage.APPROVAL, self.handling_unit_id, at,
+                              policy.due_if_set(self.kind, "approval", at), policy.version)
         self._result_proposed(by=by.ref(), at=at, text=text.strip(), evidence=list(evidence),
                               closed=[self.stage.closing(at)], opened=[opened])
 
@@ -803,24 +814,89 @@ class Report(Aggregate):
         self.stage = opened[0]
         self.status = Status.IN_REWORK
 
-    def approve_result(self, by: Actor, at: datetime) -> None:
-        """Điều 12.1: the head approves the proposed result."""
+    def approve_result(self, by: Actor, at: datetime, policy: SlaPolicy = DEFAULT_POLICY) -> None:
+        """Điều 12.1: the head approves the proposed content; the assigned officer then updates
+        the result on the system with evidence (Điều 12.2; no period in the regulation: the
+        ``result_update`` stage is due only if the policy adds one).
+
+        A proposal made before this step existed (its open stage is the publication, opened
+        at the proposal) keeps the earlier flow: approval leaves that stage open and the head
+        publishes next."""
         self._check_head(by, "Điều 12.1")
         self._check_status("Điều 12.1", Status.AWAITING_APPROVAL)
-        self._approved(by=by.ref(), at=at)
+        assert self.stage is not None and self.handling_unit_id is not None
+        if self.stage.stage == Stage.PUBLICATION:  # proposed before Điều 12.2's update step
+            self._approved(by=by.ref(), at=at, closed=[], opened=[])
+            return
+        opened = stage_record(Stage.RESULT_UPDATE, self.handling_unit_id, at,
+                              policy.due_if_set(self.kind, "result_update", at), policy.version,
+                              officer_id=self.officer_id)
+        self._approved(by=by.ref(), at=at, closed=[self.stage.closing(at)], opened=[opened])
 
     class ResultApproved(Event):
         by: dict[str, Any]
         at: datetime
 
     @event(ResultApproved)
-    def _approved(self, by: dict[str, Any], at: datetime) -> None:
+    def _approved(self, by: dict[str, Any], at: datetime, closed: list[ClosedStage],
+                  opened: list[StageRecord]) -> None:
+        if opened:
+            self.stage = opened[0]
         self.status = Status.APPROVED
 
+    def update_result(self, by: Actor, text: str | None, evidence: list[str], at: datetime,
+                      policy: SlaPolicy) -> None:
+        """Điều 12.2: after approval, the assigned officer updates the result on the system
+        with at least one attachment proving the handling (inspection record, photo of the
+        place, reply letter…); ``text`` None keeps the approved content. The head then has
+        1 working day from receiving it to approve its publication (Điều 12.3)."""
+        if not self._is_assigned_officer(by):
+            raise NotPermitted("Điều 12.2", "only the assigned handling officer, in the assigned "
+                               "division, updates the result")
+        self._check_status("Điều 12.2", Status.APPROVED)
+        assert self.stage is not None and self.handling_unit_id is not None
+        if self.stage.stage != Stage.RESULT_UPDATE:
+            raise InvalidState("Điều 12.2", "this result was approved for publication as "
+                               "proposed; the head publishes it")
+        if not evidence or any(not e or not e.strip() for e in evidence):
+            raise InvalidInput("Điều 12.2", "an updated result needs at least one evidence "
+                               "attachment")
+        if text is not None and len(text.strip()) < 10:
+            raise InvalidInput("Điều 12.2", "a result needs a written answer of 10 characters "
+                               "or more")
+        assert self.result is not None
+        opened = stage_record(Stage.PUBLICATION, self.handling_unit_id, at,
+                              policy.due(self.kind, "publication", at), policy.version)
+        self._result_updated(by=by.ref(), at=at,
+                             text=self.result["text"] if text is None else text.strip(),
+                             evidence=list(evidence), closed=[self.stage.closing(at)],
+                             opened=[opened])
+
+    class ResultUpdated(Event):
+        by: dict[str, Any]
+        at: datetime
+        text: str
+        evidence: list[str]
+
+    @event(ResultUpdated)
+    def _result_updated(self, by: dict[str, Any], at: datetime, text: str, evidence: list[str],
+                        closed: list[ClosedStage], opened: list[StageRecord]) -> None:
+        assert self.result is not None
+        self.result = {**self.result, "text": text, "evidence": evidence, "updated_at": at}
+        self.stage = opened[0]
+        self.status = Status.RESULT_UPDATED
+
     def publish(self, by: Actor, at: datetime) -> None:
-        """Điều 8.3, 12.3, 14.2: the head releases the approved result publicly: resolved."""
+        """Điều 8.3, 12.3, 14.2: the head releases the updated result publicly: resolved.
+
+        A result approved before the update step existed (publication stage open since its
+        proposal) is published straight from its approval."""
         self._check_head(by, "Điều 12.3")
-        self._check_status("Điều 12.3", Status.APPROVED)
+        if self.status == Status.APPROVED and self.stage is not None \
+                and self.stage.stage == Stage.RESULT_UPDATE:
+            raise InvalidState("Điều 12.2", "the assigned officer updates the approved result "
+                               "with evidence before it is published")
+        self._check_status("Điều 12.3", Status.RESULT_UPDATED, Status.APPROVED)
         assert self.stage is not None
         self._published(by=by.ref(), at=at, closed=[self.stage.closing(at)])
 
@@ -866,13 +942,19 @@ class Report(Aggregate):
 
     def request_clarification(self, by: Actor, question: str, at: datetime,
                               policy: SlaPolicy) -> None:
-        """Điều 13: within 2 days of the result the reporter may ask; answer in 2 working days."""
+        """Điều 13: within 2 days of the result the reporter may ask; answer in 2 working days.
+
+        The 2 days are calendar days counted from the day after the result, ending at 24:00
+        (Asia/Ho_Chi_Minh) of the second (Bộ luật Dân sự 2015, Điều 147–148):
+        :meth:`SlaPolicy.clarification_ends`."""
         self._check_reporter(by, "Điều 13")
         self._check_status("Điều 13", Status.PUBLISHED)
         assert self.published_at is not None and self.handling_unit_id is not None
-        if at > self.published_at + policy.clarification_window:
-            raise InvalidState("Điều 13", "clarification may be asked only within 2 days of "
-                               "the result")
+        ends = policy.clarification_ends(self.published_at)
+        if at >= ends:
+            raise InvalidState("Điều 13", f"clarification may be asked only within "
+                               f"{policy.clarification_window_days} days of the result (until "
+                               f"{ends.isoformat()})")
         if self.clarification is not None:
             raise InvalidState("Điều 13", "a clarification is already awaiting its answer")
         if not question or len(question.strip()) < 5:

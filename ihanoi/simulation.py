@@ -419,7 +419,8 @@ class History:
         t = self.work(t, 1.5, 1.0)
         urgency = "complex" if coordinated else (
             rng.choices(["urgent", "normal", "complex"], [15, 70, 15])[0]
-            if kind in ("field", "administrative_regulation") else "normal")
+            if kind in ("field", "administrative_regulation")  # Điều 10.2, 11.2
+            else rng.choices(["normal", "complex"], [85, 15])[0])
         r.classify(head, urgency, t, p)
         team = rng.choice(handling.teams)
         officer = rng.choice(team.officers)
@@ -455,8 +456,10 @@ class History:
             r.propose_result(officer, "Đã bổ sung ảnh hiện trường sau khi xử lý xong.",
                              ["anh-bo-sung.jpg"], t, p)
         t = self.work(t, 3.0, 1.0)
-        r.approve_result(head, t)
-        t = self.work(t, 0.5, 1.0)
+        r.approve_result(head, t, p)  # Điều 12.1
+        t = self.work(t, 2.0, 1.0)
+        r.update_result(officer, None, [f"anh-hien-truong-{rng.randint(1, 9999)}.jpg"], t, p)
+        t = self.work(t, 0.5 if rng.random() < 0.9 else 12.0, 1.0)  # Điều 12.3: 1 working day
         r.publish(head, t)
         if rng.random() < 0.05:
             t = self.check(t + timedelta(hours=rng.uniform(1, 40)))

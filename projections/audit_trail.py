@@ -61,6 +61,7 @@ DETAILS: dict[type, tuple[str, ...]] = {
     Report.ResultProposed: ("evidence",),
     Report.ResultReturned: ("reason",),
     Report.ResultApproved: (),
+    Report.ResultUpdated: ("evidence",),
     Report.Published: (),
     Report.InitiativeAnswered: ("evidence",),
     Report.ClarificationRequested: (),

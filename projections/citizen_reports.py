@@ -89,7 +89,17 @@ def _returned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.ResultApproved)
 def _approved(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "status = 'approved'")
+    if e.opened:  # Điều 12.2: the officer now updates the result
+        _update(cur, e, "status = 'approved', stage = %s, stage_due = %s", *_stage(e))
+    else:
+        _update(cur, e, "status = 'approved'")
+
+
+@model.on(Report.ResultUpdated)
+def _result_updated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 12.2–12.3: the updated result is what will be published."""
+    _update(cur, e, "status = 'result_updated', proposed_result = %s, stage = %s,"
+            " stage_due = %s", e.text, *_stage(e))
 
 
 def _to_duplicates(cur: psycopg.Cursor[Any], report_id: UUID) -> None:

@@ -78,11 +78,12 @@ def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 
 @model.on(Report.Assigned, Report.CoordinatedToCommune, Report.ResultProposed,
-          Report.ResultReturned, Report.ResultApproved)
+          Report.ResultReturned, Report.ResultApproved, Report.ResultUpdated)
 def _moved_on(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     status = {Report.Assigned: "in_handling", Report.CoordinatedToCommune: "in_handling",
               Report.ResultProposed: "awaiting_approval",
-              Report.ResultReturned: "in_rework", Report.ResultApproved: "approved"}[type(e)]
+              Report.ResultReturned: "in_rework", Report.ResultApproved: "approved",
+              Report.ResultUpdated: "result_updated"}[type(e)]
     _update(cur, e, "status = %s", status)
 
 

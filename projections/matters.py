@@ -86,6 +86,12 @@ def _approved(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = 'approved'")
 
 
+@model.on(Report.ResultUpdated)
+def _result_updated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 12.2: the updated result is the one published."""
+    _update(cur, e, "status = 'result_updated', proposed_result = %s", e.text)
+
+
 @model.on(Report.Published)
 def _published(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _update(cur, e, "status = 'published', result_text = proposed_result, published_at = %s",

@@ -18,7 +18,8 @@ that produce it. Metrics:
 - ``published``: the result made public — the report resolved (Điều 12.3; Điều 9 for an
   initiative's answer);
 - ``published_on_time``: published with every stage the handling unit held (assignment,
-  handling, rework, publication; response for an initiative) closed by its due instant; its
+  handling, rework, approval and result update — undated unless the policy dates them —,
+  publication; response for an initiative) closed by its due instant; its
   facts are the publication and every one of those closings;
 - ``rated_satisfied``, ``rated_acceptable``, ``rated_unsatisfied`` (Điều 13): the rating, in
   the month it was given, counted for the unit that published the result; its facts are the
@@ -43,8 +44,8 @@ model = ReadModel("monthly_statistics",
 
 METRICS = ("received", "accepted", "rejected", "escalated", "marked_duplicate", "assigned",
            "published", "published_on_time", *(f"rated_{r}" for r in Rating))
-HANDLING_STAGES = {Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK, Stage.PUBLICATION,
-                   Stage.RESPONSE}
+HANDLING_STAGES = {Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK, Stage.APPROVAL,
+                   Stage.RESULT_UPDATE, Stage.PUBLICATION, Stage.RESPONSE}
 
 
 def _fact(cur: psycopg.Cursor[Any], e: Any, nid: int, metric: str, unit_id: UUID) -> None:
@@ -111,7 +112,8 @@ def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _fact(cur, e, nid, "assigned", handling.unit_id)
 
 
-@model.on(Report.ResultProposed, Report.ResultReturned)
+@model.on(Report.ResultProposed, Report.ResultReturned, Report.ResultApproved,
+          Report.ResultUpdated)
 def _result_moved(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _closing(cur, e, nid)
 

@@ -38,6 +38,7 @@ APP, BROADCAST = "app", "broadcast"
 STAGE_NAMES = {
     "reception": "tiếp nhận", "verification": "xác minh", "assignment": "phân công xử lý",
     "handling": "xử lý", "rework": "xử lý lại", "publication": "phê duyệt công khai kết quả",
+    "approval": "phê duyệt nội dung kết quả", "result_update": "cập nhật kết quả xử lý",
     "clarification": "giải trình", "response": "trả lời sáng kiến",
 }
 CATEGORY_NAMES = {"warning": "Cảnh báo", "information": "Thông tin"}

@@ -43,8 +43,8 @@ def _open(cur: psycopg.Cursor[Any], report_id: UUID, opened: StageRecord) -> Non
 @model.on(Report.Submitted, Report.VerificationStarted, Report.ClarificationRequested,
           Report.VerificationCompleted, Report.ClarificationAnswered, Report.Published,
           Report.InitiativeAnswered, Report.Assigned, Report.CoordinatedToCommune,
-          Report.ResultProposed,
-          Report.ResultReturned, Report.MarkedDuplicate, Report.DuplicateUnmarked)
+          Report.ResultProposed, Report.ResultReturned, Report.ResultApproved,
+          Report.ResultUpdated, Report.MarkedDuplicate, Report.DuplicateUnmarked)
 def _stages_changed(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
     """The stages the event closed leave the table, those it opened (with a due) enter it; a
     duplicate marking closes every open stage, its reversal re-opens them as recorded."""

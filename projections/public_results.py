@@ -69,7 +69,7 @@ def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
                 (e.to_unit_id, e.originator_id, e.from_unit_id))
 
 
-@model.on(Report.ResultProposed)
+@model.on(Report.ResultProposed, Report.ResultUpdated)
 def _proposed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE public_results_pending SET result_text = %s, evidence = %s"
                 " WHERE report_id = %s", (e.text, Jsonb(e.evidence), e.originator_id))

@@ -153,7 +153,19 @@ def _returned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.ResultApproved)
 def _approved(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "status = 'approved'")
+    """Điều 12.1: approved; the officer's update (Điều 12.2) is the stage now open (approvals
+    recorded before that step opened none: the publication stage stays)."""
+    if e.opened:
+        _update(cur, e, f"status = 'approved', {_STAGE_COLUMNS}", *_stage(_opened(e)))
+    else:
+        _update(cur, e, "status = 'approved'")
+
+
+@model.on(Report.ResultUpdated)
+def _result_updated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 12.2–12.3: the result with its evidence, awaiting publication (1 working day)."""
+    _update(cur, e, f"status = 'result_updated', result_text = %s, result_evidence = %s,"
+            f" {_STAGE_COLUMNS}", e.text, Jsonb(e.evidence), *_stage(_opened(e)))
 
 
 @model.on(Report.Published)

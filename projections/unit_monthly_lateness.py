@@ -14,7 +14,8 @@ so a report weighs once in one month per unit.
 **Late** (DOMAIN.md "Lateness"): a stage is late when it ended after its due instant, or is
 still open past it at the query's ``now`` (so the figures are right without waiting for a
 scheduler). Late in reception: reception or verification; late in handling: assignment,
-handling, rework, publication, clarification, response. A unit is **flagged** when its share of
+handling, rework, approval and result update (Điều 12.1–12.2: late only when the policy gives
+them a period), publication, clarification, response. A unit is **flagged** when its share of
 late reports is *strictly* above the policy threshold (30%: exactly 3 of 10 is not flagged).
 
 **Duplicates** (Điều 6.2.c): marking a report as a duplicate closes its open stages as the
@@ -52,7 +53,8 @@ model = ReadModel("unit_monthly_lateness",
 
 RECEPTION_STAGES = [str(s) for s in (Stage.RECEPTION, Stage.VERIFICATION)]
 HANDLING_STAGES = [str(s) for s in (Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK,
-                                    Stage.PUBLICATION, Stage.CLARIFICATION, Stage.RESPONSE)]
+                                    Stage.APPROVAL, Stage.RESULT_UPDATE, Stage.PUBLICATION,
+                                    Stage.CLARIFICATION, Stage.RESPONSE)]
 FIGURES = ("received", "late_in_reception", "late_in_handling", "reports_late")
 
 
@@ -130,7 +132,8 @@ def _open(cur: psycopg.Cursor[Any], e: Report.Event, nid: int, opened: StageReco
 @model.on(Report.Submitted, Report.VerificationStarted, Report.VerificationCompleted,
           Report.Rejected, Report.Escalated, Report.Accepted, Report.Assigned,
           Report.CoordinatedToCommune,
-          Report.ResultProposed, Report.ResultReturned, Report.Published, Report.InitiativeAnswered,
+          Report.ResultProposed, Report.ResultReturned, Report.ResultApproved,
+          Report.ResultUpdated, Report.Published, Report.InitiativeAnswered,
           Report.ClarificationRequested, Report.ClarificationAnswered, Report.MarkedDuplicate)
 def _stage_changed(cur: psycopg.Cursor[Any], e: Report.Event, nid: int) -> None:
     for closed in e.closed:

@@ -5,7 +5,9 @@ One row per open item of a report:
 
 - its main stage: reception for the receiving unit (Điều 7.2), assignment for the head of the
   handling unit (Điều 8.1.b), handling or rework for the assigned officer in his own unit
-  (Điều 8.1.c, 12.1), publication for the head of the handling unit (Điều 12.3), the answer to
+  (Điều 8.1.c, 12.1), approval of the proposed content for the head of the handling unit
+  (Điều 12.1), the update of the approved result with evidence for the assigned officer
+  (Điều 12.2), publication for the head of the handling unit (Điều 12.3), the answer to
   a capital initiative for the handling unit (Điều 9);
 - an open verification, for the receiving unit (Điều 7.1);
 - an open clarification, for the handling unit (Điều 13);
@@ -30,7 +32,7 @@ from projections.engine import ReadModel
 
 model = ReadModel("work_queues", tables=("work_queues", "work_queue_reports"))
 
-OFFICER_STAGES = ("handling", "rework")
+OFFICER_STAGES = ("handling", "rework", "result_update")
 
 
 def _close(cur: psycopg.Cursor[Any], report_id: UUID, closed: list[ClosedStage],
@@ -119,7 +121,8 @@ def _reassigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
                 (e.officer["unit_id"], e.officer["id"], e.originator_id, list(OFFICER_STAGES)))
 
 
-@model.on(Report.ResultProposed, Report.ResultReturned)
+@model.on(Report.ResultProposed, Report.ResultReturned, Report.ResultApproved,
+          Report.ResultUpdated)
 def _handed_over(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _close(cur, e.originator_id, e.closed)
     _open(cur, e.originator_id, e.opened)

@@ -22,6 +22,7 @@ from application.commands import (
     Publish,
     RegisterReporter,
     SubmitReport,
+    UpdateResult,
 )
 from application.services import IHanoi
 from domain.actors import Actor, Role
@@ -104,6 +105,7 @@ class World:
         self.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà, mặt đường an toàn",
                                       ["bien-ban.pdf"]), self.officer)
         self.app.handle(ApproveResult(report_id), self.head)
+        self.app.handle(UpdateResult(report_id, ["anh-sau-khi-va.jpg"]), self.officer)
         self.app.handle(Publish(report_id), self.head)
 
 

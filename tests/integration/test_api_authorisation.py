@@ -39,6 +39,7 @@ from application.commands import (
     RequestCoordination,
     StartVerification,
     TransferOfficer,
+    UpdateResult,
 )
 from domain.actors import Actor, Role
 from tests.integration.conftest import ADMIN as ADMINISTRATOR
@@ -227,8 +228,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         {"reason": "Thiếu ảnh sau khi sửa"})],
     ("POST", "/reports/{report_id}/result/approval"): [Case(
         "/reports/{target}/result/approval", on_report({HEAD}, SEES_ASSIGNED), "proposed")],
+    ("POST", "/reports/{report_id}/result/update"): [Case(
+        "/reports/{target}/result/update", on_report({HAND}, SEES_ASSIGNED), "approved",
+        {"evidence": ["anh-sau-khi-sua.jpg"]})],
     ("POST", "/reports/{report_id}/publication"): [Case(
-        "/reports/{target}/publication", on_report({HEAD}, SEES_ASSIGNED), "approved")],
+        "/reports/{target}/publication", on_report({HEAD}, SEES_ASSIGNED), "updated")],
     ("POST", "/reports/{report_id}/initiative-answer"): [Case(
         "/reports/{target}/initiative-answer", on_report({HEAD}, SEES_RECEIVED), "initiative",
         {"text": "Cảm ơn sáng kiến, quận sẽ nghiên cứu áp dụng", "evidence": []})],
@@ -363,6 +367,8 @@ class Scene:
             "proposed": ("handling", lambda r: app.handle(
                 ProposeResult(r, RESULT["text"], RESULT["evidence"]), w.officer)),
             "approved": ("proposed", lambda r: app.handle(ApproveResult(r), w.head)),
+            "updated": ("approved", lambda r: app.handle(
+                UpdateResult(r, ["anh-sau-khi-sua.jpg"]), w.officer)),
             "published": ("received", w.to_published),
             "clarifying": ("published", lambda r: app.handle(
                 RequestClarification(r, "Khi nào hoàn thành?"), w.citizen)),

@@ -20,6 +20,7 @@ from application.commands import (
     Rate,
     RegisterReporter,
     RequestClarification,
+    UpdateResult,
 )
 from domain.actors import Actor
 from tests.integration.conftest import Api, Clock, World
@@ -149,6 +150,9 @@ def test_reporter_does_not_see_a_result_before_it_is_published_dieu_12_3(api: Ap
     assert own["result_text"] is None and own["officer_id"] is None
     assert _get(api, f"/reports/{report_id}", w.head).json()["result_text"]
     w.app.handle(ApproveResult(report_id), w.head)
+    w.app.handle(UpdateResult(report_id, ["anh-sau.jpg"]), w.officer)
+    api.sync()
+    assert _get(api, f"/reports/{report_id}", w.citizen).json()["result_text"] is None
     w.app.handle(Publish(report_id), w.head)
     api.sync()
     assert _get(api, f"/reports/{report_id}", w.citizen).json()["result_text"] == (

@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from application.aggregates import Aggregates
-from application.commands import Accept, Classify
+from application.commands import Accept, ApproveResult, Classify, ProposeResult
 from tests.integration.conftest import Api
 
 
@@ -43,6 +43,8 @@ def test_field_report_end_to_end_over_http_dieu_7_8_12_13(api: Api) -> None:
     assert c.get(f"/reports/{report_id}", headers=officer).json()["status"] == "in_rework"
     step("result", officer, {"text": "Đã vá ổ gà, có ảnh", "evidence": ["sau.jpg"]})
     step("result/approval", head)
+    state = step("result/update", officer, {"evidence": ["anh-sau-khi-va.jpg"]})
+    assert (state["status"], state["stage"]) == ("result_updated", "publication")
     assert c.get(f"/public/results/{report_id}").status_code == 404
     step("publication", head)
     api.sync()
@@ -59,8 +61,9 @@ def test_result_without_evidence_is_a_problem_naming_dieu_12_2(api: Api) -> None
     w = api.world
     report_id = w.submit()
     w.to_handling(report_id)
-    r = api.client.post(f"/reports/{report_id}/result", json={"text": "Đã xử lý xong",
-                                                              "evidence": []},
+    w.app.handle(ProposeResult(report_id, "Đã xử lý xong ổ gà", []), w.officer)
+    w.app.handle(ApproveResult(report_id), w.head)
+    r = api.client.post(f"/reports/{report_id}/result/update", json={"evidence": []},
                         headers=api.token(w.officer))
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")

@@ -19,6 +19,7 @@ from application.commands import (
     RegisterReporter,
     Reject,
     RequestClarification,
+    UpdateResult,
 )
 from domain.calendar import BUSINESS_TZ
 from projections import citizen_reports
@@ -65,12 +66,18 @@ def test_reporter_follows_each_step_of_his_report_dieu_7_8_12_13(world, projecto
     world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà", ["bien-ban.pdf"]), world.officer)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["status"], row["stage"], row["stage_due"]) == ("awaiting_approval",
-                                                               "publication",
-                                                               _at(2026, 3, 4, 9, 0))
+                                                               "approval", None)
     assert row["result_text"] is None  # Điều 12.3: not his to see before publication
 
     world.app.handle(ApproveResult(report_id), world.head)
-    assert _mine(conn, projector, world.reporter_id)["status"] == "approved"
+    row = _mine(conn, projector, world.reporter_id)
+    assert (row["status"], row["stage"], row["stage_due"]) == ("approved", "result_update", None)
+    clock.advance(hours=1)  # Điều 12.2–12.3: publication 1 working day from the update
+    world.app.handle(UpdateResult(report_id, ["anh-sau.jpg"]), world.officer)
+    row = _mine(conn, projector, world.reporter_id)
+    assert (row["status"], row["stage"], row["stage_due"]) == ("result_updated", "publication",
+                                                               _at(2026, 3, 4, 10, 0))
+    assert row["result_text"] is None
     published_at = clock.advance(hours=1)
     world.app.handle(Publish(report_id), world.head)
     row = _mine(conn, projector, world.reporter_id)
@@ -80,7 +87,7 @@ def test_reporter_follows_each_step_of_his_report_dieu_7_8_12_13(world, projecto
     clock.advance(hours=1)  # Điều 13: answered within 2 working days
     world.app.handle(RequestClarification(report_id, "Khi nào kẻ lại vạch đường?"), world.citizen)
     row = _mine(conn, projector, world.reporter_id)
-    assert (row["stage"], row["stage_due"]) == ("clarification", _at(2026, 3, 5, 11, 0))
+    assert (row["stage"], row["stage_due"]) == ("clarification", _at(2026, 3, 5, 12, 0))
     world.app.handle(AnswerClarification(report_id, "Tuần sau sẽ kẻ lại vạch"), world.head)
     row = _mine(conn, projector, world.reporter_id)
     assert (row["stage"], row["clarification_answer"]) == (None, "Tuần sau sẽ kẻ lại vạch")

@@ -17,6 +17,7 @@ from application.commands import (
     ProposeResult,
     Publish,
     Rate,
+    UpdateResult,
 )
 from domain.errors import InvalidState
 from projections import audit_trail, matters, report_status
@@ -58,6 +59,7 @@ def test_matter_timeline_lists_its_reports_oldest_first_dieu_18_4(
         first] * 3
 
     world.app.handle(ApproveResult(again), world.head)
+    world.app.handle(UpdateResult(again, ["anh-sau.jpg"]), world.officer)
     world.app.handle(Publish(again), world.head)
     world.app.handle(Rate(again, "satisfied"), world.citizen)
     projector.catch_up()

@@ -13,6 +13,7 @@ from application.commands import (
     Publish,
     Rate,
     Reject,
+    UpdateResult,
 )
 from domain.calendar import BUSINESS_TZ
 from projections import monthly_statistics as statistics
@@ -44,6 +45,7 @@ def _history(world, clock) -> dict[str, UUID]:
     app.handle(ProposeResult(r["late"], "Đã vá xong ổ gà, mặt đường an toàn", ["a.jpg"]),
                world.officer)
     app.handle(ApproveResult(r["late"]), world.head)
+    app.handle(UpdateResult(r["late"], ["a.jpg"]), world.officer)
     app.handle(Publish(r["late"]), world.head)
     clock.set(2026, 4, 1, 6, 0)
     r["april"] = world.submit()

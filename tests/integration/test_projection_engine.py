@@ -65,6 +65,7 @@ from application.commands import (
     ReturnResult,
     StartVerification,
     UnmarkDuplicate,
+    UpdateResult,
 )
 from application.database import create_schema, drop_schema, eventsourcing_env
 from application.migrations import upgrade
@@ -289,10 +290,10 @@ def story(city: City, rng: random.Random, re_report_of: UUID | None = None,
 
 def handle(city: City, desk: Desk, report: UUID, kind: str,
            rng: random.Random) -> Iterator[None]:
-    """Điều 8, 9, 12: classify, assign, coordinate, propose, return, approve, publish — stopping
+    """Điều 8, 9, 12: classify, assign, coordinate, propose, return, approve, update, publish — stopping
     anywhere. Returns whether the result was published."""
     app = city.app
-    depth = rng.choice((0, 1, 2, 3, 4, 5, 5, 5))
+    depth = rng.choice((0, 1, 2, 3, 4, 5, 6, 6, 6))
     if kind == "capital_initiative":  # Điều 9
         if depth:
             app.handle(RespondToInitiative(report, "Cảm ơn sáng kiến, thành phố sẽ áp dụng"),
@@ -303,7 +304,7 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
         return False
     coordinated = bool(app.load(report, Report, to_change=False).coordination)
     urgency = "complex" if coordinated else rng.choice(
-        ("urgent", "normal", "complex") if kind == "field" else ("urgent", "normal"))
+        ("urgent", "normal", "complex"))  # Điều 8.4, 10.2, 11.2
     app.handle(Classify(report, urgency), desk.head)
     yield
     if urgency == "complex" and not coordinated and rng.random() < 0.3:  # Điều 8.2.a, step 1
@@ -324,8 +325,10 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
         if not coordinated:
             app.handle(RequestCoordination(report, [desk.helper.unit_id]), desk.head)
             yield
-        app.handle(GrantExtension(report, rng.randint(1, 5), "Cần thẩm định hồ sơ"), desk.head)
-        yield
+        if kind == "field":  # Điều 10.4, 11.4: no extension past 30 working days
+            app.handle(GrantExtension(report, rng.randint(1, 5), "Cần thẩm định hồ sơ"),
+                       desk.head)
+            yield
         app.handle(Contribute(report, "Đã kiểm tra hiện trường", ["bien-ban-phoi-hop.pdf"]),
                    desk.helper)
         yield
@@ -344,6 +347,10 @@ def handle(city: City, desk: Desk, report: UUID, kind: str,
     app.handle(ApproveResult(report), desk.head)
     yield
     if depth < 5:
+        return False
+    app.handle(UpdateResult(report, ["anh-sau-khi-xu-ly.jpg"]), officer)  # Điều 12.2
+    yield
+    if depth < 6:
         return False
     app.handle(Publish(report), desk.head)
     yield

@@ -17,6 +17,7 @@ from application.commands import (
     RenameUnit,
     RespondToInitiative,
     ReturnResult,
+    UpdateResult,
 )
 from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
@@ -40,8 +41,9 @@ def test_result_is_public_only_once_published_dieu_12_3(world, projector, conn, 
     world.to_handling(report_id)
     clock.advance(hours=2)
     world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà, mặt đường an toàn",
-                                   ["bien-ban.pdf", "anh-sau.jpg"]), world.officer)
+                                   ["bien-ban.pdf"]), world.officer)
     world.app.handle(ApproveResult(report_id), world.head)
+    world.app.handle(UpdateResult(report_id, ["bien-ban.pdf", "anh-sau.jpg"]), world.officer)
     projector.catch_up()
     assert public_results.get(conn, report_id) is None
     assert public_results.search(conn) == ([], None)
@@ -81,6 +83,7 @@ def test_the_approved_proposal_after_a_return_is_published_dieu_12_1(world, proj
     world.app.handle(ReturnResult(report_id, "Chưa có biên bản"), world.head)
     world.app.handle(ProposeResult(report_id, "Đã vá ổ gà, có biên bản", ["bb.pdf"]), world.officer)
     world.app.handle(ApproveResult(report_id), world.head)
+    world.app.handle(UpdateResult(report_id, ["bb.pdf"]), world.officer)
     world.app.handle(Publish(report_id), world.head)
     projector.catch_up()
     row = public_results.get(conn, report_id)

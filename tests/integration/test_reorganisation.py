@@ -20,6 +20,7 @@ from application.commands import (
     RequestCoordination,
     RerouteAfterMerger,
     StartVerification,
+    UpdateResult,
 )
 from domain.actors import SYSTEM
 from domain.calendar import WorkingCalendar
@@ -165,6 +166,7 @@ def test_successor_publishes_on_time_only_if_the_merged_unit_handled_on_time_die
     world.app.handle(RerouteAfterMerger(report_id, world.district), SYSTEM)
     world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà", ["anh-sau.jpg"]), world.officer)
     world.app.handle(ApproveResult(report_id), successor_head)
+    world.app.handle(UpdateResult(report_id, ["anh-sau.jpg"]), world.officer)
     world.app.handle(Publish(report_id), successor_head)
     projector.catch_up()
     figures = {row["unit_id"]: row for row in monthly_statistics.figures(conn, MARCH)}

@@ -1,6 +1,6 @@
 """report_status shows each lifecycle step of a report (Điều 7, 8, 12, 13)."""
 
-from application.commands import ApproveResult, ProposeResult, Publish
+from application.commands import ApproveResult, ProposeResult, Publish, UpdateResult
 from projections import report_status
 from projections.engine import Projector
 
@@ -20,6 +20,7 @@ def test_report_status_follows_the_lifecycle_dieu_7_8_12(world, projector: Proje
         assert row["officer_id"] == world.officer.id and row["department_id"] == world.division
         world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà", ["anh.jpg"]), world.officer)
         world.app.handle(ApproveResult(report_id), world.head)
+        world.app.handle(UpdateResult(report_id, ["anh.jpg"]), world.officer)
         world.app.handle(Publish(report_id), world.head)
         projector.catch_up()
         row = report_status.get(conn, report_id)

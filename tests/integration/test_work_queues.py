@@ -23,6 +23,7 @@ from application.commands import (
     RequestCoordination,
     ReturnResult,
     StartVerification,
+    UpdateResult,
 )
 from domain.calendar import BUSINESS_TZ
 from projections import work_queues
@@ -58,7 +59,7 @@ def test_queue_moves_from_receiver_to_head_to_officer_to_head_dieu_7_8_12(world,
     world.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà", ["bien-ban.pdf"]), world.officer)
     projector.catch_up()
     assert _items(conn, world.division) == []
-    assert _items(conn, world.district) == [(report_id, "publication", None)]
+    assert _items(conn, world.district) == [(report_id, "approval", None)]
 
     world.app.handle(ReturnResult(report_id, "Thiếu ảnh sau khi vá"), world.head)
     projector.catch_up()
@@ -69,6 +70,13 @@ def test_queue_moves_from_receiver_to_head_to_officer_to_head_dieu_7_8_12(world,
     world.app.handle(ProposeResult(report_id, "Đã vá xong, có ảnh", ["anh.jpg"]), world.officer)
     world.app.handle(ApproveResult(report_id), world.head)
     projector.catch_up()
+    assert _items(conn, world.district) == []  # Điều 12.2: the officer updates the result
+    assert _items(conn, world.division, world.officer.id) == [(report_id, "result_update",
+                                                               world.officer.id)]
+
+    world.app.handle(UpdateResult(report_id, ["anh-sau.jpg"]), world.officer)
+    projector.catch_up()
+    assert _items(conn, world.division) == []
     assert _items(conn, world.district) == [(report_id, "publication", None)]
 
     world.app.handle(Publish(report_id), world.head)

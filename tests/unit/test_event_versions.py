@@ -17,7 +17,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from application.transcodings import TypedEventsApplication
-from domain.report import ClosedStage, Report, StageRecord
+from domain.policy import DEFAULT_POLICY, Stage
+from domain.report import ClosedStage, Report, StageRecord, Status
 from tests.fixtures.record_report_events import plain, state
 
 FIXTURE = json.loads((Path(__file__).parent.parent / "fixtures" / "report_events_v1.json")
@@ -98,3 +99,49 @@ def _plain_v1(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain_v1(v) for k, v in value.items()}
     return value
+
+
+# --------------------------------------------------------------------------- Điều 12.2's new step
+
+
+def _proposed_before_the_update_step() -> tuple[TypedEventsApplication, UUID, Any, Any]:
+    """A report whose proposal was recorded by the code before the result-update step: its
+    ``ResultProposed`` opened the publication stage (1 working day from the proposal)."""
+    from tests.unit.test_report_rules import HEAD, OFFICER, POLICY, RESULT, at, handling
+
+    report = handling(when=at(2026, 3, 2, 9))
+    assert report.stage is not None and report.handling_unit_id is not None
+    publication = StageRecord(stage=Stage.PUBLICATION, unit_id=report.handling_unit_id,
+                              started_at=at(2026, 3, 2, 10), due=at(2026, 3, 3, 10),
+                              policy_version=POLICY.version)
+    report._result_proposed(by=OFFICER.ref(), at=at(2026, 3, 2, 10), text=RESULT,
+                            evidence=["bien-ban.pdf"],
+                            closed=[report.stage.closing(at(2026, 3, 2, 10))],
+                            opened=[publication])
+    app = TypedEventsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.save(report)
+    return app, report.id, HEAD, at
+
+
+@pytest.mark.parametrize("approved_before", [True, False])
+def test_a_result_proposed_before_the_update_step_is_still_published_dieu_12_3(
+        approved_before: bool) -> None:
+    """Stored reports awaiting approval, or approved, under the earlier flow keep it: the
+    approval leaves the publication stage (due from the proposal) open and the head publishes
+    without an update; a report proposed after the change goes through the update."""
+    app, report_id, head, at = _proposed_before_the_update_step()
+    if approved_before:  # the approval too was recorded by the earlier code: nothing opened
+        report = app.repository.get(report_id)
+        report._approved(by=head.ref(), at=at(2026, 3, 2, 11), closed=[], opened=[])
+    else:
+        report = app.repository.get(report_id)
+        report.approve_result(head, at(2026, 3, 2, 11), DEFAULT_POLICY)
+        assert list(report.pending_events[-1].opened) == []
+    app.save(report)
+    report = app.repository.get(report_id)
+    assert report.status == Status.APPROVED and report.stage.stage == "publication"
+    report.publish(head, at(2026, 3, 3, 9))
+    (closed,) = report.pending_events[-1].closed
+    assert (closed.stage, closed.due, closed.on_time) == ("publication", at(2026, 3, 3, 10), True)
+    app.save(report)
+    assert app.repository.get(report_id).status == Status.PUBLISHED

@@ -54,8 +54,11 @@ def test_an_administrative_report_follows_the_field_table_until_configured_dieu_
 
 @pytest.mark.parametrize("kind", [Kind.WASTE, Kind.INVESTOR])
 def test_waste_and_investor_reports_are_handled_within_30_days_dieu_10_4_11_4(kind: Kind) -> None:
+    """Điều 10.2, 11.2: they may be complex (same-level coordination); handling stays capped at
+    30 working days from assignment (10.4, 11.4), with no extension beyond."""
     assert DEFAULT_POLICY.deadlines[kind] == {
-        **STAGES_OF_A_REPORT, "handling.normal": days(30), **SHARED_STAGES}
+        **STAGES_OF_A_REPORT, "handling.normal": days(30), "handling.complex": days(30),
+        **SHARED_STAGES}
 
 
 def test_a_capital_initiative_is_answered_within_30_days_dieu_9() -> None:
@@ -87,7 +90,39 @@ def test_the_calendar_is_vietnams_working_time_8_to_12_and_13_to_17_dieu_7_2_d()
 
 
 def test_the_clarification_window_is_2_days_after_the_result_dieu_13() -> None:
-    assert DEFAULT_POLICY.clarification_window == timedelta(days=2)
+    assert DEFAULT_POLICY.clarification_window_days == 2
+    assert DEFAULT_POLICY.clarification_window_rolls_over_days_off is True
+
+
+@pytest.mark.parametrize(("published", "ends"), [
+    # Monday 16:00 → Tuesday, Wednesday: until Wednesday 24:00 (Bộ luật Dân sự Điều 147–148).
+    (datetime(2026, 3, 2, 16, tzinfo=BUSINESS_TZ), datetime(2026, 3, 5, tzinfo=BUSINESS_TZ)),
+    # Monday 00:30 local (Sunday in UTC): the local day counts.
+    (datetime(2026, 3, 2, 0, 30, tzinfo=BUSINESS_TZ), datetime(2026, 3, 5, tzinfo=BUSINESS_TZ)),
+    # Thursday → Friday, Saturday (a day off): carried to Monday 24:00 (Điều 148.5).
+    (datetime(2026, 3, 5, 10, tzinfo=BUSINESS_TZ), datetime(2026, 3, 10, tzinfo=BUSINESS_TZ)),
+    # Tuesday 28/4/2026 → 29/4, 30/4 (holiday), 1/5 (holiday), weekend: Monday 4/5 24:00.
+    (datetime(2026, 4, 28, 9, tzinfo=BUSINESS_TZ), datetime(2026, 5, 5, tzinfo=BUSINESS_TZ)),
+])
+def test_the_clarification_window_ends_at_24h_of_the_second_day_after_dieu_13(
+        published: datetime, ends: datetime) -> None:
+    assert DEFAULT_POLICY.clarification_ends(published) == ends
+
+
+def test_the_clarification_window_may_end_on_a_day_off_by_policy_dieu_13() -> None:
+    strict = DEFAULT_POLICY.with_changes(clarification_window_rolls_over_days_off=False)
+    thursday = datetime(2026, 3, 5, 10, tzinfo=BUSINESS_TZ)
+    assert strict.clarification_ends(thursday) == datetime(2026, 3, 8, tzinfo=BUSINESS_TZ)
+    assert DEFAULT_POLICY.with_changes(clarification_window_days=3).clarification_ends(
+        datetime(2026, 3, 2, 16, tzinfo=BUSINESS_TZ)) == datetime(2026, 3, 6, tzinfo=BUSINESS_TZ)
+
+
+def test_a_policy_stored_with_the_window_in_hours_reads_it_in_days_dieu_13() -> None:
+    """Versions adopted before the window counted calendar days stored it in hours."""
+    assert SlaPolicy.from_dict({"version": "old", "clarification_window_hours": 48.0}
+                               ).clarification_window_days == 2
+    assert SlaPolicy.from_dict({"version": "old", "clarification_window_hours": 60.0}
+                               ).clarification_window_days == 3
 
 
 def test_a_unit_is_flagged_above_30_percent_late_reports_dieu_18_4() -> None:
@@ -212,13 +247,15 @@ def test_the_default_policy_is_stored_with_the_regulations_figures() -> None:
             "administrative_regulation": stored["deadlines"]["field"],
             "waste_behaviour": {"reception": [8, "hours"], "verification": [4, "hours"],
                                 "assignment": [4, "hours"], "handling.urgent": [4, "hours"],
-                                "handling.normal": [30, "days"], "rework": [1, "days"],
+                                "handling.normal": [30, "days"],
+                                "handling.complex": [30, "days"], "rework": [1, "days"],
                                 "publication": [1, "days"], "clarification": [2, "days"]},
             "investor_enterprise": stored["deadlines"]["waste_behaviour"],
             "capital_initiative": {"response": [30, "days"], "rework": [1, "days"],
                                    "publication": [1, "days"], "clarification": [2, "days"]},
         },
-        "clarification_window_hours": 48.0,
+        "clarification_window_days": 2,
+        "clarification_window_rolls_over_days_off": True,
         "late_share_threshold": "0.30",
         "violations_before_lock": 3,
         "lock_length_days": 30.0,
@@ -236,7 +273,8 @@ def test_every_figure_survives_the_stored_form() -> None:
         version="2027-custom",
         calendar=WorkingCalendar(periods=((time(7, 30), time(11, 30)), (time(13), time(16, 30)))),
         deadlines={Kind.FIELD: {"reception": hours(6), "handling.normal": days(5)}},
-        clarification_window=timedelta(days=3),
+        clarification_window_days=3,
+        clarification_window_rolls_over_days_off=False,
         late_share_threshold=Decimal("0.25"),
         violations_before_lock=4,
         lock_length=timedelta(days=15),

@@ -120,8 +120,15 @@ def test_results_record_their_answer_evidence_and_who_approved_them_dieu_12() ->
     report.propose_result(OFFICER, "Đã vá lại, có ảnh", ["anh.jpg"], at(2026, 3, 2, 11), POLICY)
     assert report.result == {"text": "Đã vá lại, có ảnh", "evidence": ["anh.jpg"],
                              "proposed_at": at(2026, 3, 2, 11)}
-    report.approve_result(HEAD, at(2026, 3, 2, 13))
+    report.approve_result(HEAD, at(2026, 3, 2, 13), POLICY)
     recorded(report, "ResultApproved", HEAD, at(2026, 3, 2, 13))
+    report.update_result(OFFICER, " Đã vá lại, ảnh sau khi vá kèm theo ", ["anh-sau.jpg"],
+                         at(2026, 3, 2, 13, 30), POLICY)
+    recorded(report, "ResultUpdated", OFFICER, at(2026, 3, 2, 13, 30),
+             text="Đã vá lại, ảnh sau khi vá kèm theo", evidence=["anh-sau.jpg"])
+    assert report.result == {"text": "Đã vá lại, ảnh sau khi vá kèm theo",
+                             "evidence": ["anh-sau.jpg"], "proposed_at": at(2026, 3, 2, 11),
+                             "updated_at": at(2026, 3, 2, 13, 30)}
     report.publish(HEAD, at(2026, 3, 2, 14))
     recorded(report, "Published", HEAD, at(2026, 3, 2, 14))
     assert report.published_at == at(2026, 3, 2, 14)

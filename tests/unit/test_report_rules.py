@@ -93,12 +93,18 @@ def proposed(when: datetime = MONDAY) -> Report:
 
 def approved(when: datetime = MONDAY) -> Report:
     report = proposed(when)
-    report.approve_result(HEAD, when)
+    report.approve_result(HEAD, when, POLICY)
+    return report
+
+
+def updated(when: datetime = MONDAY) -> Report:
+    report = approved(when)
+    report.update_result(OFFICER, None, EVIDENCE, when, POLICY)
     return report
 
 
 def published(when: datetime = MONDAY) -> Report:
-    report = approved(when)
+    report = updated(when)
     report.publish(HEAD, when)
     return report
 
@@ -224,6 +230,40 @@ def test_the_head_of_the_receiving_unit_may_also_accept_dieu_7_2_b() -> None:
     report = submit()
     report.accept(HEAD, DISTRICT, MONDAY, POLICY)
     assert report.status == Status.ACCEPTED and last(report).by["role"] == "unit_head"
+
+
+def test_verification_counts_from_receipt_dieu_6_2_d() -> None:
+    """Submitted Mon 08:00, verification started 15:00: due Mon 12:00, 4 working hours after
+    receipt ("kể từ khi nhận phản ánh"), not 4 hours after its own start (Tue 10:00)."""
+    report = submit(at(2026, 3, 2, 8))
+    report.start_verification(RECEIVER, at(2026, 3, 2, 15), POLICY)
+    (opened,) = last(report).opened
+    assert (opened.stage, opened.started_at, opened.due) == (
+        "verification", at(2026, 3, 2, 15), at(2026, 3, 2, 12))
+
+
+def test_a_repeated_verification_gets_no_fresh_4_hours_dieu_6_2_d() -> None:
+    """Submitted Mon 09:00: every verification is due Mon 14:00, the first and the repeat."""
+    report = submit(at(2026, 3, 2, 9))
+    report.start_verification(RECEIVER, at(2026, 3, 2, 9, 30), POLICY)
+    assert only(last(report).opened).due == at(2026, 3, 2, 14)
+    report.complete_verification(RECEIVER, False, "Không nghe máy", at(2026, 3, 2, 11))
+    assert only(last(report).closed).on_time is True
+    report.start_verification(RECEIVER, at(2026, 3, 2, 13), POLICY)
+    assert only(last(report).opened).due == at(2026, 3, 2, 14)
+    report.complete_verification(RECEIVER, False, "Không nghe máy", at(2026, 3, 2, 15))
+    assert only(last(report).closed).on_time is False
+
+
+def test_after_an_escalation_verification_counts_from_the_new_units_receipt_dieu_6_2_d() -> None:
+    """Receipt is the arrival at the unit now receiving the report: escalated Tue 10:00 to the
+    city, the city's verification is due Tue 15:00 whatever the district spent."""
+    report = submit(at(2026, 3, 2, 9))
+    report.start_verification(RECEIVER, at(2026, 3, 2, 9), POLICY)
+    report.complete_verification(RECEIVER, True, "", at(2026, 3, 2, 10))
+    report.escalate(RECEIVER, CITY, True, "Vượt thẩm quyền", at(2026, 3, 3, 10), POLICY)
+    report.start_verification(CITY_RECEIVER, at(2026, 3, 3, 13), POLICY)
+    assert only(last(report).opened).due == at(2026, 3, 3, 15)
 
 
 def test_verification_is_a_4_working_hour_stage_dieu_7_1_b() -> None:
@@ -359,10 +399,20 @@ def test_classification_is_urgent_normal_or_complex_dieu_8_4() -> None:
 
 @pytest.mark.parametrize(("kind", "rule"), [("waste_behaviour", "Điều 10.4"),
                                             ("investor_enterprise", "Điều 11.4")])
-def test_waste_and_investor_reports_have_no_complex_period_dieu_10_4_11_4(kind: str,
-                                                                         rule: str) -> None:
+def test_complex_waste_and_investor_reports_are_coordinated_within_30_days_dieu_10_2_11_2(
+        kind: str, rule: str) -> None:
+    """Điều 10.2, 11.2: these may be complex, with same-level coordination; handling stays
+    capped at 30 working days from assignment (10.4, 11.4), and nothing extends it."""
     report = accepted(kind=kind)
-    refused(InvalidInput, rule, report, report.classify, HEAD, "complex", MONDAY, POLICY)
+    report.classify(HEAD, "complex", MONDAY, POLICY)
+    report.assign(HEAD, DIVISION, DISTRICT, OFFICER, MONDAY, POLICY)
+    assert only(last(report).opened).due == at(2026, 4, 13)  # 30 working days
+    report.request_coordination(HEAD, [OTHER_DISTRICT], MONDAY)
+    refused(InvalidInput, rule, report, report.grant_extension, HEAD, 1, "Thủ tục đất đai",
+            MONDAY, POLICY)
+    report.contribute(OTHER_HEAD, "Quận Ba Đình đã kiểm tra hiện trường", [], MONDAY)
+    report.propose_result(OFFICER, RESULT, EVIDENCE, MONDAY, POLICY)
+    assert report.status == Status.AWAITING_APPROVAL
 
 
 @pytest.mark.parametrize("actor", [RECEIVER, OFFICER, OTHER_HEAD],
@@ -429,6 +479,11 @@ def test_assignment_is_due_4_working_hours_across_the_swapped_saturday_dieu_8_5(
     (handling, lambda r: r.return_result(HEAD, "Thiếu ảnh", MONDAY, POLICY), "Điều 12.1"),
     (handling, lambda r: r.publish(HEAD, MONDAY), "Điều 12.3"),
     (proposed, lambda r: r.publish(HEAD, MONDAY), "Điều 12.3"),
+    (proposed, lambda r: r.update_result(OFFICER, None, EVIDENCE, MONDAY, POLICY), "Điều 12.2"),
+    (approved, lambda r: r.publish(HEAD, MONDAY), "Điều 12.2"),
+    (updated, lambda r: r.update_result(OFFICER, None, EVIDENCE, MONDAY, POLICY), "Điều 12.2"),
+    (updated, lambda r: r.approve_result(HEAD, MONDAY), "Điều 12.1"),
+    (updated, lambda r: r.return_result(HEAD, "Thiếu ảnh", MONDAY, POLICY), "Điều 12.1"),
     (proposed, lambda r: r.propose_result(OFFICER, RESULT, EVIDENCE, MONDAY, POLICY),
      "Điều 8.1.d"),
     (approved, lambda r: r.return_result(HEAD, "Thiếu ảnh", MONDAY, POLICY), "Điều 12.1"),
@@ -520,9 +575,35 @@ def test_extension_never_goes_past_30_working_days_from_assignment_dieu_8_5() ->
 
 @pytest.mark.parametrize("evidence", [[], [" "], ["anh.jpg", ""]])
 def test_result_without_evidence_is_refused_dieu_12_2(evidence: list[str]) -> None:
-    report = handling()
-    refused(InvalidInput, "Điều 12.2", report, report.propose_result, OFFICER, RESULT, evidence,
+    """Điều 12.2: the updated result needs at least one attachment proving the handling."""
+    report = approved()
+    refused(InvalidInput, "Điều 12.2", report, report.update_result, OFFICER, None, evidence,
             MONDAY, POLICY)
+
+
+def test_a_proposal_may_come_without_attachments_but_none_blank_dieu_8_1_d_12_2() -> None:
+    """Attachments are required when the approved result is updated (Điều 12.2), not in the
+    proposal the head approves (Điều 8.1.d, 12.1)."""
+    report = handling()
+    refused(InvalidInput, "Điều 12.2", report, report.propose_result, OFFICER, RESULT, [" "],
+            MONDAY, POLICY)
+    report.propose_result(OFFICER, RESULT, [], MONDAY, POLICY)
+    assert report.status == Status.AWAITING_APPROVAL
+
+
+@pytest.mark.parametrize("actor", [WARD_OFFICER, HEAD, TRANSFERRED_OFFICER, CITIZEN],
+                         ids=["other_officer", "head", "transferred_officer", "citizen"])
+def test_only_the_assigned_officer_updates_the_approved_result_dieu_12_2(actor: Actor) -> None:
+    report = approved()
+    refused(NotPermitted, "Điều 12.2", report, report.update_result, actor, None, EVIDENCE,
+            MONDAY, POLICY)
+    refused(InvalidInput, "Điều 12.2", report, report.update_result, OFFICER, "ngắn", EVIDENCE,
+            MONDAY, POLICY)
+    report.update_result(OFFICER, " Đã vá xong, ảnh hiện trường kèm theo ", EVIDENCE, MONDAY,
+                         POLICY)
+    assert report.status == Status.RESULT_UPDATED
+    assert report.result is not None
+    assert report.result["text"] == "Đã vá xong, ảnh hiện trường kèm theo"
 
 
 @pytest.mark.parametrize("actor", [WARD_OFFICER, HEAD, TRANSFERRED_OFFICER, CITIZEN],
@@ -534,15 +615,59 @@ def test_only_the_assigned_officer_in_his_division_proposes_the_result_dieu_8_1_
             MONDAY, POLICY)
 
 
-def test_proposal_opens_publication_due_1_working_day_dieu_12_3() -> None:
-    """Proposed Wed 29/4/2026 14:00: 3 h that day, 30/4 and 1/5 off, 5 h on Mon 4/5."""
+def test_an_approved_result_awaiting_its_update_may_be_reassigned_dieu_8_1_b_12_2() -> None:
+    """The officer who must update the result was transferred: the head gives the update to
+    another officer of the unit, who then updates it."""
+    report = approved()
+    report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, "Chuyển công tác", MONDAY)
+    assert report.stage is not None and report.stage.officer_id == WARD_OFFICER.id
+    refused(NotPermitted, "Điều 12.2", report, report.update_result, OFFICER, None, EVIDENCE,
+            MONDAY, POLICY)
+    report.update_result(WARD_OFFICER, None, EVIDENCE, MONDAY, POLICY)
+    refused(InvalidState, "Điều 8.1.b", report, report.reassign, HEAD, DIVISION, DISTRICT,
+            OFFICER, "Trả lại", MONDAY)
+
+
+def test_proposal_awaits_the_heads_approval_with_no_period_dieu_12_1() -> None:
+    """Điều 12.1 sets no period for the head's approval of the content: the approval stage
+    has no due instant unless the policy adds one."""
     report = handling(when=at(2026, 4, 27))
     report.propose_result(OFFICER, RESULT, EVIDENCE, at(2026, 4, 29, 14), POLICY)
     event = last(report)
     assert only(event.closed).stage == "handling" and only(event.closed).on_time is True
     (opened,) = event.opened
-    assert (opened.stage, opened.due) == ("publication", at(2026, 5, 4, 14))
+    assert (opened.stage, opened.unit_id, opened.due) == ("approval", DISTRICT, None)
     assert opened.policy_version == POLICY.version and event.evidence == EVIDENCE
+    timed = POLICY.with_changes(deadlines={
+        **POLICY.deadlines, "field": {**POLICY.deadlines["field"],
+                                      "approval": WorkingDuration(1, "days")}})
+    other = handling(when=at(2026, 4, 27))
+    other.propose_result(OFFICER, RESULT, EVIDENCE, at(2026, 4, 29, 14), timed)
+    assert only(last(other).opened).due == at(2026, 5, 4, 14)
+
+
+def test_publication_is_due_1_working_day_from_the_updated_result_dieu_12_3() -> None:
+    """Proposed Mon 27/4/2026 09:00, approved Wed 29/4 10:00, updated with evidence 14:00:
+    publication due Mon 4/5 14:00 (3 h that day, 30/4 and 1/5 off, 5 h on Mon 4/5) — the
+    approval's time does not eat into the head's 1 working day."""
+    report = handling(when=at(2026, 4, 27))
+    report.propose_result(OFFICER, RESULT, [], at(2026, 4, 27, 9), POLICY)
+    report.approve_result(HEAD, at(2026, 4, 29, 10), POLICY)
+    event = last(report)
+    assert only(event.closed).stage == "approval" and only(event.closed).on_time is True
+    (opened,) = event.opened
+    assert (opened.stage, opened.officer_id, opened.due) == ("result_update", OFFICER.id, None)
+    assert report.status == Status.APPROVED
+    report.update_result(OFFICER, None, ["anh-sau-khi-va.jpg"], at(2026, 4, 29, 14), POLICY)
+    event = last(report)
+    assert (event.text, event.evidence) == (RESULT, ["anh-sau-khi-va.jpg"])
+    assert only(event.closed).stage == "result_update"
+    (opened,) = event.opened
+    assert (opened.stage, opened.unit_id, opened.due) == (
+        "publication", DISTRICT, at(2026, 5, 4, 14))
+    assert report.status == Status.RESULT_UPDATED
+    report.publish(HEAD, at(2026, 5, 4, 11))
+    assert only(last(report).closed).on_time is True
 
 
 def test_return_opens_rework_due_1_working_day_dieu_12_1() -> None:
@@ -552,7 +677,7 @@ def test_return_opens_rework_due_1_working_day_dieu_12_1() -> None:
     refused(InvalidInput, "Điều 12.1", report, report.return_result, HEAD, " ", MONDAY, POLICY)
     report.return_result(HEAD, "Thiếu ảnh sau khi vá", at(2025, 4, 25, 10), POLICY)
     event = last(report)
-    assert report.status == Status.IN_REWORK and only(event.closed).stage == "publication"
+    assert report.status == Status.IN_REWORK and only(event.closed).stage == "approval"
     (opened,) = event.opened
     assert (opened.stage, opened.due) == ("rework", at(2025, 4, 26, 10))
     assert opened.officer_id == OFFICER.id
@@ -571,16 +696,18 @@ def test_only_the_head_of_the_handling_unit_approves_returns_and_publishes_dieu_
     refused(NotPermitted, "Điều 12.1", report, report.return_result, actor, "Thiếu", MONDAY,
             POLICY)
     report.approve_result(HEAD, MONDAY)
+    report.update_result(OFFICER, None, EVIDENCE, MONDAY, POLICY)
     refused(NotPermitted, "Điều 12.3", report, report.publish, actor, MONDAY)
 
 
 def test_publication_resolves_the_report_dieu_8_3_12_3() -> None:
     report = proposed(at(2026, 3, 2))
     report.approve_result(HEAD, at(2026, 3, 3, 8))
-    report.publish(HEAD, at(2026, 3, 3, 9, 30))
+    report.update_result(OFFICER, None, EVIDENCE, at(2026, 3, 3, 8, 30), POLICY)
+    report.publish(HEAD, at(2026, 3, 4, 9, 30))
     event = last(report)
     assert report.status == Status.PUBLISHED and report.stage is None
-    assert report.published_at == at(2026, 3, 3, 9, 30)
+    assert report.published_at == at(2026, 3, 4, 9, 30)
     assert only(event.closed).stage == "publication" and only(event.closed).on_time is False
 
 
@@ -630,10 +757,20 @@ def test_clarification_is_asked_within_2_days_and_answered_in_2_working_days_die
 
 
 def test_clarification_after_its_2_day_window_is_refused_dieu_13() -> None:
+    """Published Mon 2/3/2026 09:00: the window closes at Wed 4/3 24:00 (Thu 00:00)."""
     report = published(at(2026, 3, 2, 9))
     refused(InvalidState, "Điều 13", report, report.request_clarification, CITIZEN,
-            "Vì sao chậm?", at(2026, 3, 4, 9, 1), POLICY)
-    report.request_clarification(CITIZEN, "Vì sao chậm?", at(2026, 3, 4, 9), POLICY)
+            "Vì sao chậm?", at(2026, 3, 5, 0, 0), POLICY)
+    report.request_clarification(CITIZEN, "Vì sao chậm?", at(2026, 3, 4, 23, 59), POLICY)
+    assert names(report)[-1] == "ClarificationRequested"
+
+
+def test_clarification_window_is_2_calendar_days_after_the_result_dieu_13() -> None:
+    """"Trong vòng 02 ngày kể từ ngày nhận được kết quả": published Mon 16:00, asked Wed 20:00
+    is within the window (not 48 hours from the instant), calendar days from the day after,
+    to 24:00 of the second (Bộ luật Dân sự 2015, Điều 147–148)."""
+    report = published(at(2026, 3, 2, 16))
+    report.request_clarification(CITIZEN, "Vì sao chậm?", at(2026, 3, 4, 20), POLICY)
     assert names(report)[-1] == "ClarificationRequested"
 
 
@@ -720,12 +857,15 @@ def test_every_opened_stage_records_its_due_instant_and_the_policy_version() -> 
     report.propose_result(OFFICER, RESULT, EVIDENCE, at(2026, 3, 2, 11), policy)
     report.return_result(HEAD, "Thiếu ảnh", at(2026, 3, 2, 11), policy)
     report.propose_result(OFFICER, RESULT, EVIDENCE, at(2026, 3, 2, 14), policy)
-    report.approve_result(HEAD, at(2026, 3, 2, 14))
+    report.approve_result(HEAD, at(2026, 3, 2, 14), policy)
+    report.update_result(OFFICER, None, EVIDENCE, at(2026, 3, 2, 14), policy)
     report.publish(HEAD, at(2026, 3, 2, 15))
     report.request_clarification(CITIZEN, "Vì sao vậy?", at(2026, 3, 2, 15), policy)
     opened = {o.stage: o for e in report.pending_events for o in e.opened}
-    assert set(opened) == {"reception", "assignment", "handling", "publication", "rework",
-                           "clarification"}
+    assert set(opened) == {"reception", "assignment", "handling", "approval", "result_update",
+                           "publication", "rework", "clarification"}
+    untimed = {name: opened.pop(name) for name in ("approval", "result_update")}
+    assert [o.due for o in untimed.values()] == [None, None]  # Điều 12.1–12.2: no period
     assert {o.policy_version for o in opened.values()} == {"2026-city-2"}
     assert opened["assignment"].due == at(2026, 3, 2, 11)  # 2 h instead of 4 h
     assert opened["handling"].due == at(2026, 3, 5, 10)  # 3 days instead of 7

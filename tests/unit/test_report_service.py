@@ -38,6 +38,7 @@ from application.commands import (
     ReturnResult,
     StartVerification,
     TransferOfficer,
+    UpdateResult,
 )
 from application.services import CommandResult, ConflictError, IdempotencyKeyReused, IHanoi
 from domain.calendar import BUSINESS_TZ
@@ -91,6 +92,7 @@ def test_a_field_report_goes_through_return_and_re_proposal_to_its_rating_dieu_7
     clock.set(2026, 3, 5, 15)
     app.handle(ProposeResult(report_id, RESULT, ["bien-ban.pdf", "anh-sau.jpg"]), world.officer)
     app.handle(ApproveResult(report_id), world.head)
+    app.handle(UpdateResult(report_id, ["anh-sau.jpg"]), world.officer)
     clock.set(2026, 3, 6, 9)
     app.handle(Publish(report_id), world.head)
     clock.set(2026, 3, 6, 10)
@@ -103,25 +105,26 @@ def test_a_field_report_goes_through_return_and_re_proposal_to_its_rating_dieu_7
     assert names(app, report_id) == [
         "Submitted", "VerificationStarted", "VerificationCompleted", "Accepted", "Classified",
         "Assigned", "CoordinationRequested", "CoordinationContributed", "ResultProposed",
-        "ResultReturned", "ResultProposed", "ResultApproved", "Published",
+        "ResultReturned", "ResultProposed", "ResultApproved", "ResultUpdated", "Published",
         "ClarificationRequested", "ClarificationAnswered", "Rated"]
     due = {name: stage.due for name, e in recorded.items() for stage in e.opened}
     assert due == {
         "Submitted": at(2026, 3, 3, 9),  # 8 h: 09–12, 13–17, 08–09
-        "VerificationStarted": at(2026, 3, 2, 15),  # 4 h: 10–12, 13–15
+        "VerificationStarted": at(2026, 3, 2, 14),  # 4 h from receipt: 09–12, 13–14
         "Accepted": at(2026, 3, 3, 9),  # 4 h: 14–17, 08–09
         "Assigned": at(2026, 3, 23, 15),  # complex: 15 working days
         "ResultReturned": at(2026, 3, 6, 10),  # rework: 1 working day
-        "ResultProposed": at(2026, 3, 6, 15),  # publication: 1 working day (the second one)
+        "ResultProposed": None,  # approval: no period (Điều 12.1)
+        "ResultApproved": None,  # result update: no period (Điều 12.2)
+        "ResultUpdated": at(2026, 3, 6, 15),  # publication: 1 working day (Điều 12.3)
         "ClarificationRequested": at(2026, 3, 10, 10),  # 2 working days
     }
     assert [s.on_time for s in recorded["Published"].closed] == [True]
     assert recorded["CoordinationContributed"].by["unit_id"] == world.other_district
     assert recorded["Assigned"].officer["id"] == world.officer.id
     report = app.load(report_id, Report)
-    assert (report.status, report.rating, report.version) == ("published", "satisfied", 16)
-    assert report.result is not None and report.result["evidence"] == ["bien-ban.pdf",
-                                                                       "anh-sau.jpg"]
+    assert (report.status, report.rating, report.version) == ("published", "satisfied", 17)
+    assert report.result is not None and report.result["evidence"] == ["anh-sau.jpg"]
 
 
 # --------------------------------------------------------------------------- reporter lock (Điều 27.3)

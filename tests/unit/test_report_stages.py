@@ -71,7 +71,8 @@ def test_reception_verification_escalation_and_acceptance_stages_dieu_7_8_5() ->
     reception = stage("reception", DISTRICT, at(2026, 3, 2, 9), at(2026, 3, 3, 9))
     assert opened_by(report) == [reception] and report.stage == reception
     report.start_verification(RECEIVER, at(2026, 3, 2, 10), POLICY)
-    verification = stage("verification", DISTRICT, at(2026, 3, 2, 10), at(2026, 3, 2, 15))
+    # Điều 6.2.d: 4 working hours from receipt (09:00), not from the verification's start.
+    verification = stage("verification", DISTRICT, at(2026, 3, 2, 10), at(2026, 3, 2, 14))
     assert opened_by(report) == [verification] and report.verification == verification
     assert report.open_stages() == [reception, verification]
     report.complete_verification(RECEIVER, False, "Không nghe máy", at(2026, 3, 2, 13))
@@ -85,7 +86,7 @@ def test_reception_verification_escalation_and_acceptance_stages_dieu_7_8_5() ->
     report.start_verification(CITY_RECEIVER, at(2026, 3, 2, 15), POLICY)
     assert opened_by(report)[0].unit_id == CITY  # the unit now receiving verifies
     report.complete_verification(CITY_RECEIVER, True, "Đã xác minh", at(2026, 3, 3, 11))
-    assert closed_by(report)[0].on_time is False  # due Tue 3/3 10:00
+    assert closed_by(report)[0].on_time is False  # due Mon 2/3 17:00, the city's receipt + 4 h
     report.accept(CITY_RECEIVER, DEPARTMENT, at(2026, 3, 3, 15), POLICY)
     assignment = stage("assignment", DEPARTMENT, at(2026, 3, 3, 15), at(2026, 3, 4, 10))
     assert closed_by(report) == [ended(city_reception, at(2026, 3, 3, 15), False)]
@@ -117,20 +118,26 @@ def test_handling_publication_rework_and_clarification_stages_dieu_8_5_12_13() -
     assert last(report).stage == handed_on and report.stage == handed_on
 
     report.propose_result(WARD_OFFICER, RESULT, EVIDENCE, at(2026, 3, 4, 9), POLICY)
-    publication = stage("publication", DISTRICT, at(2026, 3, 4, 9), at(2026, 3, 5, 9))
+    approval = stage("approval", DISTRICT, at(2026, 3, 4, 9), None)  # Điều 12.1: no period
     assert closed_by(report) == [ended(handed_on, at(2026, 3, 4, 9), True)]
-    assert opened_by(report) == [publication] and report.stage == publication
+    assert opened_by(report) == [approval] and report.stage == approval
 
     report.return_result(HEAD, "Thiếu ảnh", at(2026, 3, 4, 10), POLICY)
     rework = stage("rework", DISTRICT, at(2026, 3, 4, 10), at(2026, 3, 5, 10), WARD_OFFICER.id)
-    assert closed_by(report) == [ended(publication, at(2026, 3, 4, 10), True)]
+    assert closed_by(report) == [ended(approval, at(2026, 3, 4, 10), True)]
     assert opened_by(report) == [rework] and report.stage == rework
 
     report.propose_result(WARD_OFFICER, RESULT, EVIDENCE, at(2026, 3, 5, 10), POLICY)
-    publication = stage("publication", DISTRICT, at(2026, 3, 5, 10), at(2026, 3, 6, 10))
+    approval = stage("approval", DISTRICT, at(2026, 3, 5, 10), None)
     assert closed_by(report) == [ended(rework, at(2026, 3, 5, 10), True)]  # at its due instant
-    report.approve_result(HEAD, at(2026, 3, 5, 11))
-    assert report.stage == publication and report.status == Status.APPROVED
+    report.approve_result(HEAD, at(2026, 3, 5, 11), POLICY)
+    update = stage("result_update", DISTRICT, at(2026, 3, 5, 11), None, WARD_OFFICER.id)
+    assert closed_by(report) == [ended(approval, at(2026, 3, 5, 11), True)]
+    assert report.stage == update and report.status == Status.APPROVED
+    report.update_result(WARD_OFFICER, None, EVIDENCE, at(2026, 3, 5, 10, 30), POLICY)
+    publication = stage("publication", DISTRICT, at(2026, 3, 5, 10, 30), at(2026, 3, 6, 10, 30))
+    assert closed_by(report) == [ended(update, at(2026, 3, 5, 10, 30), True)]
+    assert opened_by(report) == [publication] and report.stage == publication
     report.publish(HEAD, at(2026, 3, 6, 11))
     assert closed_by(report) == [ended(publication, at(2026, 3, 6, 11), False)]
     assert report.stage is None and report.open_stages() == []
@@ -216,11 +223,11 @@ def test_each_due_instant_passing_is_recorded_once() -> None:
 
 def test_several_due_instants_passing_are_recorded_in_due_order() -> None:
     report = submit(at(2026, 3, 2, 9))
-    report.start_verification(RECEIVER, at(2026, 3, 2, 10), POLICY)  # due Mon 15:00
+    report.start_verification(RECEIVER, at(2026, 3, 2, 10), POLICY)  # due Mon 14:00
     assert report.record_deadlines_passed(at(2026, 3, 4, 9)) == 2
     passed = report.pending_events[-2:]
     assert [e.stage.stage for e in passed] == ["verification", "reception"]
-    assert [e.at for e in passed] == [at(2026, 3, 2, 15), at(2026, 3, 3, 9)]
+    assert [e.at for e in passed] == [at(2026, 3, 2, 14), at(2026, 3, 3, 9)]
 
 
 def test_a_stage_without_a_due_instant_never_passes_it_dieu_9() -> None:

@@ -79,7 +79,7 @@ ANSWER = "Đã xử lý xong, đường thông thoáng"
 COMMANDS = ["start_verification", "complete_verification", "reject", "escalate", "accept",
             "classify", "assign", "coordinate_to_commune", "assign_commune_officer",
             "request_coordination", "contribute", "grant_extension",
-            "propose_result", "return_result", "approve_result", "publish",
+            "propose_result", "return_result", "approve_result", "update_result", "publish",
             "respond_to_initiative", "request_clarification", "answer_clarification", "rate",
             "mark_violation", "reroute"]
 #: The commands a report in each status waits for, drawn more often so that runs get far.
@@ -91,7 +91,8 @@ EXPECTED = {
                     "respond_to_initiative", "reroute", "assign_commune_officer"],
     "awaiting_approval": ["approve_result", "return_result"],
     "in_rework": ["propose_result", "contribute"],
-    "approved": ["publish"],
+    "approved": ["update_result", "publish"],
+    "result_updated": ["publish"],
     "published": ["request_clarification", "answer_clarification", "rate", "mark_violation"],
 }
 
@@ -254,7 +255,13 @@ class ReportLifecycle(RuleBasedStateMachine):
         self.report.return_result(self.actor(d, self.head()), "Thiếu ảnh", self.now, POLICY)
 
     def approve_result(self, d: st.DataObject) -> None:
-        self.report.approve_result(self.actor(d, self.head()), self.now)
+        self.report.approve_result(self.actor(d, self.head()), self.now, POLICY)
+
+    def update_result(self, d: st.DataObject) -> None:
+        self.report.update_result(self.actor(d, self.officer()),
+                                  self.pick(d, [None, ANSWER, "ngắn"], "text"),
+                                  self.pick(d, [["anh-sau.jpg"], [], [" "]], "evidence"),
+                                  self.now, POLICY)
 
     def publish(self, d: st.DataObject) -> None:
         self.report.publish(self.actor(d, self.head()), self.now)
@@ -317,6 +324,49 @@ class ReportLifecycle(RuleBasedStateMachine):
         for e in self.report.pending_events:
             for due in [*(s.due for s in e.opened), getattr(e, "due", None)]:
                 assert due is None or CALENDAR.is_working_time(due), (type(e).__name__, due)
+
+    @invariant()
+    def verification_is_due_4_working_hours_from_receipt_dieu_6_2_d(self) -> None:
+        """Every verification, a repeat included, is due 4 working hours after the report
+        reached the unit now receiving it (its submission or escalation)."""
+        received_at = None
+        for e in self.report.pending_events:
+            name = type(e).__name__
+            if name in ("Submitted", "Escalated"):
+                received_at = e.opened[0].started_at
+            if name == "VerificationStarted":
+                assert received_at is not None
+                assert e.opened[0].due == POLICY.due(self.report.kind, "verification",
+                                                     received_at)
+
+    @invariant()
+    def publication_follows_the_result_updated_with_evidence_dieu_12_1_12_3(self) -> None:
+        """Proposal → approval (12.1) → update with evidence (12.2) → publication within 1
+        working day of the update (12.3): only the update opens the publication stage."""
+        last_step = None
+        for e in self.report.pending_events:
+            name = type(e).__name__
+            if any(s.stage == "publication" for s in e.opened):
+                assert name == "ResultUpdated" and e.evidence
+                assert e.opened[0].due == POLICY.due(self.report.kind, "publication", e.at)
+            if name in ("ResultProposed", "ResultReturned", "ResultApproved", "ResultUpdated"):
+                assert (last_step, name) in {
+                    (None, "ResultProposed"), ("ResultReturned", "ResultProposed"),
+                    ("ResultProposed", "ResultReturned"), ("ResultProposed", "ResultApproved"),
+                    ("ResultApproved", "ResultUpdated")}, (last_step, name)
+                last_step = name
+            if name == "Published":
+                assert last_step == "ResultUpdated"
+
+    @invariant()
+    def clarification_is_asked_by_24h_of_the_second_day_after_dieu_13(self) -> None:
+        published_at = None
+        for e in self.report.pending_events:
+            if type(e).__name__ in SETTLED:
+                published_at = e.at
+            if type(e).__name__ == "ClarificationRequested":
+                assert published_at is not None
+                assert e.at < POLICY.clarification_ends(published_at)
 
     @invariant()
     def every_opened_stage_is_closed_once_by_its_own_record(self) -> None:

@@ -176,7 +176,8 @@ def see_through(report: Report) -> Report:
     report.classify(HEAD, "normal", MONDAY, POLICY)
     report.assign(HEAD, DIVISION, DISTRICT, OFFICER, MONDAY, POLICY)
     report.propose_result(OFFICER, RESULT, EVIDENCE, MONDAY, POLICY)
-    report.approve_result(HEAD, MONDAY)
+    report.approve_result(HEAD, MONDAY, POLICY)
+    report.update_result(OFFICER, None, EVIDENCE, MONDAY, POLICY)
     report.publish(HEAD, MONDAY)
     return report
 
