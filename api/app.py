@@ -63,8 +63,12 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     app.state.jwt_secret = jwt_secret
     # Autocommit: under READ COMMITTED each statement has its own snapshot anyway, so reads
     # answer the same without the BEGIN and COMMIT round trips around them.
+    # Every instant answered in one ISO 8601 form (issue 11 item 7): the read connections'
+    # session time zone is the business one, so timestamptz columns come back at +07:00,
+    # as the commands' answers (``api.schemas.Instant``) and the CSV export give them.
     app.state.reads = create_pool(runtime.url, schema=runtime.schema, min_size=1, max_size=8,
-                                  name="reads", autocommit=True)
+                                  name="reads", autocommit=True,
+                                  options="-c TimeZone=Asia/Ho_Chi_Minh")
     app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
     app.state.read_wait = get_settings().read_wait_seconds if read_wait is None else read_wait
     errors.install(app)

@@ -65,7 +65,8 @@ class CommandRequest:
         self.visible(command.report_id)
         for other in naming:
             self.visible(other)
-        return _report_response(self.app, self.send(command))
+        return _report_response(self.app, self.send(command),
+                                to_citizen=self.caller.role == Role.CITIZEN)
 
     def on_alert(self, command: c.AlertCommand) -> JSONResponse:
         """Run ``command`` on an alert of the caller's unit (else 404)."""
@@ -154,7 +155,10 @@ def _after(app: IHanoi, result: CommandResult, cls: type[A]) -> A:
     return app.load(result.aggregate_id, cls, to_change=False)
 
 
-def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> JSONResponse:
+def _report_response(app: IHanoi, result: CommandResult, status: int = 200,
+                     to_citizen: bool = False) -> JSONResponse:
+    """The report's new state; ``to_citizen`` without what his ``GET`` hides (the officer:
+    ``api.access.CITIZEN_HIDDEN``; issue 11 item 7)."""
     report = _after(app, result, Report)
     stage, clarification = report.stage, report.clarification
     state = s.ReportState(
@@ -162,7 +166,8 @@ def _report_response(app: IHanoi, result: CommandResult, status: int = 200) -> J
         status=report.status, stage=stage.stage if stage else None,
         stage_due=stage.due if stage else None,
         receiving_unit_id=report.receiving_unit_id, handling_unit_id=report.handling_unit_id,
-        officer_id=report.officer_id, urgency=report.urgency, rating=report.rating,
+        officer_id=None if to_citizen else report.officer_id, urgency=report.urgency,
+        rating=report.rating,
         clarification_due=clarification.due if clarification else None)
     return JSONResponse(state.model_dump(mode="json"), status_code=status,
                         headers={"ETag": etag(result.version)})
@@ -199,7 +204,8 @@ def submit_report(body: s.ReportIn, cmd: Cmd) -> JSONResponse:
     if body.re_report_of is not None:
         cmd.visible(body.re_report_of)
     result = cmd.send(c.SubmitReport(UUID(cmd.actor.id), **body.model_dump()))
-    return _report_response(cmd.app, result, status=200 if result.replayed else 201)
+    return _report_response(cmd.app, result, status=200 if result.replayed else 201,
+                            to_citizen=True)
 
 
 @router.post("/reports/{report_id}/clarifications", response_model=s.ReportState,

@@ -45,8 +45,10 @@ from api.responses import (
     Page,
     Policy,
     PublicResult,
+    PublicTimeline,
     PublishedStatistics,
     RepeatDissatisfactionExplained,
+    ReportDetail,
     ReporterLock,
     ReportStatus,
     SilentUnit,
@@ -71,6 +73,7 @@ from projections import (
     public_results,
     repeat_dissatisfaction,
     report_status,
+    report_timeline,
     reporter_locks,
     unit_directory,
     unit_monthly_lateness,
@@ -189,6 +192,22 @@ def get_public_result(report_id: UUID, request: Request) -> Response:
     return _json(row)
 
 
+@router.get("/public/reports/{report_id}/timeline", response_model=PublicTimeline,
+            tags=["public"])
+def public_timeline(report_id: UUID, request: Request) -> Response:
+    """Điều 14.2: the process of any report that is not hidden (Điều 14.1) — received,
+    passed on, accepted and assigned to which unit, coordination, extension, deadlines passed,
+    result published, clarification, rating — with when, which unit, the due instants and
+    whether they were met; no personal data, confidential or not, and no internal text."""
+    with reading(request) as conn:
+        found = report_timeline.public_rows(conn, report_id)
+        if found is None:
+            raise NotFound(f"no public timeline of report {report_id}")
+        names = unit_directory.names(conn, report_timeline.unit_ids(found))
+    return _json({"report_id": report_id,
+                  "steps": [report_timeline.public_step(r, names) for r in found]})
+
+
 def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
                      ) -> list[dict[str, Any]]:
     names = unit_directory.names(conn, (r["unit_id"] for r in rows))
@@ -287,17 +306,66 @@ def list_reports(
     return _page([redact(caller, r) for r in rows], next_cursor)
 
 
-@router.get("/reports/{report_id}", response_model=ReportStatus, tags=["reports"])
+@router.get("/reports/{report_id}", response_model=ReportDetail, tags=["reports"])
 def get_report(report_id: UUID, request: Request, caller: Caller) -> Response:
-    """One report's full state, if the caller may see it (else 404, never a leak)."""
+    """One report's full state, if the caller may see it (else 404, never a leak), with its
+    whole timeline — every step, who (role, unit), when, due, on time — and what staff must
+    read: the citizen's questions and the answers (Điều 13), the head's reasons for returning
+    the result (Điều 12.1), the coordinating units' contributions (Điều 8.2.c), the rejection
+    and escalations with their reasons and who decided (Điều 7.2). The reporter reads the
+    public steps, his questions and their answers and why his report was rejected."""
     check_works_on_reports(caller)
     with reading(request) as conn:
         row = report_status.get(conn, report_id)
-    if row is None or not may_see(caller, row):
-        raise NotFound(f"no report {report_id}")
-    answer = _json(redact(caller, row))
+        if row is None or not may_see(caller, row):
+            raise NotFound(f"no report {report_id}")
+        steps = report_timeline.rows(conn, report_id)
+        names = unit_directory.names(conn, report_timeline.unit_ids(steps))
+    story = report_timeline.summary(steps)
+    if caller.role == Role.CITIZEN:
+        answer = _json({**redact(caller, row), **_for_reporter(steps, story, names)})
+    else:
+        coordination = story.pop("coordination")
+        answer = _json({**redact(caller, row), **story, "coordinating_units": coordination,
+                        "timeline": [report_timeline.staff_step(r, names) for r in steps]})
     answer.headers["ETag"] = etag(row["version"])
     return answer
+
+
+#: The texts a reporter reads on his own report's steps: his question, its answer, the
+#: stated reason of a rejection (Điều 7.2.a, 13).
+REPORTER_TEXTS = {"ClarificationRequested": ("question",), "ClarificationAnswered": ("answer",),
+                  "Rejected": ("note",)}
+
+
+def _for_reporter(steps: list[dict[str, Any]], story: dict[str, Any],
+                  names: dict[UUID, str]) -> dict[str, Any]:
+    """Item 7: the reporter's view carries nothing his other views hide — no officer, no
+    internal step or text, no coordination (``api.access.CITIZEN_HIDDEN``)."""
+    timeline = []
+    for r in steps:
+        if not report_timeline.is_public(r["event_type"]):
+            continue
+        step = report_timeline.staff_step(r, names)
+        public = report_timeline.public_step(r, names)
+        keep = REPORTER_TEXTS.get(r["event_type"], ())
+        timeline.append({**step, "actor_id": None, "closed": public["closed"],
+                         "opened": public["opened"], "details": public["details"],
+                         "texts": {k: v for k, v in r["texts"].items() if k in keep}})
+
+    def anonymous(by: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if by is None else {**by, "actor_id": None}
+
+    rejection = story["rejection"]
+    return {
+        "timeline": timeline,
+        "clarifications": [{**c, "answered": anonymous(c["answered"])}
+                           for c in story["clarifications"]],
+        "returns": [], "coordinating_units": [],
+        "rejection": None if rejection is None else {**rejection,
+                                                     "by": anonymous(rejection["by"])},
+        "escalations": [{**e, "why": None, "by": anonymous(e["by"])}
+                        for e in story["escalations"]]}
 
 
 @router.get("/reports/{report_id}/matter", response_model=list[MatterReport], tags=["matters"])
@@ -408,7 +476,31 @@ def work_queue(request: Request, caller: Caller, unit_id: UUID | None = None,
     if unit is None:
         raise NotFound("name a unit")
     with reading(request) as conn:
-        return _json(work_queues.queue(conn, unit, caller.subject if mine else None))
+        items = work_queues.queue(conn, unit, caller.subject if mine else None)
+        return _json(_with_action_texts(conn, items))
+
+
+def _with_action_texts(conn: psycopg.Connection[Any], items: list[dict[str, Any]]
+                       ) -> list[dict[str, Any]]:
+    """Issue 11: each work item with what its holder must read — the open question on a
+    clarification (Điều 13), the last reason for a return on a rework (Điều 12.1), and the
+    coordinating units with their contributions (Điều 8.2.c)."""
+    texts = report_timeline.action_texts(conn, [i["report_id"] for i in items])
+    out = []
+    for item in items:
+        story = texts.get(item["report_id"])
+        question = return_reason = None
+        coordination: list[dict[str, Any]] = []
+        if story is not None:
+            open_questions = [c for c in story["clarifications"] if c["answered"] is None]
+            if item["item"] == "clarification" and open_questions:
+                question = open_questions[-1]["question"]
+            if item["item"] == "rework" and story["returns"]:
+                return_reason = story["returns"][-1]["reason"]
+            coordination = story["coordination"]
+        out.append({**item, "question": question, "return_reason": return_reason,
+                    "coordinating_units": coordination})
+    return out
 
 
 Auditor = Depends(requires(Role.INSPECTOR, Role.UNIT_HEAD, Role.RECEIVING_OFFICER))
@@ -454,13 +546,30 @@ def _csv_without_citizens(blocks: Iterable[bytes], flush_at: int = 1 << 16
     yield out.getvalue().encode()
 
 
+def _whole_report(request: Request, caller: Principal, report_id: UUID | None,
+                  unit_id: UUID | None, unit: UUID | None) -> UUID | None:
+    """Issue 11: an audit query of a report the caller may see shows it whole, every unit's
+    steps (no unit limit); a report he may not see does not exist for him (404). Otherwise
+    the query keeps ``unit``, its unit limit."""
+    if report_id is None or unit_id is not None or unit is None:
+        return unit
+    with reading(request) as conn:
+        row = report_status.get(conn, report_id)
+    if row is None or not may_see(caller, row):
+        raise NotFound(f"no report {report_id}")
+    return None
+
+
 @router.get("/audit", response_model=list[AuditEntry], tags=["audit"], dependencies=[Auditor])
 def audit(request: Request, caller: Caller, report_id: UUID | None = None,
           unit_id: UUID | None = None, since: AwareDatetime | None = None,
           until: AwareDatetime | None = None,
           limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
-    """Điều 22: who did what to which report, when, in which unit, on time or not."""
+    """Điều 22: who did what to which report, when, in which unit, on time or not. With
+    ``report_id`` (and no ``unit_id``), the whole history of a report the caller may see —
+    every unit's steps, not only his own unit's (else 404)."""
     unit = _scoped_unit(request, caller, unit_id)
+    unit = _whole_report(request, caller, report_id, unit_id, unit)
     with reading(request) as conn:
         rows = audit_trail.rows(conn, report_id=report_id, unit_id=unit, since=since,
                                 until=until, limit=limit)
@@ -474,8 +583,9 @@ def audit(request: Request, caller: Caller, report_id: UUID | None = None,
 def audit_csv(request: Request, caller: Caller, report_id: UUID | None = None,
               unit_id: UUID | None = None, since: AwareDatetime | None = None,
               until: AwareDatetime | None = None) -> StreamingResponse:
-    """The audit trail as CSV, in event order, streamed."""
+    """The audit trail as CSV, in event order, streamed; scoped as ``/audit``."""
     unit = _scoped_unit(request, caller, unit_id)
+    unit = _whole_report(request, caller, report_id, unit_id, unit)
 
     def stream() -> Iterator[bytes]:
         with reading(request) as conn:

@@ -279,6 +279,152 @@ class ReportStatus(Out):
     redacted_rating_comment: str | None
 
 
+class TimelineStage(Out):
+    """A timed stage a step opened or closed: its unit, start, due instant and, once closed,
+    when it ended and whether by its due instant. ``stage`` is open-ended text (new stages
+    may appear); ``officer_id`` is null in the public timeline."""
+
+    stage: str
+    unit_id: UUID
+    officer_id: str | None = None
+    started_at: Instant
+    due: Instant | None
+    ended_at: Instant | None = None
+    on_time: bool | None = None
+
+
+class TimelineStep(Out):
+    """One step of a report's history (issue 11): ``step`` an English key and ``label`` its
+    Vietnamese name (``projections.report_timeline.STEPS``; a step not known yet has a
+    fallback label), who acted (role and unit at the time; an officer's id, never a
+    citizen's), when, the stages it closed (due, on time) and opened (due), the texts staff
+    must read (``texts``: question, answer, reason, note, why, text, evidence) and the other
+    facts (``details``)."""
+
+    step: str
+    label: str
+    event_type: str
+    version: int
+    at: Instant
+    actor_id: str | None
+    actor_role: Role | None
+    actor_unit_id: UUID | None
+    actor_unit_name: str | None
+    unit_id: UUID | None
+    unit_name: str | None
+    closed: list[TimelineStage]
+    opened: list[TimelineStage]
+    on_time: bool | None
+    texts: dict[str, Any]
+    details: dict[str, Any]
+
+
+class DecidedBy(Out):
+    """Who took a step and when: role and unit at the time, an officer's id."""
+
+    at: Instant
+    actor_id: str | None
+    actor_role: Role | None
+    actor_unit_id: UUID | None
+
+
+class Clarification(Out):
+    """Điều 13: the citizen's question, its answer's due instant, the answer and who gave it."""
+
+    question: str | None
+    asked_at: Instant
+    due: Instant | None
+    answer: str | None
+    answered: DecidedBy | None
+
+
+class ResultReturn(Out):
+    """Điều 12.1: the head's reason for returning a proposed result, and the rework's due."""
+
+    reason: str | None
+    rework_due: Instant | None
+    by: DecidedBy
+
+
+class CoordinatingUnit(Out):
+    """Điều 8.2: a unit asked to coordinate, and its contribution (text and attachments) once
+    sent, for the lead unit to synthesise (Điều 8.2.c)."""
+
+    unit_id: UUID
+    requested: DecidedBy
+    contributed: DecidedBy | None
+    text: str | None
+    evidence: list[str]
+
+
+class RejectionDecision(Out):
+    """Điều 6.2, 7.2.a: the ground (a–e), the stated reason, and who decided."""
+
+    reason: RejectionReason | None
+    note: str | None
+    by: DecidedBy
+
+
+class EscalationDecision(Out):
+    """Điều 7.2.c: passed from one unit to another, why, and who decided."""
+
+    from_unit_id: UUID | None
+    to_unit_id: UUID | None
+    why: str | None
+    by: DecidedBy
+
+
+class ReportDetail(ReportStatus):
+    """``GET /reports/{id}``: the report's state, its whole timeline and what staff must read
+    (issue 11 item 1). A citizen gets his own report's public steps, his questions and their
+    answers and his rejection's reason; never officers, internal texts nor coordination."""
+
+    timeline: list[TimelineStep]
+    clarifications: list[Clarification]
+    returns: list[ResultReturn]
+    coordinating_units: list[CoordinatingUnit]
+    rejection: RejectionDecision | None
+    escalations: list[EscalationDecision]
+
+
+class PublicTimelineStage(Out):
+    """A stage of the public timeline: no officer."""
+
+    stage: str
+    unit_id: UUID
+    started_at: Instant
+    due: Instant | None
+    ended_at: Instant | None
+    on_time: bool | None
+
+
+class PublicTimelineStep(Out):
+    """Điều 14.2: one step of the process as the public sees it — when, which role of which
+    unit, the stage's due instant and whether it was met, and a few facts (``details``: the
+    units involved, the urgency, a new due instant, the rejection ground, the rating); no
+    text, no officer, nothing about the citizen."""
+
+    step: str
+    label: str
+    at: Instant
+    actor_role: Role | None
+    actor_unit_id: UUID | None
+    actor_unit_name: str | None
+    unit_id: UUID | None
+    unit_name: str | None
+    closed: list[PublicTimelineStage]
+    opened: list[PublicTimelineStage]
+    on_time: bool | None
+    details: dict[str, Any]
+
+
+class PublicTimeline(Out):
+    """Điều 14.2: the public process of a report that is not hidden."""
+
+    report_id: UUID
+    steps: list[PublicTimelineStep]
+
+
 class MatterReport(Out):
     """Điều 18.4: a report of a matter, with its published result and rating."""
 
@@ -365,7 +511,11 @@ class OverdueStage(Out):
 
 
 class WorkItem(Out):
-    """What awaits a unit or officer: a report's stage, or a coordination request."""
+    """What awaits a unit or officer: a report's stage, or a coordination request, with what
+    its holder must read (issue 11): on a clarification the citizen's open question
+    (Điều 13), on a rework the head's last reason for returning the result (Điều 12.1), and
+    for a report with coordination every coordinating unit and its contribution (Điều 8.2.c).
+    """
 
     report_id: UUID
     item: Stage | Literal["coordination"]
@@ -376,6 +526,9 @@ class WorkItem(Out):
     kind: Kind
     category: str
     urgency: Urgency | None
+    question: str | None
+    return_reason: str | None
+    coordinating_units: list[CoordinatingUnit]
 
 
 class AuditEntry(Out):

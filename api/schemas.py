@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+
+from domain.calendar import BUSINESS_TZ
 
 
 def refuse_nul(value: Any) -> Any:
@@ -171,6 +181,17 @@ def within_service_years(value: datetime) -> datetime:
 ServiceInstant = Annotated[AwareDatetime, AfterValidator(within_service_years)]
 
 
+def in_business_time(value: datetime) -> str:
+    """Issue 11 item 7: every instant the API answers in one ISO 8601 form, the offset of
+    Asia/Ho_Chi_Minh (+07:00, no daylight saving), as the read models answer it
+    (``api.app``: the read connections' session time zone) and the CSV export writes it."""
+    return value.astimezone(BUSINESS_TZ).isoformat()
+
+
+Instant = Annotated[datetime, PlainSerializer(in_business_time, return_type=str,
+                                              when_used="json")]
+
+
 class AlertContent(Body):
     severity: Literal["low", "medium", "high"]
     title: str = Field(min_length=1, max_length=200)
@@ -233,13 +254,13 @@ class ReportState(BaseModel):
     kind: str
     status: str
     stage: str | None
-    stage_due: datetime | None
+    stage_due: Instant | None
     receiving_unit_id: UUID
     handling_unit_id: UUID | None
     officer_id: str | None
     urgency: str | None
     rating: str | None
-    clarification_due: datetime | None
+    clarification_due: Instant | None
 
 
 class AlertState(BaseModel):
@@ -254,8 +275,8 @@ class AlertState(BaseModel):
     severity: str
     title: str
     body: str
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: Instant
+    valid_until: Instant
     resend_of: UUID | None
     status: str
 

@@ -142,6 +142,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/public/repeat-dissatisfaction?month=2026-03", everyone())],
     ("GET", "/public/units/{unit_id}"): [Case("/public/units/{district}", everyone())],
     ("GET", "/public/policy"): [Case("/public/policy", everyone())],
+    ("GET", "/public/reports/{report_id}/timeline"): [
+        Case("/public/reports/{published}/timeline", everyone()),
+        Case("/public/reports/{assigned}/timeline", everyone())],
     ("GET", "/open311/v2/services.json"): [Case("/open311/v2/services.json", everyone())],
     ("GET", "/open311/v2/services/{service_code}.json"): [
         Case("/open311/v2/services/field.traffic.json", everyone())],
@@ -303,10 +306,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
                              Case("/work-queue?unit_id={district}", unit_scoped(QUEUE,
                                                                                 {RECV, HEAD}))],
     ("GET", "/audit"): [Case("/audit", AUDIT),
-                        Case("/audit?unit_id={district}", unit_scoped(AUDIT, {RECV, HEAD}))],
+                        Case("/audit?unit_id={district}", unit_scoped(AUDIT, {RECV, HEAD})),
+                        # A report's whole history, for the staff it concerns (issue 11).
+                        Case("/audit?report_id={assigned}", unit_scoped(AUDIT, {RECV, HEAD}))],
     ("GET", "/audit.csv"): [Case("/audit.csv", AUDIT),
                             Case("/audit.csv?unit_id={district}", unit_scoped(AUDIT,
-                                                                              {RECV, HEAD}))],
+                                                                              {RECV, HEAD})),
+                            Case("/audit.csv?report_id={assigned}", unit_scoped(AUDIT,
+                                                                                {RECV, HEAD}))],
     ("GET", "/explain/lateness"): [Case(
         "/explain/lateness?unit_id={district}&month=2026-03&figure=received",
         unit_scoped(STAFF_READ, {RECV, HEAD}))],

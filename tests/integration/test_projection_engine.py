@@ -75,6 +75,7 @@ from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidState, ReporterLocked
 from domain.report import Report
 from projections.engine import Projector, ReadModel, wait_until_caught_up
+from projections import report_timeline
 from projections.registry import READ_MODELS
 from tests.conftest import TemplateDatabase
 from tests.integration.conftest import ADMIN, Clock, World, build_world
@@ -469,6 +470,10 @@ def test_incremental_projection_equals_rebuild_from_history(
         projector.catch_up()
         rebuilt = assert_equals_rebuild(projector)
         assert len(rebuilt["report_status"]) == submitted_up_to(app, projector.head())
+        # Issue 11: the timeline has one row per Report event, whatever its class.
+        assert len(rebuilt["report_timeline"]) == len(app.recorder.select_notifications(
+            start=1, limit=1_000_000, topics=report_timeline.model.topics))
+        assert len(rebuilt["report_timeline"]) > len(rebuilt["report_status"])
         assert set(tracking(projector).values()) == {projector.head()}
 
 
