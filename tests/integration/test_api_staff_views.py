@@ -147,7 +147,7 @@ def test_the_full_timeline_every_step_who_when_due_on_time_dieu_8_5_22(api: Api)
     timeline = _get(api, f"/reports/{report_id}", w.head)["timeline"]
     assert [s["step"] for s in timeline] == [
         "received", "accepted", "classified", "assigned", "result_proposed",
-        "result_approved", "published"]
+        "result_approved", "result_updated", "published"]
     assert [s["label"] for s in timeline][:2] == ["Tiếp nhận phản ánh", "Tiếp nhận xử lý"]
     received, accepted = timeline[0], timeline[1]
     assert received["actor_role"] == "citizen" and received["actor_id"] is None
@@ -221,9 +221,12 @@ def test_the_public_process_of_every_report_not_hidden_dieu_14_2(api: Api) -> No
                   headers=api.token(w.head)).status_code == 200
     w.app.handle(ProposeResult(report_id, "Đã vá xong ổ gà, có ảnh sau khi vá",
                                ["anh.jpg"]), w.officer)
-    for path in ("result/approval", "publication"):
-        assert c.post(f"/reports/{report_id}/{path}", headers=api.token(w.head)
-                      ).status_code == 200
+    assert c.post(f"/reports/{report_id}/result/approval", headers=api.token(w.head)
+                  ).status_code == 200
+    assert c.post(f"/reports/{report_id}/result/update", json={"evidence": ["anh.jpg"]},
+                  headers=api.token(w.officer)).status_code == 200
+    assert c.post(f"/reports/{report_id}/publication", headers=api.token(w.head)
+                  ).status_code == 200
     assert c.post(f"/reports/{report_id}/rating", json={"rating": "acceptable",
                                                         "comment": "Tạm được"},
                   headers=api.token(w.citizen)).status_code == 200
