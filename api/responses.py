@@ -214,6 +214,7 @@ class Policy(Out):
     repeat_dissatisfaction_threshold: int
     deadline_warning_hours: float
     statistics_day: int
+    statistics_next_working_day: bool
     statistics_time: str
     alert_cadence_days: int
     equivalent_levels: list[list[str]]
