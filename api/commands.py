@@ -183,11 +183,21 @@ def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JS
 
 @router.post("/reporters", status_code=201, response_model=s.Created, tags=["citizens"])
 def register_reporter(body: s.ReporterIn, request: Request) -> s.Created:
-    """Register a citizen account (identity encrypted at rest, Điều 4.4, 14.1)."""
+    """Register a citizen account with his full identity — citizen ID number, phone and
+    e-mail (Điều 5.5; a refusal names what is missing) — encrypted at rest (Điều 4.4, 14.1)."""
     app: IHanoi = request.app.state.runtime.app
     result = app.handle(c.RegisterReporter(**body.model_dump()))
     written(request, result, None)
     return s.Created(id=result.aggregate_id, version=result.version)
+
+
+@router.post("/me/identity", response_model=s.Created, tags=["citizens"],
+             dependencies=[Depends(requires(Role.CITIZEN))])
+def update_identity(body: s.IdentityIn, cmd: Cmd) -> JSONResponse:
+    """Điều 5.5: the caller completes or corrects his identity (citizen ID number, phone,
+    e-mail); an account registered before all three were required completes it here before
+    it may report (Điều 6.1.a). Refused while the account is locked (Điều 27.3)."""
+    return cmd.run(c.UpdateIdentity(**body.model_dump()))
 
 
 @router.post("/reports", status_code=201, response_model=s.ReportState, tags=["citizens"],

@@ -223,7 +223,7 @@ class Policy(Out):
 # ----------------------------------------------------------------- staff and citizens
 
 class ReporterIdentity(Out):
-    """Điều 5.6: who sent a report; shown only where Điều 5.7 allows."""
+    """Điều 5.5: who sent a report; shown only where Điều 5.7 allows."""
 
     name: str
     phone: str | None

@@ -350,6 +350,20 @@ class IHanoi(TypedEventsApplication):
         return self._execute(run, None, lambda: [Reporter.register(
             command.name, command.phone, command.email, command.national_id, self.now())])
 
+    @handles(c.UpdateIdentity)
+    def _update_identity(self, command: c.UpdateIdentity, by: Actor, run: Run
+                         ) -> CommandResult:
+        """Điều 5.5: only the citizen himself, on his own account."""
+        if by.role != Role.CITIZEN:
+            raise NotPermitted("Điều 5.5", "a citizen completes his own identity")
+        return self._on(Reporter, run, UUID(by.id), lambda r: r.update_identity(
+            command.name, command.phone, command.email, command.national_id, self.now()))
+
+    def _check_citizen_not_locked(self, by: Actor) -> None:
+        """Điều 27.3: a locked citizen's commands are refused, naming the lock's end."""
+        if by.role == Role.CITIZEN:
+            self.load(UUID(by.id), Reporter, to_change=False).check_not_locked(self.now())
+
     def lift_expired_lock(self, reporter_id: UUID) -> bool:
         """Điều 27.3: called by the scheduler; True when a lock was lifted."""
         reporter = self.load(reporter_id, Reporter)
@@ -540,6 +554,7 @@ class IHanoi(TypedEventsApplication):
     @handles(c.RequestClarification)
     def _request_clarification(self, command: c.RequestClarification, by: Actor, run: Run
                                ) -> CommandResult:
+        self._check_citizen_not_locked(by)
         return self._report(run, command.report_id, lambda r: r.request_clarification(
             by, command.question, self.now(), self.policy()))
 
@@ -551,6 +566,7 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.Rate)
     def _rate(self, command: c.Rate, by: Actor, run: Run) -> CommandResult:
+        self._check_citizen_not_locked(by)
         return self._report(run, command.report_id, lambda r: r.rate(
             by, command.rating, command.comment, self.now()))
 

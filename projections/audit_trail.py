@@ -6,8 +6,9 @@ acted (actor id, role, unit and unit level *as recorded in the event*, so a late
 rewrites the past), which report it concerns, the stage it closed (with its due instant and
 whether it was on time) and the stage it opened (with its due instant), and a small JSON of
 non-personal details. A reporter's identity (name, phone, e-mail, citizen id; Điều 5.7, 14.1)
-is never copied: ``Reporter.Registered`` rows carry no details at all, and free texts written
-by citizens (report content, questions, rating comments) are left out.
+is never copied: ``Reporter.Registered`` and ``Reporter.IdentityUpdated`` rows carry no details
+at all, and free texts written by citizens (report content, questions, rating comments) are
+left out.
 
 ``unit_id`` is where the event happened: the actor's unit at the time, else the unit of the
 stage opened or closed (a citizen's submission lands on the receiving unit; a deadline passing
@@ -80,6 +81,7 @@ DETAILS: dict[type, tuple[str, ...]] = {
     Officer.Transferred: ("unit_id", "role"),
     Officer.Dismissed: (),
     Reporter.Registered: (),
+    Reporter.IdentityUpdated: (),
     Reporter.ViolationRecorded: ("streak",),
     Reporter.Locked: ("until", "policy_version"),
     Reporter.ViolationStreakBroken: (),
@@ -109,7 +111,7 @@ def _actor(e: Any) -> dict[str, Any]:
         return by
     if isinstance(e, Report.Submitted):
         return {"id": str(e.reporter_id), "role": str(Role.CITIZEN)}
-    if isinstance(e, Reporter.Registered):
+    if isinstance(e, Reporter.Registered | Reporter.IdentityUpdated):
         return {"id": str(e.originator_id), "role": str(Role.CITIZEN)}
     return {}
 

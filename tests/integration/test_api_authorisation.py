@@ -149,7 +149,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case("/open311/v2/requests/{published}.json", everyone())],
     # citizens (Điều 5, 13)
     ("POST", "/reporters"): [Case("/reporters", everyone(),
-                                  body={"name": "Ngô Thị Mai", "phone": "0987654321"})],
+                                  body={"name": "Ngô Thị Mai", "phone": "0987654321",
+                                        "email": "mai@example.vn",
+                                        "national_id": "001099054321"})],
     ("POST", "/reports"): [
         Case("/reports", only(CIT, CIT2), body=REPORT),
         # A re-report (Điều 18.4) of one's own earlier report only; another's does not exist.
@@ -166,6 +168,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/reports/{target}/rating", on_report({CIT}, SEES_ASSIGNED), "published",
         {"rating": "satisfied", "comment": "Cảm ơn"})],
     ("GET", "/me/reports"): [Case("/me/reports", only(CIT, CIT2))],
+    ("POST", "/me/identity"): [Case("/me/identity", only(CIT, CIT2),
+                                    body={"email": "moi@example.vn"})],
     ("GET", "/reporters/{reporter_id}/lock"): [Case("/reporters/{reporter}/lock",
                                                     {**only(CIT, CIT2, INSP, ADMIN), CIT2: 404})],
     # reception (Điều 7, 27.2)
@@ -326,8 +330,9 @@ class Scene:
 
     def __post_init__(self) -> None:
         w = self.world
-        other_reporter = w.app.handle(RegisterReporter("Lý Văn Sơn",
-                                                       phone="0911222333")).aggregate_id
+        other_reporter = w.app.handle(RegisterReporter(
+            "Lý Văn Sơn", phone="0911222333", email="son@example.vn",
+            national_id="001099222333")).aggregate_id
         self.actors = {
             ANON: None, CIT: w.citizen, CIT2: w.app.citizen_actor(other_reporter),
             RECV: w.receiver, RECV2: w.staff("Đinh Thị Hà", w.other_district,

@@ -48,7 +48,9 @@ def _problem(response: Any, status: int, rule: str | None = None) -> dict[str, A
 
 
 def _citizen(w: World, name: str, phone: str) -> Actor:
-    return w.app.citizen_actor(w.app.handle(RegisterReporter(name, phone=phone)).aggregate_id)
+    return w.app.citizen_actor(w.app.handle(RegisterReporter(
+        name, phone=phone, email=f"{phone}@example.vn",
+        national_id=f"00109{phone[-7:]}")).aggregate_id)
 
 
 def _ids(rows: list[dict[str, Any]]) -> list[str]:
