@@ -5,6 +5,8 @@
   handles them) or coordinates;
 - the city service centre (Điều 18): city-wide;
 - a Home Affairs inspector (Điều 22): everything, read-only;
+- the city inspectorate (Thanh tra Thành phố, Điều 24): waste-behaviour reports city-wide, with
+  their results, matters and audit trail, read-only; every command is refused (403, Điều 24);
 - an administrator: the directory and policy, not reports.
 
 A confidential reporter's identity (Điều 5.7) is shown only to the reporter and to officers of
@@ -31,6 +33,7 @@ from api.errors import Forbidden
 from application.services import IHanoi, NotFound
 from domain.actors import Actor, Role, UnitLevel
 from domain.errors import NotPermitted
+from domain.policy import Kind
 
 IDENTITY_FIELDS = ("reporter", "reporter_id")
 CITIZEN_HIDDEN = {"officer_id", "stage_officer_id", "coordination"}
@@ -42,6 +45,22 @@ def is_city_wide(p: Principal) -> bool:
     if p.role == Role.INSPECTOR:
         return True
     return p.is_staff and p.unit_level == UnitLevel.SERVICE_CENTRE
+
+
+INSPECTORATE_KIND = Kind.WASTE
+INSPECTORATE_READS_ONLY = ("Điều 24", "the city inspectorate reads waste-behaviour reports and "
+                           "changes nothing")
+
+
+def is_inspectorate(p: Principal) -> bool:
+    """Điều 24: the city inspectorate (Thanh tra Thành phố)."""
+    return p.role == Role.CITY_INSPECTOR
+
+
+def check_may_command(p: Principal) -> None:
+    """Điều 24: the city inspectorate sends no command, whatever the target (403)."""
+    if is_inspectorate(p):
+        raise NotPermitted(*INSPECTORATE_READS_ONLY)
 
 
 def report_units(row: dict[str, Any]) -> set[UUID]:
@@ -62,6 +81,8 @@ def may_see(p: Principal, row: dict[str, Any]) -> bool:
         return str(row.get("reporter_id")) == p.subject
     if p.role == Role.ADMINISTRATOR:
         return False
+    if is_inspectorate(p):  # Điều 24: every waste-behaviour report, city-wide; nothing else
+        return str(row.get("kind")) == INSPECTORATE_KIND
     return p.unit_id in report_units(row) or is_city_wide(p)
 
 
@@ -126,6 +147,8 @@ def _actor(app: IHanoi, p: Principal) -> Actor:
         return Actor(id=p.subject, role=Role.ADMINISTRATOR, unit_id=p.unit_id)
     if p.role == Role.INSPECTOR:
         raise NotPermitted("Điều 22", "a Home Affairs inspector reads and changes nothing")
+    if is_inspectorate(p):
+        raise NotPermitted(*INSPECTORATE_READS_ONLY)
     actor = app.officer_actor(_uuid(p.subject))
     if actor.role != p.role or actor.unit_id != p.unit_id:
         raise NotPermitted("Điều 25", "the token's role or unit no longer matches the "

@@ -19,7 +19,13 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from api import schemas as s
-from api.access import acting_as, check_works_on_reports, may_see, may_see_alert
+from api.access import (
+    acting_as,
+    check_may_command,
+    check_works_on_reports,
+    may_see,
+    may_see_alert,
+)
 from api.auth import Caller, requires
 from api.consistency import etag, written
 from api.errors import PreconditionFailed
@@ -40,6 +46,7 @@ class CommandRequest:
     def __init__(self, request: Request, caller: Caller,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
                  if_match: Annotated[str | None, Header(max_length=40)] = None) -> None:
+        check_may_command(caller)  # Điều 24: before anything is looked up
         self.request = request
         self.app: IHanoi = request.app.state.runtime.app
         self.caller = caller

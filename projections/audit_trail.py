@@ -183,9 +183,15 @@ def _policy_adopted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 
 def _where(report_id: UUID | None, unit_id: UUID | None, since: datetime | None,
-           until: datetime | None) -> tuple[sql.Composable, list[Any]]:
+           until: datetime | None, kind: str | None = None
+           ) -> tuple[sql.Composable, list[Any]]:
     conditions: list[sql.Composable] = [sql.SQL("true")]
     params: list[Any] = []
+    if kind is not None:  # the reports of that kind, by their submission's row
+        conditions.append(sql.SQL(
+            "report_id IN (SELECT report_id FROM audit_trail WHERE aggregate_type = 'Report'"
+            " AND event_type = 'Submitted' AND details->>'kind' = %s)"))
+        params.append(kind)
     for column, op, value in (("report_id", "=", report_id), ("unit_id", "=", unit_id),
                               ("at", ">=", since), ("at", "<", until)):
         if value is not None:
@@ -196,9 +202,11 @@ def _where(report_id: UUID | None, unit_id: UUID | None, since: datetime | None,
 
 def rows(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
          unit_id: UUID | None = None, since: datetime | None = None,
-         until: datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-    """The trail in event order, filtered by report, unit and ``since <= at < until``."""
-    where, params = _where(report_id, unit_id, since, until)
+         until: datetime | None = None, limit: int = 1000, kind: str | None = None
+         ) -> list[dict[str, Any]]:
+    """The trail in event order, filtered by report, unit, ``since <= at < until`` and the
+    reports' ``kind`` (which keeps only rows of reports)."""
+    where, params = _where(report_id, unit_id, since, until, kind)
     query = sql.SQL("SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id LIMIT %s").format(
         sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), where)
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
@@ -207,9 +215,9 @@ def rows(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
 
 def export_csv(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
                unit_id: UUID | None = None, since: datetime | None = None,
-               until: datetime | None = None) -> Iterator[bytes]:
+               until: datetime | None = None, kind: str | None = None) -> Iterator[bytes]:
     """Stream the trail as CSV with a header, in event order, instants in Asia/Ho_Chi_Minh."""
-    where, params = _where(report_id, unit_id, since, until)
+    where, params = _where(report_id, unit_id, since, until, kind)
     # COPY streams from the server; memory stays flat however long the trail.
     query = sql.SQL("COPY (SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id)"
                     " TO STDOUT WITH (FORMAT csv, HEADER)").format(

@@ -8,7 +8,10 @@ district's division (his unit once a report is assigned there); "other" staff be
 another district, which becomes concerned when it is asked to coordinate (Điều 8.2). An alert
 (Điều 15–17) is the district's: its staff and inspectors see it, other staff do not (404). The city
 service centre sees city-wide (Điều 18), a Home Affairs inspector reads everything and changes
-nothing (Điều 22), an administrator keeps the directory, not reports (Điều 28.1).
+nothing (Điều 22), the city inspectorate reads waste-behaviour reports only (none here: the
+scene's reports are field reports, so they do not exist for it) and every command is refused
+to it before any lookup (403, Điều 24), an administrator keeps the directory, not reports
+(Điều 28.1).
 
 Each command is sent to a report (or unit, officer) prepared in the state it needs — a fresh
 one for every role expected to succeed, so that "allowed" means a 2xx, and one shared by the
@@ -50,7 +53,9 @@ RECV, RECV2 = "receiving officer (own unit)", "receiving officer (other unit)"
 HAND, HAND2 = "handling officer (own unit)", "handling officer (other unit)"
 HEAD, HEAD2 = "unit head (own unit)", "unit head (other unit)"
 CENTRE, INSP, ADMIN = "service centre officer", "inspector", "administrator"
-PRINCIPALS = (ANON, CIT, CIT2, RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP, ADMIN)
+CITY_INSP = "city inspectorate"
+PRINCIPALS = (ANON, CIT, CIT2, RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP, CITY_INSP,
+              ADMIN)
 STAFF = (RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP)
 
 # Who sees a report of the district: before its assignment, once assigned to the division,
@@ -75,15 +80,21 @@ def on_report(allowed: Iterable[str], sees: set[str]) -> Expected:
     """A report's command or page: invisible to whom it does not concern (404); refused by the
     rules to whom it concerns but who may not act (403); administrators never work reports."""
     allowed = set(allowed)
-    return {p: 401 if p == ANON else 403 if p == ADMIN else OK if p in allowed
+    return {p: 401 if p == ANON else 403 if p in (ADMIN, CITY_INSP) else OK if p in allowed
             else 403 if p in sees else 404 for p in PRINCIPALS}
+
+
+def reads_report(sees: set[str]) -> Expected:
+    """A report's page: as :func:`on_report`, but a field report does not exist for the city
+    inspectorate (404), which reads waste-behaviour reports only (Điều 24)."""
+    return {**on_report(sees, sees), CITY_INSP: 404}
 
 
 def staff_on_report(sees: set[str]) -> Expected:
     """A staff page of a report: citizens and administrators may not use it (403); staff see
     it where the report concerns them, else it does not exist (404)."""
-    return {p: 401 if p == ANON else 403 if p in (CIT, CIT2, ADMIN) else OK if p in sees
-            else 404 for p in PRINCIPALS}
+    return {p: 401 if p == ANON else 403 if p in (CIT, CIT2, ADMIN, CITY_INSP) else OK
+            if p in sees else 404 for p in PRINCIPALS}
 
 
 def on_alert(allowed: Iterable[str]) -> Expected:
@@ -91,13 +102,14 @@ def on_alert(allowed: Iterable[str]) -> Expected:
     see it but may not act, and to citizens and administrators (403)."""
     allowed = set(allowed)
     return {p: 401 if p == ANON else OK if p in allowed
-            else 403 if p in (RECV, HEAD, INSP, CIT, CIT2, ADMIN) else 404 for p in PRINCIPALS}
+            else 403 if p in (RECV, HEAD, INSP, CIT, CIT2, ADMIN, CITY_INSP) else 404
+            for p in PRINCIPALS}
 
 
 def unit_scoped(guard: Expected, own: Iterable[str]) -> Expected:
     """A query naming the district: past the role guard, only its staff and the city-wide
     roles; the others are asking about another unit (404)."""
-    own = set(own) | {CENTRE, INSP}
+    own = set(own) | {CENTRE, INSP, CITY_INSP}
     return {p: v if v != OK or p in own else 404 for p, v in guard.items()}
 
 
@@ -115,7 +127,7 @@ class Case:
 
 STAFF_READ = only(*STAFF)
 QUEUE = only(RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE)
-AUDIT = only(RECV, RECV2, HEAD, HEAD2, CENTRE, INSP)
+AUDIT = only(RECV, RECV2, HEAD, HEAD2, CENTRE, INSP, CITY_INSP)
 ADMIN_ONLY = only(ADMIN)
 RESULT = {"text": "Đã vá xong ổ gà, mặt đường an toàn", "evidence": ["bien-ban.pdf"]}
 ALERT_CONTENT = {"severity": "medium", "title": "Cắt điện khu vực Hàng Bài",
@@ -250,7 +262,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/reports/{target}/duplicate/reversal", on_report({HEAD}, SEES_RECEIVED), "duplicate",
         {"reason": "Khác vị trí, không trùng vụ việc"})],
     ("GET", "/reports/{report_id}/matter"): [Case("/reports/{assigned}/matter",
-                                                  on_report(SEES_ASSIGNED, SEES_ASSIGNED))],
+                                                  reads_report(SEES_ASSIGNED))],
     ("GET", "/reports/{report_id}/duplicate-candidates"): [Case(
         "/reports/{assigned}/duplicate-candidates?radius_m=300&days=10",
         staff_on_report(SEES_ASSIGNED - {CIT}))],
@@ -293,9 +305,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/officers/{officer_id}/dismissal"): [Case(
         "/officers/{target}/dismissal", ADMIN_ONLY, "officer")],
     # staff reads, scoped to the unit (Điều 18, 22)
-    ("GET", "/reports"): [Case("/reports", STAFF_READ)],
+    ("GET", "/reports"): [Case("/reports", only(*STAFF, CITY_INSP))],
     ("GET", "/reports/{report_id}"): [Case("/reports/{assigned}",
-                                           on_report(SEES_ASSIGNED, SEES_ASSIGNED))],
+                                           reads_report(SEES_ASSIGNED))],
     ("GET", "/overdue"): [Case("/overdue", STAFF_READ),
                           Case("/overdue?unit_id={district}", unit_scoped(STAFF_READ,
                                                                           {RECV, HEAD}))],
@@ -341,6 +353,8 @@ class Scene:
                                             "handling_officer")[1],
             HEAD: w.head, HEAD2: w.other_head, CENTRE: w.centre_receiver,
             INSP: w.staff("Trịnh Văn Quang", w.city, "inspector")[1],
+            CITY_INSP: w.staff("Phan Văn Thanh", w.unit("Thanh tra Thành phố", "department",
+                                                         w.city), "city_inspector")[1],
             ADMIN: Actor(id="admin", role=Role.ADMINISTRATOR)}
         self.ids = {"district": str(w.district), "division": str(w.division),
                     "city": str(w.city), "other_district": str(w.other_district),
