@@ -18,7 +18,8 @@ for the report) and Home Affairs inspectors — and to the reporter, whose own w
 other staff read the redacted version in its place.
 
 Alerts (Chương III, Điều 15–17): an alert is seen, before it reaches residents, by the staff of
-its own unit and by Home Affairs inspectors; to everyone else it does not exist (404).
+its own unit, by the service centre, which manages the channel (Điều 15.2–15.3), and by Home
+Affairs inspectors; to everyone else it does not exist (404).
 """
 
 from __future__ import annotations
@@ -125,8 +126,9 @@ def redact(p: Principal, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def may_see_alert(p: Principal, alert_unit_id: UUID) -> bool:
-    """Chương III: an alert's own unit's staff and Home Affairs inspectors (Điều 22)."""
-    return p.role == Role.INSPECTOR or (p.is_staff and p.unit_id == alert_unit_id)
+    """Chương III: an alert's own unit's staff, the service centre managing the channel
+    (Điều 15.2–15.3) and Home Affairs inspectors (Điều 22)."""
+    return is_city_wide(p) or (p.is_staff and p.unit_id == alert_unit_id)
 
 
 def acting_as(request: Request, p: Principal) -> Actor:

@@ -431,8 +431,9 @@ AlertStaff = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Rol
 @router.post("/alerts", status_code=201, response_model=s.AlertState, tags=["alerts"],
              responses=REPLAYED_ALERT, dependencies=[AlertStaff])
 def draft_alert(body: s.AlertIn, cmd: Cmd) -> JSONResponse:
-    """Điều 15–17: an officer of a city, district or commune unit drafts an alert to the
-    residents of its area; a re-send of what a unit above already sent to that area is refused
+    """Điều 15–17: an officer of a department or unit under the city (to the whole city), of a
+    district or of a commune (to its residents) drafts an alert; a district or commune may not
+    send what a higher level created, as a declared re-send or with the same title and body
     (Điều 16.2, 17.2). A re-sent alert must be one sent already, or one of the caller's unit."""
     if body.resend_of is not None:
         original = cmd.app.load(body.resend_of, Alert, to_change=False)

@@ -553,8 +553,8 @@ def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UU
 @router.get("/alerts/cadence", response_model=list[SilentUnit],
             tags=["alerts"], dependencies=[Staff])
 def alert_cadence(request: Request, caller: Caller) -> Response:
-    """Seed 001 1.d, seed 003 1: the city, district and commune units that have sent no alert
-    in the policy's last 3 days, longest silent first — city-wide for the service centre and
+    """Seed 001 1.d, seed 003 1: the department, district and commune units that have sent no
+    alert in the policy's last 3 days, longest silent first — city-wide for the service centre and
     inspectors; for a unit head, his unit and the units below it."""
     app = request.app.state.runtime.app
     city_wide = is_city_wide(caller)

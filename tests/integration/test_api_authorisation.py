@@ -6,7 +6,8 @@ report of another unit or another citizen: it does not exist for the caller, nev
 "Own" staff are the district's receiving officer and head, and the handling officer of the
 district's division (his unit once a report is assigned there); "other" staff belong to
 another district, which becomes concerned when it is asked to coordinate (Điều 8.2). An alert
-(Điều 15–17) is the district's: its staff and inspectors see it, other staff do not (404). The city
+(Điều 15–17) is the district's: its staff, the service centre (which manages the channel and
+sends city-wide alerts, Điều 15.2–15.5) and inspectors see it, other staff do not (404). The city
 service centre sees city-wide (Điều 18), a Home Affairs inspector reads everything and changes
 nothing (Điều 22), the city inspectorate reads waste-behaviour reports only (none here: the
 scene's reports are field reports, so they do not exist for it) and every command is refused
@@ -102,7 +103,7 @@ def on_alert(allowed: Iterable[str]) -> Expected:
     see it but may not act, and to citizens and administrators (403)."""
     allowed = set(allowed)
     return {p: 401 if p == ANON else OK if p in allowed
-            else 403 if p in (RECV, HEAD, INSP, CIT, CIT2, ADMIN, CITY_INSP) else 404
+            else 403 if p in (RECV, HEAD, CENTRE, INSP, CIT, CIT2, ADMIN, CITY_INSP) else 404
             for p in PRINCIPALS}
 
 
@@ -274,15 +275,18 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/reports/{target}/redaction", on_report({HEAD}, SEES_RECEIVED), "received",
         {"field": "text", "redacted": "Ổ gà lớn trước nhà [đã ẩn]", "reason": "Họ tên"})],
     # alerts (Chương III, Điều 15–17): city, district and commune units
-    ("POST", "/alerts"): [Case("/alerts", only(RECV, RECV2, HAND2, HEAD, HEAD2),
+    # (the service centre, a city-level author, drafts last: its content then binds districts)
+    ("POST", "/alerts"): [Case("/alerts", only(RECV, RECV2, HAND2, HEAD, HEAD2, CENTRE),
                                body={**ALERT_CONTENT, "category": "warning"})],
     ("POST", "/alerts/{alert_id}/edit"): [Case("/alerts/{target}/edit", on_alert({RECV, HEAD}),
-                                               "alert", ALERT_CONTENT)],
+                                               "alert", {**ALERT_CONTENT,
+                                                         "title": "Cắt điện phố Hàng Bài"})],
     ("POST", "/alerts/{alert_id}/approval"): [Case("/alerts/{target}/approval",
                                                    on_alert({HEAD}), "alert")],
     ("POST", "/alerts/{alert_id}/sending"): [Case("/alerts/{target}/sending",
                                                   on_alert({RECV, HEAD}), "approved alert")],
-    ("GET", "/alerts/{alert_id}"): [Case("/alerts/{alert}", on_alert({RECV, HEAD, INSP}))],
+    ("GET", "/alerts/{alert_id}"): [Case("/alerts/{alert}", on_alert({RECV, HEAD, CENTRE,
+                                                                      INSP}))],
     ("GET", "/alerts/cadence"): [Case("/alerts/cadence", only(HEAD, HEAD2, CENTRE, INSP))],
     ("GET", "/public/alerts"): [Case("/public/alerts?area_unit_id={ward}", everyone())],
     # directory (Điều 25, 28.1)

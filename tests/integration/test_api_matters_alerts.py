@@ -352,7 +352,7 @@ def test_units_silent_for_three_days_are_listed_to_whom_follows_them_seed_001_1_
         return {(r["unit_id"], r["unit_name"]) for r in response.json()}
 
     ward = (str(w.ward), "UBND phường Tràng Tiền")
-    city_wide = {(str(w.city), "Thành phố Hà Nội"), ward,
+    city_wide = {(str(w.department), "Sở Xây dựng"), ward,
                  (str(w.other_district), "UBND quận Ba Đình")}
     assert silent(w.centre_receiver) == city_wide
     assert silent(w.staff("Trịnh Văn Quang", w.city, "inspector")[1]) == city_wide
