@@ -147,7 +147,7 @@ def _print_tokens(runtime: Deployment) -> None:
                                                                      "citizen"))
     table.add_row("inspector", "Sở Nội vụ", "Bearer " + mint(secret, "inspector-1",
                                                              "inspector"))
-    table.add_row("city_inspector", "Thanh tra Thành phố (waste-behaviour reports, read only)",
+    table.add_row("city_inspector", "Thanh tra Thành phố",
                   "Bearer " + mint(secret, "city-inspector-1", "city_inspector"))
     table.add_row("administrator", "-", "Bearer " + mint(secret, "admin-1", "administrator"))
     console.print(table)
