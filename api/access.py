@@ -5,6 +5,8 @@
   handles them) or coordinates;
 - the city service centre (Điều 18): city-wide;
 - a Home Affairs inspector (Điều 22): everything, read-only;
+- the city inspectorate (Thanh tra Thành phố, Điều 24): waste-behaviour reports city-wide, with
+  their results, matters and audit trail, read-only; every command is refused (403, Điều 24);
 - an administrator: the directory and policy, not reports.
 
 A confidential reporter's identity (Điều 5.7) is shown only to the reporter and to officers of
@@ -16,7 +18,8 @@ for the report) and Home Affairs inspectors — and to the reporter, whose own w
 other staff read the redacted version in its place.
 
 Alerts (Chương III, Điều 15–17): an alert is seen, before it reaches residents, by the staff of
-its own unit and by Home Affairs inspectors; to everyone else it does not exist (404).
+its own unit, by the service centre, which manages the channel (Điều 15.2–15.3), and by Home
+Affairs inspectors; to everyone else it does not exist (404).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from api.errors import Forbidden
 from application.services import IHanoi, NotFound
 from domain.actors import Actor, Role, UnitLevel
 from domain.errors import NotPermitted
+from domain.policy import Kind
 
 IDENTITY_FIELDS = ("reporter", "reporter_id")
 CITIZEN_HIDDEN = {"officer_id", "stage_officer_id", "coordination"}
@@ -42,6 +46,22 @@ def is_city_wide(p: Principal) -> bool:
     if p.role == Role.INSPECTOR:
         return True
     return p.is_staff and p.unit_level == UnitLevel.SERVICE_CENTRE
+
+
+INSPECTORATE_KIND = Kind.WASTE
+INSPECTORATE_READS_ONLY = ("Điều 24", "the city inspectorate reads waste-behaviour reports and "
+                           "changes nothing")
+
+
+def is_inspectorate(p: Principal) -> bool:
+    """Điều 24: the city inspectorate (Thanh tra Thành phố)."""
+    return p.role == Role.CITY_INSPECTOR
+
+
+def check_may_command(p: Principal) -> None:
+    """Điều 24: the city inspectorate sends no command, whatever the target (403)."""
+    if is_inspectorate(p):
+        raise NotPermitted(*INSPECTORATE_READS_ONLY)
 
 
 def report_units(row: dict[str, Any]) -> set[UUID]:
@@ -62,6 +82,8 @@ def may_see(p: Principal, row: dict[str, Any]) -> bool:
         return str(row.get("reporter_id")) == p.subject
     if p.role == Role.ADMINISTRATOR:
         return False
+    if is_inspectorate(p):  # Điều 24: every waste-behaviour report, city-wide; nothing else
+        return str(row.get("kind")) == INSPECTORATE_KIND
     return p.unit_id in report_units(row) or is_city_wide(p)
 
 
@@ -104,8 +126,9 @@ def redact(p: Principal, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def may_see_alert(p: Principal, alert_unit_id: UUID) -> bool:
-    """Chương III: an alert's own unit's staff and Home Affairs inspectors (Điều 22)."""
-    return p.role == Role.INSPECTOR or (p.is_staff and p.unit_id == alert_unit_id)
+    """Chương III: an alert's own unit's staff, the service centre managing the channel
+    (Điều 15.2–15.3) and Home Affairs inspectors (Điều 22)."""
+    return is_city_wide(p) or (p.is_staff and p.unit_id == alert_unit_id)
 
 
 def acting_as(request: Request, p: Principal) -> Actor:
@@ -126,6 +149,8 @@ def _actor(app: IHanoi, p: Principal) -> Actor:
         return Actor(id=p.subject, role=Role.ADMINISTRATOR, unit_id=p.unit_id)
     if p.role == Role.INSPECTOR:
         raise NotPermitted("Điều 22", "a Home Affairs inspector reads and changes nothing")
+    if is_inspectorate(p):
+        raise NotPermitted(*INSPECTORATE_READS_ONLY)
     actor = app.officer_actor(_uuid(p.subject))
     if actor.role != p.role or actor.unit_id != p.unit_id:
         raise NotPermitted("Điều 25", "the token's role or unit no longer matches the "

@@ -19,7 +19,13 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from api import schemas as s
-from api.access import acting_as, check_works_on_reports, may_see, may_see_alert
+from api.access import (
+    acting_as,
+    check_may_command,
+    check_works_on_reports,
+    may_see,
+    may_see_alert,
+)
 from api.auth import Caller, requires
 from api.consistency import etag, written
 from api.errors import PreconditionFailed
@@ -40,6 +46,7 @@ class CommandRequest:
     def __init__(self, request: Request, caller: Caller,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
                  if_match: Annotated[str | None, Header(max_length=40)] = None) -> None:
+        check_may_command(caller)  # Điều 24: before anything is looked up
         self.request = request
         self.app: IHanoi = request.app.state.runtime.app
         self.caller = caller
@@ -188,11 +195,21 @@ def _alert_response(app: IHanoi, result: CommandResult, status: int = 200) -> JS
 
 @router.post("/reporters", status_code=201, response_model=s.Created, tags=["citizens"])
 def register_reporter(body: s.ReporterIn, request: Request) -> s.Created:
-    """Register a citizen account (identity encrypted at rest, Điều 4.4, 14.1)."""
+    """Register a citizen account with his full identity — citizen ID number, phone and
+    e-mail (Điều 5.5; a refusal names what is missing) — encrypted at rest (Điều 4.4, 14.1)."""
     app: IHanoi = request.app.state.runtime.app
     result = app.handle(c.RegisterReporter(**body.model_dump()))
     written(request, result, None)
     return s.Created(id=result.aggregate_id, version=result.version)
+
+
+@router.post("/me/identity", response_model=s.Created, tags=["citizens"],
+             dependencies=[Depends(requires(Role.CITIZEN))])
+def update_identity(body: s.IdentityIn, cmd: Cmd) -> JSONResponse:
+    """Điều 5.5: the caller completes or corrects his identity (citizen ID number, phone,
+    e-mail); an account registered before all three were required completes it here before
+    it may report (Điều 6.1.a). Refused while the account is locked (Điều 27.3)."""
+    return cmd.run(c.UpdateIdentity(**body.model_dump()))
 
 
 @router.post("/reports", status_code=201, response_model=s.ReportState, tags=["citizens"],
@@ -428,8 +445,9 @@ AlertStaff = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Rol
 @router.post("/alerts", status_code=201, response_model=s.AlertState, tags=["alerts"],
              responses=REPLAYED_ALERT, dependencies=[AlertStaff])
 def draft_alert(body: s.AlertIn, cmd: Cmd) -> JSONResponse:
-    """Điều 15–17: an officer of a city, district or commune unit drafts an alert to the
-    residents of its area; a re-send of what a unit above already sent to that area is refused
+    """Điều 15–17: an officer of a department or unit under the city (to the whole city), of a
+    district or of a commune (to its residents) drafts an alert; a district or commune may not
+    send what a higher level created, as a declared re-send or with the same title and body
     (Điều 16.2, 17.2). A re-sent alert must be one sent already, or one of the caller's unit."""
     if body.resend_of is not None:
         original = cmd.app.load(body.resend_of, Alert, to_change=False)

@@ -24,8 +24,10 @@ from pydantic import AwareDatetime
 from pydantic_core import to_json
 
 from api.access import (
+    INSPECTORATE_KIND,
     check_works_on_reports,
     is_city_wide,
+    is_inspectorate,
     may_see,
     may_see_alert,
     redact,
@@ -89,6 +91,9 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Month = Annotated[str, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 Staff = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD,
                          Role.INSPECTOR))
+#: Staff, and the city inspectorate for waste-behaviour reports (Điều 24).
+Readers = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD,
+                           Role.INSPECTOR, Role.CITY_INSPECTOR))
 
 
 #: One as-of build at a time in this process: a second request for the same instant then
@@ -282,7 +287,8 @@ def policy(request: Request) -> Response:
 
 # ----------------------------------------------------------------- staff and citizens
 
-@router.get("/reports", response_model=Page[ReportStatus], tags=["reports"], dependencies=[Staff])
+@router.get("/reports", response_model=Page[ReportStatus], tags=["reports"],
+            dependencies=[Readers])
 def list_reports(
         request: Request, caller: Caller, unit_id: UUID | None = None,
         kind: str | None = None, status: str | None = None,
@@ -291,10 +297,15 @@ def list_reports(
         limit: Limit = 20, as_of: AsOf = None,
         sort: Literal["-submitted_at", "submitted_at", "-updated_at", "updated_at"]
         = "-submitted_at") -> Response:
-    """Reports concerning the caller's unit (city-wide for the centre and inspectors), newest
-    submitted first unless ``sort`` says otherwise (``-``: descending)."""
-    city_wide = is_city_wide(caller)
+    """Reports concerning the caller's unit (city-wide for the centre and inspectors; for the
+    city inspectorate, waste-behaviour reports city-wide, Điều 24), newest submitted first
+    unless ``sort`` says otherwise (``-``: descending)."""
+    city_wide = is_city_wide(caller) or is_inspectorate(caller)
     units = None if city_wide else {caller.unit_id}
+    if is_inspectorate(caller):
+        if kind not in (None, INSPECTORATE_KIND):
+            return _page([], None)
+        kind = INSPECTORATE_KIND
     with reading(request, as_of, "report_status") as conn:
         try:
             rows, next_cursor = report_status.search(
@@ -380,6 +391,9 @@ def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Respon
         if row is None or not may_see(caller, row):
             raise NotFound(f"no report {report_id}")
         timeline = matters.timeline_of_report(conn, report_id)
+        if is_inspectorate(caller):  # Điều 24: the waste-behaviour reports of the matter
+            return _json([r for r in timeline if may_see(caller, report_status.get(
+                conn, r["report_id"]) or {})])
         if caller.role != Role.CITIZEN:
             return _json(timeline)
         return _json([r for r in timeline if _public_or_own(caller, report_status.get(
@@ -503,7 +517,17 @@ def _with_action_texts(conn: psycopg.Connection[Any], items: list[dict[str, Any]
     return out
 
 
-Auditor = Depends(requires(Role.INSPECTOR, Role.UNIT_HEAD, Role.RECEIVING_OFFICER))
+Auditor = Depends(requires(Role.INSPECTOR, Role.UNIT_HEAD, Role.RECEIVING_OFFICER,
+                           Role.CITY_INSPECTOR))
+
+
+def _audit_scope(caller: Principal, request: Request, unit_id: UUID | None
+                 ) -> tuple[UUID | None, str | None]:
+    """The unit and report kind the caller's trail is limited to: the city inspectorate reads
+    the trail of waste-behaviour reports, city-wide (Điều 24)."""
+    if is_inspectorate(caller):
+        return unit_id, INSPECTORATE_KIND
+    return _scoped_unit(request, caller, unit_id), None
 
 
 def _without_citizens(row: dict[str, Any]) -> dict[str, Any]:
@@ -565,14 +589,15 @@ def audit(request: Request, caller: Caller, report_id: UUID | None = None,
           unit_id: UUID | None = None, since: AwareDatetime | None = None,
           until: AwareDatetime | None = None,
           limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
-    """Điều 22: who did what to which report, when, in which unit, on time or not. With
+    """Điều 22: who did what to which report, when, in which unit, on time or not (for the
+    city inspectorate: of waste-behaviour reports only, Điều 24). With
     ``report_id`` (and no ``unit_id``), the whole history of a report the caller may see —
     every unit's steps, not only his own unit's (else 404)."""
-    unit = _scoped_unit(request, caller, unit_id)
+    unit, kind = _audit_scope(caller, request, unit_id)
     unit = _whole_report(request, caller, report_id, unit_id, unit)
     with reading(request) as conn:
         rows = audit_trail.rows(conn, report_id=report_id, unit_id=unit, since=since,
-                                until=until, limit=limit)
+                                until=until, limit=limit, kind=kind)
     return _json([_without_citizens(row) for row in rows])
 
 
@@ -584,13 +609,13 @@ def audit_csv(request: Request, caller: Caller, report_id: UUID | None = None,
               unit_id: UUID | None = None, since: AwareDatetime | None = None,
               until: AwareDatetime | None = None) -> StreamingResponse:
     """The audit trail as CSV, in event order, streamed; scoped as ``/audit``."""
-    unit = _scoped_unit(request, caller, unit_id)
+    unit, kind = _audit_scope(caller, request, unit_id)
     unit = _whole_report(request, caller, report_id, unit_id, unit)
 
     def stream() -> Iterator[bytes]:
         with reading(request) as conn:
             yield from _csv_without_citizens(audit_trail.export_csv(
-                conn, report_id=report_id, unit_id=unit, since=since, until=until))
+                conn, report_id=report_id, unit_id=unit, since=since, until=until, kind=kind))
 
     return StreamingResponse(stream(), media_type="text/csv", headers={
         "Content-Disposition": 'attachment; filename="audit-trail.csv"'})
@@ -638,8 +663,8 @@ def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UU
 @router.get("/alerts/cadence", response_model=list[SilentUnit],
             tags=["alerts"], dependencies=[Staff])
 def alert_cadence(request: Request, caller: Caller) -> Response:
-    """Seed 001 1.d, seed 003 1: the city, district and commune units that have sent no alert
-    in the policy's last 3 days, longest silent first — city-wide for the service centre and
+    """Seed 001 1.d, seed 003 1: the department, district and commune units that have sent no
+    alert in the policy's last 3 days, longest silent first — city-wide for the service centre and
     inspectors; for a unit head, his unit and the units below it."""
     app = request.app.state.runtime.app
     city_wide = is_city_wide(caller)

@@ -215,6 +215,7 @@ class Policy(Out):
     repeat_dissatisfaction_threshold: int
     deadline_warning_hours: float
     statistics_day: int
+    statistics_next_working_day: bool
     statistics_time: str
     alert_cadence_days: int
     equivalent_levels: list[list[str]]
@@ -223,7 +224,7 @@ class Policy(Out):
 # ----------------------------------------------------------------- staff and citizens
 
 class ReporterIdentity(Out):
-    """Điều 5.6: who sent a report; shown only where Điều 5.7 allows."""
+    """Điều 5.5: who sent a report; shown only where Điều 5.7 allows."""
 
     name: str
     phone: str | None

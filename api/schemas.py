@@ -41,6 +41,15 @@ class ReporterIn(Body):
     national_id: str | None = Field(default=None, pattern=r"^[0-9]{9,12}$")
 
 
+class IdentityIn(Body):
+    """Điều 5.5: what to complete or correct; a field left out stays as it was."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9 .-]{6,20}$")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    national_id: str | None = Field(default=None, pattern=r"^[0-9]{9,12}$")
+
+
 class ReportIn(Body):
     kind: str = Field(description="field, administrative_regulation, waste_behaviour, "
                       "investor_enterprise or capital_initiative (Điều 1.2)", max_length=40)

@@ -87,6 +87,17 @@ class RegisterReporter(Command):
 
 
 @dataclass(frozen=True)
+class UpdateIdentity(Command):
+    """Điều 5.5: the citizen sending it completes or corrects his identity; a field left out
+    (None) stays as it was."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    national_id: str | None = None
+
+
+@dataclass(frozen=True)
 class SubmitReport(Command):
     """Điều 5, 6, 27.3: a citizen submits; a re-report names the earlier report whose
     published result did not settle the matter (Điều 18.4)."""

@@ -32,7 +32,7 @@ from application.aggregates import Aggregates, NotFound, copy, found
 from application.idempotency import CommandReceipt, CommandResult, IdempotencyKeyReused, replay
 from application.transcodings import TypedEventsApplication
 from domain.actors import Actor, Role
-from domain.alert import Alert
+from domain.alert import Alert, AlertContent, content_key
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
 from domain.policy import DEFAULT_POLICY, SlaPolicy
@@ -350,6 +350,20 @@ class IHanoi(TypedEventsApplication):
         return self._execute(run, None, lambda: [Reporter.register(
             command.name, command.phone, command.email, command.national_id, self.now())])
 
+    @handles(c.UpdateIdentity)
+    def _update_identity(self, command: c.UpdateIdentity, by: Actor, run: Run
+                         ) -> CommandResult:
+        """Điều 5.5: only the citizen himself, on his own account."""
+        if by.role != Role.CITIZEN:
+            raise NotPermitted("Điều 5.5", "a citizen completes his own identity")
+        return self._on(Reporter, run, UUID(by.id), lambda r: r.update_identity(
+            command.name, command.phone, command.email, command.national_id, self.now()))
+
+    def _check_citizen_not_locked(self, by: Actor) -> None:
+        """Điều 27.3: a locked citizen's commands are refused, naming the lock's end."""
+        if by.role == Role.CITIZEN:
+            self.load(UUID(by.id), Reporter, to_change=False).check_not_locked(self.now())
+
     def lift_expired_lock(self, reporter_id: UUID) -> bool:
         """Điều 27.3: called by the scheduler; True when a lock was lifted."""
         reporter = self.load(reporter_id, Reporter)
@@ -546,6 +560,7 @@ class IHanoi(TypedEventsApplication):
     @handles(c.RequestClarification)
     def _request_clarification(self, command: c.RequestClarification, by: Actor, run: Run
                                ) -> CommandResult:
+        self._check_citizen_not_locked(by)
         return self._report(run, command.report_id, lambda r: r.request_clarification(
             by, command.question, self.now(), self.policy()))
 
@@ -557,6 +572,7 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.Rate)
     def _rate(self, command: c.Rate, by: Actor, run: Run) -> CommandResult:
+        self._check_citizen_not_locked(by)
         return self._report(run, command.report_id, lambda r: r.rate(
             by, command.rating, command.comment, self.now()))
 
@@ -653,21 +669,41 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.DraftAlert)
     def _draft_alert(self, command: c.DraftAlert, by: Actor, run: Run) -> CommandResult:
-        """Điều 15–17; a re-send of an alert whose unit is above this one (so it already
-        reached this unit's area) is refused (Điều 16.2, 17.2)."""
+        """Điều 15–17; a district or commune may not send what a higher level created — named
+        as ``resend_of`` or with the same content (Điều 16.2, 17.2)."""
         original = self.load(command.resend_of, Alert) if command.resend_of else None
-        covers = bool(original and by.unit_id is not None and original.status == "sent"
-                      and original.unit_id in self.ancestors(by.unit_id))
-        return self._execute(run, None, lambda: [Alert.draft(
-            by, command.category, command.severity, command.title, command.body,
-            command.valid_from, command.valid_until, self.now(), resend_of=original,
-            higher_already_covers=covers)])
+        ancestors = self.ancestors(by.unit_id) if by.unit_id is not None else []
+        at = self.now()
+
+        def action() -> list[Aggregate]:
+            index, same = self._alert_content(content_key(command.title, command.body))
+            alert = Alert.draft(
+                by, command.category, command.severity, command.title, command.body,
+                command.valid_from, command.valid_until, at, resend_of=original,
+                ancestors=ancestors, same_content=same)
+            index.add(alert.id, at)
+            return [alert, index]
+
+        return self._execute(run, None, action)
 
     @handles(c.EditAlert)
     def _edit_alert(self, command: c.EditAlert, by: Actor, run: Run) -> CommandResult:
-        return self._on(Alert, run, command.alert_id, lambda a: a.edit(
-            by, command.title, command.body, command.severity, command.valid_from,
-            command.valid_until, self.now()))
+        at = self.now()
+        key = content_key(command.title, command.body)
+
+        indexes: list[AlertContent] = []
+
+        def change(a: Alert) -> None:
+            index, same = self._alert_content(key)
+            a.edit(by, command.title, command.body, command.severity, command.valid_from,
+                   command.valid_until, at, self.ancestors(a.unit_id), same)
+            index.add(a.id, at)
+            indexes[:] = [index]
+
+        def index(a: Alert) -> list[Aggregate]:
+            return [i for i in indexes if i.pending_events]
+
+        return self._on(Alert, run, command.alert_id, change, index)
 
     @handles(c.ApproveAlert)
     def _approve_alert(self, command: c.ApproveAlert, by: Actor, run: Run) -> CommandResult:
@@ -675,7 +711,24 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.SendAlert)
     def _send_alert(self, command: c.SendAlert, by: Actor, run: Run) -> CommandResult:
-        return self._on(Alert, run, command.alert_id, lambda a: a.send(by, self.now()))
+        """Điều 15–17: a city-level alert reaches the whole city (the root of the tree)."""
+        def change(a: Alert) -> None:
+            ancestors = self.ancestors(a.unit_id)
+            city_id = ancestors[-1] if ancestors else a.unit_id
+            a.send(by, self.now(), city_id, ancestors, self._alert_content(a.content_key)[1])
+
+        return self._on(Alert, run, command.alert_id, change)
+
+    def _alert_content(self, key: str) -> tuple[AlertContent, list[Alert]]:
+        """Điều 16.2, 17.2: the index of a content (to change) and the alerts whose current
+        content it is."""
+        index_id = AlertContent.create_id(key)
+        try:
+            index = self.load(index_id, AlertContent)
+        except NotFound:
+            return AlertContent(key=key), []
+        alerts = [self.load(alert_id, Alert, to_change=False) for alert_id in index.alert_ids]
+        return index, [a for a in alerts if a.content_key == key]
 
 
 def _refuse_nul(value: object) -> None:

@@ -345,7 +345,9 @@ def _command_load(env: dict[str, str], directory: Directory, rate: float, second
     district = directory.districts[0]
     team = district.teams[0]
     officer = team.officers[0]
-    reporter_id = app.handle(RegisterReporter("Người dùng tải", phone="0900000000")).aggregate_id
+    reporter_id = app.handle(RegisterReporter(
+        "Người dùng tải", phone="0900000000", email="tai@example.vn",
+        national_id="001099000000")).aggregate_id
     citizen = app.citizen_actor(reporter_id)
     steps: list[Callable[[UUID], Any]] = [
         lambda r: app.handle(Accept(r), district.receivers[0]),

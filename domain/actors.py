@@ -15,7 +15,8 @@ class Role(StrEnum):
     RECEIVING_OFFICER = "receiving_officer"
     HANDLING_OFFICER = "handling_officer"
     UNIT_HEAD = "unit_head"
-    INSPECTOR = "inspector"
+    INSPECTOR = "inspector"  # Sở Nội vụ (Điều 22): reads everything, changes nothing
+    CITY_INSPECTOR = "city_inspector"  # Thanh tra Thành phố (Điều 24): waste reports, read only
     ADMINISTRATOR = "administrator"
     SYSTEM = "system"
 

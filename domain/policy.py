@@ -138,6 +138,9 @@ class SlaPolicy:
     deadline_warning: timedelta = timedelta(hours=1)  # working time before a due instant
     statistics_day: int = 25  # seed 000 Điều 2.2.c: monthly statistics on the 25th
     statistics_time: time = time(17, 0)  # at this wall-clock time, Asia/Ho_Chi_Minh
+    #: seed 000 Điều 2.2.c "Định kỳ ngày 25 hằng tháng": on the 25th itself, working day or
+    #: not; True moves a 25th that is a day off to the next working day (a city's option).
+    statistics_next_working_day: bool = False
     alert_cadence_days: int = 3  # seed 001 1.d: at least one alert every 3 days
     #: Điều 8.2.a "cùng cấp và tương đương": besides units of the same level, the levels of one
     #: group coordinate with each other (departments and districts, both directly under the
@@ -206,6 +209,7 @@ class SlaPolicy:
             "deadline_warning_hours": self.deadline_warning / timedelta(hours=1),
             "statistics_day": self.statistics_day,
             "statistics_time": self.statistics_time.isoformat(timespec="minutes"),
+            "statistics_next_working_day": self.statistics_next_working_day,
             "alert_cadence_days": self.alert_cadence_days,
             "equivalent_levels": [sorted(group) for group in self.equivalent_levels],
         }
@@ -238,6 +242,8 @@ class SlaPolicy:
             statistics_day=int(data.get("statistics_day", default.statistics_day)),
             statistics_time=time.fromisoformat(data["statistics_time"])
             if "statistics_time" in data else default.statistics_time,
+            statistics_next_working_day=bool(data.get("statistics_next_working_day",
+                                                      default.statistics_next_working_day)),
             alert_cadence_days=int(data.get("alert_cadence_days", default.alert_cadence_days)),
             equivalent_levels=tuple(frozenset(str(level) for level in group)
                                     for group in data["equivalent_levels"])

@@ -1,4 +1,4 @@
-"""A citizen's account (Điều 26, 27): identity, and the violation streak that locks it."""
+"""A citizen's account (Điều 5.5, 26, 27): identity, and the violation streak that locks it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,21 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidInput, ReporterLocked
 from domain.policy import SlaPolicy
+
+
+#: Điều 5.5: what a complete identity holds, as a refusal names it.
+IDENTITY_FIELDS = {"name": "name", "national_id": "citizen ID number (căn cước công dân)",
+                   "phone": "phone number", "email": "e-mail address"}
+
+
+def missing_identity(identity: dict[str, Any]) -> list[str]:
+    """Điều 5.5: the parts of ``identity`` missing or blank, by name."""
+    return [label for key, label in IDENTITY_FIELDS.items()
+            if not str(identity.get(key) or "").strip()]
+
+
+def _clean(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
 
 
 class Reporter(Aggregate):
@@ -33,19 +48,54 @@ class Reporter(Aggregate):
     @classmethod
     def register(cls, name: str, phone: str | None, email: str | None,
                  national_id: str | None, at: datetime) -> Reporter:
-        """Điều 5.6: a report carries its author's identity; at least a phone or e-mail."""
-        if not name or not name.strip():
-            raise InvalidInput("Điều 5.6", "the reporter's name is required")
-        if not phone and not email:
-            raise InvalidInput("Điều 5.6", "a phone number or an e-mail address is required")
-        identity = {"name": name.strip(), "phone": phone, "email": email,
-                    "national_id": national_id}
+        """Điều 5.5: the full identity — citizen ID number (căn cước công dân), phone and
+        e-mail — besides a name; a refusal names everything missing."""
+        identity = {"name": (name or "").strip(), "phone": _clean(phone),
+                    "email": _clean(email), "national_id": _clean(national_id)}
+        missing = missing_identity(identity)
+        if missing:
+            raise InvalidInput("Điều 5.5", f"the reporter's identity is incomplete: missing "
+                               f"{', '.join(missing)}")
         return cls(identity=identity, at=at)
 
-    def check_may_submit(self, at: datetime) -> None:
-        """Điều 27.3: a locked account cannot submit until its lock ends."""
+    def update_identity(self, name: str | None, phone: str | None, email: str | None,
+                        national_id: str | None, at: datetime) -> None:
+        """Điều 5.5: the reporter completes or corrects his identity; what is not given stays
+        as it was, and the result must be complete. A locked account changes nothing (27.3)."""
+        self.check_not_locked(at)
+        given = {"name": _clean(name), "phone": _clean(phone), "email": _clean(email),
+                 "national_id": _clean(national_id)}
+        identity = {**self.identity, **{k: v for k, v in given.items() if v is not None}}
+        missing = missing_identity(identity)
+        if missing:
+            raise InvalidInput("Điều 5.5", f"the reporter's identity is incomplete: missing "
+                               f"{', '.join(missing)}")
+        if identity != self.identity:
+            self._identity_updated(identity=identity, at=at)
+
+    class IdentityUpdated(Aggregate.Event):
+        identity: dict[str, Any]
+        at: datetime
+
+    @event(IdentityUpdated)
+    def _identity_updated(self, identity: dict[str, Any], at: datetime) -> None:
+        self.identity = identity
+
+    def check_not_locked(self, at: datetime) -> None:
+        """Điều 27.3 "khóa tài khoản tạm thời": while locked, the account does nothing —
+        no report, re-report, clarification, rating or change of identity."""
         if self.locked_until is not None and at < self.locked_until:
             raise ReporterLocked(self.locked_until)
+
+    def check_may_submit(self, at: datetime) -> None:
+        """Điều 27.3: a locked account cannot submit until its lock ends; Điều 5.5, 6.1.a: a
+        report is acceptable only from a reporter whose identity is complete (an account
+        registered before that was required completes it first)."""
+        self.check_not_locked(at)
+        missing = missing_identity(self.identity)
+        if missing:
+            raise InvalidInput("Điều 5.5, 6.1.a", f"the reporter's identity is incomplete: "
+                               f"missing {', '.join(missing)}; complete it before reporting")
 
     def is_locked(self, at: datetime) -> bool:
         return self.locked_until is not None and at < self.locked_until

@@ -191,6 +191,6 @@ def _check_name(name: str) -> None:
 
 def _check_staff_role(role: str) -> None:
     allowed = {Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD, Role.INSPECTOR,
-               Role.ADMINISTRATOR}
+               Role.CITY_INSPECTOR, Role.ADMINISTRATOR}
     if role not in {str(r) for r in allowed}:
         raise InvalidInput("Điều 25", f"unknown officer role {role!r}")

@@ -147,6 +147,8 @@ def _print_tokens(runtime: Deployment) -> None:
                                                                      "citizen"))
     table.add_row("inspector", "Sở Nội vụ", "Bearer " + mint(secret, "inspector-1",
                                                              "inspector"))
+    table.add_row("city_inspector", "Thanh tra Thành phố",
+                  "Bearer " + mint(secret, "city-inspector-1", "city_inspector"))
     table.add_row("administrator", "-", "Bearer " + mint(secret, "admin-1", "administrator"))
     console.print(table)
 
@@ -175,7 +177,8 @@ def serve(
 @app.command()
 def token(
     role: Annotated[str, typer.Option(help="citizen, receiving_officer, handling_officer, "
-                                           "unit_head, inspector or administrator")],
+                                           "unit_head, inspector, city_inspector or "
+                                           "administrator")],
     subject: Annotated[str, typer.Option(help="officer or reporter id")],
     unit: Annotated[str | None, typer.Option(help="the officer's unit id")] = None,
     hours: Annotated[int, typer.Option(help="lifetime")] = 12,

@@ -320,8 +320,7 @@ class History:
         for i in range(first, first + count):
             at = self.start - timedelta(days=self.rng.uniform(1, 700))
             self.reporters.append(Reporter.register(
-                f"Công dân {i}", f"09{i:08d}", f"citizen{i}@example.vn" if i % 3 else None,
-                f"001{i:09d}" if i % 2 else None, at))
+                f"Công dân {i}", f"09{i:08d}", f"citizen{i}@example.vn", f"001{i:09d}", at))
         self.collect(*self.reporters)
 
     # -- reports

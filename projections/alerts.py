@@ -1,12 +1,14 @@
 """``alerts``: units' information and warnings to residents (Chương III, Điều 15–17).
 
-One row per alert with its unit, level, category, severity, content, validity period and
-status (draft, approved, sent), and the unit tree it reaches (``alert_units``, from ``Unit``
-events): an alert sent by a unit reaches the residents of that unit and of every unit below it
-(the city: everyone; a district: its residents; a commune: its residents).
+One row per alert with its unit, level, category, severity, content, validity period, status
+(draft, approved, sent) and the area it was sent to (``area_unit_id``: the city for a
+department's or the service centre's alert, Điều 15.1; the unit itself for a district or
+commune), and the unit tree (``alert_units``, from ``Unit`` events): an alert sent to an area
+reaches the residents of that unit and of every unit below it.
 
-The 3-day cadence (seed 001 1.d, seed 003 1: "tối thiểu 03 ngày 01 tin"): the active city,
-district and commune units that have sent no alert in the last ``days`` calendar days.
+The 3-day cadence (seed 001 1.d, 8.b, seed 003 1: "tối thiểu 03 ngày 01 tin"): the active
+department, district and commune units that have sent no alert in the last ``days`` calendar
+days.
 """
 
 from __future__ import annotations
@@ -18,15 +20,13 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
-from domain.actors import UnitLevel
-from domain.alert import Alert
+from domain.alert import CADENCE_LEVELS, Alert
 from domain.units import Unit
 from projections.engine import ReadModel
 
 model = ReadModel("alerts", tables=("alerts", "alert_units"))
 
-PUBLISHING_LEVELS = [str(level) for level in (UnitLevel.CITY, UnitLevel.DISTRICT,
-                                              UnitLevel.COMMUNE)]
+PUBLISHING_LEVELS = sorted(str(level) for level in CADENCE_LEVELS)
 
 
 def _update(cur: psycopg.Cursor[Any], e: Any, assignments: str, *values: Any) -> None:
@@ -57,7 +57,7 @@ def _approved(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Alert.Sent)
 def _sent(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    _update(cur, e, "status = 'sent', sent_at = %s", e.at)
+    _update(cur, e, "status = 'sent', sent_at = %s, area_unit_id = %s", e.at, e.area_unit_id)
 
 
 @model.on(Unit.Created)
@@ -92,10 +92,11 @@ def alert(conn: psycopg.Connection[Any], alert_id: UUID) -> dict[str, Any] | Non
 
 def for_area(conn: psycopg.Connection[Any], area_unit_id: UUID,
              now: datetime) -> list[dict[str, Any]]:
-    """Điều 15–17: the alerts reaching a resident of ``area_unit_id`` at ``now`` — sent by that
-    unit or any unit above it, and valid at ``now`` — latest first."""
+    """Điều 15–17: the alerts reaching a resident of ``area_unit_id`` at ``now`` — sent to that
+    unit or any unit above it (a department's alert: to the city), and valid at ``now`` —
+    latest first."""
     with conn.cursor(row_factory=dict_row) as cur:
-        # Walk up the tree from the area, then the sent alerts of those units (alerts_unit_sent).
+        # Walk up the tree from the area, then the alerts sent to those units (alerts_area_sent).
         return cur.execute(f"""
             WITH RECURSIVE area AS (
                 SELECT unit_id, parent_id FROM alert_units WHERE unit_id = %(area)s
@@ -103,15 +104,15 @@ def for_area(conn: psycopg.Connection[Any], area_unit_id: UUID,
                 SELECT u.unit_id, u.parent_id FROM alert_units u
                 JOIN area ON u.unit_id = area.parent_id
             )
-            SELECT {COLUMNS} FROM area JOIN alerts a ON a.unit_id = area.unit_id
+            SELECT {COLUMNS} FROM area JOIN alerts a ON a.area_unit_id = area.unit_id
             WHERE a.status = 'sent' AND a.valid_from <= %(now)s AND %(now)s <= a.valid_until
             ORDER BY a.sent_at DESC, a.alert_id""", {"area": area_unit_id, "now": now}).fetchall()
 
 
 def cadence(conn: psycopg.Connection[Any], now: datetime, days: int) -> list[dict[str, Any]]:
-    """Seed 001 1.d, seed 003 1: the active city, district and commune units that have sent no
-    alert in the ``days`` calendar days up to ``now`` (units younger than that are not yet
-    due), with their last alert's instant, longest silent first."""
+    """Seed 001 1.d, seed 003 1: the active department, district and commune units that have
+    sent no alert in the ``days`` calendar days up to ``now`` (units younger than that are not
+    yet due), with their last alert's instant, longest silent first."""
     since = now - timedelta(days=days)
     with conn.cursor(row_factory=dict_row) as cur:
         # The last sent alert of each unit up to now (alerts_unit_sent), kept when older.

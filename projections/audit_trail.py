@@ -6,8 +6,9 @@ acted (actor id, role, unit and unit level *as recorded in the event*, so a late
 rewrites the past), which report it concerns, the stage it closed (with its due instant and
 whether it was on time) and the stage it opened (with its due instant), and a small JSON of
 non-personal details. A reporter's identity (name, phone, e-mail, citizen id; Điều 5.7, 14.1)
-is never copied: ``Reporter.Registered`` rows carry no details at all, and free texts written
-by citizens (report content, questions, rating comments) are left out.
+is never copied: ``Reporter.Registered`` and ``Reporter.IdentityUpdated`` rows carry no details
+at all, and free texts written by citizens (report content, questions, rating comments) are
+left out.
 
 ``unit_id`` is where the event happened: the actor's unit at the time, else the unit of the
 stage opened or closed (a citizen's submission lands on the receiving unit; a deadline passing
@@ -81,6 +82,7 @@ DETAILS: dict[type, tuple[str, ...]] = {
     Officer.Transferred: ("unit_id", "role"),
     Officer.Dismissed: (),
     Reporter.Registered: (),
+    Reporter.IdentityUpdated: (),
     Reporter.ViolationRecorded: ("streak",),
     Reporter.Locked: ("until", "policy_version"),
     Reporter.ViolationStreakBroken: (),
@@ -110,7 +112,7 @@ def _actor(e: Any) -> dict[str, Any]:
         return by
     if isinstance(e, Report.Submitted):
         return {"id": str(e.reporter_id), "role": str(Role.CITIZEN)}
-    if isinstance(e, Reporter.Registered):
+    if isinstance(e, Reporter.Registered | Reporter.IdentityUpdated):
         return {"id": str(e.originator_id), "role": str(Role.CITIZEN)}
     return {}
 
@@ -182,9 +184,15 @@ def _policy_adopted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 
 def _where(report_id: UUID | None, unit_id: UUID | None, since: datetime | None,
-           until: datetime | None) -> tuple[sql.Composable, list[Any]]:
+           until: datetime | None, kind: str | None = None
+           ) -> tuple[sql.Composable, list[Any]]:
     conditions: list[sql.Composable] = [sql.SQL("true")]
     params: list[Any] = []
+    if kind is not None:  # the reports of that kind, by their submission's row
+        conditions.append(sql.SQL(
+            "report_id IN (SELECT report_id FROM audit_trail WHERE aggregate_type = 'Report'"
+            " AND event_type = 'Submitted' AND details->>'kind' = %s)"))
+        params.append(kind)
     for column, op, value in (("report_id", "=", report_id), ("unit_id", "=", unit_id),
                               ("at", ">=", since), ("at", "<", until)):
         if value is not None:
@@ -195,9 +203,11 @@ def _where(report_id: UUID | None, unit_id: UUID | None, since: datetime | None,
 
 def rows(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
          unit_id: UUID | None = None, since: datetime | None = None,
-         until: datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-    """The trail in event order, filtered by report, unit and ``since <= at < until``."""
-    where, params = _where(report_id, unit_id, since, until)
+         until: datetime | None = None, limit: int = 1000, kind: str | None = None
+         ) -> list[dict[str, Any]]:
+    """The trail in event order, filtered by report, unit, ``since <= at < until`` and the
+    reports' ``kind`` (which keeps only rows of reports)."""
+    where, params = _where(report_id, unit_id, since, until, kind)
     query = sql.SQL("SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id LIMIT %s").format(
         sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), where)
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
@@ -206,9 +216,9 @@ def rows(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
 
 def export_csv(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
                unit_id: UUID | None = None, since: datetime | None = None,
-               until: datetime | None = None) -> Iterator[bytes]:
+               until: datetime | None = None, kind: str | None = None) -> Iterator[bytes]:
     """Stream the trail as CSV with a header, in event order, instants in Asia/Ho_Chi_Minh."""
-    where, params = _where(report_id, unit_id, since, until)
+    where, params = _where(report_id, unit_id, since, until, kind)
     # COPY streams from the server; memory stays flat however long the trail.
     query = sql.SQL("COPY (SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id)"
                     " TO STDOUT WITH (FORMAT csv, HEADER)").format(

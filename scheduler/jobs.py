@@ -198,8 +198,8 @@ class Scheduler:
         return done
 
     def remind_alert_cadence(self, now: datetime) -> int:
-        """Seed 001 1.d, seed 003 1: remind, once a day, each city, district and commune unit
-        that has sent no alert in the last ``policy.alert_cadence_days`` days."""
+        """Seed 001 1.d, seed 003 1: remind, once a day, the head of each department, district
+        and commune unit that has sent no alert in the last ``policy.alert_cadence_days`` days."""
         days = self.app.policy().alert_cadence_days
         today = now.astimezone(BUSINESS_TZ).date().isoformat()
         queued = 0

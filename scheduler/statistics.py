@@ -1,10 +1,11 @@
 """The monthly statistics frozen on the 25th (seed 000 Điều 2.2.c; Điều 18.3.b, 18.4).
 
 **When**: at ``policy.statistics_time`` (17:00, Asia/Ho_Chi_Minh) on ``policy.statistics_day``
-(the 25th) of each month. When that day is not a working day, the statistics are frozen at the
-same time on the next working day — a duty falling on a day off is done on the first working
-day after it (as a period ending on a day off ends with the next working day, Bộ luật Dân sự
-2015, Điều 148).
+(the 25th) of each month, working day or not: seed 000 Điều 2.2.c says "Định kỳ ngày 25 hằng
+tháng", a fixed date, and the scheduler needs nobody at work to freeze the figures. A city that
+prefers the next working day when the 25th is a day off (as a period ending on a day off ends
+with the next working day, Bộ luật Dân sự 2015, Điều 148) adopts a policy with
+``statistics_next_working_day``.
 
 **What**: the month frozen is the *current calendar month up to the freeze instant*: for
 every unit, the ``monthly_statistics`` figures (reception and handling) of that month and its
@@ -43,10 +44,11 @@ MODELS = ["monthly_statistics", "unit_monthly_lateness", "repeat_dissatisfaction
 
 def freeze_instant(month: date, policy: SlaPolicy) -> datetime:
     """The instant ``month``'s statistics are frozen: the statistics day at the statistics
-    time, or the next working day at that time."""
+    time (seed 000 Điều 2.2.c), or, if the policy says so and that day is off, the next working
+    day at that time."""
     last = calendar.monthrange(month.year, month.month)[1]
     day = month.replace(day=min(policy.statistics_day, last))
-    while not policy.calendar.is_working_day(day):
+    while policy.statistics_next_working_day and not policy.calendar.is_working_day(day):
         day += timedelta(days=1)
     return datetime.combine(day, policy.statistics_time,
                             tzinfo=ZoneInfo(policy.calendar.timezone))

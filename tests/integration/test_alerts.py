@@ -1,6 +1,8 @@
-"""Alerts and broadcasts (Chương III, Điều 15–17): a unit's alert reaches the residents of its
-area once approved and sent; a lower level never re-sends what a higher level sent (Điều 16.2,
-17.2); units publish at least one alert every 3 days (seed 001 1.d; seed 003 1)."""
+"""Alerts and broadcasts (Chương III, Điều 15–17): a department's alert reaches every resident
+of the city, a district's or commune's its residents, once approved and sent; a lower level
+never sends what a higher level created, declared or with the same content (Điều 16.2, 17.2);
+departments, districts and communes publish at least one alert every 3 days (seed 001 1.d,
+8.b; seed 003 1)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from application.commands import ApproveAlert, DraftAlert, SendAlert
+from application.commands import ApproveAlert, DraftAlert, EditAlert, SendAlert
 from domain.actors import Actor
 from domain.errors import InvalidState, NotPermitted
 from projections import alerts, notifications
@@ -20,9 +22,10 @@ from scheduler import Scheduler
 
 @pytest.fixture
 def heads(world) -> dict[str, Actor]:
-    """Heads of the city, of a ward of the district and of a ward of another district."""
+    """Heads of a department (the city level, Điều 15), of a ward of the district and of a ward
+    of another district."""
     other_ward = world.unit("UBND phường Điện Biên", "commune", world.other_district)
-    return {"city": world.staff("Trần Sỹ Thanh", world.city, "unit_head")[1],
+    return {"city": world.staff("Trần Sỹ Thanh", world.department, "unit_head")[1],
             "ward": world.staff("Ngô Thị Mai", world.ward, "unit_head")[1],
             "other_ward": world.staff("Lý Văn Bình", other_ward, "unit_head")[1]}
 
@@ -102,11 +105,59 @@ def test_lower_level_may_not_resend_a_higher_levels_alert_dieu_16_2_17_2(
     assert _send(world, world.other_head, "Cắt nước lân cận", resend_of=district_alert)
 
 
+def test_the_same_content_as_a_higher_level_is_refused_even_undeclared_dieu_16_2_17_2(
+        world, heads, clock) -> None:
+    """Điều 16.2, 17.2: a district does not send what the city level created, a commune
+    neither that nor what its district created — the same title and body once normalised."""
+    _send(world, heads["city"], "Bão số 3")
+    _send(world, world.head, "Cắt nước quận Hoàn Kiếm")
+    for by, title, rule in [(world.head, "  BÃO số 3 ", "Điều 16.2"),
+                            (heads["ward"], "Bão số 3!", "Điều 17.2"),
+                            (heads["ward"], "cắt nước quận hoàn kiếm", "Điều 17.2")]:
+        with pytest.raises(InvalidState) as refused:
+            world.app.handle(DraftAlert(
+                category="warning", severity="medium", title=title,
+                body=title.strip(" !").capitalize() + ": đề nghị người dân chú ý.",
+                valid_from=clock.now, valid_until=clock.now + timedelta(days=1)), by)
+        assert refused.value.rule == rule, title
+    # another district's ward is not below the district: the same words are its own alert
+    assert _send(world, heads["other_ward"], "Cắt nước quận Hoàn Kiếm")
+    # a draft edited into the city level's content is refused too
+    draft_id = world.app.handle(DraftAlert(
+        category="warning", severity="low", title="Mưa lớn", body="Bão số 3: đề nghị người "
+        "dân chú ý.", valid_from=clock.now, valid_until=clock.now + timedelta(days=1)),
+        world.head).aggregate_id
+    with pytest.raises(InvalidState):
+        world.app.handle(EditAlert(draft_id, "Bão số 3", "Bão số 3: đề nghị người dân chú ý.",
+                                   "low", clock.now, clock.now + timedelta(days=1)), world.head)
+    # and a district alert approved before the department wrote the same is not sent
+    approved = world.app.handle(DraftAlert(
+        category="warning", severity="low", title="Rét đậm", body="Rét đậm: đề nghị người dân "
+        "chú ý.", valid_from=clock.now, valid_until=clock.now + timedelta(days=1)),
+        world.head).aggregate_id
+    world.app.handle(ApproveAlert(approved), world.head)
+    _send(world, heads["city"], "Rét đậm")
+    with pytest.raises(InvalidState) as refused:
+        world.app.handle(SendAlert(approved), world.head)
+    assert refused.value.rule == "Điều 16.2"
+
+
+def test_the_citys_committee_itself_sends_no_alert_dieu_15_5(world) -> None:
+    """Điều 15.5: at city level the departments and units under the city create and send."""
+    mayor = world.staff("Trần Sỹ Thanh", world.city, "unit_head")[1]
+    with pytest.raises(NotPermitted):
+        _send(world, mayor, "Thông báo")
+    assert world.app.handle(DraftAlert(  # the service centre, a unit under the city
+        category="information", severity="low", title="Hệ thống iHanoi bảo trì", body="Tối nay.",
+        valid_from=world.app.now(), valid_until=world.app.now() + timedelta(days=1)),
+        world.centre_receiver).aggregate_id
+
+
 def test_units_silent_for_three_days_are_listed_and_reminded_daily_seed_001_1_d(
         world, heads, projector, clock, conn) -> None:
     scheduler = Scheduler(Deployment(url=projector.conninfo, schema=projector.schema,
                                      app=world.app, projector=projector), clock)
-    publishing = {world.city, world.district, world.ward, world.other_district,
+    publishing = {world.department, world.district, world.ward, world.other_district,
                   heads["other_ward"].unit_id}
     days = world.app.policy().alert_cadence_days
 
@@ -143,3 +194,26 @@ def test_an_alert_valid_only_in_the_past_or_for_years_is_refused_dieu_15(world, 
                                   body="Mưa lớn, tránh các tuyến phố trũng",
                                   valid_from=start, valid_until=end), world.head)
         assert refused.value.rule == "Điều 15"
+
+
+def test_a_departments_alert_reaches_every_ward_over_http_and_binds_districts_dieu_15_16_2(
+        api, clock) -> None:
+    """Điều 15.1: a department's alert reaches all the city's residents; Điều 16.2: the
+    district's same words are refused (409, citing the article)."""
+    w = api.world
+    body = {"category": "warning", "severity": "high", "title": "Bão số 3",
+            "body": "Hạn chế ra đường.", "valid_from": clock.now.isoformat(),
+            "valid_until": (clock.now + timedelta(days=1)).isoformat()}
+    head = api.token(w.department_head)
+    alert_id = api.client.post("/alerts", json=body, headers=head).json()["id"]
+    api.client.post(f"/alerts/{alert_id}/approval", headers=head)
+    assert api.client.post(f"/alerts/{alert_id}/sending", headers=head).json()["status"] == "sent"
+    api.sync()
+    for area in (w.ward, w.other_district, w.city):
+        assert [a["alert_id"] for a in api.client.get(
+            f"/public/alerts?area_unit_id={area}").json()] == [alert_id]
+    refused = api.client.post("/alerts", json={**body, "title": "bão số 3!"},
+                              headers=api.token(w.head))
+    assert (refused.status_code, refused.json()["rule"]) == (409, "Điều 16.2")
+    seen = api.client.get(f"/alerts/{alert_id}", headers=api.token(w.centre_receiver))
+    assert seen.status_code == 200  # the service centre manages the channel (Điều 15.2)

@@ -6,9 +6,13 @@ report of another unit or another citizen: it does not exist for the caller, nev
 "Own" staff are the district's receiving officer and head, and the handling officer of the
 district's division (his unit once a report is assigned there); "other" staff belong to
 another district, which becomes concerned when it is asked to coordinate (Điều 8.2). An alert
-(Điều 15–17) is the district's: its staff and inspectors see it, other staff do not (404). The city
+(Điều 15–17) is the district's: its staff, the service centre (which manages the channel and
+sends city-wide alerts, Điều 15.2–15.5) and inspectors see it, other staff do not (404). The city
 service centre sees city-wide (Điều 18), a Home Affairs inspector reads everything and changes
-nothing (Điều 22), an administrator keeps the directory, not reports (Điều 28.1).
+nothing (Điều 22), the city inspectorate reads waste-behaviour reports only (none here: the
+scene's reports are field reports, so they do not exist for it) and every command is refused
+to it before any lookup (403, Điều 24), an administrator keeps the directory, not reports
+(Điều 28.1).
 
 Each command is sent to a report (or unit, officer) prepared in the state it needs — a fresh
 one for every role expected to succeed, so that "allowed" means a 2xx, and one shared by the
@@ -51,7 +55,9 @@ RECV, RECV2 = "receiving officer (own unit)", "receiving officer (other unit)"
 HAND, HAND2 = "handling officer (own unit)", "handling officer (other unit)"
 HEAD, HEAD2 = "unit head (own unit)", "unit head (other unit)"
 CENTRE, INSP, ADMIN = "service centre officer", "inspector", "administrator"
-PRINCIPALS = (ANON, CIT, CIT2, RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP, ADMIN)
+CITY_INSP = "city inspectorate"
+PRINCIPALS = (ANON, CIT, CIT2, RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP, CITY_INSP,
+              ADMIN)
 STAFF = (RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP)
 
 # Who sees a report of the district: before its assignment, once assigned to the division,
@@ -76,15 +82,21 @@ def on_report(allowed: Iterable[str], sees: set[str]) -> Expected:
     """A report's command or page: invisible to whom it does not concern (404); refused by the
     rules to whom it concerns but who may not act (403); administrators never work reports."""
     allowed = set(allowed)
-    return {p: 401 if p == ANON else 403 if p == ADMIN else OK if p in allowed
+    return {p: 401 if p == ANON else 403 if p in (ADMIN, CITY_INSP) else OK if p in allowed
             else 403 if p in sees else 404 for p in PRINCIPALS}
+
+
+def reads_report(sees: set[str]) -> Expected:
+    """A report's page: as :func:`on_report`, but a field report does not exist for the city
+    inspectorate (404), which reads waste-behaviour reports only (Điều 24)."""
+    return {**on_report(sees, sees), CITY_INSP: 404}
 
 
 def staff_on_report(sees: set[str]) -> Expected:
     """A staff page of a report: citizens and administrators may not use it (403); staff see
     it where the report concerns them, else it does not exist (404)."""
-    return {p: 401 if p == ANON else 403 if p in (CIT, CIT2, ADMIN) else OK if p in sees
-            else 404 for p in PRINCIPALS}
+    return {p: 401 if p == ANON else 403 if p in (CIT, CIT2, ADMIN, CITY_INSP) else OK
+            if p in sees else 404 for p in PRINCIPALS}
 
 
 def on_alert(allowed: Iterable[str]) -> Expected:
@@ -92,13 +104,14 @@ def on_alert(allowed: Iterable[str]) -> Expected:
     see it but may not act, and to citizens and administrators (403)."""
     allowed = set(allowed)
     return {p: 401 if p == ANON else OK if p in allowed
-            else 403 if p in (RECV, HEAD, INSP, CIT, CIT2, ADMIN) else 404 for p in PRINCIPALS}
+            else 403 if p in (RECV, HEAD, CENTRE, INSP, CIT, CIT2, ADMIN, CITY_INSP) else 404
+            for p in PRINCIPALS}
 
 
 def unit_scoped(guard: Expected, own: Iterable[str]) -> Expected:
     """A query naming the district: past the role guard, only its staff and the city-wide
     roles; the others are asking about another unit (404)."""
-    own = set(own) | {CENTRE, INSP}
+    own = set(own) | {CENTRE, INSP, CITY_INSP}
     return {p: v if v != OK or p in own else 404 for p, v in guard.items()}
 
 
@@ -116,7 +129,7 @@ class Case:
 
 STAFF_READ = only(*STAFF)
 QUEUE = only(RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE)
-AUDIT = only(RECV, RECV2, HEAD, HEAD2, CENTRE, INSP)
+AUDIT = only(RECV, RECV2, HEAD, HEAD2, CENTRE, INSP, CITY_INSP)
 ADMIN_ONLY = only(ADMIN)
 RESULT = {"text": "Đã vá xong ổ gà, mặt đường an toàn", "evidence": ["bien-ban.pdf"]}
 ALERT_CONTENT = {"severity": "medium", "title": "Cắt điện khu vực Hàng Bài",
@@ -153,7 +166,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case("/open311/v2/requests/{published}.json", everyone())],
     # citizens (Điều 5, 13)
     ("POST", "/reporters"): [Case("/reporters", everyone(),
-                                  body={"name": "Ngô Thị Mai", "phone": "0987654321"})],
+                                  body={"name": "Ngô Thị Mai", "phone": "0987654321",
+                                        "email": "mai@example.vn",
+                                        "national_id": "001099054321"})],
     ("POST", "/reports"): [
         Case("/reports", only(CIT, CIT2), body=REPORT),
         # A re-report (Điều 18.4) of one's own earlier report only; another's does not exist.
@@ -170,6 +185,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/reports/{target}/rating", on_report({CIT}, SEES_ASSIGNED), "published",
         {"rating": "satisfied", "comment": "Cảm ơn"})],
     ("GET", "/me/reports"): [Case("/me/reports", only(CIT, CIT2))],
+    ("POST", "/me/identity"): [Case("/me/identity", only(CIT, CIT2),
+                                    body={"email": "moi@example.vn"})],
     ("GET", "/reporters/{reporter_id}/lock"): [Case("/reporters/{reporter}/lock",
                                                     {**only(CIT, CIT2, INSP, ADMIN), CIT2: 404})],
     # reception (Điều 7, 27.2)
@@ -253,7 +270,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/reports/{target}/duplicate/reversal", on_report({HEAD}, SEES_RECEIVED), "duplicate",
         {"reason": "Khác vị trí, không trùng vụ việc"})],
     ("GET", "/reports/{report_id}/matter"): [Case("/reports/{assigned}/matter",
-                                                  on_report(SEES_ASSIGNED, SEES_ASSIGNED))],
+                                                  reads_report(SEES_ASSIGNED))],
     ("GET", "/reports/{report_id}/duplicate-candidates"): [Case(
         "/reports/{assigned}/duplicate-candidates?radius_m=300&days=10",
         staff_on_report(SEES_ASSIGNED - {CIT}))],
@@ -265,15 +282,18 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/reports/{target}/redaction", on_report({HEAD}, SEES_RECEIVED), "received",
         {"field": "text", "redacted": "Ổ gà lớn trước nhà [đã ẩn]", "reason": "Họ tên"})],
     # alerts (Chương III, Điều 15–17): city, district and commune units
-    ("POST", "/alerts"): [Case("/alerts", only(RECV, RECV2, HAND2, HEAD, HEAD2),
+    # (the service centre, a city-level author, drafts last: its content then binds districts)
+    ("POST", "/alerts"): [Case("/alerts", only(RECV, RECV2, HAND2, HEAD, HEAD2, CENTRE),
                                body={**ALERT_CONTENT, "category": "warning"})],
     ("POST", "/alerts/{alert_id}/edit"): [Case("/alerts/{target}/edit", on_alert({RECV, HEAD}),
-                                               "alert", ALERT_CONTENT)],
+                                               "alert", {**ALERT_CONTENT,
+                                                         "title": "Cắt điện phố Hàng Bài"})],
     ("POST", "/alerts/{alert_id}/approval"): [Case("/alerts/{target}/approval",
                                                    on_alert({HEAD}), "alert")],
     ("POST", "/alerts/{alert_id}/sending"): [Case("/alerts/{target}/sending",
                                                   on_alert({RECV, HEAD}), "approved alert")],
-    ("GET", "/alerts/{alert_id}"): [Case("/alerts/{alert}", on_alert({RECV, HEAD, INSP}))],
+    ("GET", "/alerts/{alert_id}"): [Case("/alerts/{alert}", on_alert({RECV, HEAD, CENTRE,
+                                                                      INSP}))],
     ("GET", "/alerts/cadence"): [Case("/alerts/cadence", only(HEAD, HEAD2, CENTRE, INSP))],
     ("GET", "/public/alerts"): [Case("/public/alerts?area_unit_id={ward}", everyone())],
     # directory (Điều 25, 28.1)
@@ -296,9 +316,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/officers/{officer_id}/dismissal"): [Case(
         "/officers/{target}/dismissal", ADMIN_ONLY, "officer")],
     # staff reads, scoped to the unit (Điều 18, 22)
-    ("GET", "/reports"): [Case("/reports", STAFF_READ)],
+    ("GET", "/reports"): [Case("/reports", only(*STAFF, CITY_INSP))],
     ("GET", "/reports/{report_id}"): [Case("/reports/{assigned}",
-                                           on_report(SEES_ASSIGNED, SEES_ASSIGNED))],
+                                           reads_report(SEES_ASSIGNED))],
     ("GET", "/overdue"): [Case("/overdue", STAFF_READ),
                           Case("/overdue?unit_id={district}", unit_scoped(STAFF_READ,
                                                                           {RECV, HEAD}))],
@@ -337,8 +357,9 @@ class Scene:
 
     def __post_init__(self) -> None:
         w = self.world
-        other_reporter = w.app.handle(RegisterReporter("Lý Văn Sơn",
-                                                       phone="0911222333")).aggregate_id
+        other_reporter = w.app.handle(RegisterReporter(
+            "Lý Văn Sơn", phone="0911222333", email="son@example.vn",
+            national_id="001099222333")).aggregate_id
         self.actors = {
             ANON: None, CIT: w.citizen, CIT2: w.app.citizen_actor(other_reporter),
             RECV: w.receiver, RECV2: w.staff("Đinh Thị Hà", w.other_district,
@@ -347,6 +368,8 @@ class Scene:
                                             "handling_officer")[1],
             HEAD: w.head, HEAD2: w.other_head, CENTRE: w.centre_receiver,
             INSP: w.staff("Trịnh Văn Quang", w.city, "inspector")[1],
+            CITY_INSP: w.staff("Phan Văn Thanh", w.unit("Thanh tra Thành phố", "department",
+                                                         w.city), "city_inspector")[1],
             ADMIN: Actor(id="admin", role=Role.ADMINISTRATOR)}
         self.ids = {"district": str(w.district), "division": str(w.division),
                     "city": str(w.city), "other_district": str(w.other_district),

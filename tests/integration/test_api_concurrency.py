@@ -55,8 +55,9 @@ def test_a_retried_submission_creates_one_report(api: Api) -> None:
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.json()["id"] == first.json()["id"] and retry.json()["replayed"] is True
     assert _events(api) == before
-    other = w.app.citizen_actor(w.app.handle(RegisterReporter("Lý Văn Sơn",
-                                                              phone="0911222333")).aggregate_id)
+    other = w.app.citizen_actor(w.app.handle(RegisterReporter(
+        "Lý Văn Sơn", phone="0911222333", email="son@example.vn",
+        national_id="001099222333")).aggregate_id)
     theirs = api.client.post("/reports", json=body,
                              headers={**api.token(other), "Idempotency-Key": "submit-1"})
     assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]

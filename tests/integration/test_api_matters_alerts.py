@@ -48,7 +48,9 @@ def _problem(response: Any, status: int, rule: str | None = None) -> dict[str, A
 
 
 def _citizen(w: World, name: str, phone: str) -> Actor:
-    return w.app.citizen_actor(w.app.handle(RegisterReporter(name, phone=phone)).aggregate_id)
+    return w.app.citizen_actor(w.app.handle(RegisterReporter(
+        name, phone=phone, email=f"{phone}@example.vn",
+        national_id=f"00109{phone[-7:]}")).aggregate_id)
 
 
 def _ids(rows: list[dict[str, Any]]) -> list[str]:
@@ -350,7 +352,7 @@ def test_units_silent_for_three_days_are_listed_to_whom_follows_them_seed_001_1_
         return {(r["unit_id"], r["unit_name"]) for r in response.json()}
 
     ward = (str(w.ward), "UBND phường Tràng Tiền")
-    city_wide = {(str(w.city), "Thành phố Hà Nội"), ward,
+    city_wide = {(str(w.department), "Sở Xây dựng"), ward,
                  (str(w.other_district), "UBND quận Ba Đình")}
     assert silent(w.centre_receiver) == city_wide
     assert silent(w.staff("Trịnh Văn Quang", w.city, "inspector")[1]) == city_wide

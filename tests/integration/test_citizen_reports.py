@@ -115,7 +115,9 @@ def test_extension_moves_the_due_the_reporter_sees_dieu_8_5(world, projector, co
 
 def test_reporter_sees_only_his_own_reports_newest_first_by_pages(world, projector, conn,
                                                                   clock) -> None:
-    other = world.app.handle(RegisterReporter("Ngô Văn Bình", phone="0987654321")).aggregate_id
+    other = world.app.handle(RegisterReporter(
+        "Ngô Văn Bình", phone="0987654321", email="binh@example.vn",
+        national_id="001099054321")).aggregate_id
     world.submit(reporter_id=other)
     mine = []
     for _ in range(5):

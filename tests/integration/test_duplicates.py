@@ -49,7 +49,8 @@ DUPLICATE_TABLES = ("report_status", "citizen_reports", "work_queues", "work_que
 @pytest.fixture
 def neighbour(world) -> UUID:
     """Another reporter, who sees the same problem."""
-    return world.app.handle(RegisterReporter("Ngô Thị Mai", phone="0987654321")).aggregate_id
+    return world.app.handle(RegisterReporter(
+        "Ngô Thị Mai", phone="0987654321", email="mai@example.vn", national_id="001099054321")).aggregate_id
 
 
 def _dump(conn: psycopg.Connection[Any], *tables: str) -> dict[str, list[str]]:

@@ -121,7 +121,9 @@ def test_duplicates_reporters_are_told_of_the_originals_result_dieu_6_2_c(
     app = world.app
     sender = Recorder()
     scheduler = Scheduler(runtime, clock, sender)
-    others = [app.handle(RegisterReporter(f"Người dân {n}", phone=f"09000000{n}")).aggregate_id
+    others = [app.handle(RegisterReporter(
+        f"Người dân {n}", phone=f"09000000{n}", email=f"nguoidan{n}@example.vn",
+        national_id=f"00109900000{n}")).aggregate_id
               for n in range(2)]
     original = world.submit()
     duplicate = world.submit(reporter_id=others[0])

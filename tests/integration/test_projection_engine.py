@@ -172,7 +172,8 @@ def build_city(app: IHanoi) -> City:
     other = Desk(w.other_district, w.other_head, w.other_head,
                  [(other_division, other_officer_id, other_officer)], helper=w.receiver)
     reporters = [w.reporter_id, *(app.handle(
-        RegisterReporter(name, phone=phone)).aggregate_id for name, phone in
+        RegisterReporter(name, phone=phone, email=f"{phone}@example.vn",
+                         national_id=f"00109{phone[-7:]}")).aggregate_id for name, phone in
         (("Ngô Thị Mai", "0987654321"), ("Đặng Quốc Bảo", "0904111222")))]
     return City(w, [district, other], reporters)
 

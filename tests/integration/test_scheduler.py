@@ -223,11 +223,11 @@ def test_published_statistics_never_change_late_events_show_in_next_months_seed_
     assert _statistics(world.app, "2026-03").figures == march
     assert _statistics(world.app, "2026-03").version == 1
 
-    # 25 April 2026 is a Saturday, 26–27 April the Giỗ Tổ Hùng Vương holiday: Tuesday 28.
-    assert freeze_instant(APRIL, world.app.policy()) == _at(2026, 4, 28, 17, 0)
-    clock.set(2026, 4, 27, 18, 0)
+    # 25 April 2026 is a Saturday: published on the 25th itself all the same.
+    assert freeze_instant(APRIL, world.app.policy()) == _at(2026, 4, 25, 17, 0)
+    clock.set(2026, 4, 25, 16, 59)
     assert scheduler.tick().statistics == ()
-    clock.set(2026, 4, 28, 17, 0)
+    clock.set(2026, 4, 25, 17, 0)
     assert scheduler.tick().statistics == ("2026-04",)
     additions = _by_unit(_statistics(world.app, "2026-04"))[world.district]["late_additions"]
     assert additions["month"] == "2026-03"
@@ -240,7 +240,7 @@ def test_statistics_missed_while_down_are_published_on_start_each_as_of_its_free
         world, scheduler, clock) -> None:
     clock.set(2026, 4, 6, 9, 0)
     april = world.submit()
-    clock.set(2026, 4, 29, 9, 0)  # after April's freeze (Tuesday 28, 17:00)
+    clock.set(2026, 4, 29, 9, 0)  # after April's freeze (Saturday 25, 17:00)
     after_freeze = world.submit()
     clock.set(2026, 5, 11, 9, 0)
     world.submit()
@@ -248,7 +248,7 @@ def test_statistics_missed_while_down_are_published_on_start_each_as_of_its_free
     clock.set(2026, 6, 26, 8, 0)  # the scheduler starts only now
     assert scheduler.tick().statistics == ("2026-04", "2026-05", "2026-06")
     apr = _by_unit(_statistics(world.app, "2026-04"))[world.district]
-    assert apr["as_of"] == _at(2026, 4, 28, 17, 0).isoformat()
+    assert apr["as_of"] == _at(2026, 4, 25, 17, 0).isoformat()
     assert apr["evidence"]["received"]["report_ids"] == [str(april)]
     may = _by_unit(_statistics(world.app, "2026-05"))[world.district]
     assert may["figures"]["received"] == 1

@@ -46,7 +46,8 @@ def test_an_officer_acts_with_his_own_units_rights_only_dieu_25() -> None:
 
 def test_the_roles_and_unit_levels_of_who_uses_it() -> None:
     assert [str(r) for r in Role] == ["citizen", "receiving_officer", "handling_officer",
-                                      "unit_head", "inspector", "administrator", "system"]
+                                      "unit_head", "inspector", "city_inspector", "administrator",
+                                      "system"]
     assert [str(u) for u in UnitLevel] == ["city", "service_centre", "department", "district",
                                            "commune", "division", "enterprise"]
     assert STAFF_ROLES == {Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD}

@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 
 from domain.actors import Actor, Role, UnitLevel
-from domain.alert import MAX_VALIDITY, Alert
+from domain.alert import CADENCE_LEVELS, MAX_VALIDITY, Alert, AlertContent, content_key
 from domain.calendar import BUSINESS_TZ
 from domain.errors import InvalidInput, InvalidState, NotPermitted
 
@@ -52,8 +52,9 @@ def names(alert: Alert) -> list[str]:
 
 
 @pytest.mark.parametrize("level, article", [
-    (UnitLevel.CITY, "Điều 15"), (UnitLevel.DISTRICT, "Điều 16"), (UnitLevel.COMMUNE, "Điều 17")])
-def test_city_district_and_commune_units_draft_alerts_for_their_area_dieu_15_17(
+    (UnitLevel.DEPARTMENT, "Điều 15"), (UnitLevel.SERVICE_CENTRE, "Điều 15"),
+    (UnitLevel.DISTRICT, "Điều 16"), (UnitLevel.COMMUNE, "Điều 17")])
+def test_departments_districts_and_communes_draft_alerts_for_their_area_dieu_15_17(
         level: UnitLevel, article: str) -> None:
     for role in (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD):
         alert = draft(staff(role, level))
@@ -82,23 +83,110 @@ def test_each_step_of_an_alert_records_who_did_it_and_when_dieu_15_17() -> None:
     staff(Role.INSPECTOR), staff(Role.ADMINISTRATOR),
     Actor(id="o", role=Role.HANDLING_OFFICER, unit_id=None, unit_level=UnitLevel.DISTRICT),
     staff(Role.HANDLING_OFFICER, UnitLevel.DIVISION),
-    staff(Role.UNIT_HEAD, UnitLevel.DEPARTMENT),
+    staff(Role.UNIT_HEAD, UnitLevel.CITY), staff(Role.UNIT_HEAD, UnitLevel.ENTERPRISE),
 ])
-def test_only_the_peoples_committees_staff_publish_alerts_dieu_15_17(author: Actor) -> None:
+def test_only_departments_districts_and_communes_publish_alerts_dieu_15_5_16_17(
+        author: Actor) -> None:
+    """Điều 15.5: at city level "Sở, ban, ngành và đơn vị trực thuộc" create, approve and send;
+    the city's committee itself is not an author."""
     with pytest.raises(NotPermitted) as refused:
         draft(author)
     assert refused.value.rule == "Điều 15–17"
 
 
+CITY = uuid4()
+DEPARTMENT_HEAD = staff(Role.UNIT_HEAD, UnitLevel.DEPARTMENT, uuid4())
+COMMUNE = uuid4()
+COMMUNE_HEAD = staff(Role.UNIT_HEAD, UnitLevel.COMMUNE, COMMUNE)
+
+
 def test_a_lower_level_does_not_resend_what_a_higher_level_sent_dieu_16_2_17_2() -> None:
-    city_alert = draft(staff(Role.UNIT_HEAD, UnitLevel.CITY))
+    city_alert = draft(DEPARTMENT_HEAD)
     with pytest.raises(InvalidState) as refused:
-        draft(resend_of=city_alert, higher_already_covers=True)
+        draft(resend_of=city_alert, ancestors=[CITY])
     assert refused.value.rule == "Điều 16.2, 17.2"
-    resent = draft(resend_of=city_alert, higher_already_covers=False)
-    assert resent.resend_of == city_alert.id
-    assert draft(resend_of=city_alert).resend_of == city_alert.id  # not covered unless told
-    assert draft(higher_already_covers=True).resend_of is None
+    district_alert = draft()
+    with pytest.raises(InvalidState):
+        draft(COMMUNE_HEAD, resend_of=district_alert, ancestors=[DISTRICT, CITY])
+    # another district is not above: its re-send is its own alert
+    other = staff(Role.UNIT_HEAD, UnitLevel.DISTRICT, uuid4())
+    assert draft(other, resend_of=district_alert, ancestors=[CITY]).resend_of == \
+        district_alert.id
+    # a department is never barred: Điều 16.2, 17.2 bind districts and communes
+    assert draft(DEPARTMENT_HEAD, resend_of=district_alert, ancestors=[CITY]).resend_of
+
+
+def test_the_same_content_as_a_higher_level_is_refused_undeclared_dieu_16_2_17_2() -> None:
+    """Điều 16.2, 17.2 "Cấp huyện không thực hiện gửi thông tin ... cấp Thành phố đã tạo để
+    tránh trùng lặp, trùng nội dung": the content counts, not a declared ``resend_of``."""
+    city_alert = draft(DEPARTMENT_HEAD, title="Bão số 3", body="Người dân hạn chế ra đường.")
+    with pytest.raises(InvalidState) as refused:
+        draft(title="  BÃO SỐ 3! ", body="Người dân   hạn chế ra đường", ancestors=[CITY],
+              same_content=[city_alert])
+    assert refused.value.rule == "Điều 16.2"
+    district_alert = draft(title="Cắt nước", body="Từ 8 giờ.")
+    with pytest.raises(InvalidState) as refused:
+        draft(COMMUNE_HEAD, title="Cắt nước", body="Từ 8 giờ.", ancestors=[DISTRICT, CITY],
+              same_content=[district_alert])
+    assert refused.value.rule == "Điều 17.2"
+    with pytest.raises(InvalidState):
+        draft(COMMUNE_HEAD, ancestors=[DISTRICT, CITY], same_content=[city_alert])
+    # another district's content, the district's own, or a lower level's: not barred
+    other_district = draft(staff(Role.UNIT_HEAD, UnitLevel.DISTRICT, uuid4()))
+    assert draft(ancestors=[CITY], same_content=[other_district, district_alert]).status \
+        == "draft"
+    assert draft(DEPARTMENT_HEAD, same_content=[district_alert]).status == "draft"
+
+
+def test_same_content_is_title_and_body_equal_once_normalised_dieu_16_2_17_2() -> None:
+    assert content_key("Bão số 3", "Hạn chế ra đường.") == content_key(
+        " bão  SỐ 3 ", "hạn chế, ra đường")
+    assert content_key("Bão số 3", "x") != content_key("Bao so 3", "x")  # diacritics count
+    assert content_key("Bão số 3", "x") != content_key("Bão số 4", "x")
+    assert content_key("a", "b c") != content_key("a b", "c")
+    assert len(content_key("t", "b")) == 64 and "Bão" not in content_key("Bão", "b")
+
+
+def test_editing_or_sending_into_a_higher_levels_content_is_refused_dieu_16_2_17_2() -> None:
+    city_alert = draft(DEPARTMENT_HEAD, title="Bão số 3", body="b")
+    alert = draft()
+    with pytest.raises(InvalidState) as refused:
+        alert.edit(HEAD, "Bão số 3", "b", "low", T0, UNTIL, T0, [CITY], [city_alert, alert])
+    assert refused.value.rule == "Điều 16.2"
+    alert.edit(HEAD, "Bão số 3 tại Hoàn Kiếm", "b", "low", T0, UNTIL, T0, [CITY], [alert])
+    alert.approve(HEAD, T0)
+    with pytest.raises(InvalidState):  # the department created the same content meanwhile
+        alert.send(HEAD, T0, CITY, [CITY], [draft(DEPARTMENT_HEAD, title=alert.title,
+                                                  body="b"), alert])
+    alert.send(HEAD, T0, CITY, [CITY], [alert])
+    assert alert.status == "sent"
+
+
+def test_a_city_level_alert_reaches_the_whole_city_dieu_15_1() -> None:
+    alert = draft(DEPARTMENT_HEAD)
+    alert.approve(DEPARTMENT_HEAD, T0)
+    alert.collect_events()
+    alert.send(DEPARTMENT_HEAD, T0, CITY)
+    assert alert.collect_events()[0].area_unit_id == CITY
+    district = approved()
+    district.collect_events()
+    district.send(HEAD, T0, CITY)
+    assert district.collect_events()[0].area_unit_id == DISTRICT
+
+
+def test_the_3_day_cadence_binds_departments_districts_and_communes_seed_001_1_d() -> None:
+    assert CADENCE_LEVELS == {UnitLevel.DEPARTMENT, UnitLevel.DISTRICT, UnitLevel.COMMUNE}
+
+
+def test_the_index_of_a_content_lists_each_alert_once_dieu_16_2_17_2() -> None:
+    key = content_key("t", "b")
+    index = AlertContent(key=key)
+    assert index.id == AlertContent.create_id(key) and index.alert_ids == []
+    first = uuid4()
+    index.add(first, T0)
+    index.add(first, T0)
+    assert index.alert_ids == [first]
+    assert [type(e).__name__ for e in index.collect_events()] == ["Registered", "Used"]
 
 
 @pytest.mark.parametrize("content", [

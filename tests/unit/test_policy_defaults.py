@@ -147,6 +147,7 @@ def test_monthly_statistics_are_taken_on_the_25th_at_17_00_seed_000_dieu_2_2_c()
     """The 25th is the seed's; 17:00 is the close of the working day (DOMAIN.md)."""
     assert DEFAULT_POLICY.statistics_day == 25
     assert DEFAULT_POLICY.statistics_time == time(17, 0)
+    assert DEFAULT_POLICY.statistics_next_working_day is False  # the 25th itself
 
 
 def test_units_publish_at_least_one_alert_every_3_days_seed_001_1_d() -> None:
@@ -263,6 +264,7 @@ def test_the_default_policy_is_stored_with_the_regulations_figures() -> None:
         "deadline_warning_hours": 1.0,
         "statistics_day": 25,
         "statistics_time": "17:00",
+        "statistics_next_working_day": False,
         "alert_cadence_days": 3,
         "equivalent_levels": [["department", "district"], ["commune"]],
     }
@@ -282,6 +284,7 @@ def test_every_figure_survives_the_stored_form() -> None:
         deadline_warning=timedelta(hours=2),
         statistics_day=24,
         statistics_time=time(16, 0),
+        statistics_next_working_day=True,
         alert_cadence_days=4,
     )
     assert SlaPolicy.from_dict(changed.to_dict()) == changed

@@ -38,6 +38,7 @@ from application.commands import (
     ReturnResult,
     StartVerification,
     TransferOfficer,
+    UpdateIdentity,
     UpdateResult,
 )
 from application.services import CommandResult, ConflictError, IdempotencyKeyReused, IHanoi
@@ -166,6 +167,50 @@ def test_a_fourth_consecutive_violation_locks_submission_for_30_days_dieu_27_3(
         world.submit()
     clock.now = caught.value.locked_until
     assert world.app.load(world.submit(), Report).status == "received"
+
+
+def test_a_locked_account_cannot_re_report_ask_for_clarification_or_rate_dieu_27_3(
+        world: World, clock: Clock) -> None:
+    """Điều 27.3 "khóa tài khoản tạm thời": every command of the locked citizen is refused,
+    naming the lock's end; the report is left as it was."""
+    published = world.submit()
+    world.to_published(published)
+    for _ in range(4):
+        violate(world, clock)
+    until = world.app.load(world.reporter_id, Reporter).locked_until
+    assert until is not None
+    stored = len(events(world.app, published))
+    for command in (RequestClarification(published, "Khi nào xong?"),
+                    Rate(published, "unsatisfied", "Chưa sửa"),
+                    UpdateIdentity(phone="0987654321")):
+        with pytest.raises(ReporterLocked) as refused:
+            world.app.handle(command, world.citizen)
+        assert (refused.value.rule, refused.value.locked_until) == ("Điều 27.3", until)
+        assert until.isoformat() in refused.value.detail
+    with pytest.raises(ReporterLocked):
+        world.submit(re_report_of=published)
+    assert len(events(world.app, published)) == stored
+    clock.now = until  # the lock is over
+    world.app.handle(Rate(published, "unsatisfied", "Chưa sửa"), world.citizen)
+
+
+def test_a_citizen_completes_his_identity_before_reporting_dieu_5_5_6_1_a(
+        world: World) -> None:
+    legacy = Reporter(identity={"name": "Lê Văn Cũ", "phone": "0912000111", "email": None,
+                                "national_id": None}, at=world.app.now())
+    world.app.save(legacy)
+    with pytest.raises(InvalidInput) as refused:
+        world.submit(reporter_id=legacy.id)
+    assert refused.value.rule == "Điều 5.5, 6.1.a"
+    citizen = world.app.citizen_actor(legacy.id)
+    world.app.handle(UpdateIdentity(email="cu@example.vn", national_id="001088000111"), citizen)
+    assert world.app.load(legacy.id, Reporter).identity == {
+        "name": "Lê Văn Cũ", "phone": "0912000111", "email": "cu@example.vn",
+        "national_id": "001088000111"}
+    assert world.app.load(world.submit(reporter_id=legacy.id), Report).status == "received"
+    with pytest.raises(NotPermitted) as refused_staff:
+        world.app.handle(UpdateIdentity(email="x@example.vn"), world.receiver)
+    assert refused_staff.value.rule == "Điều 5.5"
 
 
 def test_an_accepted_report_breaks_the_streak_of_violations_dieu_27_3(world: World,

@@ -1,4 +1,4 @@
-"""The reporter's account, domain only: identity (Điều 5.6) and the violation lock (Điều 27.2–3).
+"""The reporter's account, domain only: identity (Điều 5.5, 6.1.a) and the violation lock (Điều 27.2–3).
 
 Seed 002 Điều 27.3: "Cá nhân, tổ chức vi phạm quá 03 lần liên tiếp sẽ bị khóa tài khoản tạm
 thời trên iHanoi trong vòng 30 ngày" — more than 3 consecutive violations lock the account
@@ -21,8 +21,8 @@ T0 = datetime(2026, 3, 2, 9, tzinfo=BUSINESS_TZ)
 
 
 def reporter(**identity: str | None) -> Reporter:
-    fields = {"name": "Nguyễn Văn An", "phone": "0912345678", "email": None,
-              "national_id": None} | identity
+    fields = {"name": "Nguyễn Văn An", "phone": "0912345678", "email": "an@example.vn",
+              "national_id": "001099012345"} | identity
     return Reporter.register(at=T0, **fields)
 
 
@@ -39,33 +39,70 @@ def event_names(account: Reporter) -> list[str]:
     return [type(e).__name__ for e in account.collect_events()]
 
 
-# --------------------------------------------------------------------------- Điều 5.6
+# --------------------------------------------------------------------------- Điều 5.5
 
 
-def test_a_registered_reporter_keeps_the_stripped_name_and_contacts_dieu_5_6() -> None:
-    account = Reporter.register(name="  Trần Thị Bình ", phone=None, email="binh@example.vn",
-                                national_id="001234567890", at=T0)
-    assert account.identity == {"name": "Trần Thị Bình", "phone": None,
+def test_a_registered_reporter_keeps_the_stripped_name_and_contacts_dieu_5_5() -> None:
+    account = Reporter.register(name="  Trần Thị Bình ", phone=" 0912345678 ",
+                                email="binh@example.vn", national_id="001234567890", at=T0)
+    assert account.identity == {"name": "Trần Thị Bình", "phone": "0912345678",
                                 "email": "binh@example.vn", "national_id": "001234567890"}
     assert account.registered_at == T0
     assert account.consecutive_violations == 0
     assert account.locked_until is None
     assert event_names(account) == ["Registered"]
+    account.check_may_submit(T0)
 
 
-@pytest.mark.parametrize("name", ["", "   "])
-def test_a_reporter_needs_a_name_dieu_5_6(name: str) -> None:
+@pytest.mark.parametrize("missing, named", [
+    ({"name": ""}, ["name"]), ({"name": "   "}, ["name"]),
+    ({"national_id": None}, ["citizen ID number (căn cước công dân)"]),
+    ({"phone": None}, ["phone number"]), ({"email": "  "}, ["e-mail address"]),
+    ({"phone": None, "email": None, "national_id": None},
+     ["citizen ID number (căn cước công dân)", "phone number", "e-mail address"]),
+])
+def test_registration_needs_citizen_id_phone_and_email_and_names_what_is_missing_dieu_5_5(
+        missing: dict[str, str | None], named: list[str]) -> None:
+    """Điều 5.5: "Cung cấp đầy đủ thông tin về danh tính (căn cước công dân, số điện thoại,
+    địa chỉ thư điện tử)" — all three, not one contact or another."""
     with pytest.raises(InvalidInput) as refused:
-        reporter(name=name)
-    assert refused.value.rule == "Điều 5.6"
+        reporter(**missing)
+    assert refused.value.rule == "Điều 5.5"
+    assert refused.value.detail == f"the reporter's identity is incomplete: missing " \
+                                   f"{', '.join(named)}"
 
 
-def test_a_reporter_needs_a_phone_or_an_email_dieu_5_6() -> None:
+def legacy(**identity: str | None) -> Reporter:
+    """An account registered before Điều 5.5 was enforced (its stored event replays as is)."""
+    fields = {"name": "Nguyễn Văn An", "phone": "0912345678", "email": None,
+              "national_id": None} | identity
+    return Reporter(identity=fields, at=T0)
+
+
+def test_a_report_is_acceptable_only_from_a_complete_identity_dieu_5_5_6_1_a() -> None:
+    account = legacy()
     with pytest.raises(InvalidInput) as refused:
-        reporter(phone=None, email=None)
-    assert refused.value.rule == "Điều 5.6"
-    assert reporter(phone="0912345678").identity["phone"] == "0912345678"
-    assert reporter(phone=None, email="an@example.vn").identity["email"] == "an@example.vn"
+        account.check_may_submit(T0)
+    assert refused.value.rule == "Điều 5.5, 6.1.a"
+    assert "citizen ID number (căn cước công dân), e-mail address" in refused.value.detail
+
+
+def test_an_existing_reporter_completes_his_identity_dieu_5_5() -> None:
+    account = legacy()
+    account.collect_events()
+    with pytest.raises(InvalidInput) as refused:  # still no e-mail: nothing recorded
+        account.update_identity(None, None, None, "001099012345", T0)
+    assert refused.value.rule == "Điều 5.5" and "e-mail address" in refused.value.detail
+    assert account.identity["national_id"] is None and event_names(account) == []
+    account.update_identity(None, None, " an@example.vn ", "001099012345", T0)
+    assert account.identity == {"name": "Nguyễn Văn An", "phone": "0912345678",
+                                "email": "an@example.vn", "national_id": "001099012345"}
+    assert event_names(account) == ["IdentityUpdated"]
+    account.check_may_submit(T0)
+    account.update_identity(None, "0987654321", None, None, T0)  # a correction
+    assert account.identity["phone"] == "0987654321"
+    account.update_identity(None, "0987654321", None, None, T0)  # the same: nothing recorded
+    assert event_names(account) == ["IdentityUpdated"]
 
 
 # --------------------------------------------------------------------------- Điều 27.3
@@ -94,6 +131,21 @@ def test_more_than_three_consecutive_violations_lock_the_account_for_30_days_die
     locked = events[-1]
     assert (locked.at, locked.until, locked.policy_version) == (
         fourth, fourth + timedelta(days=30), DEFAULT_POLICY.version)
+
+
+def test_a_locked_account_changes_nothing_not_even_its_identity_dieu_27_3() -> None:
+    account = reporter()
+    fourth = violations(account, 4)
+    account.collect_events()
+    with pytest.raises(ReporterLocked) as refused:
+        account.update_identity(None, "0987654321", None, None, fourth)
+    assert refused.value.locked_until == fourth + timedelta(days=30)
+    assert fourth.isoformat() not in refused.value.detail
+    assert (fourth + timedelta(days=30)).isoformat() in refused.value.detail
+    with pytest.raises(ReporterLocked):
+        account.check_not_locked(fourth + timedelta(days=30, microseconds=-1))
+    account.check_not_locked(fourth + timedelta(days=30))
+    assert event_names(account) == []
 
 
 def test_the_lock_follows_the_policy_in_force_dieu_27_3() -> None:
