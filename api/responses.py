@@ -114,9 +114,26 @@ class FrozenLateness(Out):
     rank: int
 
 
+class RepeatMatter(Out):
+    """Điều 18.4: a matter listed in a month: its unsatisfied ratings over its whole history
+    (the first report's included), when it reached the threshold, its latest rating and
+    whether it is unresolved (latest rating "unsatisfied")."""
+
+    matter_id: UUID
+    unsatisfied_ratings: int
+    reached_at: Instant
+    latest_rating: Literal["satisfied", "acceptable", "unsatisfied"]
+    unresolved: bool
+
+
 class FrozenRepeatDissatisfaction(Out):
-    unsatisfied_re_reports: int
+    """Điều 18.4 as frozen: flagged when a matter of the unit is listed. Publications made
+    before issue 10 counted unsatisfied re-reports per unit and month instead
+    (``unsatisfied_re_reports``, no ``matters``)."""
+
     flagged: bool
+    matters: list[RepeatMatter] = []
+    unsatisfied_re_reports: int | None = None
 
 
 class LateAdditions(BaseModel):
@@ -152,11 +169,11 @@ class PublishedStatistics(Out):
 
 
 class UnitRepeatDissatisfaction(Out):
-    """Điều 18.4: a unit's "unsatisfied" ratings of re-reports in a month."""
+    """Điều 18.4: a unit flagged in a month, with its matters listed."""
 
     unit_id: UUID
-    unsatisfied_re_reports: int
     flagged: bool
+    matters: list[RepeatMatter]
     unit_name: str | None
 
 
@@ -422,12 +439,32 @@ class StatisticsExplained(Out):
     notification_ids: list[int]
 
 
+class MatterRating(Out):
+    """One rating of a matter's history."""
+
+    report_id: UUID
+    handling_unit_id: UUID | None
+    rating: Literal["satisfied", "acceptable", "unsatisfied"]
+    rated_at: Instant
+    notification_id: int
+
+
+class ExplainedMatter(RepeatMatter):
+    """A listed matter with every rating of its history up to the month's end."""
+
+    unit_id: UUID
+    ratings: list[MatterRating]
+
+
 class RepeatDissatisfactionExplained(Out):
-    """Seed 001 7.a: the re-reports and events behind a unit's repeat-dissatisfaction tally."""
+    """Seed 001 7.a: the matters behind a unit's repeat-dissatisfaction flag in a month
+    (``value``: how many), the reports rated "unsatisfied", the events (ratings, matter
+    membership, acceptance) and each matter's ratings."""
 
     value: int
     report_ids: list[UUID]
     notification_ids: list[int]
+    matters: list[ExplainedMatter]
 
 
 class SilentUnit(Out):
