@@ -4,6 +4,7 @@ from projections import audit_trail, monthly_statistics, unit_directory, unit_mo
 from projections import citizen_reports, overdue, public_results, report_status, work_queues
 from projections import alerts, reporter_locks
 from projections import duplicate_candidates, matters, repeat_dissatisfaction
+from projections import periodic_reports
 from projections.engine import ReadModel
 
 READ_MODELS: list[ReadModel] = [
@@ -12,4 +13,5 @@ READ_MODELS: list[ReadModel] = [
     audit_trail.model, unit_directory.model, unit_monthly_lateness.model, monthly_statistics.model,
     reporter_locks.model, alerts.model,
     matters.model, duplicate_candidates.model, repeat_dissatisfaction.model,
+    periodic_reports.model,
 ]
