@@ -12,6 +12,7 @@ Request bodies live in :mod:`api.schemas`.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
@@ -556,3 +557,79 @@ class Open311Request(Out):
     lat: float | None
     long: float | None
     media_url: str | None
+
+
+# ----------------------------------------------------------------- periodic reports (Điều 18.3.b)
+
+class Period(Out):
+    """A report's period: monthly ``YYYY-MM``, quarterly ``YYYY-Qn``, yearly ``YYYY`` or ad
+    hoc ``YYYY-MM-DD..YYYY-MM-DD``; days in Asia/Ho_Chi_Minh, ``start`` ≤ instant < ``end``."""
+
+    kind: Literal["monthly", "quarterly", "yearly", "ad_hoc"]
+    label: str
+    first_day: date
+    last_day: date
+    start: Instant
+    end: Instant
+
+
+class PeriodTotals(Out):
+    """Distinct reports (alerts for ``alerts_sent``) per figure over a period: a report that
+    reached two units counts once."""
+
+    received: int
+    accepted: int
+    rejected: int
+    escalated: int
+    assigned: int
+    published: int
+    late_in_reception: int
+    late_in_handling: int
+    rated_satisfied: int
+    rated_acceptable: int
+    rated_unsatisfied: int
+    alerts_sent: int
+    initiatives_received: int
+    initiatives_answered: int
+    initiatives_answered_on_time: int
+
+
+class UnitPeriodFigures(PeriodTotals):
+    """Điều 18.3.b, 25.4: one unit's reception and handling figures, alerts sent and capital
+    initiatives received and answered over a period."""
+
+    unit_id: UUID
+    unit_name: str | None
+
+
+class PeriodicReport(Out):
+    """Điều 18.3.b: the report of a period, per unit, with the city's totals."""
+
+    period: Period
+    totals: PeriodTotals
+    units: list[UnitPeriodFigures]
+
+
+class PeriodExplained(Out):
+    """Seed 001 7.a: the reports (alerts for ``alerts_sent``) and event ids behind one figure
+    of a unit over a period."""
+
+    metric: str
+    value: int
+    subject_ids: list[UUID]
+    notification_ids: list[int]
+
+
+class HeadFigures(Out):
+    """Seed 000 Điều 2.4: a head of unit's term within a month (``from_at`` ≤ instant <
+    ``to_at``), the events that began and ended it, and the unit's figures over it."""
+
+    officer_id: UUID
+    name: str
+    unit_id: UUID
+    unit_name: str | None
+    from_at: Instant
+    to_at: Instant
+    since_nid: int
+    until_nid: int | None
+    figures: PeriodTotals

@@ -50,7 +50,7 @@ from domain.calendar import BUSINESS_TZ
 from domain.policy import Kind, Stage
 from domain.report import Report
 from domain.units import Officer
-from projections.engine import ReadModel
+from projections.engine import Handler, ReadModel
 
 model = ReadModel("periodic_reports", tables=("period_facts", "period_reports",
                                               "period_heads", "period_officers"))
@@ -82,7 +82,7 @@ def _late(stage: str) -> str | None:
 def _is_initiative(cur: psycopg.Cursor[Any], report_id: UUID) -> bool:
     row = cur.execute("SELECT kind FROM period_reports WHERE report_id = %s",
                       (report_id,)).fetchone()
-    return bool(row) and row[0] == Kind.INITIATIVE
+    return row is not None and row[0] == Kind.INITIATIVE
 
 
 def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
@@ -147,7 +147,7 @@ def _deadline_passed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
         _fact(cur, e.stage.unit_id, metric, e.originator_id, e.at, nid)
 
 
-SPECIFIC = {
+SPECIFIC: dict[type, Handler] = {
     Report.Submitted: _submitted, Report.Escalated: _escalated, Report.Rejected: _rejected,
     Report.Accepted: _accepted, Report.Assigned: _assigned, Report.Published: _published,
     Report.InitiativeAnswered: _answered, Report.Rated: _rated,
@@ -279,28 +279,37 @@ def period(spec: str) -> tuple[str, date, date]:
     ``2026`` (yearly) or ``2026-03-01..2026-03-15`` (ad hoc, both days included) — as (kind,
     first day, last day). Raises ``ValueError`` for anything else."""
     try:
-        if ".." in spec:
-            first_text, last_text = spec.split("..")
-            first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
-            if last < first:
-                raise ValueError("the period ends before it starts")
-            return "ad_hoc", first, last
-        if "-Q" in spec:
-            year_text, quarter_text = spec.split("-Q")
-            year, quarter = int(year_text), int(quarter_text)
-            if not 1 <= quarter <= 4 or len(year_text) != 4:
-                raise ValueError(spec)
-            first = date(year, 3 * quarter - 2, 1)
-            return "quarterly", first, _last_day(date(year, 3 * quarter, 1))
-        if len(spec) == 4:
-            year = int(spec)
-            return "yearly", date(year, 1, 1), date(year, 12, 31)
-        if len(spec) == 7:
-            first = date.fromisoformat(f"{spec}-01")
-            return "monthly", first, _last_day(first)
-    except ValueError:
+        kind, first, last = _parse(spec)
+    except (ValueError, OverflowError):
         pass
+    else:
+        if date.min < first and last < date.max:  # bounds() reaches the day after
+            return kind, first, last
     raise ValueError(f"no period {spec!r}: YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD")
+
+
+def _parse(spec: str) -> tuple[str, date, date]:
+    """The kind and days of ``spec``, unchecked (may raise ValueError, OverflowError)."""
+    if ".." in spec:
+        first_text, last_text = spec.split("..")
+        first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
+        if last < first:
+            raise ValueError("the period ends before it starts")
+        return "ad_hoc", first, last
+    if "-Q" in spec:
+        year_text, quarter_text = spec.split("-Q")
+        year, quarter = int(year_text), int(quarter_text)
+        if not 1 <= quarter <= 4 or len(year_text) != 4:
+            raise ValueError(spec)
+        first = date(year, 3 * quarter - 2, 1)
+        return "quarterly", first, _last_day(date(year, 3 * quarter, 1))
+    if len(spec) == 4:
+        year = int(spec)
+        return "yearly", date(year, 1, 1), date(year, 12, 31)
+    if len(spec) == 7:
+        first = date.fromisoformat(f"{spec}-01")
+        return "monthly", first, _last_day(first)
+    raise ValueError(spec)
 
 
 def _last_day(month: date) -> date:

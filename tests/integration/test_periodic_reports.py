@@ -23,6 +23,7 @@ from application.commands import (
     TransferOfficer,
 )
 from application.services import IHanoi
+from domain.actors import Actor, Role
 from domain.alert import Alert
 from domain.calendar import BUSINESS_TZ
 from domain.report import Report
@@ -183,3 +184,63 @@ def test_rebuild_and_as_of_equal_incremental_periodic_reports(
     conn.execute(f"SET search_path TO {schema}, {projector.schema}")
     assert periodic.report(conn, "2026-03") == march
     assert periodic.report(conn, "2026-Q2")["units"] == []
+
+
+def test_periodic_reports_over_http_for_the_centre_and_inspectors_dieu_18_3_b(
+        api, clock) -> None:
+    """Over HTTP: the quarter's report with unit names, a figure explained, the heads of the
+    month, as of an instant; a period that is none is a 422."""
+    w = api.world
+    r = _history(w, clock)
+    api.sync()
+    inspector = api.token(Actor(id="inspector-1", role=Role.INSPECTOR))
+    quarter = api.client.get("/periodic-reports?period=2026-Q1", headers=inspector)
+    assert quarter.status_code == 200, quarter.text
+    body = quarter.json()
+    assert body["period"]["kind"] == "quarterly" and body["period"]["last_day"] == "2026-03-31"
+    district = next(u for u in body["units"] if u["unit_id"] == str(w.district))
+    assert (district["unit_name"], district["received"], district["alerts_sent"]) == (
+        "UBND quận Hoàn Kiếm", 3, 1)
+    explained = api.client.get(f"/periodic-reports/explain?period=2026-03-10..2026-03-10"
+                               f"&unit_id={w.district}&metric=rejected", headers=inspector)
+    assert explained.json()["subject_ids"] == [str(r["rejected"])]
+    heads = api.client.get("/periodic-reports/heads?month=2026-03", headers=inspector).json()
+    assert ("Nguyễn Văn Hùng", 3) in {(h["name"], h["figures"]["received"]) for h in heads}
+    own = api.client.get("/periodic-reports?period=2026", headers=api.token(w.head)).json()
+    assert [u["unit_id"] for u in own["units"]] == [str(w.district)]
+    as_of = api.client.get("/periodic-reports?period=2026&as_of=2026-03-09T00:00:00%2B07:00",
+                           headers=inspector).json()
+    assert next(u for u in as_of["units"] if u["unit_id"] == str(w.district))["received"] == 1
+    for bad in ("2026-Q7", "2026-03-10..2026-03-01", "march"):
+        answer = api.client.get(f"/periodic-reports?period={bad}", headers=inspector)
+        assert answer.status_code == 422, answer.text
+
+
+def test_periodic_report_on_the_command_line_dieu_18_3_b(
+        world, clock, projector: Projector, database_url, fresh_schema, monkeypatch) -> None:
+    """``ihanoi report PERIOD``: the table per unit, a figure's events, the heads' figures."""
+    from typer.testing import CliRunner
+
+    from ihanoi import cli
+    from projections.deployment import Deployment
+
+    class Borrowed(Deployment):
+        def close(self) -> None:  # the test's write side stays open
+            pass
+
+    r = _history(world, clock)
+    projector.catch_up()
+    monkeypatch.setattr(cli, "_runtime", lambda: Borrowed(
+        url=database_url, schema=fresh_schema, app=world.app, projector=projector))
+    runner = CliRunner(env={"COLUMNS": "400"})
+    table = runner.invoke(cli.app, ["report", "2026-Q1"])
+    assert table.exit_code == 0, table.output
+    assert "UBND quận Hoàn Kiếm" in table.output and "city (distinct)" in table.output
+    explained = runner.invoke(cli.app, ["report", "2026-03-10..2026-03-10", "--unit",
+                                        str(world.district), "--explain", "rejected"])
+    assert explained.exit_code == 0, explained.output
+    assert f"subjects: {r['rejected']}" in explained.output
+    heads = runner.invoke(cli.app, ["report", "2026-03", "--heads"])
+    assert heads.exit_code == 0 and "Nguyễn Văn Hùng" in heads.output
+    assert runner.invoke(cli.app, ["report", "2026-Q9"]).exit_code != 0
+    assert runner.invoke(cli.app, ["report", "2026", "--heads"]).exit_code != 0
