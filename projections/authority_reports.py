@@ -129,23 +129,21 @@ def text(recipient: str, payload: dict[str, Any], published_at: Any) -> tuple[st
                     f"không hài lòng); giải trình: {u['explain']}" for u in repeated] \
         or ["  + Không có."]
     subject = f"Báo cáo tình hình tiếp nhận, xử lý phản ánh, kiến nghị trên iHanoi {period}"
-    body = "\n".join([
-        f"Kính gửi: {RECIPIENTS[recipient]}.",
-        "",
-        f"Trung tâm Phục vụ hành chính công Thành phố báo cáo tình hình tiếp nhận, xử lý phản "
-        f"ánh, kiến nghị của các cơ quan, đơn vị trên iHanoi {period} (số liệu chốt lúc "
-        f"{local(published_at)}), {PURPOSE[recipient]}:",
-        f"- {len(units)} cơ quan, đơn vị có số liệu; {total['received']} lượt tiếp nhận; "
-        f"{total['published']} phản ánh đã công khai kết quả, trong đó "
-        f"{total['published_on_time']} đúng hạn; {total['rated_unsatisfied']} đánh giá "
-        f"không hài lòng.",
-        "- Cơ quan, đơn vị có trên 30% phản ánh, kiến nghị trong tháng chậm trễ trong tiếp "
-        "nhận, xử lý (Điều 18.4):", *late_lines,
-        "- Cơ quan, đơn vị xử lý chưa dứt điểm, để cá nhân, tổ chức phản ánh lặp lại và đánh "
-        "giá không hài lòng từ 5 lần trở lên (Điều 18.4):", *repeat_lines,
-        f"Số liệu chi tiết từng đơn vị và sự kiện làm căn cứ: "
-        f"{payload['links']['publication']}",
-    ])
+    opening = (f"Trung tâm Phục vụ hành chính công Thành phố báo cáo tình hình tiếp nhận, xử lý "
+               f"phản ánh, kiến nghị của các cơ quan, đơn vị trên iHanoi {period} (số liệu chốt "
+               f"lúc {local(published_at)}), {PURPOSE[recipient]}:")
+    totals = (f"- {len(units)} cơ quan, đơn vị có số liệu; {total['received']} lượt tiếp nhận; "
+              f"{total['published']} phản ánh đã công khai kết quả, trong đó "
+              f"{total['published_on_time']} đúng hạn; {total['rated_unsatisfied']} đánh giá "
+              f"không hài lòng.")
+    late_heading = ("- Cơ quan, đơn vị có trên 30% phản ánh, kiến nghị trong tháng chậm trễ "
+                    "trong tiếp nhận, xử lý (Điều 18.4):")
+    repeat_heading = ("- Cơ quan, đơn vị xử lý chưa dứt điểm, để cá nhân, tổ chức phản ánh lặp "
+                      "lại và đánh giá không hài lòng từ 5 lần trở lên (Điều 18.4):")
+    details = ("Số liệu chi tiết từng đơn vị và sự kiện làm căn cứ: "
+               f"{payload['links']['publication']}")
+    body = "\n".join([f"Kính gửi: {RECIPIENTS[recipient]}.", "", opening, totals,
+                      late_heading, *late_lines, repeat_heading, *repeat_lines, details])
     return subject, body
 
 

@@ -190,4 +190,4 @@ def outbox(conn: psycopg.Connection[Any], key_prefix: str = "") -> list[dict[str
 
 
 # The monthly report to the Chairman and Home Affairs registers its handlers on this model.
-from projections import authority_reports  # noqa: E402, F401
+from projections import authority_reports  # noqa: F401
