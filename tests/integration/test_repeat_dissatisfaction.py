@@ -5,15 +5,21 @@ listed while the matter is unresolved; every figure is explained by its events."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from application.commands import LinkToMatter, Rate
 from application.services import IHanoi
+from domain.calendar import BUSINESS_TZ
 from domain.report import Report
 from projections import repeat_dissatisfaction as repeat
 from projections.engine import Projector
+from projections.unit_monthly_lateness import month_of
+from tests.budget import examples
 
 MARCH, APRIL, MAY, JUNE, JULY = (date(2026, m, 1) for m in (3, 4, 5, 6, 7))
 
@@ -157,3 +163,52 @@ def test_rebuild_equals_incremental_repeat_dissatisfaction(
     projector.rebuild(["repeat_dissatisfaction"])
     assert conn.execute(query).fetchall() == before and len(before) == 7
     assert _flagged(conn, MARCH) == {world.district: [reports[0]]}
+
+
+RATINGS = ("satisfied", "acceptable", "unsatisfied")
+
+
+def _oracle(rows: list[dict[str, Any]], month: date, threshold: int
+            ) -> list[tuple[UUID, UUID, int, str, bool]]:
+    """Điều 18.4 as README words it, in Python: (unit, matter, unsatisfied ratings, latest
+    rating, unresolved) of each matter listed in ``month``."""
+    listed = []
+    for matter in {r["matter_id"] for r in rows}:
+        history = sorted((r for r in rows if r["matter_id"] == matter and r["month"] <= month),
+                         key=lambda r: (r["rated_at"], r["rated_nid"]))
+        unsatisfied = [r for r in history if r["rating"] == "unsatisfied"]
+        before = [r for r in history if r["month"] < month]
+        if len(unsatisfied) >= threshold and (
+                any(r["month"] == month for r in unsatisfied)
+                or before and before[-1]["rating"] == "unsatisfied"):
+            listed.append((unsatisfied[-1]["handling_unit_id"], matter, len(unsatisfied),
+                           history[-1]["rating"], history[-1]["rating"] == "unsatisfied"))
+    return sorted(listed, key=str)
+
+
+@settings(max_examples=examples(40), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ratings=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1), st.sampled_from(RATINGS),
+                                  st.integers(0, 24 * 120)), max_size=40),
+       threshold=st.integers(1, 5))
+def test_listing_follows_the_rule_for_any_history_of_ratings_dieu_18_4(
+        conn, ratings: list[tuple[int, int, str, int]], threshold: int) -> None:
+    """For any ratings of three matters by two units over four months, the matters listed
+    each month are those the rule names (:func:`_oracle`)."""
+    matters, units = [uuid4() for _ in range(3)], [uuid4() for _ in range(2)]
+    start = datetime(2026, 3, 1, tzinfo=BUSINESS_TZ)
+    rows = [{"report_id": uuid4(), "matter_id": matters[m], "handling_unit_id": units[u],
+             "rating": rating, "rated_at": start + timedelta(hours=hours),
+             "month": month_of(start + timedelta(hours=hours)), "rated_nid": nid}
+            for nid, (m, u, rating, hours) in enumerate(ratings, start=1)]
+    conn.execute("DELETE FROM repeat_dissatisfaction")
+    for r in rows:
+        conn.execute("INSERT INTO repeat_dissatisfaction (report_id, matter_id, handling_unit_id,"
+                     " rating, rated_at, month, rated_nid) VALUES (%(report_id)s, %(matter_id)s,"
+                     " %(handling_unit_id)s, %(rating)s, %(rated_at)s, %(month)s,"
+                     " %(rated_nid)s)", r)
+    for month in (MARCH, APRIL, MAY, JUNE, JULY):
+        got = sorted(((r["unit_id"], r["matter_id"], r["unsatisfied_ratings"],
+                       r["latest_rating"], r["unresolved"])
+                      for r in repeat.listed(conn, month, threshold)), key=str)
+        assert got == _oracle(rows, month, threshold), month
