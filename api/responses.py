@@ -583,6 +583,7 @@ class PeriodTotals(Out):
     escalated: int
     assigned: int
     published: int
+    published_on_time: int
     late_in_reception: int
     late_in_handling: int
     rated_satisfied: int

@@ -14,7 +14,9 @@ Metrics (the unit is the one the event names; facts stay with it after a merger,
 - ``received``: submitted or escalated to the unit, or accepted for handling by it from
   another unit (Điều 7.2); ``accepted``, ``rejected``, ``escalated``: its reception decisions;
 - ``assigned`` (Điều 8.1); ``published``: the result made public, the report resolved
-  (Điều 12.3); ``rated_satisfied`` / ``rated_acceptable`` / ``rated_unsatisfied`` (Điều 13),
+  (Điều 12.3); ``published_on_time``: published with every stage the unit held for it in
+  handling (assignment, handling, rework, publication; response for an initiative) closed by
+  its due instant — its facts are the publication and those closings; ``rated_satisfied`` / ``rated_acceptable`` / ``rated_unsatisfied`` (Điều 13),
   for the unit that published the result, dated at the rating;
 - ``late_in_reception`` / ``late_in_handling``: reports of which a reception or verification
   stage / an assignment, handling, rework, publication, clarification or response stage of
@@ -53,13 +55,14 @@ from domain.units import Officer
 from projections.engine import Handler, ReadModel
 
 model = ReadModel("periodic_reports", tables=("period_facts", "period_reports",
-                                              "period_heads", "period_officers"))
+                                              "period_closings", "period_heads",
+                                              "period_officers"))
 
 RECEPTION_STAGES = {Stage.RECEPTION, Stage.VERIFICATION}
 HANDLING_STAGES = {Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK, Stage.PUBLICATION,
                    Stage.CLARIFICATION, Stage.RESPONSE}
 METRICS = ("received", "accepted", "rejected", "escalated", "assigned", "published",
-           "late_in_reception", "late_in_handling", "rated_satisfied", "rated_acceptable",
+           "published_on_time", "late_in_reception", "late_in_handling", "rated_satisfied", "rated_acceptable",
            "rated_unsatisfied", "alerts_sent", "initiatives_received", "initiatives_answered",
            "initiatives_answered_on_time")
 
@@ -124,6 +127,22 @@ def _published(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE period_reports SET published_unit_id = %s WHERE report_id = %s",
                 (closed.unit_id, e.originator_id))
     _fact(cur, closed.unit_id, "published", e.originator_id, e.at, nid)
+    # On time when every handling stage the unit held for the report closed by its due.
+    cur.execute(
+        "INSERT INTO period_facts (unit_id, metric, subject_id, at, notification_id)"
+        " SELECT unit_id, 'published_on_time', report_id, %(at)s, n"
+        " FROM period_closings, unnest(ARRAY[notification_id, %(nid)s::bigint]) n"
+        " WHERE report_id = %(report)s AND unit_id = %(unit)s AND NOT EXISTS ("
+        "  SELECT 1 FROM period_closings WHERE report_id = %(report)s AND unit_id = %(unit)s"
+        "  AND NOT on_time) ON CONFLICT DO NOTHING",
+        {"at": e.at, "nid": nid, "report": e.originator_id, "unit": closed.unit_id})
+
+
+def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Điều 28.1: the successor of a merged unit takes over the handling with its closings so
+    far, which decide whether it publishes on time; the facts stay (history)."""
+    cur.execute("UPDATE period_closings SET unit_id = %s WHERE report_id = %s AND unit_id = %s",
+                (e.to_unit_id, e.originator_id, e.from_unit_id))
 
 
 def _answered(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
@@ -151,8 +170,11 @@ SPECIFIC: dict[type, Handler] = {
     Report.Submitted: _submitted, Report.Escalated: _escalated, Report.Rejected: _rejected,
     Report.Accepted: _accepted, Report.Assigned: _assigned, Report.Published: _published,
     Report.InitiativeAnswered: _answered, Report.Rated: _rated,
-    Report.StageDeadlinePassed: _deadline_passed,
+    Report.StageDeadlinePassed: _deadline_passed, Report.Rerouted: _rerouted,
 }
+# The stages whose closings decide ``published_on_time``.
+ON_TIME_STAGES = {Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK, Stage.PUBLICATION,
+                  Stage.RESPONSE}
 
 
 def _report_event(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
@@ -162,6 +184,11 @@ def _report_event(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
             metric = _late(closed.stage)
             if metric is not None and not closed.on_time:
                 _fact(cur, closed.unit_id, metric, e.originator_id, closed.ended_at, nid)
+            if closed.stage in ON_TIME_STAGES:
+                cur.execute("INSERT INTO period_closings (notification_id, report_id, unit_id,"
+                            " stage, on_time) VALUES (%s, %s, %s, %s, %s)",
+                            (nid, e.originator_id, closed.unit_id, closed.stage,
+                             closed.on_time))
     handler = SPECIFIC.get(type(e))
     if handler is not None:
         handler(cur, e, nid)

@@ -32,6 +32,16 @@ def upgrade() -> None:
             kind text NOT NULL,
             published_unit_id uuid
         )""")
+    # Closings of handling stages, which decide published_on_time (by report).
+    op.execute("""
+        CREATE TABLE period_closings (
+            notification_id bigint NOT NULL,
+            report_id uuid NOT NULL,
+            unit_id uuid NOT NULL,
+            stage text NOT NULL,
+            on_time boolean NOT NULL,
+            PRIMARY KEY (report_id, notification_id, stage)
+        )""")
     op.execute("""
         CREATE TABLE period_heads (
             officer_id uuid NOT NULL,
@@ -53,5 +63,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE period_officers")
     op.execute("DROP TABLE period_heads")
+    op.execute("DROP TABLE period_closings")
     op.execute("DROP TABLE period_reports")
     op.execute("DROP TABLE period_facts")

@@ -15,7 +15,12 @@ from application.commands import (
     Accept,
     AppointOfficer,
     ApproveAlert,
+    ApproveResult,
+    Assign,
+    Classify,
     DraftAlert,
+    ProposeResult,
+    Publish,
     Rate,
     Reject,
     RespondToInitiative,
@@ -85,14 +90,15 @@ def test_monthly_quarterly_yearly_and_ad_hoc_reports_dieu_18_3_b(
             march["period"]["last_day"]) == ("monthly", date(2026, 3, 1), date(2026, 3, 31))
     district = _by_unit(march)[world.district]
     assert {m: district[m] for m in ("received", "accepted", "rejected", "assigned",
-                                     "published", "rated_satisfied", "alerts_sent")} == {
+                                     "published", "published_on_time", "rated_satisfied",
+                                     "alerts_sent")} == {
         "received": 3, "accepted": 2, "rejected": 1, "assigned": 2, "published": 2,
-        "rated_satisfied": 1, "alerts_sent": 1}
+        "published_on_time": 2, "rated_satisfied": 1, "alerts_sent": 1}
     department, centre = _by_unit(march)[world.department], _by_unit(march)[world.centre]
     assert (centre["initiatives_received"], centre["accepted"]) == (1, 1)
     assert (department["received"], department["initiatives_received"],
-            department["initiatives_answered"], department["initiatives_answered_on_time"]) == (
-        1, 1, 1, 1)
+            department["initiatives_answered"], department["initiatives_answered_on_time"],
+            department["published_on_time"]) == (1, 1, 1, 1, 1)
     # The initiative reached two units but is one report of the city.
     assert march["totals"]["received"] == 4 and march["totals"]["initiatives_received"] == 1
 
@@ -138,6 +144,25 @@ def test_late_in_the_period_counts_stages_that_ended_late_or_passed_their_deadli
     assert set(late["subject_ids"]) == {slow, open_one}
     first_week = periodic.report(conn, "2026-03-01..2026-03-04")
     assert _by_unit(first_week)[world.district]["late_in_reception"] == 1
+
+    # Assigned late (4 working hours from acceptance): published, but not on time; its
+    # late assignment counts in handling, in the month it ended.
+    clock.set(2026, 3, 9, 9, 0)
+    late_assignment = world.submit()
+    world.app.handle(Accept(late_assignment), world.receiver)
+    clock.set(2026, 3, 10, 9, 0)
+    world.app.handle(Classify(late_assignment, "normal"), world.head)
+    world.app.handle(Assign(late_assignment, world.division, world.officer_id), world.head)
+    world.app.handle(ProposeResult(late_assignment, "Đã vá xong", ["bien-ban.pdf"]),
+                     world.officer)
+    world.app.handle(ApproveResult(late_assignment), world.head)
+    world.app.handle(Publish(late_assignment), world.head)
+    projector.catch_up()
+    march = _by_unit(periodic.report(conn, "2026-03"))[world.district]
+    assert (march["published"], march["published_on_time"], march["late_in_handling"]) == (
+        1, 0, 1)
+    assert periodic.explain(conn, world.district, start, end, "late_in_handling")[
+        "subject_ids"] == [late_assignment]
 
 
 def test_figures_per_head_of_unit_follow_the_heads_terms_seed_000_2_4(
