@@ -13,7 +13,7 @@ Metrics (the unit is the one the event names; facts stay with it after a merger,
 
 - ``received``: submitted or escalated to the unit, or accepted for handling by it from
   another unit (Điều 7.2); ``accepted``, ``rejected``, ``escalated``: its reception decisions;
-- ``assigned`` (Điều 8.1); ``published``: the result made public, the report resolved
+- ``assigned`` (Điều 8.1: to a division, or coordinated to a commune, 8.1.b); ``published``: the result made public, the report resolved
   (Điều 12.3); ``published_on_time``: published with every stage the unit held for it in
   handling (assignment, handling, rework, publication; response for an initiative) closed by
   its due instant — its facts are the publication and those closings; ``rated_satisfied`` / ``rated_acceptable`` / ``rated_unsatisfied`` (Điều 13),
@@ -168,7 +168,8 @@ def _deadline_passed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 SPECIFIC: dict[type, Handler] = {
     Report.Submitted: _submitted, Report.Escalated: _escalated, Report.Rejected: _rejected,
-    Report.Accepted: _accepted, Report.Assigned: _assigned, Report.Published: _published,
+    Report.Accepted: _accepted, Report.Assigned: _assigned,
+    Report.CoordinatedToCommune: _assigned, Report.Published: _published,
     Report.InitiativeAnswered: _answered, Report.Rated: _rated,
     Report.StageDeadlinePassed: _deadline_passed, Report.Rerouted: _rerouted,
 }
