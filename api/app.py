@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import commands, consistency, errors, open311, operations, queries
+from api import commands, consistency, errors, open311, operations, periodic, queries
 from application.database import create_pool
 from application.settings import get_settings
 from projections.consistency import ReadPosition
@@ -78,6 +78,8 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     # route of one router matches a path of another, so the order decides nothing else).
     # Every query may be asked to wait for a store position (read your own writes).
     app.include_router(queries.router, dependencies=[consistency.ReadAtLeast],
+                       responses=errors.responses(401, 403, 404, 422, 503))
+    app.include_router(periodic.router, dependencies=[consistency.ReadAtLeast],
                        responses=errors.responses(401, 403, 404, 422, 503))
     app.include_router(operations.router)
     app.include_router(commands.router,

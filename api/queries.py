@@ -251,8 +251,9 @@ def published_statistics(request: Request, month: Month) -> Response:
             response_model=list[UnitRepeatDissatisfaction], tags=["public"])
 def repeat_dissatisfaction_tally(request: Request, month: Month,
                                  as_of: AsOf = None) -> Response:
-    """Điều 18.4: per unit, the "unsatisfied" ratings of re-reports of a month; a unit with the
-    policy's threshold (5) or more is flagged."""
+    """Điều 18.4: the units flagged in a month: each has a matter with the policy's threshold
+    (5) or more "unsatisfied" ratings over its history that reached it in the month or is
+    still unresolved; with the matters listed."""
     threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
     with reading(request, as_of, "repeat_dissatisfaction") as conn:
         rows = repeat_dissatisfaction.tally(conn, _month(month), threshold)
@@ -652,10 +653,12 @@ def explain_statistics(
             dependencies=[Staff])
 def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UUID,
                                    month: Month, as_of: AsOf = None) -> Response:
-    """Seed 001 7.a: the re-reports and events behind a unit's repeat-dissatisfaction tally."""
+    """Seed 001 7.a: the matters, ratings and events behind a unit's repeat-dissatisfaction
+    flag in a month."""
     unit = _scoped_unit(request, caller, unit_id)
+    threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
     with reading(request, as_of, "repeat_dissatisfaction") as conn:
-        return _json(repeat_dissatisfaction.explain(conn, unit, _month(month)))
+        return _json(repeat_dissatisfaction.explain(conn, unit, _month(month), threshold))
 
 
 # ----------------------------------------------------------------- alerts (Chương III)

@@ -12,6 +12,7 @@ Request bodies live in :mod:`api.schemas`.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
@@ -114,9 +115,26 @@ class FrozenLateness(Out):
     rank: int
 
 
+class RepeatMatter(Out):
+    """Điều 18.4: a matter listed in a month: its unsatisfied ratings over its whole history
+    (the first report's included), when it reached the threshold, its latest rating and
+    whether it is unresolved (latest rating "unsatisfied")."""
+
+    matter_id: UUID
+    unsatisfied_ratings: int
+    reached_at: Instant
+    latest_rating: Literal["satisfied", "acceptable", "unsatisfied"]
+    unresolved: bool
+
+
 class FrozenRepeatDissatisfaction(Out):
-    unsatisfied_re_reports: int
+    """Điều 18.4 as frozen: flagged when a matter of the unit is listed. Publications made
+    before issue 10 counted unsatisfied re-reports per unit and month instead
+    (``unsatisfied_re_reports``, no ``matters``)."""
+
     flagged: bool
+    matters: list[RepeatMatter] = []
+    unsatisfied_re_reports: int | None = None
 
 
 class LateAdditions(BaseModel):
@@ -152,11 +170,11 @@ class PublishedStatistics(Out):
 
 
 class UnitRepeatDissatisfaction(Out):
-    """Điều 18.4: a unit's "unsatisfied" ratings of re-reports in a month."""
+    """Điều 18.4: a unit flagged in a month, with its matters listed."""
 
     unit_id: UUID
-    unsatisfied_re_reports: int
     flagged: bool
+    matters: list[RepeatMatter]
     unit_name: str | None
 
 
@@ -577,12 +595,32 @@ class StatisticsExplained(Out):
     notification_ids: list[int]
 
 
+class MatterRating(Out):
+    """One rating of a matter's history."""
+
+    report_id: UUID
+    handling_unit_id: UUID | None
+    rating: Literal["satisfied", "acceptable", "unsatisfied"]
+    rated_at: Instant
+    notification_id: int
+
+
+class ExplainedMatter(RepeatMatter):
+    """A listed matter with every rating of its history up to the month's end."""
+
+    unit_id: UUID
+    ratings: list[MatterRating]
+
+
 class RepeatDissatisfactionExplained(Out):
-    """Seed 001 7.a: the re-reports and events behind a unit's repeat-dissatisfaction tally."""
+    """Seed 001 7.a: the matters behind a unit's repeat-dissatisfaction flag in a month
+    (``value``: how many), the reports rated "unsatisfied", the events (ratings, matter
+    membership, acceptance) and each matter's ratings."""
 
     value: int
     report_ids: list[UUID]
     notification_ids: list[int]
+    matters: list[ExplainedMatter]
 
 
 class SilentUnit(Out):
@@ -674,3 +712,80 @@ class Open311Request(Out):
     lat: float | None
     long: float | None
     media_url: str | None
+
+
+# ----------------------------------------------------------------- periodic reports (Điều 18.3.b)
+
+class Period(Out):
+    """A report's period: monthly ``YYYY-MM``, quarterly ``YYYY-Qn``, yearly ``YYYY`` or ad
+    hoc ``YYYY-MM-DD..YYYY-MM-DD``; days in Asia/Ho_Chi_Minh, ``start`` ≤ instant < ``end``."""
+
+    kind: Literal["monthly", "quarterly", "yearly", "ad_hoc"]
+    label: str
+    first_day: date
+    last_day: date
+    start: Instant
+    end: Instant
+
+
+class PeriodTotals(Out):
+    """Distinct reports (alerts for ``alerts_sent``) per figure over a period: a report that
+    reached two units counts once."""
+
+    received: int
+    accepted: int
+    rejected: int
+    escalated: int
+    assigned: int
+    published: int
+    published_on_time: int
+    late_in_reception: int
+    late_in_handling: int
+    rated_satisfied: int
+    rated_acceptable: int
+    rated_unsatisfied: int
+    alerts_sent: int
+    initiatives_received: int
+    initiatives_answered: int
+    initiatives_answered_on_time: int
+
+
+class UnitPeriodFigures(PeriodTotals):
+    """Điều 18.3.b, 25.4: one unit's reception and handling figures, alerts sent and capital
+    initiatives received and answered over a period."""
+
+    unit_id: UUID
+    unit_name: str | None
+
+
+class PeriodicReport(Out):
+    """Điều 18.3.b: the report of a period, per unit, with the city's totals."""
+
+    period: Period
+    totals: PeriodTotals
+    units: list[UnitPeriodFigures]
+
+
+class PeriodExplained(Out):
+    """Seed 001 7.a: the reports (alerts for ``alerts_sent``) and event ids behind one figure
+    of a unit over a period."""
+
+    metric: str
+    value: int
+    subject_ids: list[UUID]
+    notification_ids: list[int]
+
+
+class HeadFigures(Out):
+    """Seed 000 Điều 2.4: a head of unit's term within a month (``from_at`` ≤ instant <
+    ``to_at``), the events that began and ended it, and the unit's figures over it."""
+
+    officer_id: UUID
+    name: str
+    unit_id: UUID
+    unit_name: str | None
+    from_at: Instant
+    to_at: Instant
+    since_nid: int
+    until_nid: int | None
+    figures: PeriodTotals

@@ -273,6 +273,79 @@ def status() -> None:
     runtime.close()
 
 
+@app.command("report")
+def periodic_report(
+    period: Annotated[str, typer.Argument(
+        help="2026-03 (monthly), 2026-Q1 (quarterly), 2026 (yearly) or "
+             "2026-03-01..2026-03-15 (ad hoc, both days included)")],
+    unit: Annotated[str | None, typer.Option(help="only this unit's figures")] = None,
+    explain: Annotated[str | None, typer.Option(
+        help="the reports and events behind one figure of --unit (e.g. received)")] = None,
+    heads: Annotated[bool, typer.Option(
+        help="the month's figures per head of unit (monthly periods)")] = False,
+    at: Annotated[str | None, typer.Option(
+        "--as-of", help="as the events stood at this instant, e.g. 2026-06-30T17:00+07:00")
+    ] = None,
+) -> None:
+    """Điều 18.3.b, 25.4: the periodic report (reception and handling per unit, alerts sent,
+    initiatives received and answered), a figure's events, or the figures per head of unit
+    (seed 000 Điều 2.4)."""
+    from uuid import UUID
+
+    from projections import periodic_reports, unit_directory
+
+    try:
+        kind, first, last = periodic_reports.period(period)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    instant = datetime.fromisoformat(at) if at else None
+    if instant is not None and instant.tzinfo is None:
+        raise typer.BadParameter("give the instant with its offset, e.g. +07:00")
+    if explain and not unit:
+        raise typer.BadParameter("--explain needs --unit")
+    if heads and kind != "monthly":
+        raise typer.BadParameter("--heads needs a month, e.g. 2026-03")
+    unit_id = UUID(unit) if unit else None
+    runtime = _runtime()
+    schema = runtime.schema
+    if instant is not None:
+        with _events_progress("as of " + instant.isoformat()) as update:
+            schema = runtime.projector.as_of(instant, ["periodic_reports"], progress=update)
+    with psycopg.connect(runtime.url, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}", "{runtime.schema}"')
+        if explain:
+            assert unit_id is not None
+            start, end = periodic_reports.bounds(first, last)
+            explained = periodic_reports.explain(conn, unit_id, start, end, explain)
+            console.print(f"{explain} of {unit} over {period}: [bold]{explained['value']}")
+            console.print("subjects: " + ", ".join(map(str, explained["subject_ids"])))
+            console.print("events: " + ", ".join(map(str, explained["notification_ids"])))
+        elif heads:
+            rows = periodic_reports.heads(conn, first, unit_id)
+            names = unit_directory.names(conn, (r["unit_id"] for r in rows))
+            table = Table("head", "unit", "from", "to", *periodic_reports.METRICS,
+                          title=f"Figures per head of unit, {period} (seed 000 Điều 2.4)")
+            for r in rows:
+                table.add_row(r["name"], names.get(r["unit_id"], str(r["unit_id"])),
+                              f"{r['from_at'].astimezone(BUSINESS_TZ):%d/%m %H:%M}",
+                              f"{r['to_at'].astimezone(BUSINESS_TZ):%d/%m %H:%M}",
+                              *(str(r["figures"][m]) for m in periodic_reports.METRICS))
+            console.print(table)
+        else:
+            report = periodic_reports.report(conn, period, unit_id)
+            names = unit_directory.names(conn, (r["unit_id"] for r in report["units"]))
+            table = Table("unit", *periodic_reports.METRICS,
+                          title=f"Report {period} ({kind}, {first:%d/%m/%Y}–{last:%d/%m/%Y};"
+                                f" Điều 18.3.b)")
+            for r in report["units"]:
+                table.add_row(names.get(r["unit_id"], str(r["unit_id"])),
+                              *(str(r[m]) for m in periodic_reports.METRICS))
+            table.add_row("[bold]city (distinct)",
+                          *(str(report["totals"][m]) for m in periodic_reports.METRICS))
+            console.print(table)
+    runtime.close()
+
+
 @app.command("scheduler")
 def run_scheduler(
     retry: Annotated[float, typer.Option(help="Seconds between a standby's tries to lead.")] = 5.0,

@@ -7,7 +7,9 @@ position, keyed so that each notification exists once (``ON CONFLICT (key) DO NO
   has one, and the head of the responsible unit (addressed as ``unit_head`` of the unit);
 - a result published (Điều 8.3, 12.3; Điều 9 for an initiative's answer): the reporter, and the
   reporters of the reports marked duplicates of it (Điều 6.2.c: they follow its result);
-- an alert sent (Chương III): one broadcast to the residents of the alert's area.
+- an alert sent (Chương III): one broadcast to the residents of the alert's area;
+- a month's statistics frozen (seed 000 Điều 2.2.c): the report to the Chairman and to Home
+  Affairs (:mod:`projections.authority_reports`).
 
 The scheduler adds its own rows (a warning before a deadline, the 3-day alert cadence) with
 :func:`enqueue`, and delivers them. This model is **not** in the registry of read models: a
@@ -24,6 +26,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from domain.alert import Alert
 from domain.calendar import BUSINESS_TZ
@@ -31,7 +34,8 @@ from domain.report import Report
 from projections.engine import ReadModel
 
 model = ReadModel("notifications", tables=("notification_outbox", "notification_reporters",
-                                           "notification_alerts", "notification_deadlines"))
+                                           "notification_alerts", "notification_deadlines",
+                                           "notification_units"))
 
 APP, BROADCAST = "app", "broadcast"
 
@@ -46,13 +50,16 @@ SEVERITY_NAMES = {"low": "thấp", "medium": "trung bình", "high": "cao"}
 
 
 def enqueue(cur: psycopg.Cursor[Any], key: str, recipient: tuple[str, str], subject: str,
-            body: str, at: datetime, channel: str = APP) -> None:
-    """Queue one notification, once per ``key``, to be sent from ``at`` on."""
+            body: str, at: datetime, channel: str = APP,
+            payload: dict[str, Any] | None = None) -> None:
+    """Queue one notification, once per ``key``, to be sent from ``at`` on; ``payload`` is
+    its structured content, if any (JSON)."""
     cur.execute(
         "INSERT INTO notification_outbox (key, recipient_kind, recipient_id, channel, subject,"
-        " body, created_at, not_before) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " body, created_at, not_before, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (key) DO NOTHING",
-        (key, recipient[0], recipient[1], channel, subject, body, at, at))
+        (key, recipient[0], recipient[1], channel, subject, body, at, at,
+         Jsonb(payload) if payload is not None else None))
 
 
 def local(at: datetime) -> str:
@@ -181,3 +188,7 @@ def outbox(conn: psycopg.Connection[Any], key_prefix: str = "") -> list[dict[str
         return cur.execute("SELECT * FROM notification_outbox WHERE key LIKE %s ORDER BY id",
                            (key_prefix.replace("%", r"\%").replace("_", r"\_") + "%",)
                            ).fetchall()
+
+
+# The monthly report to the Chairman and Home Affairs registers its handlers on this model.
+from projections import authority_reports  # noqa: F401

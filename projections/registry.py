@@ -5,6 +5,7 @@ from projections import citizen_reports, overdue, public_results, report_status,
 from projections import alerts, reporter_locks
 from projections import duplicate_candidates, matters, repeat_dissatisfaction
 from projections import report_timeline
+from projections import periodic_reports
 from projections.engine import ReadModel
 
 READ_MODELS: list[ReadModel] = [
@@ -14,4 +15,5 @@ READ_MODELS: list[ReadModel] = [
     reporter_locks.model, alerts.model,
     matters.model, duplicate_candidates.model, repeat_dissatisfaction.model,
     report_timeline.model,
+    periodic_reports.model,
 ]

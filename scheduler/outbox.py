@@ -29,13 +29,14 @@ class Notification:
 
     id: int
     key: str
-    recipient_kind: str  # officer, unit_head, reporter, area
+    recipient_kind: str  # officer, unit_head, reporter, area, authority
     recipient_id: str
     channel: str  # app, broadcast
     subject: str
     body: str
     created_at: datetime
     attempts: int
+    payload: dict[str, Any] | None = None  # structured content (reports to authorities)
 
 
 class Sender(Protocol):
@@ -53,7 +54,8 @@ class LogSender:
                              "recipient": f"{notification.recipient_kind}:"
                                           f"{notification.recipient_id}",
                              "channel": notification.channel, "subject": notification.subject,
-                             "body": notification.body}, ensure_ascii=False))
+                             "body": notification.body, "payload": notification.payload},
+                            ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def deliver(connect: Callable[[], psycopg.Connection[Any]], sender: Sender, now:
                 # (partial index notification_outbox_pending).
                 row = cur.execute(
                     "SELECT id, key, recipient_kind, recipient_id, channel, subject, body,"
-                    " created_at, attempts FROM notification_outbox"
+                    " created_at, attempts, payload FROM notification_outbox"
                     " WHERE sent_at IS NULL AND not_before <= %s ORDER BY not_before, id"
                     " LIMIT 1 FOR UPDATE SKIP LOCKED", (now,)).fetchone()
                 if row is None:

@@ -10,8 +10,8 @@ with the next working day, Bộ luật Dân sự 2015, Điều 148) adopts a pol
 **What**: the month frozen is the *current calendar month up to the freeze instant*: for
 every unit, the ``monthly_statistics`` figures (reception and handling) of that month and its
 ``unit_monthly_lateness`` row (received, late in reception / handling, share late, the 30%
-flag, rank) with ``now`` = the freeze instant, and its ``repeat_dissatisfaction`` tally and
-flag (Điều 18.4), each figure with the report ids and event
+flag, rank) with ``now`` = the freeze instant, and its ``repeat_dissatisfaction`` flag with
+the matters listed (Điều 18.4), each figure with the report ids and event
 (notification) ids behind it from the read models' explain functions. The read models are
 built *as of* the freeze instant (:meth:`Projector.as_of`), so a publication made late (the
 scheduler was down on the 25th) holds the same figures as one made on time.
@@ -112,13 +112,12 @@ def _figures(conn: psycopg.Connection[Any], month: date, at: datetime, policy: S
         repeat = repeats.get(unit_id)
         if repeat is not None:
             evidence["repeat_dissatisfaction"] = _evidence(repeat_dissatisfaction.explain(
-                conn, unit_id, month))
+                conn, unit_id, month, policy.repeat_dissatisfaction_threshold))
         entry: dict[str, Any] = {
             "unit_id": str(unit_id), "as_of": at.isoformat(),
             "figures": {metric: int(value) for metric, value in figures.items()},
             "lateness": _plain(lateness) if lateness is not None else None,
-            "repeat_dissatisfaction": _plain(repeat) if repeat is not None
-            else {"unsatisfied_re_reports": 0, "flagged": False},
+            "repeat_dissatisfaction": _repeat(repeat),
             "evidence": evidence}
         if unit_id in additions:
             entry["late_additions"] = {"month": label(previous(month)), **additions[unit_id]}
@@ -145,6 +144,15 @@ def _late_additions(conn: psycopg.Connection[Any], month: date,
                     "report_ids": sorted(set(now["report_ids"]) - set(then["report_ids"])),
                     "notification_ids": new_events}
     return additions
+
+
+def _repeat(row: dict[str, Any] | None) -> dict[str, Any]:
+    """Điều 18.4: the unit's flag and the matters listed (none: not flagged), JSON-able."""
+    matters = row["matters"] if row is not None else []
+    return {"flagged": bool(matters), "matters": [
+        {"matter_id": str(m["matter_id"]), "unsatisfied_ratings": int(m["unsatisfied_ratings"]),
+         "reached_at": m["reached_at"].isoformat(), "latest_rating": m["latest_rating"],
+         "unresolved": bool(m["unresolved"])} for m in matters]}
 
 
 def _evidence(explained: dict[str, Any]) -> dict[str, list[Any]]:

@@ -343,6 +343,18 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/explain/repeat-dissatisfaction"): [Case(
         "/explain/repeat-dissatisfaction?unit_id={district}&month=2026-03",
         unit_scoped(STAFF_READ, {RECV, HEAD}))],
+    # periodic reports (Điều 18.3.b, 25.4; seed 000 Điều 2.4)
+    ("GET", "/periodic-reports"): [
+        Case("/periodic-reports?period=2026-Q1", STAFF_READ),
+        Case("/periodic-reports?period=2026-03-01..2026-03-31&unit_id={district}",
+             unit_scoped(STAFF_READ, {RECV, HEAD}))],
+    ("GET", "/periodic-reports/explain"): [Case(
+        "/periodic-reports/explain?period=2026&unit_id={district}&metric=received",
+        unit_scoped(STAFF_READ, {RECV, HEAD}))],
+    ("GET", "/periodic-reports/heads"): [
+        Case("/periodic-reports/heads?month=2026-03", STAFF_READ),
+        Case("/periodic-reports/heads?month=2026-03&unit_id={district}",
+             unit_scoped(STAFF_READ, {RECV, HEAD}))],
 }
 
 

@@ -240,7 +240,7 @@ def test_published_statistics_are_404_until_frozen_then_never_change_seed_000_2_
     received = [str(w.submit()) for _ in range(3)]
     figures = [{"unit_id": str(w.district), "as_of": "2026-03-25T17:00:00+07:00",
                 "figures": {"received": 3}, "lateness": None,
-                "repeat_dissatisfaction": {"unsatisfied_re_reports": 0, "flagged": False},
+                "repeat_dissatisfaction": {"flagged": False, "matters": []},
                 "evidence": {"received": {"report_ids": received,
                                           "notification_ids": [101, 102, 103]}}}]
     w.app.publish_monthly_statistics("2026-03", figures)
@@ -252,26 +252,33 @@ def test_published_statistics_are_404_until_frozen_then_never_change_seed_000_2_
     _problem(_get(api, "/public/statistics/published?month=2026-13"), 422)
 
 
-def test_five_unsatisfied_re_reports_flag_the_unit_publicly_dieu_18_4(api: Api) -> None:
-    """Điều 18.4: the public tally names the unit and flags it at the policy's 5; the events
-    behind it are explained to the unit's staff, not to another district's."""
+def test_five_unsatisfied_ratings_of_a_matter_flag_the_unit_publicly_dieu_18_4(
+        api: Api) -> None:
+    """Điều 18.4: the public list names the unit and the matter whose "unsatisfied" ratings
+    reach the policy's 5, the first report's included; the ratings and events behind it are
+    explained to the unit's staff, not to another district's."""
     w = api.world
     earlier = w.submit()
     w.to_published(earlier)
-    re_reports = []
-    for _ in range(5):
+    w.app.handle(Rate(earlier, "unsatisfied", "Chưa xử lý"), w.citizen)
+    rated = [str(earlier)]
+    for _ in range(4):
         report_id = w.submit(re_report_of=earlier)
         w.to_published(report_id)
         w.app.handle(Rate(report_id, "unsatisfied", "Vẫn chưa xử lý dứt điểm"), w.citizen)
-        re_reports.append(str(report_id))
+        rated.append(str(report_id))
     api.sync()
     tally = _get(api, "/public/repeat-dissatisfaction?month=2026-03").json()
-    assert tally == [{"unit_id": str(w.district), "unsatisfied_re_reports": 5, "flagged": True,
-                      "unit_name": "UBND quận Hoàn Kiếm"}]
+    assert [(t["unit_id"], t["flagged"], t["unit_name"]) for t in tally] == [
+        (str(w.district), True, "UBND quận Hoàn Kiếm")]
+    (matter,) = tally[0]["matters"]
+    assert (matter["matter_id"], matter["unsatisfied_ratings"], matter["unresolved"]) == (
+        str(earlier), 5, True)
     explain = f"/explain/repeat-dissatisfaction?unit_id={w.district}&month=2026-03"
     explained = _get(api, explain, w.receiver).json()
-    assert explained["value"] == 5 and sorted(explained["report_ids"]) == sorted(re_reports)
-    assert len(explained["notification_ids"]) == 15
+    assert explained["value"] == 1 and sorted(explained["report_ids"]) == sorted(rated)
+    assert [r["rating"] for r in explained["matters"][0]["ratings"]] == ["unsatisfied"] * 5
+    assert len(explained["notification_ids"]) == 15  # each: in the matter, accepted, rated
     _problem(_get(api, explain, w.other_head), 404)
 
 

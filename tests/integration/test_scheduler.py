@@ -201,7 +201,7 @@ def test_statistics_of_the_25th_equal_the_read_models_at_the_freeze_instant_seed
         "notification_ids": received["notification_ids"]}
     assert district["evidence"]["lateness.late_in_reception"]["notification_ids"] == \
         late["notification_ids"]
-    assert district["repeat_dissatisfaction"] == {"unsatisfied_re_reports": 0, "flagged": False}
+    assert district["repeat_dissatisfaction"] == {"flagged": False, "matters": []}
 
     clock.set(2026, 3, 25, 17, 30)  # re-run: never a second publication
     assert scheduler.tick().statistics == ()
