@@ -26,6 +26,7 @@ from application.commands import (
     RespondToInitiative,
     SendAlert,
     TransferOfficer,
+    UpdateResult,
 )
 from application.services import IHanoi
 from domain.actors import Actor, Role
@@ -156,6 +157,7 @@ def test_late_in_the_period_counts_stages_that_ended_late_or_passed_their_deadli
     world.app.handle(ProposeResult(late_assignment, "Đã vá xong", ["bien-ban.pdf"]),
                      world.officer)
     world.app.handle(ApproveResult(late_assignment), world.head)
+    world.app.handle(UpdateResult(late_assignment, ["anh.jpg"]), world.officer)
     world.app.handle(Publish(late_assignment), world.head)
     projector.catch_up()
     march = _by_unit(periodic.report(conn, "2026-03"))[world.district]
@@ -244,6 +246,7 @@ def test_periodic_reports_over_http_for_the_centre_and_inspectors_dieu_18_3_b(
 def test_periodic_report_on_the_command_line_dieu_18_3_b(
         world, clock, projector: Projector, database_url, fresh_schema, monkeypatch) -> None:
     """``ihanoi report PERIOD``: the table per unit, a figure's events, the heads' figures."""
+    from rich.console import Console
     from typer.testing import CliRunner
 
     from ihanoi import cli
@@ -257,7 +260,8 @@ def test_periodic_report_on_the_command_line_dieu_18_3_b(
     projector.catch_up()
     monkeypatch.setattr(cli, "_runtime", lambda: Borrowed(
         url=database_url, schema=fresh_schema, app=world.app, projector=projector))
-    runner = CliRunner(env={"COLUMNS": "400"})
+    monkeypatch.setattr(cli, "console", Console(width=400))  # whatever the terminal's width
+    runner = CliRunner()
     table = runner.invoke(cli.app, ["report", "2026-Q1"])
     assert table.exit_code == 0, table.output
     assert "UBND quận Hoàn Kiếm" in table.output and "city (distinct)" in table.output
