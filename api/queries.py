@@ -39,6 +39,7 @@ from api.errors import Forbidden
 from api.responses import (
     Alert,
     AuditEntry,
+    Category,
     CitizenReport,
     DuplicateCandidates,
     LatenessExplained,
@@ -55,14 +56,18 @@ from api.responses import (
     ReportStatus,
     SilentUnit,
     StatisticsExplained,
+    UnitInTree,
     UnitLateness,
+    UnitOfficer,
     UnitRepeatDissatisfaction,
     UnitStatistics,
     UnitWithChildren,
     WorkItem,
 )
 from application.services import NotFound
-from domain.actors import Role
+from domain.actors import Role, UnitLevel
+from domain.policy import ARTICLE_OF_SCOPE, Kind
+from domain.report import Status
 from domain.statistics import MonthlyStatistics
 from projections import (
     alerts,
@@ -83,6 +88,7 @@ from projections import (
 )
 from projections.deployment import Deployment
 from projections.engine import set_search_path
+from projections.paging import decode_keys, encode_keys
 
 router = APIRouter()
 AsOf = Annotated[AwareDatetime | None, Query(description="answer as of this past instant")]
@@ -165,21 +171,39 @@ def _bad_cursor(error: ValueError) -> HTTPException:
     return HTTPException(status_code=422, detail=str(error))
 
 
+def _text(value: str | None) -> str | None:
+    """A closed-set query value (an enum) as the text the read models store."""
+    return None if value is None else str(value)
+
+
+def _check_category(request: Request, category: str | None, kind: str | None) -> None:
+    """A ``category`` filter names a category of the policy's catalogue (of ``kind`` if
+    given): an unknown one is a 422, not an empty answer."""
+    if category is not None and not request.app.state.runtime.app.policy().is_category(
+            category, kind):
+        of = f" of {kind} reports" if kind else ""
+        raise RequestValidationError([{
+            "loc": ("query", "category"), "type": "value_error", "input": category,
+            "msg": f"unknown category{of}: see /public/categories"}])
+
+
 # ----------------------------------------------------------------- public (no login)
 
 @router.get("/public/results", response_model=Page[PublicResult], tags=["public"])
 def list_public_results(
-        request: Request, kind: str | None = None, category: str | None = None,
+        request: Request, kind: Kind | None = None,
+        category: Annotated[str | None, Query(max_length=100)] = None,
         unit_id: UUID | None = None, published_from: AwareDatetime | None = None,
         published_to: AwareDatetime | None = None, cursor: Cursor = None, limit: Limit = 20,
         as_of: AsOf = None, sort: Literal["-published_at", "published_at"] = "-published_at"
         ) -> Response:
     """Điều 8.3, 14.2: published results, newest first (``sort=published_at``: oldest first);
     never any personal data."""
+    _check_category(request, category, kind)
     with reading(request, as_of, "public_results") as conn:
         try:
             rows, next_cursor = public_results.search(
-                conn, kind=kind, category=category, handling_unit_id=unit_id,
+                conn, kind=_text(kind), category=category, handling_unit_id=unit_id,
                 published_from=published_from, published_to=published_to, cursor=cursor,
                 limit=limit, sort=sort)
         except ValueError as error:
@@ -280,6 +304,50 @@ def get_unit(unit_id: UUID, request: Request) -> Response:
         return _json({**row, "children": unit_directory.children(conn, unit_id)})
 
 
+@router.get("/public/units", response_model=Page[UnitInTree], tags=["public"])
+def list_units(request: Request, level: UnitLevel | None = None, parent_id: UUID | None = None,
+               include_inactive: bool = False, cursor: Cursor = None,
+               limit: Limit = 100) -> Response:
+    """The unit tree, so that an app can pick a receiving unit: every unit with its level,
+    parent, depth (0: a root) and area of residents (``area_unit_id``), breadth first (by
+    depth, then name); merged and dissolved units only with ``include_inactive``."""
+    with reading(request) as conn:
+        try:
+            rows, next_cursor = unit_directory.tree_page(
+                conn, level=_text(level), parent_id=parent_id, include_inactive=include_inactive,
+                cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page(rows, next_cursor)
+
+
+CATEGORIES_ORDER = "policy categories"
+
+
+@router.get("/public/categories", response_model=Page[Category], tags=["public"])
+def list_categories(request: Request, kind: Kind | None = None, cursor: Cursor = None,
+                    limit: Limit = 100) -> Response:
+    """The catalogue of categories per kind of report in the policy in force (Điều 1.2, 3.2,
+    3.7, 9, 10, 11): a report's ``category`` must be one of its kind's, else 422."""
+    catalogue = request.app.state.runtime.app.policy().categories
+    rows = [{"kind": k, "code": code, "name": name,
+             "article": ARTICLE_OF_SCOPE.get(Kind(k), "Điều 1.2")}
+            for k in Kind if kind is None or k == kind
+            for code, name in sorted(catalogue.get(k, {}).items())]
+    if cursor:
+        try:
+            after = decode_keys(cursor, CATEGORIES_ORDER, 2)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+        order = [(r["kind"], r["code"]) for r in rows]
+        rows = rows[order.index(after) + 1:] if after in order else []
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_keys(CATEGORIES_ORDER, rows[-1]["kind"], rows[-1]["code"]) \
+        if more else None
+    return _page(rows, next_cursor)
+
+
 @router.get("/public/policy", response_model=Policy, tags=["public"])
 def policy(request: Request) -> Response:
     """The service-level policy in force (deadlines, calendar, thresholds)."""
@@ -292,7 +360,8 @@ def policy(request: Request) -> Response:
             dependencies=[Readers])
 def list_reports(
         request: Request, caller: Caller, unit_id: UUID | None = None,
-        kind: str | None = None, status: str | None = None,
+        kind: Kind | None = None, status: Status | None = None,
+        category: Annotated[str | None, Query(max_length=100)] = None,
         submitted_from: AwareDatetime | None = None, submitted_to: AwareDatetime | None = None,
         area: Annotated[str | None, Query(max_length=100)] = None, cursor: Cursor = None,
         limit: Limit = 20, as_of: AsOf = None,
@@ -300,7 +369,9 @@ def list_reports(
         = "-submitted_at") -> Response:
     """Reports concerning the caller's unit (city-wide for the centre and inspectors; for the
     city inspectorate, waste-behaviour reports city-wide, Điều 24), newest submitted first
-    unless ``sort`` says otherwise (``-``: descending)."""
+    unless ``sort`` says otherwise (``-``: descending). Unknown ``kind``, ``status`` or
+    ``category`` values are a 422."""
+    _check_category(request, category, kind)
     city_wide = is_city_wide(caller) or is_inspectorate(caller)
     units = None if city_wide else {caller.unit_id}
     if is_inspectorate(caller):
@@ -310,12 +381,39 @@ def list_reports(
     with reading(request, as_of, "report_status") as conn:
         try:
             rows, next_cursor = report_status.search(
-                conn, units=units, unit_id=unit_id, kind=kind, status=status,
+                conn, units=units, unit_id=unit_id, kind=_text(kind), status=_text(status),
+                category=category,
                 submitted_from=submitted_from, submitted_to=submitted_to, area=area,
                 cursor=cursor, limit=limit, sort=sort)
         except ValueError as error:
             raise _bad_cursor(error) from None
     return _page([redact(caller, r) for r in rows], next_cursor)
+
+
+@router.get("/units/{unit_id}/officers", response_model=Page[UnitOfficer],
+            tags=["directory"],
+            dependencies=[Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER,
+                                           Role.UNIT_HEAD, Role.INSPECTOR,
+                                           Role.ADMINISTRATOR))])
+def unit_officers(unit_id: UUID, request: Request, caller: Caller,
+                  role: Annotated[Role | None, Query()] = None, cursor: Cursor = None,
+                  limit: Limit = 100) -> Response:
+    """Điều 8.1: the officers in office in a unit, by name, so that its head (or the head of
+    a unit above it) can assign work: for the staff of that unit or of a unit above it,
+    inspectors and administrators; any other unit does not exist for the caller (404)."""
+    with reading(request) as conn:
+        if unit_directory.unit(conn, unit_id) is None:
+            raise NotFound(f"no unit {unit_id}")
+        if caller.role not in (Role.INSPECTOR, Role.ADMINISTRATOR) \
+                and caller.unit_id != unit_id \
+                and caller.unit_id not in unit_directory.ancestors(conn, unit_id):
+            raise NotFound(f"no unit {unit_id}")
+        try:
+            rows, next_cursor = unit_directory.officers_page(
+                conn, unit_id, role=_text(role), cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page(rows, next_cursor)
 
 
 @router.get("/reports/{report_id}", response_model=ReportDetail, tags=["reports"])
@@ -481,18 +579,25 @@ def list_overdue(request: Request, caller: Caller, unit_id: UUID | None = None,
     return _page([{**r, "late": r["late"].total_seconds() / 3600} for r in rows], next_cursor)
 
 
-@router.get("/work-queue", response_model=list[WorkItem], tags=["reports"],
+@router.get("/work-queue", response_model=Page[WorkItem], tags=["reports"],
             dependencies=[Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER,
                                            Role.UNIT_HEAD))])
 def work_queue(request: Request, caller: Caller, unit_id: UUID | None = None,
-               mine: bool = False) -> Response:
-    """What awaits the caller's unit (or, with ``mine``, the caller), soonest due first."""
+               mine: bool = False, cursor: Cursor = None,
+               limit: Annotated[int, Query(ge=1, le=200)] = work_queues.QUEUE_PAGE
+               ) -> Response:
+    """What awaits the caller's unit (or, with ``mine``, the caller), soonest due first; a
+    page of ``limit`` and the cursor of the next."""
     unit = _scoped_unit(request, caller, unit_id) or caller.unit_id
     if unit is None:
         raise NotFound("name a unit")
     with reading(request) as conn:
-        items = work_queues.queue(conn, unit, caller.subject if mine else None)
-        return _json(_with_action_texts(conn, items))
+        try:
+            rows, next_cursor = work_queues.queue_page(
+                conn, unit, caller.subject if mine else None, cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+        return _page(_with_action_texts(conn, rows), next_cursor)
 
 
 def _with_action_texts(conn: psycopg.Connection[Any], items: list[dict[str, Any]]
@@ -585,21 +690,26 @@ def _whole_report(request: Request, caller: Principal, report_id: UUID | None,
     return None
 
 
-@router.get("/audit", response_model=list[AuditEntry], tags=["audit"], dependencies=[Auditor])
+@router.get("/audit", response_model=Page[AuditEntry], tags=["audit"], dependencies=[Auditor])
 def audit(request: Request, caller: Caller, report_id: UUID | None = None,
           unit_id: UUID | None = None, since: AwareDatetime | None = None,
-          until: AwareDatetime | None = None,
-          limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
+          until: AwareDatetime | None = None, cursor: Cursor = None,
+          limit: Annotated[int, Query(ge=1, le=audit_trail.MAX_PAGE)] = 1000) -> Response:
     """Điều 22: who did what to which report, when, in which unit, on time or not (for the
     city inspectorate: of waste-behaviour reports only, Điều 24). With
     ``report_id`` (and no ``unit_id``), the whole history of a report the caller may see —
-    every unit's steps, not only his own unit's (else 404)."""
+    every unit's steps, not only his own unit's (else 404). In event order, a page of
+    ``limit`` and the cursor of the next."""
     unit, kind = _audit_scope(caller, request, unit_id)
     unit = _whole_report(request, caller, report_id, unit_id, unit)
     with reading(request) as conn:
-        rows = audit_trail.rows(conn, report_id=report_id, unit_id=unit, since=since,
-                                until=until, limit=limit, kind=kind)
-    return _json([_without_citizens(row) for row in rows])
+        try:
+            rows, next_cursor = audit_trail.rows_page(
+                conn, report_id=report_id, unit_id=unit, since=since, until=until,
+                kind=kind, cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page([_without_citizens(row) for row in rows], next_cursor)
 
 
 @router.get("/audit.csv", tags=["audit"], dependencies=[Auditor],
