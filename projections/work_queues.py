@@ -240,24 +240,3 @@ def _checked_position(cursor: str) -> tuple[str, ...]:
 def _queue_position(row: dict[str, Any]) -> tuple[str, ...]:
     due = row["due"].isoformat() if row["due"] is not None else "infinity"
     return (due, row["since"].isoformat(), str(row["report_id"]), row["item"])
-
-
-QUEUE_ORDER = "work_queues due"
-QUEUE_PAGE = 100
-
-
-def _checked_position(cursor: str) -> tuple[str, ...]:
-    due, since, report_id, item = decode_keys(cursor, QUEUE_ORDER, 4)
-    try:
-        for instant in (since, *([due] if due != "infinity" else [])):
-            if datetime.fromisoformat(instant).tzinfo is None:
-                raise ValueError(instant)
-        UUID(report_id)
-    except ValueError as error:
-        raise ValueError(f"invalid cursor {cursor!r}") from error
-    return due, since, report_id, item
-
-
-def _queue_position(row: dict[str, Any]) -> tuple[str, ...]:
-    due = row["due"].isoformat() if row["due"] is not None else "infinity"
-    return (due, row["since"].isoformat(), str(row["report_id"]), row["item"])
