@@ -308,7 +308,8 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
     params: dict[str, Any] = {
         "units": list(units or []), "unit_texts": [str(u) for u in units or []],
         "unit": unit_id, "kind": kind, "status": status, "category": category,
-        "since": submitted_from, "until": submitted_to, "area": f"%{area}%" if area else None, "limit": limit + 1}
+        "since": submitted_from, "until": submitted_to, "area": f"%{area}%" if area else None,
+        "limit": limit + 1}
     if cursor:
         where.append(f"({column}, report_id) {beyond} (%(after_at)s, %(after_id)s)")
         params["after_at"], params["after_id"] = decode_cursor(cursor, tag)
