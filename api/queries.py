@@ -171,6 +171,25 @@ def _bad_cursor(error: ValueError) -> HTTPException:
     return HTTPException(status_code=422, detail=str(error))
 
 
+def _paged(rows: list[dict[str, Any]], cursor: str | None, limit: int, order: str,
+           *key: str) -> Response:
+    """A :class:`Page` of a list computed whole (bounded: one row per unit, alert, report of
+    a matter or category): the rows after the one whose ``key`` columns the cursor holds."""
+    def position(row: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(str(row[k]) for k in key)
+
+    if cursor:
+        try:
+            after = decode_keys(cursor, order, len(key))
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+        positions = [position(row) for row in rows]
+        rows = rows[positions.index(after) + 1:] if after in positions else []
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _page(rows, encode_keys(order, *position(rows[-1])) if more else None)
+
+
 def _text(value: str | None) -> str | None:
     """A closed-set query value (an enum) as the text the read models store."""
     return None if value is None else str(value)
@@ -243,21 +262,25 @@ def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
     return [{**r, "unit_name": names.get(r["unit_id"])} for r in rows]
 
 
-@router.get("/public/rankings", response_model=list[UnitLateness], tags=["public"])
-def rankings(request: Request, month: Month, as_of: AsOf = None) -> Response:
+@router.get("/public/rankings", response_model=Page[UnitLateness], tags=["public"])
+def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
+             limit: Limit = 100) -> Response:
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged."""
     policy = request.app.state.runtime.app.policy()
     with reading(request, as_of, "unit_monthly_lateness") as conn:
         rows = unit_monthly_lateness.ranking(conn, _month(month), _now(request, as_of),
                                              policy.late_share_threshold)
-        return _json(_with_unit_names(conn, rows))
+        rows = _with_unit_names(conn, rows)
+    return _paged(rows, cursor, limit, f"rankings {month}", "unit_id")
 
 
-@router.get("/public/statistics", response_model=list[UnitStatistics], tags=["public"])
-def statistics(request: Request, month: Month, as_of: AsOf = None) -> Response:
+@router.get("/public/statistics", response_model=Page[UnitStatistics], tags=["public"])
+def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
+               limit: Limit = 100) -> Response:
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month."""
     with reading(request, as_of, "monthly_statistics") as conn:
-        return _json(_with_unit_names(conn, monthly_statistics.figures(conn, _month(month))))
+        rows = _with_unit_names(conn, monthly_statistics.figures(conn, _month(month)))
+    return _paged(rows, cursor, limit, f"statistics {month}", "unit_id")
 
 
 @router.get("/public/statistics/published", response_model=PublishedStatistics, tags=["public"])
@@ -272,26 +295,29 @@ def published_statistics(request: Request, month: Month) -> Response:
 
 
 @router.get("/public/repeat-dissatisfaction",
-            response_model=list[UnitRepeatDissatisfaction], tags=["public"])
-def repeat_dissatisfaction_tally(request: Request, month: Month,
-                                 as_of: AsOf = None) -> Response:
+            response_model=Page[UnitRepeatDissatisfaction], tags=["public"])
+def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = None,
+                                 cursor: Cursor = None, limit: Limit = 100) -> Response:
     """Điều 18.4: the units flagged in a month: each has a matter with the policy's threshold
     (5) or more "unsatisfied" ratings over its history that reached it in the month or is
     still unresolved; with the matters listed."""
     threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
     with reading(request, as_of, "repeat_dissatisfaction") as conn:
-        rows = repeat_dissatisfaction.tally(conn, _month(month), threshold)
-        return _json(_with_unit_names(conn, rows))
+        rows = _with_unit_names(conn, repeat_dissatisfaction.tally(conn, _month(month),
+                                                                   threshold))
+    return _paged(rows, cursor, limit, f"repeat-dissatisfaction {month}", "unit_id")
 
 
-@router.get("/public/alerts", response_model=list[Alert], tags=["public"])
-def alerts_for_area(request: Request, area_unit_id: UUID) -> Response:
+@router.get("/public/alerts", response_model=Page[Alert], tags=["public"])
+def alerts_for_area(request: Request, area_unit_id: UUID, cursor: Cursor = None,
+                    limit: Limit = 100) -> Response:
     """Điều 15–17: the alerts reaching a resident of ``area_unit_id`` (a commune, district or
     the city) now — sent by that unit or any unit above it, and still valid; latest first."""
     with reading(request) as conn:
         if unit_directory.unit(conn, area_unit_id) is None:
             raise NotFound(f"no unit {area_unit_id}")
-        return _json(alerts.for_area(conn, area_unit_id, request.app.state.runtime.app.now()))
+        rows = alerts.for_area(conn, area_unit_id, request.app.state.runtime.app.now())
+    return _paged(rows, cursor, limit, f"alerts {area_unit_id}", "alert_id")
 
 
 @router.get("/public/units/{unit_id}", response_model=UnitWithChildren, tags=["public"])
@@ -321,9 +347,6 @@ def list_units(request: Request, level: UnitLevel | None = None, parent_id: UUID
     return _page(rows, next_cursor)
 
 
-CATEGORIES_ORDER = "policy categories"
-
-
 @router.get("/public/categories", response_model=Page[Category], tags=["public"])
 def list_categories(request: Request, kind: Kind | None = None, cursor: Cursor = None,
                     limit: Limit = 100) -> Response:
@@ -334,18 +357,7 @@ def list_categories(request: Request, kind: Kind | None = None, cursor: Cursor =
              "article": ARTICLE_OF_SCOPE.get(Kind(k), "Điều 1.2")}
             for k in Kind if kind is None or k == kind
             for code, name in sorted(catalogue.get(k, {}).items())]
-    if cursor:
-        try:
-            after = decode_keys(cursor, CATEGORIES_ORDER, 2)
-        except ValueError as error:
-            raise _bad_cursor(error) from None
-        order = [(r["kind"], r["code"]) for r in rows]
-        rows = rows[order.index(after) + 1:] if after in order else []
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_keys(CATEGORIES_ORDER, rows[-1]["kind"], rows[-1]["code"]) \
-        if more else None
-    return _page(rows, next_cursor)
+    return _paged(rows, cursor, limit, "policy categories", "kind", "code")
 
 
 @router.get("/public/policy", response_model=Policy, tags=["public"])
@@ -478,8 +490,10 @@ def _for_reporter(steps: list[dict[str, Any]], story: dict[str, Any],
                         for e in story["escalations"]]}
 
 
-@router.get("/reports/{report_id}/matter", response_model=list[MatterReport], tags=["matters"])
-def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Response:
+@router.get("/reports/{report_id}/matter", response_model=Page[MatterReport],
+            tags=["matters"])
+def matter_timeline(report_id: UUID, request: Request, caller: Caller, cursor: Cursor = None,
+                    limit: Limit = 100) -> Response:
     """Điều 18.4: the matter the report belongs to — its reports oldest first, with their
     published results and ratings — for staff who may see the report and for its reporter.
     The reporter sees his own reports of the matter and the others' only where their result is
@@ -491,12 +505,12 @@ def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Respon
             raise NotFound(f"no report {report_id}")
         timeline = matters.timeline_of_report(conn, report_id)
         if is_inspectorate(caller):  # Điều 24: the waste-behaviour reports of the matter
-            return _json([r for r in timeline if may_see(caller, report_status.get(
-                conn, r["report_id"]) or {})])
-        if caller.role != Role.CITIZEN:
-            return _json(timeline)
-        return _json([r for r in timeline if _public_or_own(caller, report_status.get(
-            conn, r["report_id"]))])
+            timeline = [r for r in timeline if may_see(caller, report_status.get(
+                conn, r["report_id"]) or {})]
+        elif caller.role == Role.CITIZEN:
+            timeline = [r for r in timeline if _public_or_own(caller, report_status.get(
+                conn, r["report_id"]))]
+    return _paged(timeline, cursor, limit, f"matter of {report_id}", "report_id")
 
 
 def _public_or_own(citizen: Principal, row: dict[str, Any] | None) -> bool:
@@ -773,9 +787,10 @@ def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UU
 
 # ----------------------------------------------------------------- alerts (Chương III)
 
-@router.get("/alerts/cadence", response_model=list[SilentUnit],
+@router.get("/alerts/cadence", response_model=Page[SilentUnit],
             tags=["alerts"], dependencies=[Staff])
-def alert_cadence(request: Request, caller: Caller) -> Response:
+def alert_cadence(request: Request, caller: Caller, cursor: Cursor = None,
+                  limit: Limit = 100) -> Response:
     """Seed 001 1.d, seed 003 1: the department, district and commune units that have sent no
     alert in the policy's last 3 days, longest silent first — city-wide for the service centre and
     inspectors; for a unit head, his unit and the units below it."""
@@ -790,7 +805,8 @@ def alert_cadence(request: Request, caller: Caller) -> Response:
             own = {caller.unit_id} | {u["unit_id"] for u in unit_directory.descendants(
                 conn, caller.unit_id)}
             rows = [r for r in rows if r["unit_id"] in own]
-        return _json(_with_unit_names(conn, rows))
+        rows = _with_unit_names(conn, rows)
+    return _paged(rows, cursor, limit, "alert cadence", "unit_id")
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert, tags=["alerts"], dependencies=[Staff])

@@ -222,3 +222,27 @@ def test_a_cursor_of_another_list_or_a_forged_one_is_422(api: Api, path: str) ->
     for cursor in (foreign, "bm90IGEgY3Vyc29y", "WyJ3b3JrX3F1ZXVlcyBkdWUiLCAieCIsICJ5Il0="):
         response = api.client.get(path, params={"cursor": cursor}, headers=head)
         assert response.status_code == 422, (path, cursor, response.text)
+
+
+def test_the_per_unit_lists_are_paged_with_a_cursor_too(api: Api, clock: Clock) -> None:
+    """Rankings, statistics (Điều 18.4, seed 000 Điều 2.2.c) and the alert cadence: one row
+    per unit, walked one page at a time, the same rows in the same order."""
+    w = api.world
+    for unit in (w.district, w.other_district, w.district):
+        w.submit(receiving_unit_id=unit)
+    clock.advance(days=4)  # and no alert sent: every unit is silent (seed 001 1.d)
+    api.sync()
+    inspector = api.token(w.staff("Trịnh Văn Quang", w.city, "inspector")[1])
+    for path, query in [("/public/rankings", {"month": "2026-03"}),
+                        ("/public/statistics", {"month": "2026-03"}),
+                        ("/alerts/cadence", {})]:
+        [whole] = _walk(api, path, 200, inspector, **query)
+        assert len(whole) >= 2, path
+        assert _all(api, path, 1, inspector, **query) == whole, path
+    other_month = _walk(api, "/public/rankings", 1, month="2026-04")
+    assert other_month == [[]]
+    first = api.client.get("/public/rankings", params={"month": "2026-03", "limit": 1})
+    cursor = first.json()["next_cursor"]
+    response = api.client.get("/public/statistics", params={"month": "2026-03",
+                                                            "cursor": cursor})
+    assert response.status_code == 422  # a ranking's cursor is not the statistics'
