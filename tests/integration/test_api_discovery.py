@@ -123,6 +123,15 @@ def test_public_categories_are_the_policys_catalogue_per_kind_dieu_3_2(api: Api)
     assert api.client.get("/public/categories", params={"kind": "complaint"}).status_code == 422
 
 
+def test_open311_services_are_the_categories_of_the_catalogue(api: Api) -> None:
+    """GeoReport v2 services are kind × category of the same catalogue, so no service leads
+    to a submission the policy refuses."""
+    services = api.client.get("/open311/v2/services.json").json()
+    categories = _all(api, "/public/categories", 200)
+    assert {(s["service_code"], s["service_name"]) for s in services} == {
+        (f"{c['kind']}.{c['code']}", c["name"]) for c in categories}
+
+
 @pytest.mark.parametrize(("kind", "category", "article"), [
     ("field", "lighting", "Điều 3.2"),
     ("administrative_regulation", "traffic", "Điều 3.7"),
