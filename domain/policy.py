@@ -149,7 +149,7 @@ DEFAULT_CATEGORIES: dict[str, dict[str, str]] = {
 }
 
 #: The article defining each kind's scope, cited when a category falls outside it.
-ARTICLE_OF_SCOPE = {
+ARTICLE_OF_SCOPE: dict[str, str] = {
     Kind.FIELD: "Điều 3.2",
     Kind.ADMINISTRATIVE: "Điều 3.7",
     Kind.WASTE: "Điều 1.2",
@@ -215,8 +215,7 @@ class SlaPolicy:
         """Điều 3.2, 3.7, 9, 10, 11: a report's category is one of its kind's catalogue."""
         if category not in self.categories.get(kind, {}):
             known = ", ".join(self.categories.get(kind, {})) or "none"
-            article = ARTICLE_OF_SCOPE.get(Kind(kind), "Điều 3") if kind in set(Kind) \
-                else "Điều 1.2"
+            article = ARTICLE_OF_SCOPE.get(kind, "Điều 1.2")
             raise InvalidInput(article, f"category {category!r} is not one of the {kind}"
                                f" categories ({known})")
 

@@ -73,6 +73,19 @@ def test_a_category_outside_the_kinds_catalogue_is_refused_citing_its_scope(
     assert repr(category) in str(refused.value)
 
 
+def test_a_kind_outside_the_regulation_has_no_catalogue_dieu_1_2() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        DEFAULT_POLICY.check_category("complaint", "urban_order")
+    assert refused.value.rule == "Điều 1.2"
+    assert "(none)" in str(refused.value)
+
+
+def test_the_refusal_lists_the_kinds_categories() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        DEFAULT_POLICY.check_category("administrative_regulation", "traffic")
+    assert "(policies, procedures)" in str(refused.value)
+
+
 def test_the_category_is_checked_after_blanks_are_trimmed_dieu_6_1() -> None:
     assert submit(category="  traffic ").category == "traffic"
 
