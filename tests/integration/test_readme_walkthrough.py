@@ -77,7 +77,8 @@ def test_the_readme_walkthrough_runs_a_report_through_its_whole_life_over_http(
     bin_dir = str(Path(sys.executable).parent)  # where `ihanoi` is installed
     env = {**os.environ, "API": server, "IHANOI_JWT_SECRET": SECRET,
            "IHANOI_DATA_DIR": str(tmp_path), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough_script()], env=env,
+    script = walkthrough_script() + '\necho "last $(seen)"'  # what the reads asked for
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
@@ -87,3 +88,4 @@ def test_the_readme_walkthrough_runs_a_report_through_its_whole_life_over_http(
     assert "Đã thay bộ điều khiển đèn tín hiệu" in out  # the public result, read back
     assert "Submitted" in out and "Published" in out  # the audit trail
     assert f"published  {report_id}" in out  # the citizen's own list
+    assert re.search(r"^last X-Min-Position: [1-9][0-9]*$", out, re.MULTILINE), out
