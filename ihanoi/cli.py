@@ -125,22 +125,20 @@ TOKENS_FILE = "demo-tokens.json"
 
 
 def demo_tokens(runtime: Deployment, secret: str) -> list[dict[str, str | None]]:
-    """One ready-made token per role, for the sample city's people: role, who (unit or
-    citizen), subject, unit id and the ``Authorization`` header value, every id in full."""
+    """Ready-made tokens for the sample city's people who work one report together — the
+    receiving officer and head of a district, the handling officer of its division, the
+    leader of one of its communes — plus the service centre, a department head, a citizen, an
+    inspector, the city inspectorate and an administrator:
+    role, who (unit or citizen), subject, unit id and the ``Authorization`` header value,
+    every id in full. Any other directory: one officer per role."""
     from api.auth import mint
 
     with runtime.projector.connect() as conn:
         conn.execute(f'SET search_path TO "{runtime.schema}"')
         officers = conn.execute(
-            "SELECT DISTINCT ON (o.role) o.officer_id, o.role, o.unit_id, u.name"
+            "SELECT o.officer_id, o.role, o.unit_id, u.name, u.level, u.parent_id"
             " FROM directory_officers o JOIN directory_units u USING (unit_id)"
-            " WHERE o.active ORDER BY o.role, u.name").fetchall()
-        # Điều 8.1.c: a commune's leader assigns the commune officer of a coordinated report.
-        officers += conn.execute(
-            "SELECT o.officer_id, 'unit_head (commune)', o.unit_id, u.name"
-            " FROM directory_officers o JOIN directory_units u USING (unit_id)"
-            " WHERE o.active AND o.role = 'unit_head' AND u.level = 'commune'"
-            " ORDER BY u.name LIMIT 1").fetchall()
+            " WHERE o.active AND u.active ORDER BY u.name, o.name, o.officer_id").fetchall()
         citizen = conn.execute("SELECT reporter_id FROM report_status ORDER BY submitted_at"
                                " LIMIT 1").fetchone()
 
@@ -150,8 +148,30 @@ def demo_tokens(runtime: Deployment, secret: str) -> list[dict[str, str | None]]
                 "unit_id": str(unit_id) if unit_id else None,
                 "authorization": "Bearer " + mint(secret, subject, role.split(" ")[0], unit_id)}
 
+    def first(role: str, level: str, parent: Any = None) -> Any:
+        return next((o for o in officers if o[1] == role and o[4] == level
+                     and (parent is None or o[5] == parent)), None)
+
+    chosen: list[Any] = []
+    for district in dict.fromkeys(o[2] for o in officers if o[4] == "district"):
+        head = next((o for o in officers if o[2] == district and o[1] == "unit_head"), None)
+        receiver = next((o for o in officers if o[2] == district
+                         and o[1] == "receiving_officer"), None)
+        handler = first("handling_officer", "division", district)
+        if head and receiver and handler:
+            chosen = [receiver, head, handler]
+            # Điều 8.1.c: a commune's leader assigns the commune officer of a report the
+            # district's head coordinated to the commune.
+            leader = first("unit_head", "commune", district)
+            if leader is not None:
+                chosen.append((leader[0], "unit_head (commune)", *leader[2:]))
+            break
+    chosen += [o for o in (first("receiving_officer", "service_centre"),
+                           first("unit_head", "department")) if o is not None]
+    if not chosen:  # another directory: one officer per role
+        chosen = list({o[1]: o for o in reversed(officers)}.values())
     tokens = [entry(role, name, str(officer_id), unit_id)
-              for officer_id, role, unit_id, name in officers]
+              for officer_id, role, unit_id, name, _, _ in chosen]
     if citizen:
         tokens.append(entry("citizen", f"citizen {citizen[0]}", str(citizen[0])))
     tokens.append(entry("inspector", "Sở Nội vụ", "inspector-1"))

@@ -68,3 +68,16 @@ def test_demo_tokens_are_written_to_the_data_directory(
     head = next(t for t in written if t["role"] == "unit_head")
     assert UUID(head["unit_id"]) == decode(SECRET, head["authorization"][7:]).unit_id
     assert str(path) in out.getvalue()
+
+
+def test_demo_tokens_name_people_who_work_one_report_together_dieu_8_1(
+        runtime: Deployment, world: World) -> None:
+    """The district's receiving officer and head, and the handling officer of its division:
+    with these tokens one report goes from reception to publication (Điều 7, 8.1, 12)."""
+    tokens: dict[str, dict[str, str | None]] = {}
+    for token in cli.demo_tokens(runtime, SECRET):
+        tokens.setdefault(str(token["role"]), token)  # the first of each role
+    assert tokens["receiving_officer"]["unit_id"] == str(world.district)
+    assert tokens["unit_head"]["unit_id"] == str(world.district)
+    assert tokens["handling_officer"]["unit_id"] == str(world.division)
+    assert tokens["handling_officer"]["subject"] == str(world.officer_id)
