@@ -86,6 +86,8 @@ def test_the_readme_walkthrough_runs_a_report_through_its_whole_life_over_http(
     report = app.load(report_id, Report, to_change=False)
     assert (report.status, report.rating) == ("published", "satisfied")
     assert "Đã thay bộ điều khiển đèn tín hiệu" in out  # the public result, read back
-    assert "Submitted" in out and "Published" in out  # the audit trail
+    for step in ("Submitted", "Accepted", "Assigned", "ResultProposed", "ResultUpdated",
+                 "Published"):
+        assert f"  {step}  " in out, step  # the audit trail, every unit's steps
     assert f"published  {report_id}" in out  # the citizen's own list
     assert re.search(r"^last X-Min-Position: [1-9][0-9]*$", out, re.MULTILINE), out
