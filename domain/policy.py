@@ -120,8 +120,8 @@ ARTICLE_OF_KIND = {
 #: Field reports: the purposes Điều 3.2 lists (its "..." leaves the list open, so the city's
 #: own additions, such as urban infrastructure, are data); administrative regulations: the
 #: mechanisms, policies and procedures of Điều 3.7; waste behaviour, investors and enterprises,
-#: capital initiatives: the regulation names no sub-categories (Điều 1.2, 9, 10, 11), so one
-#: broad category each, plus the catalogue the app already used.
+#: capital initiatives: the regulation names no sub-categories (Điều 1.2, 9, 10, 11), so broad
+#: ones (waste of the budget or of public assets; investors' obstacles; initiatives).
 DEFAULT_CATEGORIES: dict[str, dict[str, str]] = {
     Kind.FIELD: {  # Điều 3.2
         "public_order": "An ninh an toàn, trật tự công cộng",
@@ -138,7 +138,8 @@ DEFAULT_CATEGORIES: dict[str, dict[str, str]] = {
         "procedures": "Thủ tục hành chính",
     },
     Kind.WASTE: {  # Điều 1.2, 10
-        "public_spending": "Lãng phí ngân sách, tài sản công",
+        "public_spending": "Lãng phí ngân sách nhà nước",
+        "public_assets": "Lãng phí tài sản công",
     },
     Kind.INVESTOR: {  # Điều 11
         "permits": "Vướng mắc của nhà đầu tư, doanh nghiệp",

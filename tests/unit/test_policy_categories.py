@@ -42,6 +42,10 @@ def test_administrative_regulation_categories_are_those_of_dieu_3_7() -> None:
         "policies": "Cơ chế, chính sách", "procedures": "Thủ tục hành chính"}
 
 
+def test_waste_behaviour_covers_the_budget_and_public_assets_dieu_1_2() -> None:
+    assert set(DEFAULT_CATEGORIES[Kind.WASTE]) == {"public_spending", "public_assets"}
+
+
 def test_every_kind_has_a_catalogue_and_an_article_dieu_1_2() -> None:
     assert set(DEFAULT_CATEGORIES) == set(Kind) == set(ARTICLE_OF_SCOPE)
     assert all(DEFAULT_CATEGORIES[kind] for kind in Kind)
