@@ -234,8 +234,8 @@ def test_a_cursor_of_another_list_or_a_forged_one_is_422(api: Api, path: str) ->
 
 
 def test_the_per_unit_lists_are_paged_with_a_cursor_too(api: Api, clock: Clock) -> None:
-    """Rankings, statistics (Điều 18.4, seed 000 Điều 2.2.c) and the alert cadence: one row
-    per unit, walked one page at a time, the same rows in the same order."""
+    """Rankings, statistics (Điều 18.4, seed 000 Điều 2.2.c), the alert cadence and the heads
+    of units (seed 000 Điều 2.4): walked one page at a time, the same rows in the same order."""
     w = api.world
     for unit in (w.district, w.other_district, w.district):
         w.submit(receiving_unit_id=unit)
@@ -244,7 +244,8 @@ def test_the_per_unit_lists_are_paged_with_a_cursor_too(api: Api, clock: Clock) 
     inspector = api.token(w.staff("Trịnh Văn Quang", w.city, "inspector")[1])
     for path, query in [("/public/rankings", {"month": "2026-03"}),
                         ("/public/statistics", {"month": "2026-03"}),
-                        ("/alerts/cadence", {})]:
+                        ("/alerts/cadence", {}),
+                        ("/periodic-reports/heads", {"month": "2026-03"})]:
         [whole] = _walk(api, path, 200, inspector, **query)
         assert len(whole) >= 2, path
         assert _all(api, path, 1, inspector, **query) == whole, path
