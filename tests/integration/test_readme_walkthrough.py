@@ -82,7 +82,9 @@ def test_the_readme_walkthrough_runs_a_report_through_its_whole_life_over_http(
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    report_id = UUID(re.search(r"^report (\S+)$", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    submitted = re.search(r"^report (\S+)$", out, re.MULTILINE)
+    assert submitted, out
+    report_id = UUID(submitted.group(1))
     report = app.load(report_id, Report, to_change=False)
     assert (report.status, report.rating) == ("published", "satisfied")
     assert "Đã thay bộ điều khiển đèn tín hiệu" in out  # the public result, read back
