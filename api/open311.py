@@ -1,6 +1,6 @@
 """Open311 GeoReport v2 (JSON) over the same commands and read models.
 
-Services are (kind, category) pairs of the catalogue below; our states map to ``open`` /
+Services are the (kind, category) pairs of the policy's catalogue; our states map to ``open`` /
 ``closed`` with ``status_notes`` (published, rejected and duplicate reports are closed — a
 duplicate's reporter follows the original, Điều 6.2.c); ``expected_datetime`` is the current
 stage's due instant.
@@ -34,26 +34,24 @@ from projections import report_status, unit_directory
 
 router = APIRouter()
 
-#: service_code → (kind, category, service_name, group)
-SERVICES: dict[str, tuple[str, str, str, str]] = {
-    "field.urban_order": ("field", "urban_order", "Trật tự đô thị", "Phản ánh hiện trường"),
-    "field.environment": ("field", "environment", "Môi trường", "Phản ánh hiện trường"),
-    "field.traffic": ("field", "traffic", "Giao thông", "Phản ánh hiện trường"),
-    "field.infrastructure": ("field", "infrastructure", "Hạ tầng đô thị",
-                             "Phản ánh hiện trường"),
-    "field.public_order": ("field", "public_order", "An ninh trật tự", "Phản ánh hiện trường"),
-    "field.fire_safety": ("field", "fire_safety", "Phòng cháy chữa cháy",
-                          "Phản ánh hiện trường"),
-    "administrative_regulation.procedures": ("administrative_regulation", "procedures",
-                                             "Quy định hành chính", "Quy định hành chính"),
-    "waste_behaviour.public_spending": ("waste_behaviour", "public_spending",
-                                        "Hành vi lãng phí", "Lãng phí"),
-    "investor_enterprise.permits": ("investor_enterprise", "permits",
-                                    "Vướng mắc của nhà đầu tư, doanh nghiệp", "Doanh nghiệp"),
-    "capital_initiative.smart_city": ("capital_initiative", "smart_city",
-                                      "Sáng kiến xây dựng Thủ đô", "Sáng kiến"),
+#: The group of each kind's services (Điều 1.2).
+GROUPS = {
+    "field": "Phản ánh hiện trường", "administrative_regulation": "Quy định hành chính",
+    "waste_behaviour": "Lãng phí", "investor_enterprise": "Doanh nghiệp",
+    "capital_initiative": "Sáng kiến",
 }
-CODE_OF = {(kind, category): code for code, (kind, category, _, _) in SERVICES.items()}
+Service = tuple[str, str, str, str]
+
+
+def catalogue(request: Request) -> dict[str, Service]:
+    """service_code (``kind.category``) → (kind, category, service_name, group): one service
+    per category of the policy's catalogue (``/public/categories``), so a category the city
+    adds is a service at once."""
+    categories = request.app.state.runtime.app.policy().categories
+    return {f"{kind}.{code}": (str(kind), code, name, GROUPS.get(str(kind), str(kind)))
+            for kind, table in categories.items() for code, name in table.items()}
+
+
 STATUS_NOTES = {
     "received": "Đang chờ tiếp nhận", "accepted": "Đã tiếp nhận, đang phân công xử lý",
     "in_handling": "Đang xử lý", "awaiting_approval": "Đang chờ phê duyệt kết quả",
@@ -68,23 +66,23 @@ DEFAULT_WINDOW = timedelta(days=90)
 Text = AfterValidator(refuse_nul)
 
 
-def _service(code: str) -> Open311Service:
-    kind, category, name, group = SERVICES[code]
+def _service(code: str, service: Service) -> Open311Service:
+    kind, category, name, group = service
     return Open311Service(service_code=code, service_name=name, description=f"{group}: {name}",
                           metadata=False, type="realtime", keywords=f"{kind},{category}",
                           group=group)
 
 
 @router.get("/services.json")
-def services() -> list[Open311Service]:
+def services(request: Request) -> list[Open311Service]:
     """The service list: one service per kind and category of report."""
-    return [_service(code) for code in SERVICES]
+    return [_service(code, service) for code, service in catalogue(request).items()]
 
 
 @router.get("/services/{service_code}.json")
-def service_definition(service_code: str) -> Open311ServiceDefinition:
+def service_definition(service_code: str, request: Request) -> Open311ServiceDefinition:
     """A service's definition (no extra attributes are asked)."""
-    if service_code not in SERVICES:
+    if service_code not in catalogue(request):
         raise NotFound(f"no service {service_code}")
     return Open311ServiceDefinition(service_code=service_code, attributes=[])
 
@@ -98,14 +96,15 @@ def create_request(
         address_string: Annotated[str, Form(max_length=500), Text] = "",
         media_url: Annotated[str | None, Form(max_length=500), Text] = None) -> JSONResponse:
     """Submit a report (Điều 5, 6) to the city service centre, which distributes it."""
-    if service_code not in SERVICES:
+    services = catalogue(request)
+    if service_code not in services:
         raise NotFound(f"no service {service_code}")
     runtime = request.app.state.runtime
     with request.app.state.reads.connection() as conn:
         centres = unit_directory.of_level(conn, "service_centre")
     if not centres:
         raise NotFound("no city service centre is configured to receive requests")
-    kind, category, _, _ = SERVICES[service_code]
+    kind, category, _, _ = services[service_code]
     actor = acting_as(request, caller)
     result = runtime.app.handle(SubmitReport(
         UUID(actor.id), kind=kind, category=category, text=description, latitude=lat,
@@ -117,15 +116,16 @@ def create_request(
                           "account_id": actor.id}], status_code=201)
 
 
-def _request_row(row: dict[str, Any], units: dict[Any, str]) -> Open311Request:
+def _request_row(row: dict[str, Any], units: dict[Any, str], services: dict[str, Service]
+                 ) -> Open311Request:
     published = row["status"] == "published"
-    code = CODE_OF.get((row["kind"], row["category"]), f"{row['kind']}.{row['category']}")
+    code = f"{row['kind']}.{row['category']}"
     unit = row["handling_unit_id"] or row["receiving_unit_id"]
     return Open311Request(
         service_request_id=str(row["report_id"]),
         status="closed" if row["status"] in CLOSED else "open",
         status_notes=STATUS_NOTES.get(row["status"], row["status"]),
-        service_name=SERVICES[code][2] if code in SERVICES else row["category"],
+        service_name=services[code][2] if code in services else row["category"],
         service_code=code,
         description=row["text"] if published else None,
         agency_responsible=units.get(unit),
@@ -177,6 +177,7 @@ def list_requests(
 ) -> list[Open311Request]:
     """Service requests (default: those of the 90 days up to ``end_date``), newest first, at
     most 1000; ``service_request_id`` (comma-separated) overrides every other filter."""
+    services = catalogue(request)
     if service_request_id:
         try:
             ids = [UUID(value.strip()) for value in service_request_id.split(",")]
@@ -185,20 +186,20 @@ def list_requests(
         filters: dict[str, Any] = {"report_ids": ids}
         closed = None
     else:
-        if service_code and service_code not in SERVICES:
+        if service_code and service_code not in services:
             raise NotFound(f"no service {service_code}")
         end = end_date or request.app.state.runtime.app.now()
         statuses = set((status or "open,closed").split(","))
         filters = {"submitted_from": start_date or _shifted(end, -DEFAULT_WINDOW),
                    "submitted_to": _shifted(end, timedelta(microseconds=1)),
-                   "kind": SERVICES[service_code][0] if service_code else None,
-                   "category": SERVICES[service_code][1] if service_code else None}
+                   "kind": services[service_code][0] if service_code else None,
+                   "category": services[service_code][1] if service_code else None}
         closed = None if len(statuses) == 2 else "closed" in statuses
     with request.app.state.reads.connection() as conn:
         rows = _summaries(conn, closed, filters)
         units = unit_directory.names(
             conn, (r["handling_unit_id"] or r["receiving_unit_id"] for r in rows))
-    return [_request_row(r, units) for r in rows]
+    return [_request_row(r, units, services) for r in rows]
 
 
 @router.get("/requests/{service_request_id}.json", dependencies=[ReadAtLeast])

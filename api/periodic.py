@@ -14,8 +14,20 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from api.auth import Caller
-from api.queries import AsOf, Month, Staff, _json, _month, _scoped_unit, _with_unit_names, reading
-from api.responses import HeadFigures, PeriodExplained, PeriodicReport
+from api.queries import (
+    AsOf,
+    Cursor,
+    Limit,
+    Month,
+    Staff,
+    _json,
+    _month,
+    _paged,
+    _scoped_unit,
+    _with_unit_names,
+    reading,
+)
+from api.responses import HeadFigures, Page, PeriodExplained, PeriodicReport
 from projections import periodic_reports
 
 router = APIRouter(tags=["reports"], dependencies=[Staff])
@@ -60,11 +72,14 @@ def explain_periodic_report(
         return _json(periodic_reports.explain(conn, unit, start, end, metric))
 
 
-@router.get("/periodic-reports/heads", response_model=list[HeadFigures])
+@router.get("/periodic-reports/heads", response_model=Page[HeadFigures])
 def heads_of_units(request: Request, caller: Caller, month: Month,
-                   unit_id: UUID | None = None, as_of: AsOf = None) -> Response:
+                   unit_id: UUID | None = None, as_of: AsOf = None, cursor: Cursor = None,
+                   limit: Limit = 100) -> Response:
     """Seed 000 Điều 2.4: each head of unit in office in the month, with his unit's figures
-    over his part of it (the monthly evaluation of heads by Home Affairs)."""
+    over his part of it (the monthly evaluation of heads by Home Affairs); a page of
+    ``limit`` terms and the cursor of the next."""
     unit = _scoped_unit(request, caller, unit_id)
     with reading(request, as_of, MODEL) as conn:
-        return _json(_with_unit_names(conn, periodic_reports.heads(conn, _month(month), unit)))
+        rows = _with_unit_names(conn, periodic_reports.heads(conn, _month(month), unit))
+    return _paged(rows, cursor, limit, f"heads {month}", "officer_id", "unit_id", "since_nid")

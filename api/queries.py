@@ -39,6 +39,7 @@ from api.errors import Forbidden
 from api.responses import (
     Alert,
     AuditEntry,
+    Category,
     CitizenReport,
     DuplicateCandidates,
     LatenessExplained,
@@ -55,14 +56,18 @@ from api.responses import (
     ReportStatus,
     SilentUnit,
     StatisticsExplained,
+    UnitInTree,
     UnitLateness,
+    UnitOfficer,
     UnitRepeatDissatisfaction,
     UnitStatistics,
     UnitWithChildren,
     WorkItem,
 )
 from application.services import NotFound
-from domain.actors import Role
+from domain.actors import Role, UnitLevel
+from domain.policy import ARTICLE_OF_SCOPE, Kind
+from domain.report import Status
 from domain.statistics import MonthlyStatistics
 from projections import (
     alerts,
@@ -83,6 +88,7 @@ from projections import (
 )
 from projections.deployment import Deployment
 from projections.engine import set_search_path
+from projections.paging import decode_keys, encode_keys
 
 router = APIRouter()
 AsOf = Annotated[AwareDatetime | None, Query(description="answer as of this past instant")]
@@ -165,21 +171,58 @@ def _bad_cursor(error: ValueError) -> HTTPException:
     return HTTPException(status_code=422, detail=str(error))
 
 
+def _paged(rows: list[dict[str, Any]], cursor: str | None, limit: int, order: str,
+           *key: str) -> Response:
+    """A :class:`Page` of a list computed whole (bounded: one row per unit, alert, report of
+    a matter or category): the rows after the one whose ``key`` columns the cursor holds."""
+    def position(row: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(str(row[k]) for k in key)
+
+    if cursor:
+        try:
+            after = decode_keys(cursor, order, len(key))
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+        positions = [position(row) for row in rows]
+        rows = rows[positions.index(after) + 1:] if after in positions else []
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _page(rows, encode_keys(order, *position(rows[-1])) if more else None)
+
+
+def _text(value: str | None) -> str | None:
+    """A closed-set query value (an enum) as the text the read models store."""
+    return None if value is None else str(value)
+
+
+def _check_category(request: Request, category: str | None, kind: str | None) -> None:
+    """A ``category`` filter names a category of the policy's catalogue (of ``kind`` if
+    given): an unknown one is a 422, not an empty answer."""
+    if category is not None and not request.app.state.runtime.app.policy().is_category(
+            category, kind):
+        of = f" of {kind} reports" if kind else ""
+        raise RequestValidationError([{
+            "loc": ("query", "category"), "type": "value_error", "input": category,
+            "msg": f"unknown category{of}: see /public/categories"}])
+
+
 # ----------------------------------------------------------------- public (no login)
 
 @router.get("/public/results", response_model=Page[PublicResult], tags=["public"])
 def list_public_results(
-        request: Request, kind: str | None = None, category: str | None = None,
+        request: Request, kind: Kind | None = None,
+        category: Annotated[str | None, Query(max_length=100)] = None,
         unit_id: UUID | None = None, published_from: AwareDatetime | None = None,
         published_to: AwareDatetime | None = None, cursor: Cursor = None, limit: Limit = 20,
         as_of: AsOf = None, sort: Literal["-published_at", "published_at"] = "-published_at"
         ) -> Response:
     """Điều 8.3, 14.2: published results, newest first (``sort=published_at``: oldest first);
     never any personal data."""
+    _check_category(request, category, kind)
     with reading(request, as_of, "public_results") as conn:
         try:
             rows, next_cursor = public_results.search(
-                conn, kind=kind, category=category, handling_unit_id=unit_id,
+                conn, kind=_text(kind), category=category, handling_unit_id=unit_id,
                 published_from=published_from, published_to=published_to, cursor=cursor,
                 limit=limit, sort=sort)
         except ValueError as error:
@@ -219,21 +262,25 @@ def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
     return [{**r, "unit_name": names.get(r["unit_id"])} for r in rows]
 
 
-@router.get("/public/rankings", response_model=list[UnitLateness], tags=["public"])
-def rankings(request: Request, month: Month, as_of: AsOf = None) -> Response:
+@router.get("/public/rankings", response_model=Page[UnitLateness], tags=["public"])
+def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
+             limit: Limit = 100) -> Response:
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged."""
     policy = request.app.state.runtime.app.policy()
     with reading(request, as_of, "unit_monthly_lateness") as conn:
         rows = unit_monthly_lateness.ranking(conn, _month(month), _now(request, as_of),
                                              policy.late_share_threshold)
-        return _json(_with_unit_names(conn, rows))
+        rows = _with_unit_names(conn, rows)
+    return _paged(rows, cursor, limit, f"rankings {month}", "unit_id")
 
 
-@router.get("/public/statistics", response_model=list[UnitStatistics], tags=["public"])
-def statistics(request: Request, month: Month, as_of: AsOf = None) -> Response:
+@router.get("/public/statistics", response_model=Page[UnitStatistics], tags=["public"])
+def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
+               limit: Limit = 100) -> Response:
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month."""
     with reading(request, as_of, "monthly_statistics") as conn:
-        return _json(_with_unit_names(conn, monthly_statistics.figures(conn, _month(month))))
+        rows = _with_unit_names(conn, monthly_statistics.figures(conn, _month(month)))
+    return _paged(rows, cursor, limit, f"statistics {month}", "unit_id")
 
 
 @router.get("/public/statistics/published", response_model=PublishedStatistics, tags=["public"])
@@ -248,26 +295,29 @@ def published_statistics(request: Request, month: Month) -> Response:
 
 
 @router.get("/public/repeat-dissatisfaction",
-            response_model=list[UnitRepeatDissatisfaction], tags=["public"])
-def repeat_dissatisfaction_tally(request: Request, month: Month,
-                                 as_of: AsOf = None) -> Response:
+            response_model=Page[UnitRepeatDissatisfaction], tags=["public"])
+def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = None,
+                                 cursor: Cursor = None, limit: Limit = 100) -> Response:
     """Điều 18.4: the units flagged in a month: each has a matter with the policy's threshold
     (5) or more "unsatisfied" ratings over its history that reached it in the month or is
     still unresolved; with the matters listed."""
     threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
     with reading(request, as_of, "repeat_dissatisfaction") as conn:
-        rows = repeat_dissatisfaction.tally(conn, _month(month), threshold)
-        return _json(_with_unit_names(conn, rows))
+        rows = _with_unit_names(conn, repeat_dissatisfaction.tally(conn, _month(month),
+                                                                   threshold))
+    return _paged(rows, cursor, limit, f"repeat-dissatisfaction {month}", "unit_id")
 
 
-@router.get("/public/alerts", response_model=list[Alert], tags=["public"])
-def alerts_for_area(request: Request, area_unit_id: UUID) -> Response:
+@router.get("/public/alerts", response_model=Page[Alert], tags=["public"])
+def alerts_for_area(request: Request, area_unit_id: UUID, cursor: Cursor = None,
+                    limit: Limit = 100) -> Response:
     """Điều 15–17: the alerts reaching a resident of ``area_unit_id`` (a commune, district or
     the city) now — sent by that unit or any unit above it, and still valid; latest first."""
     with reading(request) as conn:
         if unit_directory.unit(conn, area_unit_id) is None:
             raise NotFound(f"no unit {area_unit_id}")
-        return _json(alerts.for_area(conn, area_unit_id, request.app.state.runtime.app.now()))
+        rows = alerts.for_area(conn, area_unit_id, request.app.state.runtime.app.now())
+    return _paged(rows, cursor, limit, f"alerts {area_unit_id}", "alert_id")
 
 
 @router.get("/public/units/{unit_id}", response_model=UnitWithChildren, tags=["public"])
@@ -278,6 +328,36 @@ def get_unit(unit_id: UUID, request: Request) -> Response:
         if row is None:
             raise NotFound(f"no unit {unit_id}")
         return _json({**row, "children": unit_directory.children(conn, unit_id)})
+
+
+@router.get("/public/units", response_model=Page[UnitInTree], tags=["public"])
+def list_units(request: Request, level: UnitLevel | None = None, parent_id: UUID | None = None,
+               include_inactive: bool = False, cursor: Cursor = None,
+               limit: Limit = 100) -> Response:
+    """The unit tree, so that an app can pick a receiving unit: every unit with its level,
+    parent, depth (0: a root) and area of residents (``area_unit_id``), breadth first (by
+    depth, then name); merged and dissolved units only with ``include_inactive``."""
+    with reading(request) as conn:
+        try:
+            rows, next_cursor = unit_directory.tree_page(
+                conn, level=_text(level), parent_id=parent_id, include_inactive=include_inactive,
+                cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page(rows, next_cursor)
+
+
+@router.get("/public/categories", response_model=Page[Category], tags=["public"])
+def list_categories(request: Request, kind: Kind | None = None, cursor: Cursor = None,
+                    limit: Limit = 100) -> Response:
+    """The catalogue of categories per kind of report in the policy in force (Điều 1.2, 3.2,
+    3.7, 9, 10, 11): a report's ``category`` must be one of its kind's, else 422."""
+    catalogue = request.app.state.runtime.app.policy().categories
+    rows = [{"kind": k, "code": code, "name": name,
+             "article": ARTICLE_OF_SCOPE.get(Kind(k), "Điều 1.2")}
+            for k in Kind if kind is None or k == kind
+            for code, name in sorted(catalogue.get(k, {}).items())]
+    return _paged(rows, cursor, limit, "policy categories", "kind", "code")
 
 
 @router.get("/public/policy", response_model=Policy, tags=["public"])
@@ -292,7 +372,8 @@ def policy(request: Request) -> Response:
             dependencies=[Readers])
 def list_reports(
         request: Request, caller: Caller, unit_id: UUID | None = None,
-        kind: str | None = None, status: str | None = None,
+        kind: Kind | None = None, status: Status | None = None,
+        category: Annotated[str | None, Query(max_length=100)] = None,
         submitted_from: AwareDatetime | None = None, submitted_to: AwareDatetime | None = None,
         area: Annotated[str | None, Query(max_length=100)] = None, cursor: Cursor = None,
         limit: Limit = 20, as_of: AsOf = None,
@@ -300,7 +381,9 @@ def list_reports(
         = "-submitted_at") -> Response:
     """Reports concerning the caller's unit (city-wide for the centre and inspectors; for the
     city inspectorate, waste-behaviour reports city-wide, Điều 24), newest submitted first
-    unless ``sort`` says otherwise (``-``: descending)."""
+    unless ``sort`` says otherwise (``-``: descending). Unknown ``kind``, ``status`` or
+    ``category`` values are a 422."""
+    _check_category(request, category, kind)
     city_wide = is_city_wide(caller) or is_inspectorate(caller)
     units = None if city_wide else {caller.unit_id}
     if is_inspectorate(caller):
@@ -310,12 +393,39 @@ def list_reports(
     with reading(request, as_of, "report_status") as conn:
         try:
             rows, next_cursor = report_status.search(
-                conn, units=units, unit_id=unit_id, kind=kind, status=status,
+                conn, units=units, unit_id=unit_id, kind=_text(kind), status=_text(status),
+                category=category,
                 submitted_from=submitted_from, submitted_to=submitted_to, area=area,
                 cursor=cursor, limit=limit, sort=sort)
         except ValueError as error:
             raise _bad_cursor(error) from None
     return _page([redact(caller, r) for r in rows], next_cursor)
+
+
+@router.get("/units/{unit_id}/officers", response_model=Page[UnitOfficer],
+            tags=["directory"],
+            dependencies=[Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER,
+                                           Role.UNIT_HEAD, Role.INSPECTOR,
+                                           Role.ADMINISTRATOR))])
+def unit_officers(unit_id: UUID, request: Request, caller: Caller,
+                  role: Annotated[Role | None, Query()] = None, cursor: Cursor = None,
+                  limit: Limit = 100) -> Response:
+    """Điều 8.1: the officers in office in a unit, by name, so that its head (or the head of
+    a unit above it) can assign work: for the staff of that unit or of a unit above it,
+    inspectors and administrators; any other unit does not exist for the caller (404)."""
+    with reading(request) as conn:
+        if unit_directory.unit(conn, unit_id) is None:
+            raise NotFound(f"no unit {unit_id}")
+        if caller.role not in (Role.INSPECTOR, Role.ADMINISTRATOR) \
+                and caller.unit_id != unit_id \
+                and caller.unit_id not in unit_directory.ancestors(conn, unit_id):
+            raise NotFound(f"no unit {unit_id}")
+        try:
+            rows, next_cursor = unit_directory.officers_page(
+                conn, unit_id, role=_text(role), cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page(rows, next_cursor)
 
 
 @router.get("/reports/{report_id}", response_model=ReportDetail, tags=["reports"])
@@ -380,8 +490,10 @@ def _for_reporter(steps: list[dict[str, Any]], story: dict[str, Any],
                         for e in story["escalations"]]}
 
 
-@router.get("/reports/{report_id}/matter", response_model=list[MatterReport], tags=["matters"])
-def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Response:
+@router.get("/reports/{report_id}/matter", response_model=Page[MatterReport],
+            tags=["matters"])
+def matter_timeline(report_id: UUID, request: Request, caller: Caller, cursor: Cursor = None,
+                    limit: Limit = 100) -> Response:
     """Điều 18.4: the matter the report belongs to — its reports oldest first, with their
     published results and ratings — for staff who may see the report and for its reporter.
     The reporter sees his own reports of the matter and the others' only where their result is
@@ -393,12 +505,12 @@ def matter_timeline(report_id: UUID, request: Request, caller: Caller) -> Respon
             raise NotFound(f"no report {report_id}")
         timeline = matters.timeline_of_report(conn, report_id)
         if is_inspectorate(caller):  # Điều 24: the waste-behaviour reports of the matter
-            return _json([r for r in timeline if may_see(caller, report_status.get(
-                conn, r["report_id"]) or {})])
-        if caller.role != Role.CITIZEN:
-            return _json(timeline)
-        return _json([r for r in timeline if _public_or_own(caller, report_status.get(
-            conn, r["report_id"]))])
+            timeline = [r for r in timeline if may_see(caller, report_status.get(
+                conn, r["report_id"]) or {})]
+        elif caller.role == Role.CITIZEN:
+            timeline = [r for r in timeline if _public_or_own(caller, report_status.get(
+                conn, r["report_id"]))]
+    return _paged(timeline, cursor, limit, f"matter of {report_id}", "report_id")
 
 
 def _public_or_own(citizen: Principal, row: dict[str, Any] | None) -> bool:
@@ -481,18 +593,25 @@ def list_overdue(request: Request, caller: Caller, unit_id: UUID | None = None,
     return _page([{**r, "late": r["late"].total_seconds() / 3600} for r in rows], next_cursor)
 
 
-@router.get("/work-queue", response_model=list[WorkItem], tags=["reports"],
+@router.get("/work-queue", response_model=Page[WorkItem], tags=["reports"],
             dependencies=[Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER,
                                            Role.UNIT_HEAD))])
 def work_queue(request: Request, caller: Caller, unit_id: UUID | None = None,
-               mine: bool = False) -> Response:
-    """What awaits the caller's unit (or, with ``mine``, the caller), soonest due first."""
+               mine: bool = False, cursor: Cursor = None,
+               limit: Annotated[int, Query(ge=1, le=200)] = work_queues.QUEUE_PAGE
+               ) -> Response:
+    """What awaits the caller's unit (or, with ``mine``, the caller), soonest due first; a
+    page of ``limit`` and the cursor of the next."""
     unit = _scoped_unit(request, caller, unit_id) or caller.unit_id
     if unit is None:
         raise NotFound("name a unit")
     with reading(request) as conn:
-        items = work_queues.queue(conn, unit, caller.subject if mine else None)
-        return _json(_with_action_texts(conn, items))
+        try:
+            rows, next_cursor = work_queues.queue_page(
+                conn, unit, caller.subject if mine else None, cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+        return _page(_with_action_texts(conn, rows), next_cursor)
 
 
 def _with_action_texts(conn: psycopg.Connection[Any], items: list[dict[str, Any]]
@@ -585,21 +704,26 @@ def _whole_report(request: Request, caller: Principal, report_id: UUID | None,
     return None
 
 
-@router.get("/audit", response_model=list[AuditEntry], tags=["audit"], dependencies=[Auditor])
+@router.get("/audit", response_model=Page[AuditEntry], tags=["audit"], dependencies=[Auditor])
 def audit(request: Request, caller: Caller, report_id: UUID | None = None,
           unit_id: UUID | None = None, since: AwareDatetime | None = None,
-          until: AwareDatetime | None = None,
-          limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
+          until: AwareDatetime | None = None, cursor: Cursor = None,
+          limit: Annotated[int, Query(ge=1, le=audit_trail.MAX_PAGE)] = 1000) -> Response:
     """Điều 22: who did what to which report, when, in which unit, on time or not (for the
     city inspectorate: of waste-behaviour reports only, Điều 24). With
     ``report_id`` (and no ``unit_id``), the whole history of a report the caller may see —
-    every unit's steps, not only his own unit's (else 404)."""
+    every unit's steps, not only his own unit's (else 404). In event order, a page of
+    ``limit`` and the cursor of the next."""
     unit, kind = _audit_scope(caller, request, unit_id)
     unit = _whole_report(request, caller, report_id, unit_id, unit)
     with reading(request) as conn:
-        rows = audit_trail.rows(conn, report_id=report_id, unit_id=unit, since=since,
-                                until=until, limit=limit, kind=kind)
-    return _json([_without_citizens(row) for row in rows])
+        try:
+            rows, next_cursor = audit_trail.rows_page(
+                conn, report_id=report_id, unit_id=unit, since=since, until=until,
+                kind=kind, cursor=cursor, limit=limit)
+        except ValueError as error:
+            raise _bad_cursor(error) from None
+    return _page([_without_citizens(row) for row in rows], next_cursor)
 
 
 @router.get("/audit.csv", tags=["audit"], dependencies=[Auditor],
@@ -663,9 +787,10 @@ def explain_repeat_dissatisfaction(request: Request, caller: Caller, unit_id: UU
 
 # ----------------------------------------------------------------- alerts (Chương III)
 
-@router.get("/alerts/cadence", response_model=list[SilentUnit],
+@router.get("/alerts/cadence", response_model=Page[SilentUnit],
             tags=["alerts"], dependencies=[Staff])
-def alert_cadence(request: Request, caller: Caller) -> Response:
+def alert_cadence(request: Request, caller: Caller, cursor: Cursor = None,
+                  limit: Limit = 100) -> Response:
     """Seed 001 1.d, seed 003 1: the department, district and commune units that have sent no
     alert in the policy's last 3 days, longest silent first — city-wide for the service centre and
     inspectors; for a unit head, his unit and the units below it."""
@@ -680,7 +805,8 @@ def alert_cadence(request: Request, caller: Caller) -> Response:
             own = {caller.unit_id} | {u["unit_id"] for u in unit_directory.descendants(
                 conn, caller.unit_id)}
             rows = [r for r in rows if r["unit_id"] in own]
-        return _json(_with_unit_names(conn, rows))
+        rows = _with_unit_names(conn, rows)
+    return _paged(rows, cursor, limit, "alert cadence", "unit_id")
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert, tags=["alerts"], dependencies=[Staff])

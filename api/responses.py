@@ -210,6 +210,24 @@ class UnitWithChildren(DirectoryUnit):
     children: list[DirectoryUnit]
 
 
+class UnitInTree(DirectoryUnit):
+    """A unit of the tree: its depth (0: a root) and the area of residents it serves — itself
+    for the city, a district or a commune, else its nearest such unit above (Điều 15–17)."""
+
+    depth: int
+    area_unit_id: UUID | None
+
+
+class Category(Out):
+    """A category of the policy's catalogue for a kind of report, and the article defining
+    the kind's scope (Điều 1.2, 3.2, 3.7, 9, 10, 11)."""
+
+    kind: Kind
+    code: str
+    name: str
+    article: str
+
+
 class Calendar(Out):
     """The working calendar: working periods of a day, the city's own exceptions."""
 
@@ -231,6 +249,7 @@ class Policy(Out):
     violations_before_lock: int
     lock_length_days: float
     repeat_dissatisfaction_threshold: int
+    categories: dict[str, dict[str, str]]
     deadline_warning_hours: float
     statistics_day: int
     statistics_next_working_day: bool
@@ -248,6 +267,15 @@ class ReporterIdentity(Out):
     phone: str | None
     email: str | None
     national_id: str | None
+
+
+class UnitOfficer(Out):
+    """An officer in office in a unit, as staff need him to assign work (Điều 8.1)."""
+
+    officer_id: UUID
+    name: str
+    role: Role
+    unit_id: UUID
 
 
 class ReportStatus(Out):

@@ -116,6 +116,49 @@ ARTICLE_OF_KIND = {
 }
 
 
+#: kind → category code → Vietnamese name: the catalogue a report's category is chosen from.
+#: Field reports: the purposes Điều 3.2 lists (its "..." leaves the list open, so the city's
+#: own additions, such as urban infrastructure, are data); administrative regulations: the
+#: mechanisms, policies and procedures of Điều 3.7; waste behaviour, investors and enterprises,
+#: capital initiatives: the regulation names no sub-categories (Điều 1.2, 9, 10, 11), so broad
+#: ones (waste of the budget or of public assets; investors' obstacles; initiatives).
+DEFAULT_CATEGORIES: dict[str, dict[str, str]] = {
+    Kind.FIELD: {  # Điều 3.2
+        "public_order": "An ninh an toàn, trật tự công cộng",
+        "urban_order": "Trật tự đô thị",
+        "traffic": "An toàn giao thông",
+        "environment": "Vệ sinh môi trường",
+        "fire_safety": "An toàn phòng cháy chữa cháy",
+        "public_culture": "Văn hóa nơi công cộng",
+        "workplace_culture": "Văn hóa nơi công sở",
+        "infrastructure": "Hạ tầng đô thị",
+    },
+    Kind.ADMINISTRATIVE: {  # Điều 3.7
+        "policies": "Cơ chế, chính sách",
+        "procedures": "Thủ tục hành chính",
+    },
+    Kind.WASTE: {  # Điều 1.2, 10
+        "public_spending": "Lãng phí ngân sách nhà nước",
+        "public_assets": "Lãng phí tài sản công",
+    },
+    Kind.INVESTOR: {  # Điều 11
+        "permits": "Vướng mắc của nhà đầu tư, doanh nghiệp",
+    },
+    Kind.INITIATIVE: {  # Điều 9
+        "smart_city": "Sáng kiến xây dựng Thủ đô",
+    },
+}
+
+#: The article defining each kind's scope, cited when a category falls outside it.
+ARTICLE_OF_SCOPE: dict[str, str] = {
+    Kind.FIELD: "Điều 3.2",
+    Kind.ADMINISTRATIVE: "Điều 3.7",
+    Kind.WASTE: "Điều 1.2",
+    Kind.INVESTOR: "Điều 11",
+    Kind.INITIATIVE: "Điều 9",
+}
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     """One version of the service-level policy (deadlines, calendar, thresholds, lock lengths)."""
@@ -147,6 +190,9 @@ class SlaPolicy:
     #: city; communes among themselves).
     equivalent_levels: tuple[frozenset[str], ...] = (
         frozenset({"department", "district"}), frozenset({"commune"}))
+    categories: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_CATEGORIES.items()}
+    )
 
     def duration(self, kind: str, key: str) -> WorkingDuration:
         """The working duration of a stage for a kind; refused where the table has none."""
@@ -165,6 +211,19 @@ class SlaPolicy:
         unit of level ``lead``."""
         return lead == other or any(lead in group and other in group
                                     for group in self.equivalent_levels)
+
+    def check_category(self, kind: str, category: str) -> None:
+        """Điều 3.2, 3.7, 9, 10, 11: a report's category is one of its kind's catalogue."""
+        if category not in self.categories.get(kind, {}):
+            known = ", ".join(self.categories.get(kind, {})) or "none"
+            article = ARTICLE_OF_SCOPE.get(kind, "Điều 1.2")
+            raise InvalidInput(article, f"category {category!r} is not one of the {kind}"
+                               f" categories ({known})")
+
+    def is_category(self, category: str, kind: str | None = None) -> bool:
+        """Whether ``category`` is in the catalogue of ``kind`` (of any kind if None)."""
+        kinds = [kind] if kind is not None else list(self.categories)
+        return any(category in self.categories.get(k, {}) for k in kinds)
 
     def has(self, kind: str, key: str) -> bool:
         return key in self.deadlines.get(kind, {})
@@ -212,6 +271,7 @@ class SlaPolicy:
             "statistics_next_working_day": self.statistics_next_working_day,
             "alert_cadence_days": self.alert_cadence_days,
             "equivalent_levels": [sorted(group) for group in self.equivalent_levels],
+            "categories": {str(kind): dict(table) for kind, table in self.categories.items()},
         }
 
     @classmethod
@@ -248,6 +308,9 @@ class SlaPolicy:
             equivalent_levels=tuple(frozenset(str(level) for level in group)
                                     for group in data["equivalent_levels"])
             if "equivalent_levels" in data else default.equivalent_levels,
+            categories={kind: {str(code): str(name) for code, name in table.items()}
+                        for kind, table in data["categories"].items()}
+            if "categories" in data else default.categories,
         )
 
 

@@ -272,7 +272,8 @@ class Report(Aggregate):
                reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
                at: datetime, policy: SlaPolicy, re_report_of: Report | None = None,
                receiving_unit_level: str | None = None) -> Report:
-        """Điều 1.3, 3.2, 5, 6.1: refuse what is out of scope or incomplete, else record it.
+        """Điều 1.3, 3.2, 3.7, 5, 6.1: refuse what is out of scope (a category outside its
+        kind's catalogue in the policy) or incomplete, else record it.
 
         Điều 9: a capital initiative is received by the public service centre only (which
         then distributes it), never sent straight to a district or a department;
@@ -281,6 +282,7 @@ class Report(Aggregate):
         content = ReportContent(kind=kind, category=category, text=text, latitude=latitude,
                                 longitude=longitude, address=address, occurred_at=occurred_at,
                                 media=tuple(media), submitted_at=at)
+        policy.check_category(content.kind, content.category)
         if (content.kind == Kind.INITIATIVE and receiving_unit_level is not None
                 and receiving_unit_level != UnitLevel.SERVICE_CENTRE):
             raise InvalidInput("Điều 9", "a capital initiative is sent to the public service "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import psycopg
@@ -119,38 +121,88 @@ def demo(
     runtime.close()
 
 
-def _print_tokens(runtime: Deployment) -> None:
-    """One ready-made token per role, for the sample city's people."""
+TOKENS_FILE = "demo-tokens.json"
+
+
+def demo_tokens(runtime: Deployment, secret: str) -> list[dict[str, str | None]]:
+    """Ready-made tokens for the sample city's people who work one report together — the
+    receiving officer and head of a district, the handling officer of its division, the
+    leader of one of its communes — plus the service centre, a department head, a citizen, an
+    inspector, the city inspectorate and an administrator:
+    role, who (unit or citizen), subject, unit id and the ``Authorization`` header value,
+    every id in full. Any other directory: one officer per role."""
     from api.auth import mint
 
-    secret = get_settings().resolve_jwt_secret()
     with runtime.projector.connect() as conn:
         conn.execute(f'SET search_path TO "{runtime.schema}"')
         officers = conn.execute(
-            "SELECT DISTINCT ON (o.role) o.officer_id, o.role, o.unit_id, u.name"
+            "SELECT o.officer_id, o.role, o.unit_id, u.name, u.level, u.parent_id"
             " FROM directory_officers o JOIN directory_units u USING (unit_id)"
-            " WHERE o.active ORDER BY o.role, u.name").fetchall()
-        # Điều 8.1.c: a commune's leader assigns the commune officer of a coordinated report.
-        officers += conn.execute(
-            "SELECT o.officer_id, 'unit_head (commune)', o.unit_id, u.name"
-            " FROM directory_officers o JOIN directory_units u USING (unit_id)"
-            " WHERE o.active AND o.role = 'unit_head' AND u.level = 'commune'"
-            " ORDER BY u.name LIMIT 1").fetchall()
+            " WHERE o.active AND u.active ORDER BY u.name, o.name, o.officer_id").fetchall()
         citizen = conn.execute("SELECT reporter_id FROM report_status ORDER BY submitted_at"
                                " LIMIT 1").fetchone()
-    table = Table("role", "who", "Authorization header", title="Demo tokens (12 hours)")
-    for officer_id, role, unit_id, unit_name in officers:
-        table.add_row(role, unit_name, "Bearer " + mint(secret, str(officer_id),
-                                                        role.split(" ")[0], unit_id))
+
+    def entry(role: str, who: str, subject: str, unit_id: Any = None
+              ) -> dict[str, str | None]:
+        return {"role": role, "who": who, "subject": subject,
+                "unit_id": str(unit_id) if unit_id else None,
+                "authorization": "Bearer " + mint(secret, subject, role.split(" ")[0], unit_id)}
+
+    def first(role: str, level: str, parent: Any = None) -> Any:
+        return next((o for o in officers if o[1] == role and o[4] == level
+                     and (parent is None or o[5] == parent)), None)
+
+    chosen: list[Any] = []
+    for district in dict.fromkeys(o[2] for o in officers if o[4] == "district"):
+        head = next((o for o in officers if o[2] == district and o[1] == "unit_head"), None)
+        receiver = next((o for o in officers if o[2] == district
+                         and o[1] == "receiving_officer"), None)
+        handler = first("handling_officer", "division", district)
+        if head and receiver and handler:
+            chosen = [receiver, head, handler]
+            # Điều 8.1.c: a commune's leader assigns the commune officer of a report the
+            # district's head coordinated to the commune.
+            leader = first("unit_head", "commune", district)
+            if leader is not None:
+                chosen.append((leader[0], "unit_head (commune)", *leader[2:]))
+            break
+    chosen += [o for o in (first("receiving_officer", "service_centre"),
+                           first("unit_head", "department")) if o is not None]
+    if not chosen:  # another directory: one officer per role
+        chosen = list({o[1]: o for o in reversed(officers)}.values())
+    tokens = [entry(role, name, str(officer_id), unit_id)
+              for officer_id, role, unit_id, name, _, _ in chosen]
     if citizen:
-        table.add_row("citizen", str(citizen[0]), "Bearer " + mint(secret, str(citizen[0]),
-                                                                     "citizen"))
-    table.add_row("inspector", "Sở Nội vụ", "Bearer " + mint(secret, "inspector-1",
-                                                             "inspector"))
-    table.add_row("city_inspector", "Thanh tra Thành phố",
-                  "Bearer " + mint(secret, "city-inspector-1", "city_inspector"))
-    table.add_row("administrator", "-", "Bearer " + mint(secret, "admin-1", "administrator"))
-    console.print(table)
+        tokens.append(entry("citizen", f"citizen {citizen[0]}", str(citizen[0])))
+    tokens.append(entry("inspector", "Sở Nội vụ", "inspector-1"))
+    tokens.append(entry("city_inspector", "Thanh tra Thành phố", "city-inspector-1"))
+    tokens.append(entry("administrator", "-", "admin-1"))
+    return tokens
+
+
+def show_tokens(tokens: list[dict[str, str | None]], out: Console, path: Path) -> None:
+    """Write ``tokens`` to ``path`` (JSON, mode 0600) and print them whole: each header on a
+    line of its own, never wrapped nor cut, whatever the terminal's width or a pipe (a table
+    would truncate them to ``Bearer eyJhbGciOi…``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(json.dumps(tokens, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out.print("[bold]Demo tokens (12 hours)[/]", soft_wrap=True)
+    for token in tokens:
+        unit = f" unit {token['unit_id']}" if token["unit_id"] else ""
+        out.print(Text(f"{token['role']}: {token['who']} (subject {token['subject']}{unit})"),
+                  soft_wrap=True, crop=False)
+        out.print(Text(f"Authorization: {token['authorization']}"), soft_wrap=True,
+                  crop=False)
+    out.print(Text(f"also written to {path}"), soft_wrap=True, crop=False)
+
+
+def _print_tokens(runtime: Deployment) -> None:
+    """The demo's tokens, printed whole and kept in the data directory."""
+    settings = get_settings()
+    show_tokens(demo_tokens(runtime, settings.resolve_jwt_secret()), console,
+                settings.data_dir / TOKENS_FILE)
 
 
 def _serve(runtime: Deployment, host: str, port: int) -> None:

@@ -40,6 +40,7 @@ from domain.report import ClosedStage, Report, StageRecord
 from domain.reporter import Reporter
 from domain.units import Officer, Unit
 from projections.engine import ReadModel
+from projections.paging import decode_keys, page_by_keys
 
 model = ReadModel("audit_trail", tables=("audit_trail",))
 
@@ -203,15 +204,43 @@ def _where(report_id: UUID | None, unit_id: UUID | None, since: datetime | None,
 
 def rows(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
          unit_id: UUID | None = None, since: datetime | None = None,
-         until: datetime | None = None, limit: int = 1000, kind: str | None = None
-         ) -> list[dict[str, Any]]:
+         until: datetime | None = None, limit: int = 1000, kind: str | None = None,
+         after: int | None = None) -> list[dict[str, Any]]:
     """The trail in event order, filtered by report, unit, ``since <= at < until`` and the
-    reports' ``kind`` (which keeps only rows of reports)."""
+    reports' ``kind`` (which keeps only rows of reports), from the event after notification
+    ``after`` on."""
     where, params = _where(report_id, unit_id, since, until, kind)
+    if after is not None:
+        where = sql.SQL("{} AND notification_id > %s").format(where)
+        params.append(after)
     query = sql.SQL("SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id LIMIT %s").format(
         sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), where)
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         return cur.execute(query, [*params, limit]).fetchall()
+
+
+PAGE_ORDER = "audit_trail notification_id"
+MAX_PAGE = 5000
+
+
+def rows_page(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
+              unit_id: UUID | None = None, since: datetime | None = None,
+              until: datetime | None = None, kind: str | None = None,
+              cursor: str | None = None, limit: int = 1000
+              ) -> tuple[list[dict[str, Any]], str | None]:
+    """:func:`rows` one page of ``limit`` events at a time (keyset on the notification id),
+    with the cursor of the next page (None on the last); ``ValueError`` for a cursor of
+    another list."""
+    after = None
+    if cursor:
+        (position,) = decode_keys(cursor, PAGE_ORDER, 1)
+        if not (position.isdigit() and len(position) <= 18):
+            raise ValueError(f"invalid cursor {cursor!r}")
+        after = int(position)
+    found = rows(conn, report_id=report_id, unit_id=unit_id, since=since, until=until,
+                 limit=limit + 1, kind=kind, after=after)
+    return page_by_keys(found, limit, PAGE_ORDER, lambda r: (str(r["notification_id"]),),
+                        max_page=MAX_PAGE)
 
 
 def export_csv(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,

@@ -8,6 +8,8 @@ further key (the overdue list's stage) — bound to the list and order it was ma
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -63,3 +65,36 @@ def page(rows: list[dict[str, Any]], limit: int, order: str, key: str, *keys: st
     last = rows[limit - 1]
     return rows[:limit], encode_cursor(order, last[key], last["report_id"],
                                        *(last[k] for k in keys))
+
+
+def encode_keys(order: str, *keys: str) -> str:
+    """An opaque cursor for a list ordered by other keys than (instant, report): the text
+    ``keys`` of the page's last row (JSON, so any character may appear in them), bound to the
+    list and order tagged ``order``."""
+    return base64.urlsafe_b64encode(json.dumps([order, *keys]).encode()).decode()
+
+
+def decode_keys(cursor: str, order: str, count: int) -> tuple[str, ...]:
+    """Inverse of :func:`encode_keys` for ``count`` keys; ``ValueError`` when it is not one,
+    or when it was made for another list or order than ``order``."""
+    try:
+        tag, *keys = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError, TypeError) as error:
+        raise ValueError(f"invalid cursor {cursor!r}") from error
+    if tag != order:
+        raise ValueError(f"cursor {cursor!r} was made for another list or sort order")
+    if len(keys) != count or not all(isinstance(k, str) and "\x00" not in k for k in keys):
+        raise ValueError(f"invalid cursor {cursor!r}")
+    return tuple(keys)
+
+
+def page_by_keys(rows: list[dict[str, Any]], limit: int, order: str,
+                 keys: Callable[[dict[str, Any]], tuple[str, ...]],
+                 max_page: int = MAX_PAGE) -> tuple[list[dict[str, Any]], str | None]:
+    """Rows fetched with ``LIMIT limit + 1`` → (the page, the next page's cursor or None),
+    the cursor holding ``keys(last row)``."""
+    if not 1 <= limit <= max_page:
+        raise ValueError(f"limit must be 1 to {max_page}")
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_keys(order, *keys(rows[limit - 1]))

@@ -284,7 +284,8 @@ SORTS = {"-submitted_at": "submitted_at", "submitted_at": "submitted_at",
 
 def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
            unit_id: Any = None, kind: str | None = None, status: str | None = None,
-           submitted_from: datetime | None = None, submitted_to: datetime | None = None,
+           category: str | None = None, submitted_from: datetime | None = None,
+           submitted_to: datetime | None = None,
            area: str | None = None, cursor: str | None = None, limit: int = 20,
            sort: str = "-submitted_at") -> tuple[list[dict[str, Any]], str | None]:
     """Reports in ``sort`` order (one of :data:`SORTS`; newest first by default); ``units``
@@ -299,14 +300,16 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
         "(receiving_unit_id = %(unit)s OR handling_unit_id = %(unit)s"
         " OR department_id = %(unit)s)": unit_id,
         "kind = %(kind)s": kind, "status = %(status)s": status,
+        "category = %(category)s": category,
         "submitted_at >= %(since)s": submitted_from, "submitted_at < %(until)s": submitted_to,
         "address ILIKE %(area)s": area,
     }
     where = [condition for condition, value in filters.items() if value is not None]
     params: dict[str, Any] = {
         "units": list(units or []), "unit_texts": [str(u) for u in units or []],
-        "unit": unit_id, "kind": kind, "status": status, "since": submitted_from,
-        "until": submitted_to, "area": f"%{area}%" if area else None, "limit": limit + 1}
+        "unit": unit_id, "kind": kind, "status": status, "category": category,
+        "since": submitted_from, "until": submitted_to, "area": f"%{area}%" if area else None,
+        "limit": limit + 1}
     if cursor:
         where.append(f"({column}, report_id) {beyond} (%(after_at)s, %(after_id)s)")
         params["after_at"], params["after_id"] = decode_cursor(cursor, tag)

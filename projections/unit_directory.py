@@ -15,6 +15,7 @@ import psycopg
 
 from domain.units import Officer, Unit
 from projections.engine import ReadModel
+from projections.paging import decode_keys, page_by_keys
 
 model = ReadModel("unit_directory", tables=("directory_units", "directory_officers"))
 
@@ -133,3 +134,93 @@ def of_level(conn: psycopg.Connection[Any], level: str) -> list[dict[str, Any]]:
         return cur.execute(f"SELECT {UNIT_COLUMNS} FROM directory_units"
                            f" WHERE level = %s AND active ORDER BY name, unit_id",
                            (level,)).fetchall()
+
+
+#: Levels whose unit is an area of residents (Điều 15–17): a unit of another level serves
+#: the area of the nearest unit above it of one of these levels (a department: the city).
+AREA_LEVELS = ["city", "district", "commune"]
+TREE_ORDER = "directory_units depth"
+OFFICERS_ORDER = "directory_officers name"
+
+
+def tree_page(conn: psycopg.Connection[Any], *, level: str | None = None,
+              parent_id: UUID | None = None, include_inactive: bool = False,
+              cursor: str | None = None, limit: int = 100
+              ) -> tuple[list[dict[str, Any]], str | None]:
+    """The unit tree breadth first — each unit with its ``depth`` (0: a root) and its area
+    (``area_unit_id``: itself for the city, a district or a commune, else its nearest such
+    ancestor) — by depth, then name; filtered by level and parent; active units only unless
+    ``include_inactive``. One page and the cursor of the next (None on the last)."""
+    filters = {"level = %(level)s": level, "parent_id = %(parent)s": parent_id,
+               "active": None if include_inactive else True}
+    where = ["NOT is_cycle", *(c for c, v in filters.items() if v is not None)]
+    params: dict[str, Any] = {"level": level, "parent": parent_id, "areas": AREA_LEVELS,
+                              "limit": limit + 1}
+    if cursor:
+        depth, name, unit_id = decode_keys(cursor, TREE_ORDER, 3)
+        if not (depth.isdigit() and len(depth) <= 4):
+            raise ValueError(f"invalid cursor {cursor!r}")
+        try:
+            params["after_id"] = UUID(unit_id)
+        except ValueError as error:
+            raise ValueError(f"invalid cursor {cursor!r}") from error
+        params["after_depth"], params["after_name"] = int(depth), name
+        where.append("(depth, name, unit_id) > (%(after_depth)s, %(after_name)s,"
+                     " %(after_id)s)")
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        # The whole tree from its roots (a few thousand units at most), then one page of it.
+        rows = cur.execute(f"""
+            WITH RECURSIVE tree AS (
+                SELECT {UNIT_COLUMNS}, 0 AS depth,
+                       CASE WHEN level = ANY(%(areas)s) THEN unit_id END AS area_unit_id
+                FROM directory_units WHERE parent_id IS NULL
+                UNION ALL
+                SELECT u.unit_id, u.name, u.level, u.parent_id, u.active, u.merged_into, u.code,
+                       t.depth + 1, CASE WHEN u.level = ANY(%(areas)s) THEN u.unit_id
+                                         ELSE t.area_unit_id END
+                FROM directory_units u JOIN tree t ON u.parent_id = t.unit_id
+            ) CYCLE unit_id SET is_cycle USING visited
+            SELECT {UNIT_COLUMNS}, depth, area_unit_id FROM tree WHERE {' AND '.join(where)}
+            ORDER BY depth, name, unit_id LIMIT %(limit)s""", params).fetchall()
+    return page_by_keys(rows, limit, TREE_ORDER,
+                        lambda r: (str(r["depth"]), r["name"], str(r["unit_id"])))
+
+
+def ancestors(conn: psycopg.Connection[Any], unit_id: UUID) -> list[UUID]:
+    """The units above ``unit_id``, its parent first, up to the root."""
+    rows = conn.execute("""
+        WITH RECURSIVE up AS (
+            SELECT parent_id FROM directory_units WHERE unit_id = %s
+            UNION ALL
+            SELECT u.parent_id FROM directory_units u JOIN up ON u.unit_id = up.parent_id
+        ) CYCLE parent_id SET is_cycle USING visited
+        SELECT parent_id FROM up WHERE parent_id IS NOT NULL AND NOT is_cycle""",
+                        (unit_id,)).fetchall()
+    return [row[0] for row in rows]
+
+
+def officers_page(conn: psycopg.Connection[Any], unit_id: UUID, *, role: str | None = None,
+                  cursor: str | None = None, limit: int = 100
+                  ) -> tuple[list[dict[str, Any]], str | None]:
+    """The officers in office in ``unit_id`` (optionally of one role), by name; one page and
+    the cursor of the next (None on the last)."""
+    where = ["unit_id = %(unit)s", "active"]
+    params: dict[str, Any] = {"unit": unit_id, "role": role, "limit": limit + 1}
+    if role is not None:
+        where.append("role = %(role)s")
+    if cursor:
+        name, officer_id = decode_keys(cursor, OFFICERS_ORDER, 2)
+        try:
+            params["after_id"] = UUID(officer_id)
+        except ValueError as error:
+            raise ValueError(f"invalid cursor {cursor!r}") from error
+        params["after_name"] = name
+        where.append("(name, officer_id) > (%(after_name)s, %(after_id)s)")
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        # Served by directory_officers_unit.
+        rows = cur.execute(
+            f"SELECT officer_id, name, role, unit_id FROM directory_officers"
+            f" WHERE {' AND '.join(where)} ORDER BY name, officer_id LIMIT %(limit)s",
+            params).fetchall()
+    return page_by_keys(rows, limit, OFFICERS_ORDER,
+                        lambda r: (r["name"], str(r["officer_id"])))

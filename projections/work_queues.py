@@ -21,6 +21,7 @@ queue; unmarked, its stages come back with their recorded start and due instants
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +30,7 @@ from psycopg.rows import dict_row
 
 from domain.report import ClosedStage, Report, StageRecord
 from projections.engine import ReadModel
+from projections.paging import decode_keys, page_by_keys
 
 model = ReadModel("work_queues", tables=("work_queues", "work_queue_reports"))
 
@@ -182,16 +184,59 @@ def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 # Queries --------------------------------------------------------------------------------
 
+QUEUE_ORDER = "work_queues due"
+QUEUE_PAGE = 100
+
+
 def queue(conn: psycopg.Connection[Any], unit_id: UUID,
           officer_id: str | None = None) -> list[dict[str, Any]]:
     """What awaits a unit (or one officer of it): soonest due first, undated items last, then
     the longest waiting; nothing of a report while it is marked as a duplicate."""
+    return _queue(conn, unit_id, officer_id, None, None)
+
+
+def queue_page(conn: psycopg.Connection[Any], unit_id: UUID, officer_id: str | None = None,
+               *, cursor: str | None = None, limit: int = QUEUE_PAGE
+               ) -> tuple[list[dict[str, Any]], str | None]:
+    """:func:`queue` one page of ``limit`` items at a time, with the cursor of the next page
+    (None on the last); ``ValueError`` for a cursor of another list."""
+    after = _checked_position(cursor) if cursor else None
+    rows = _queue(conn, unit_id, officer_id, after, limit + 1)
+    return page_by_keys(rows, limit, QUEUE_ORDER, _queue_position)
+
+
+def _queue(conn: psycopg.Connection[Any], unit_id: UUID, officer_id: str | None,
+           after: tuple[str, ...] | None, limit: int | None) -> list[dict[str, Any]]:
     officer = " AND w.officer_id = %s" if officer_id is not None else ""
-    params = (unit_id, officer_id) if officer_id is not None else (unit_id,)
+    params: list[Any] = [unit_id, officer_id] if officer_id is not None else [unit_id]
+    keyset = ""
+    if after is not None:
+        keyset = (" AND (COALESCE(w.due, 'infinity'), w.since, w.report_id, w.item)"
+                  " > (%s::timestamptz, %s::timestamptz, %s::uuid, %s)")
+        params.extend(after)
     with conn.cursor(row_factory=dict_row) as cur:
-        # Served by work_queues_unit / work_queues_officer.
+        # Served by work_queues_unit / work_queues_officer; the keyset follows the same order
+        # (an undated item sorts as due at infinity). LIMIT NULL: no limit.
         return cur.execute(
             f"SELECT w.report_id, w.item, w.unit_id, w.officer_id, w.since, w.due, r.kind,"
             f" r.category, r.urgency FROM work_queues w JOIN work_queue_reports r USING (report_id)"
-            f" WHERE w.unit_id = %s{officer} AND r.duplicate_of IS NULL"
-            f" ORDER BY w.due NULLS LAST, w.since, w.report_id, w.item", params).fetchall()
+            f" WHERE w.unit_id = %s{officer} AND r.duplicate_of IS NULL{keyset}"
+            f" ORDER BY w.due NULLS LAST, w.since, w.report_id, w.item LIMIT %s",
+            [*params, limit]).fetchall()
+
+
+def _checked_position(cursor: str) -> tuple[str, ...]:
+    due, since, report_id, item = decode_keys(cursor, QUEUE_ORDER, 4)
+    try:
+        for instant in (since, *([due] if due != "infinity" else [])):
+            if datetime.fromisoformat(instant).tzinfo is None:
+                raise ValueError(instant)
+        UUID(report_id)
+    except ValueError as error:
+        raise ValueError(f"invalid cursor {cursor!r}") from error
+    return due, since, report_id, item
+
+
+def _queue_position(row: dict[str, Any]) -> tuple[str, ...]:
+    due = row["due"].isoformat() if row["due"] is not None else "infinity"
+    return (due, row["since"].isoformat(), str(row["report_id"]), row["item"])

@@ -27,6 +27,7 @@ from application.commands import (
 from application.services import IHanoi
 from domain.actors import Actor, Role
 from domain.calendar import BUSINESS_TZ
+from domain.policy import DEFAULT_CATEGORIES
 from ihanoi.simulation import Clock, UnitPlan, build_directory
 from projections.engine import Projector
 from projections.registry import READ_MODELS
@@ -91,6 +92,8 @@ class World:
             "longitude": 105.8532, "address": "12 Hàng Bài, Hoàn Kiếm",
             "receiving_unit_id": self.district, "media": ["photo-1.jpg"]}
         fields.update(overrides)
+        if "category" not in overrides and fields["kind"] != "field":
+            fields["category"] = next(iter(DEFAULT_CATEGORIES.get(fields["kind"], {"-": ""})))
         reporter_id = fields.pop("reporter_id", self.reporter_id)
         return self.app.handle(SubmitReport(reporter_id, **fields),
                                command_id=command_id).aggregate_id

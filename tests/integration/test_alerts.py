@@ -211,7 +211,7 @@ def test_a_departments_alert_reaches_every_ward_over_http_and_binds_districts_di
     api.sync()
     for area in (w.ward, w.other_district, w.city):
         assert [a["alert_id"] for a in api.client.get(
-            f"/public/alerts?area_unit_id={area}").json()] == [alert_id]
+            f"/public/alerts?area_unit_id={area}").json()["items"]] == [alert_id]
     refused = api.client.post("/alerts", json={**body, "title": "bão số 3!"},
                               headers=api.token(w.head))
     assert (refused.status_code, refused.json()["rule"]) == (409, "Điều 16.2")

@@ -131,6 +131,9 @@ STAFF_READ = only(*STAFF)
 QUEUE = only(RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE)
 AUDIT = only(RECV, RECV2, HEAD, HEAD2, CENTRE, INSP, CITY_INSP)
 ADMIN_ONLY = only(ADMIN)
+# The service centre distributes reports to units (Điều 7.2, 9), not to their officers.
+OFFICERS = {p: v if v != OK or p in (RECV, HAND, HEAD, INSP, ADMIN) else 404
+            for p, v in only(RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP, ADMIN).items()}
 RESULT = {"text": "Đã vá xong ổ gà, mặt đường an toàn", "evidence": ["bien-ban.pdf"]}
 ALERT_CONTENT = {"severity": "medium", "title": "Cắt điện khu vực Hàng Bài",
                  "body": "Cắt điện từ 8 giờ đến 12 giờ để sửa chữa lưới điện.",
@@ -158,6 +161,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/public/reports/{report_id}/timeline"): [
         Case("/public/reports/{published}/timeline", everyone()),
         Case("/public/reports/{assigned}/timeline", everyone())],
+    ("GET", "/public/units"): [Case("/public/units", everyone()),
+                               Case("/public/units?level=commune&parent_id={district}",
+                                    everyone())],
+    ("GET", "/public/categories"): [Case("/public/categories", everyone()),
+                                    Case("/public/categories?kind=field", everyone())],
     ("GET", "/open311/v2/services.json"): [Case("/open311/v2/services.json", everyone())],
     ("GET", "/open311/v2/services/{service_code}.json"): [
         Case("/open311/v2/services/field.traffic.json", everyone())],
@@ -316,6 +324,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/officers/{officer_id}/dismissal"): [Case(
         "/officers/{target}/dismissal", ADMIN_ONLY, "officer")],
     # staff reads, scoped to the unit (Điều 18, 22)
+    # Điều 8.1: a unit's officers, for its staff and those of the units above it (the
+    # district's for its division), inspectors and administrators; no one else's unit.
+    ("GET", "/units/{unit_id}/officers"): [
+        Case("/units/{district}/officers", {**OFFICERS, HAND: 404}),
+        Case("/units/{division}/officers?role=handling_officer", OFFICERS)],
     ("GET", "/reports"): [Case("/reports", only(*STAFF, CITY_INSP))],
     ("GET", "/reports/{report_id}"): [Case("/reports/{assigned}",
                                            reads_report(SEES_ASSIGNED))],

@@ -39,13 +39,13 @@ def test_the_city_inspectorate_reads_waste_reports_city_wide_and_changes_nothing
     assert one.json()["result_text"]
     assert api.client.get(f"/reports/{field}", headers=token).status_code == 404
     matter = api.client.get(f"/reports/{waste}/matter", headers=token)
-    assert [r["report_id"] for r in matter.json()] == [str(waste)]
+    assert [r["report_id"] for r in matter.json()["items"]] == [str(waste)]
     assert api.client.get(f"/reports/{field}/matter", headers=token).status_code == 404
 
-    trail = api.client.get("/audit", headers=token).json()
+    trail = api.client.get("/audit", headers=token).json()["items"]
     assert {r["report_id"] for r in trail} == {str(waste), str(other_district_waste)}
     assert [r["event_type"] for r in trail if r["report_id"] == str(waste)][-1] == "Published"
-    assert api.client.get(f"/audit?report_id={field}", headers=token).json() == []
+    assert api.client.get(f"/audit?report_id={field}", headers=token).json()["items"] == []
     exported = list(csv.DictReader(io.StringIO(api.client.get("/audit.csv",
                                                               headers=token).text)))
     assert {r["report_id"] for r in exported} == {str(waste), str(other_district_waste)}
@@ -64,4 +64,4 @@ def test_the_city_inspectorate_reads_waste_reports_city_wide_and_changes_nothing
         _problem(api.client.post(path, json=body, headers=token), 403, "Điều 24")
     _problem(api.client.get("/overdue", headers=token), 403, "Điều 24")
     api.sync()
-    assert len(api.client.get("/audit", headers=token).json()) == len(trail)  # nothing changed
+    assert len(api.client.get("/audit", headers=token).json()["items"]) == len(trail)  # no change

@@ -98,7 +98,7 @@ def test_confidential_identity_reaches_no_one_but_the_reporter_and_handling_unit
     inspector_view = _get(api, f"/reports/{published}", inspector).json()
     assert inspector_view["confidential"] is True and inspector_view["reporter"] is None
     assert _get(api, f"/reports/{published}", outsider).status_code == 404
-    audit = _get(api, f"/audit?report_id={published}", inspector).json()
+    audit = _get(api, f"/audit?report_id={published}", inspector).json()["items"]
     assert {"Submitted", "ClarificationRequested", "Rated"} <= {r["event_type"] for r in audit}
 
 

@@ -82,7 +82,7 @@ def test_a_citizen_re_reports_only_his_own_published_report_dieu_18_4(
              "Điều 18.4")
     api.sync()
     re_report = created.json()["id"]
-    timeline = _get(api, f"/reports/{re_report}/matter", w.citizen).json()
+    timeline = _get(api, f"/reports/{re_report}/matter", w.citizen).json()["items"]
     assert _ids(timeline) == [str(earlier), re_report]
     assert {str(r["matter_id"]) for r in timeline} == {str(earlier)}
     assert timeline[1]["re_report_of"] == str(earlier)
@@ -112,13 +112,14 @@ def test_an_officer_links_a_report_into_an_earlier_matter_dieu_18_4(
     assert linked.status_code == 200, linked.text
     api.sync()
     both = [str(earlier), str(later)]
-    assert _ids(_get(api, f"/reports/{later}/matter", w.receiver).json()) == both
-    assert _ids(_get(api, f"/reports/{later}/matter", neighbour).json()) == both
+    assert _ids(_get(api, f"/reports/{later}/matter", w.receiver).json()["items"]) == both
+    assert _ids(_get(api, f"/reports/{later}/matter", neighbour).json()["items"]) == both
     # The earlier reporter does not learn of his neighbour's report before its result is out.
-    assert _ids(_get(api, f"/reports/{earlier}/matter", w.citizen).json()) == [str(earlier)]
+    own = _get(api, f"/reports/{earlier}/matter", w.citizen).json()["items"]
+    assert _ids(own) == [str(earlier)]
     w.to_published(later)
     api.sync()
-    assert _ids(_get(api, f"/reports/{earlier}/matter", w.citizen).json()) == both
+    assert _ids(_get(api, f"/reports/{earlier}/matter", w.citizen).json()["items"]) == both
 
 
 def test_duplicate_closes_in_open311_and_the_head_reverses_it_dieu_6_2_c(api: Api) -> None:
@@ -268,7 +269,7 @@ def test_five_unsatisfied_ratings_of_a_matter_flag_the_unit_publicly_dieu_18_4(
         w.app.handle(Rate(report_id, "unsatisfied", "Vẫn chưa xử lý dứt điểm"), w.citizen)
         rated.append(str(report_id))
     api.sync()
-    tally = _get(api, "/public/repeat-dissatisfaction?month=2026-03").json()
+    tally = _get(api, "/public/repeat-dissatisfaction?month=2026-03").json()["items"]
     assert [(t["unit_id"], t["flagged"], t["unit_name"]) for t in tally] == [
         (str(w.district), True, "UBND quận Hoàn Kiếm")]
     (matter,) = tally[0]["matters"]
@@ -315,16 +316,16 @@ def test_alert_lifecycle_reaches_the_wards_residents_once_approved_dieu_15_17(
     _problem(_post(api, w.head, f"/alerts/{alert_id}/approval", **{"If-Match": '"1"'}), 412)
     _problem(_post(api, w.other_head, f"/alerts/{alert_id}/approval"), 404)
     api.sync()
-    assert _get(api, f"/public/alerts?area_unit_id={w.ward}").json() == []
+    assert _get(api, f"/public/alerts?area_unit_id={w.ward}").json()["items"] == []
 
     assert _post(api, w.head, f"/alerts/{alert_id}/approval").json()["status"] == "approved"
     assert _post(api, w.receiver, f"/alerts/{alert_id}/sending").json()["status"] == "sent"
     api.sync()
     for area in (w.ward, w.district):
-        public = _get(api, f"/public/alerts?area_unit_id={area}").json()
+        public = _get(api, f"/public/alerts?area_unit_id={area}").json()["items"]
         assert [(a["alert_id"], a["title"]) for a in public] == [
             (alert_id, "Ngập sâu phố Hàng Bài")]
-    assert _get(api, f"/public/alerts?area_unit_id={w.other_district}").json() == []
+    assert _get(api, f"/public/alerts?area_unit_id={w.other_district}").json()["items"] == []
     assert _get(api, f"/alerts/{alert_id}", inspector).json()["status"] == "sent"
     _problem(_get(api, f"/alerts/{alert_id}", w.other_head), 404)
 
@@ -333,7 +334,7 @@ def test_alert_lifecycle_reaches_the_wards_residents_once_approved_dieu_15_17(
     assert "higher level already sent" in refused["detail"]
     assert _post(api, w.other_head, "/alerts", resend).status_code == 201
     clock.advance(days=3)
-    assert _get(api, f"/public/alerts?area_unit_id={w.ward}").json() == []
+    assert _get(api, f"/public/alerts?area_unit_id={w.ward}").json()["items"] == []
 
 
 def test_units_silent_for_three_days_are_listed_to_whom_follows_them_seed_001_1_d(
@@ -356,7 +357,7 @@ def test_units_silent_for_three_days_are_listed_to_whom_follows_them_seed_001_1_
     def silent(actor: Actor) -> set[tuple[str, str]]:
         response = _get(api, "/alerts/cadence", actor)
         assert response.status_code == 200, response.text
-        return {(r["unit_id"], r["unit_name"]) for r in response.json()}
+        return {(r["unit_id"], r["unit_name"]) for r in response.json()["items"]}
 
     ward = (str(w.ward), "UBND phường Tràng Tiền")
     city_wide = {(str(w.department), "Sở Xây dựng"), ward,

@@ -231,7 +231,8 @@ def test_periodic_reports_over_http_for_the_centre_and_inspectors_dieu_18_3_b(
     explained = api.client.get(f"/periodic-reports/explain?period=2026-03-10..2026-03-10"
                                f"&unit_id={w.district}&metric=rejected", headers=inspector)
     assert explained.json()["subject_ids"] == [str(r["rejected"])]
-    heads = api.client.get("/periodic-reports/heads?month=2026-03", headers=inspector).json()
+    heads = api.client.get("/periodic-reports/heads?month=2026-03",
+                           headers=inspector).json()["items"]
     assert ("Nguyễn Văn Hùng", 3) in {(h["name"], h["figures"]["received"]) for h in heads}
     own = api.client.get("/periodic-reports?period=2026", headers=api.token(w.head)).json()
     assert [u["unit_id"] for u in own["units"]] == [str(w.district)]

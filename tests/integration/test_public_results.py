@@ -144,7 +144,8 @@ def test_renamed_handling_unit_shows_its_new_name_dieu_28_1(world, projector, co
 
 def test_search_filters_and_pages_newest_first_dieu_14_2(world, projector, conn, clock) -> None:
     published = {}
-    for day, (kind, category) in enumerate([("field", "traffic"), ("waste_behaviour", "waste"),
+    for day, (kind, category) in enumerate([("field", "traffic"),
+                                            ("waste_behaviour", "public_spending"),
                                             ("field", "traffic"), ("field", "environment"),
                                             ("field", "traffic")]):
         clock.set(2026, 3, 2 + day, 9, 0)

@@ -8,7 +8,15 @@ from uuid import uuid4
 import pytest
 
 from domain.calendar import BUSINESS_TZ
-from projections.paging import decode_cursor, encode_cursor, keyset, page
+from projections.paging import (
+    decode_cursor,
+    decode_keys,
+    encode_cursor,
+    encode_keys,
+    keyset,
+    page,
+    page_by_keys,
+)
 
 AT = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=BUSINESS_TZ)
 
@@ -48,3 +56,38 @@ def test_the_last_row_of_a_full_page_gives_the_next_cursor_in_the_list_order() -
     assert shown == rows[:2] and cursor is not None
     assert decode_cursor(cursor, tag) == (AT, rows[1]["report_id"])
     assert page(rows, 3, tag, "updated_at") == (rows, None)
+
+
+# ----------------------------------------------------------------- cursors of other keys
+
+
+def test_a_keys_cursor_decodes_to_its_keys_whatever_characters_they_hold() -> None:
+    keys = ("1", "UBND phường Tràng Tiền | \"cũ\"", str(uuid4()))
+    assert decode_keys(encode_keys("directory_units depth", *keys), "directory_units depth",
+                       3) == keys
+
+
+@pytest.mark.parametrize("cursor", [
+    "not base64!", "bm90IGpzb24=",  # "not json"
+    "WyJhIHRhZyIsIDFd",  # ["a tag", 1]: a key that is not text
+    "WyJhIHRhZyIsICJ4XHUwMDAweSJd",  # ["a tag", "x\u0000y"]: a NUL PostgreSQL cannot take
+    "WyJhIHRhZyIsICJ4IiwgInkiXQ==",  # ["a tag", "x", "y"]: two keys, one expected
+])
+def test_a_forged_keys_cursor_is_refused(cursor: str) -> None:
+    with pytest.raises(ValueError, match="invalid cursor"):
+        decode_keys(cursor, "a tag", 1)
+
+
+def test_a_keys_cursor_of_another_list_is_refused() -> None:
+    with pytest.raises(ValueError, match="another list"):
+        decode_keys(encode_keys("work_queues due", "x"), "audit_trail notification_id", 1)
+
+
+def test_a_page_by_keys_holds_the_last_rows_keys_and_is_the_last_when_nothing_follows() -> None:
+    rows = [{"n": str(i)} for i in range(4)]
+    shown, cursor = page_by_keys(rows, 3, "t", lambda r: (r["n"],))
+    assert shown == rows[:3] and cursor is not None
+    assert decode_keys(cursor, "t", 1) == ("2",)
+    assert page_by_keys(rows, 4, "t", lambda r: (r["n"],)) == (rows, None)
+    with pytest.raises(ValueError):
+        page_by_keys(rows, 0, "t", lambda r: (r["n"],))

@@ -17,6 +17,7 @@ from domain.calendar import BUSINESS_TZ, WorkingCalendar
 from domain.errors import InvalidInput
 from domain.policy import (
     ARTICLE_OF_KIND,
+    DEFAULT_CATEGORIES,
     DEFAULT_DEADLINES,
     DEFAULT_POLICY,
     Kind,
@@ -267,6 +268,7 @@ def test_the_default_policy_is_stored_with_the_regulations_figures() -> None:
         "statistics_next_working_day": False,
         "alert_cadence_days": 3,
         "equivalent_levels": [["department", "district"], ["commune"]],
+        "categories": {str(kind): table for kind, table in DEFAULT_CATEGORIES.items()},
     }
 
 

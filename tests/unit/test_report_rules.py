@@ -69,6 +69,9 @@ def submit(when: datetime = MONDAY, **overrides: Any) -> Report:
         "reporter": {"name": "Phạm Thị Dung", "phone": "0912345678"},
         "receiving_unit_id": DISTRICT, "at": when, "policy": POLICY}
     fields.update(overrides)
+    if "category" not in overrides and fields["kind"] != "field" \
+            and fields["kind"] in POLICY.categories:
+        fields["category"] = next(iter(POLICY.categories[fields["kind"]]))  # of its kind
     return Report.submit(**fields)
 
 

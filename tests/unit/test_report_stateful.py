@@ -124,7 +124,8 @@ class ReportLifecycle(RuleBasedStateMachine):
             receiving = CENTRE  # Điều 9: received by the service centre only
         self.now = start
         self.report = Report.submit(
-            kind=kind, category="urban_order", text="Cây đổ chắn ngang đường Láng",
+            kind=kind, category=next(iter(POLICY.categories[kind])),
+            text="Cây đổ chắn ngang đường Láng",
             latitude=21.01, longitude=105.80, address="Đường Láng, Đống Đa", occurred_at=None,
             media=["anh.jpg"], confidential=False, reporter_id=REPORTER_ID,
             reporter={"name": "Nguyễn Văn An"}, receiving_unit_id=receiving, at=start,
