@@ -522,9 +522,7 @@ class Report(Aggregate):
         self._check_status("Điều 8.1.b", Status.ACCEPTED)
         if self.urgency is None:
             raise InvalidState("Điều 8.4", "classify the report before assigning it")
-        if officer.unit_level == UnitLevel.COMMUNE:
-            raise InvalidInput("Điều 8.1.b", "coordinate the report to the commune's people's "
-                               "committee; its leader assigns the commune officer (Điều 8.1.c)")
+        self._check_not_commune_officer(officer)
         self._check_assignee(department_id, department_parent_id, officer)
         assert self.stage is not None and self.handling_unit_id is not None
         opened = stage_record(Stage.HANDLING, self.handling_unit_id, at,
@@ -621,13 +619,17 @@ class Report(Aggregate):
     def reassign(self, by: Actor, department_id: UUID, department_parent_id: UUID | None,
                  officer: Actor, reason: str, at: datetime) -> None:
         """Điều 8.1.b–c: the head gives the report to another division or officer (e.g. the
-        assigned officer was transferred); the stage and its due instant stay as they are."""
+        assigned officer was transferred); the stage and its due instant stay as they are.
+
+        As with :meth:`assign`, the head does not hand the report to a commune officer: only
+        the commune's leader assigns or replaces one (:meth:`assign_commune_officer`)."""
         self._check_head(by, "Điều 8.1.b")
         self._check_status("Điều 8.1.b", Status.IN_HANDLING, Status.IN_REWORK, Status.APPROVED)
         if self.stage is not None and self.stage.stage == Stage.PUBLICATION:
             raise InvalidState("Điều 8.1.b", "the result awaits publication by the head")
         if self.officer_id is None:
             raise InvalidState("Điều 8.1.b", "the report has no assigned officer to replace")
+        self._check_not_commune_officer(officer)
         self._check_assignee(department_id, department_parent_id, officer)
         if officer.id == self.officer_id:
             raise InvalidInput("Điều 8.1.c", "the report is already assigned to this officer")
@@ -651,6 +653,12 @@ class Report(Aggregate):
         self.department_id = department_id
         self.officer_id = officer["id"]
         self.stage = stage
+
+    @staticmethod
+    def _check_not_commune_officer(officer: Actor) -> None:
+        if officer.unit_level == UnitLevel.COMMUNE:
+            raise InvalidInput("Điều 8.1.b", "coordinate the report to the commune's people's "
+                               "committee; its leader assigns the commune officer (Điều 8.1.c)")
 
     def _check_assignee(self, department_id: UUID, department_parent_id: UUID | None,
                         officer: Actor) -> None:

@@ -31,9 +31,10 @@ from tests.unit.test_report_rules import (
     POLICY,
     RECEIVER,
     RESULT,
+    SECOND_DIVISION,
+    SECOND_DIVISION_OFFICER,
     TRANSFERRED_OFFICER,
     WARD,
-    WARD_OFFICER,
     accepted,
     at,
     handling,
@@ -143,12 +144,14 @@ def test_the_head_may_assign_the_handling_unit_itself_as_the_division_dieu_8_1_b
 def test_reassignment_gives_the_report_to_another_officer_who_then_answers_dieu_8_1_b_c(
         ) -> None:
     report = handling()
-    report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, "Thuộc địa bàn phường", MONDAY)
-    assert (report.department_id, report.officer_id) == (WARD, WARD_OFFICER.id)
+    report.reassign(HEAD, SECOND_DIVISION, DISTRICT, SECOND_DIVISION_OFFICER,
+                    "Thuộc lĩnh vực phòng khác", MONDAY)
+    assert (report.department_id, report.officer_id) == (SECOND_DIVISION,
+                                                         SECOND_DIVISION_OFFICER.id)
     assert report.status == Status.IN_HANDLING
     refused(NotPermitted, "Điều 8.1.d", report, report.propose_result, OFFICER, RESULT,
             EVIDENCE, MONDAY, POLICY)
-    report.propose_result(WARD_OFFICER, RESULT, EVIDENCE, MONDAY, POLICY)
+    report.propose_result(SECOND_DIVISION_OFFICER, RESULT, EVIDENCE, MONDAY, POLICY)
     assert report.status == Status.AWAITING_APPROVAL
 
 
@@ -164,32 +167,33 @@ def test_the_transferred_officer_s_report_is_reassigned_during_rework_dieu_8_1_b
     report.return_result(HEAD, "Thiếu ảnh", MONDAY, POLICY)
     refused(NotPermitted, "Điều 8.1.d", report, report.propose_result, TRANSFERRED_OFFICER,
             RESULT, EVIDENCE, MONDAY, POLICY)
-    report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, "Cán bộ chuyển công tác", MONDAY)
-    assert report.status == Status.IN_REWORK and report.officer_id == WARD_OFFICER.id
+    report.reassign(HEAD, DIVISION, DISTRICT, DIVISION_OFFICER_2, "Cán bộ chuyển công tác",
+                    MONDAY)
+    assert report.status == Status.IN_REWORK and report.officer_id == DIVISION_OFFICER_2.id
 
 
 def test_reassignment_is_refused_outside_handling_or_without_an_officer_dieu_8_1_b() -> None:
     report = accepted()
     report.classify(HEAD, "normal", MONDAY, POLICY)
-    refused(InvalidState, "Điều 8.1.b", report, report.reassign, HEAD, WARD, DISTRICT,
-            WARD_OFFICER, "Lý do", MONDAY)
+    refused(InvalidState, "Điều 8.1.b", report, report.reassign, HEAD, DIVISION, DISTRICT,
+            DIVISION_OFFICER_2, "Lý do", MONDAY)
     answered = initiative()  # in handling, answered by the unit without an assigned officer
-    refused(InvalidState, "Điều 8.1.b", answered, answered.reassign, DEPARTMENT_HEAD, WARD,
-            DEPARTMENT, WARD_OFFICER, "Lý do", MONDAY)
+    refused(InvalidState, "Điều 8.1.b", answered, answered.reassign, DEPARTMENT_HEAD, DIVISION,
+            DISTRICT, DIVISION_OFFICER_2, "Lý do", MONDAY)
     done = published()
-    refused(InvalidState, "Điều 8.1.b", done, done.reassign, HEAD, WARD, DISTRICT, WARD_OFFICER,
-            "Lý do", MONDAY)
+    refused(InvalidState, "Điều 8.1.b", done, done.reassign, HEAD, DIVISION, DISTRICT,
+            DIVISION_OFFICER_2, "Lý do", MONDAY)
 
 
 @pytest.mark.parametrize(("by", "department", "parent", "officer", "reason", "error", "rule"), [
-    (RECEIVER, WARD, DISTRICT, WARD_OFFICER, "Lý do", NotPermitted, "Điều 8.1.b"),
-    (OTHER_HEAD, WARD, DISTRICT, WARD_OFFICER, "Lý do", NotPermitted, "Điều 8.1.b"),
+    (RECEIVER, DIVISION, DISTRICT, DIVISION_OFFICER_2, "Lý do", NotPermitted, "Điều 8.1.b"),
+    (OTHER_HEAD, DIVISION, DISTRICT, DIVISION_OFFICER_2, "Lý do", NotPermitted, "Điều 8.1.b"),
     (HEAD, OTHER_DIVISION, OTHER_DISTRICT, OTHER_OFFICER, "Lý do", InvalidInput, "Điều 8.1.b"),
-    (HEAD, WARD, DISTRICT, OFFICER, "Lý do", InvalidInput, "Điều 8.1.c"),
-    (HEAD, WARD, DISTRICT, HEAD, "Lý do", InvalidInput, "Điều 8.1.c"),
+    (HEAD, SECOND_DIVISION, DISTRICT, OFFICER, "Lý do", InvalidInput, "Điều 8.1.c"),
+    (HEAD, DIVISION, DISTRICT, HEAD, "Lý do", InvalidInput, "Điều 8.1.c"),
     (HEAD, DIVISION, DISTRICT, OFFICER, "Lý do", InvalidInput, "Điều 8.1.c"),
-    (HEAD, WARD, DISTRICT, WARD_OFFICER, "", InvalidInput, "Điều 8.1.b"),
-    (HEAD, WARD, DISTRICT, WARD_OFFICER, "  ", InvalidInput, "Điều 8.1.b"),
+    (HEAD, DIVISION, DISTRICT, DIVISION_OFFICER_2, "", InvalidInput, "Điều 8.1.b"),
+    (HEAD, DIVISION, DISTRICT, DIVISION_OFFICER_2, "  ", InvalidInput, "Điều 8.1.b"),
 ], ids=["receiving_officer", "other_head", "other_unit_s_division", "officer_of_another_division",
         "not_a_handling_officer", "same_officer", "no_reason", "blank_reason"])
 def test_reassignment_by_the_head_to_another_officer_of_a_division_with_a_reason_dieu_8_1_b_c(

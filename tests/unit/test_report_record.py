@@ -32,9 +32,9 @@ from tests.unit.test_report_rules import (
     RECEIVER,
     REPORTER_ID,
     RESULT,
+    SECOND_DIVISION,
+    SECOND_DIVISION_OFFICER,
     SUCCESSOR_DISTRICT,
-    WARD,
-    WARD_OFFICER,
     accepted,
     at,
     handling,
@@ -88,10 +88,10 @@ def test_handling_records_who_classified_assigned_and_why_it_was_reassigned_dieu
     report.assign(HEAD, DIVISION, DISTRICT, OFFICER, at(2026, 3, 2, 10), POLICY)
     recorded(report, "Assigned", HEAD, at(2026, 3, 2, 10), department_id=DIVISION,
              officer=OFFICER.ref())
-    report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, " Cán bộ chuyển công tác ",
-                    at(2026, 3, 2, 11))
-    recorded(report, "Reassigned", HEAD, at(2026, 3, 2, 11), department_id=WARD,
-             officer=WARD_OFFICER.ref(), reason="Cán bộ chuyển công tác")
+    report.reassign(HEAD, SECOND_DIVISION, DISTRICT, SECOND_DIVISION_OFFICER,
+                    " Cán bộ chuyển công tác ", at(2026, 3, 2, 11))
+    recorded(report, "Reassigned", HEAD, at(2026, 3, 2, 11), department_id=SECOND_DIVISION,
+             officer=SECOND_DIVISION_OFFICER.ref(), reason="Cán bộ chuyển công tác")
     report.request_coordination(HEAD, [OTHER_DISTRICT, CENTRE], at(2026, 3, 2, 13))
     recorded(report, "CoordinationRequested", HEAD, at(2026, 3, 2, 13),
              unit_ids=[OTHER_DISTRICT, CENTRE])

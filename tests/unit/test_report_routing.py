@@ -34,6 +34,7 @@ from tests.unit.test_report_rules import (
     WARD_OFFICER,
     accepted,
     at,
+    handling,
     last,
     only,
     refused,
@@ -42,6 +43,8 @@ from tests.unit.test_report_rules import (
 
 WARD_HEAD = Actor(id=str(uuid4()), role=Role.UNIT_HEAD, unit_id=WARD, unit_level=UnitLevel.COMMUNE)
 OTHER_WARD = uuid4()
+WARD_OFFICER_2 = Actor(id=str(uuid4()), role=Role.HANDLING_OFFICER, unit_id=WARD,
+                       unit_level=UnitLevel.COMMUNE)
 OTHER_WARD_OFFICER = Actor(id=str(uuid4()), role=Role.HANDLING_OFFICER, unit_id=OTHER_WARD,
                            unit_level=UnitLevel.COMMUNE)
 DISTRICT_RECEIVER_IN_DEPARTMENT = Actor(id=str(uuid4()), role=Role.RECEIVING_OFFICER,
@@ -89,6 +92,24 @@ def test_the_district_head_coordinates_to_the_commune_and_its_leader_assigns_die
             WARD_OFFICER, at(2026, 3, 2, 15))
     report.propose_result(WARD_OFFICER, RESULT, EVIDENCE, at(2026, 3, 3, 9), POLICY)
     assert report.status == Status.AWAITING_APPROVAL
+
+
+def test_the_head_does_not_reassign_to_a_commune_officer_either_dieu_8_1_b_c() -> None:
+    """Điều 8.1.b–c: a reassignment is no way around the commune's leader. The head hands a
+    report in handling only to an officer of a division; a commune officer is assigned, and
+    replaced, by the leader of the commune the report was coordinated to."""
+    report = handling()
+    error = refused(InvalidInput, "Điều 8.1.b", report, report.reassign, HEAD, WARD, DISTRICT,
+                    WARD_OFFICER, "Thuộc địa bàn phường", MONDAY)
+    assert "Điều 8.1.c" in str(error)  # names the commune leader's step
+    coordinated = accepted()
+    coordinated.classify(HEAD, "normal", MONDAY, POLICY)
+    coordinated.coordinate_to_commune(HEAD, WARD, DISTRICT, "commune", MONDAY, POLICY)
+    coordinated.assign_commune_officer(WARD_HEAD, WARD_OFFICER, MONDAY)
+    refused(InvalidInput, "Điều 8.1.b", coordinated, coordinated.reassign, HEAD, WARD, DISTRICT,
+            WARD_OFFICER_2, "Cán bộ chuyển công tác", MONDAY)
+    coordinated.assign_commune_officer(WARD_HEAD, WARD_OFFICER_2, MONDAY)
+    assert (coordinated.department_id, coordinated.officer_id) == (WARD, WARD_OFFICER_2.id)
 
 
 def test_a_report_is_coordinated_only_to_a_commune_under_the_handling_unit_dieu_8_1_b() -> None:

@@ -51,6 +51,9 @@ DEPARTMENT_HEAD = staff(Role.UNIT_HEAD, DEPARTMENT, UnitLevel.DEPARTMENT)
 TRANSFERRED_OFFICER = Actor(id=OFFICER.id, role=Role.HANDLING_OFFICER, unit_id=OTHER_DIVISION,
                             unit_level=UnitLevel.DIVISION)
 CITIZEN = Actor(id=str(REPORTER_ID), role=Role.CITIZEN)
+# Another division of DISTRICT and one of its officers: where the head reassigns a report.
+SECOND_DIVISION = uuid4()
+SECOND_DIVISION_OFFICER = staff(Role.HANDLING_OFFICER, SECOND_DIVISION, UnitLevel.DIVISION)
 OTHER_CITIZEN = Actor(id=str(uuid4()), role=Role.CITIZEN)
 
 RESULT = "Đã vá xong ổ gà, mặt đường an toàn"
@@ -622,11 +625,12 @@ def test_an_approved_result_awaiting_its_update_may_be_reassigned_dieu_8_1_b_12_
     """The officer who must update the result was transferred: the head gives the update to
     another officer of the unit, who then updates it."""
     report = approved()
-    report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, "Chuyển công tác", MONDAY)
-    assert report.stage is not None and report.stage.officer_id == WARD_OFFICER.id
+    report.reassign(HEAD, SECOND_DIVISION, DISTRICT, SECOND_DIVISION_OFFICER, "Chuyển công tác",
+                    MONDAY)
+    assert report.stage is not None and report.stage.officer_id == SECOND_DIVISION_OFFICER.id
     refused(NotPermitted, "Điều 12.2", report, report.update_result, OFFICER, None, EVIDENCE,
             MONDAY, POLICY)
-    report.update_result(WARD_OFFICER, None, EVIDENCE, MONDAY, POLICY)
+    report.update_result(SECOND_DIVISION_OFFICER, None, EVIDENCE, MONDAY, POLICY)
     refused(InvalidState, "Điều 8.1.b", report, report.reassign, HEAD, DIVISION, DISTRICT,
             OFFICER, "Trả lại", MONDAY)
 

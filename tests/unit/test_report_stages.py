@@ -30,9 +30,9 @@ from tests.unit.test_report_rules import (
     POLICY,
     RECEIVER,
     RESULT,
+    SECOND_DIVISION,
+    SECOND_DIVISION_OFFICER,
     SUCCESSOR_DISTRICT,
-    WARD,
-    WARD_OFFICER,
     at,
     handling,
     last,
@@ -113,28 +113,30 @@ def test_handling_publication_rework_and_clarification_stages_dieu_8_5_12_13() -
     assert closed_by(report) == [ended(assignment, at(2026, 3, 2, 15), False)]
     assert opened_by(report) == [handled] and report.stage == handled
 
-    report.reassign(HEAD, WARD, DISTRICT, WARD_OFFICER, "Chuyển công tác", at(2026, 3, 3, 9))
-    handed_on = replace(handled, officer_id=WARD_OFFICER.id)  # Điều 8.1.b: deadlines kept
+    successor = SECOND_DIVISION_OFFICER  # another division's officer takes the report over
+    report.reassign(HEAD, SECOND_DIVISION, DISTRICT, successor, "Chuyển công tác",
+                    at(2026, 3, 3, 9))
+    handed_on = replace(handled, officer_id=successor.id)  # Điều 8.1.b: deadlines kept
     assert last(report).stage == handed_on and report.stage == handed_on
 
-    report.propose_result(WARD_OFFICER, RESULT, EVIDENCE, at(2026, 3, 4, 9), POLICY)
+    report.propose_result(successor, RESULT, EVIDENCE, at(2026, 3, 4, 9), POLICY)
     approval = stage("approval", DISTRICT, at(2026, 3, 4, 9), None)  # Điều 12.1: no period
     assert closed_by(report) == [ended(handed_on, at(2026, 3, 4, 9), True)]
     assert opened_by(report) == [approval] and report.stage == approval
 
     report.return_result(HEAD, "Thiếu ảnh", at(2026, 3, 4, 10), POLICY)
-    rework = stage("rework", DISTRICT, at(2026, 3, 4, 10), at(2026, 3, 5, 10), WARD_OFFICER.id)
+    rework = stage("rework", DISTRICT, at(2026, 3, 4, 10), at(2026, 3, 5, 10), successor.id)
     assert closed_by(report) == [ended(approval, at(2026, 3, 4, 10), True)]
     assert opened_by(report) == [rework] and report.stage == rework
 
-    report.propose_result(WARD_OFFICER, RESULT, EVIDENCE, at(2026, 3, 5, 10), POLICY)
+    report.propose_result(successor, RESULT, EVIDENCE, at(2026, 3, 5, 10), POLICY)
     approval = stage("approval", DISTRICT, at(2026, 3, 5, 10), None)
     assert closed_by(report) == [ended(rework, at(2026, 3, 5, 10), True)]  # at its due instant
     report.approve_result(HEAD, at(2026, 3, 5, 11), POLICY)
-    update = stage("result_update", DISTRICT, at(2026, 3, 5, 11), None, WARD_OFFICER.id)
+    update = stage("result_update", DISTRICT, at(2026, 3, 5, 11), None, successor.id)
     assert closed_by(report) == [ended(approval, at(2026, 3, 5, 11), True)]
     assert report.stage == update and report.status == Status.APPROVED
-    report.update_result(WARD_OFFICER, None, EVIDENCE, at(2026, 3, 5, 10, 30), POLICY)
+    report.update_result(successor, None, EVIDENCE, at(2026, 3, 5, 10, 30), POLICY)
     publication = stage("publication", DISTRICT, at(2026, 3, 5, 10, 30), at(2026, 3, 6, 10, 30))
     assert closed_by(report) == [ended(update, at(2026, 3, 5, 10, 30), True)]
     assert opened_by(report) == [publication] and report.stage == publication
