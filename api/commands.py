@@ -318,7 +318,8 @@ def assign_commune_officer(report_id: UUID, body: s.CommuneOfficerIn, cmd: Cmd) 
 @router.post("/reports/{report_id}/reassignment", response_model=s.ReportState,
              tags=["handling"])
 def reassign(report_id: UUID, body: s.ReassignIn, cmd: Cmd) -> JSONResponse:
-    """Điều 8.1.b–c: another division or officer takes over; deadlines unchanged."""
+    """Điều 8.1.b–c: another division's officer takes over (not a commune officer: the
+    commune's leader assigns him); deadlines unchanged."""
     return cmd.on_report(c.Reassign(report_id, **body.model_dump()))
 
 

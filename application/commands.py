@@ -200,7 +200,8 @@ class AssignCommuneOfficer(ReportCommand):
 
 @dataclass(frozen=True)
 class Reassign(ReportCommand):
-    """Điều 8.1.b–c: another division or officer takes over; deadlines unchanged."""
+    """Điều 8.1.b–c: another division's officer takes over (not a commune officer: the
+    commune's leader assigns him); deadlines unchanged."""
 
     department_id: UUID
     officer_id: UUID

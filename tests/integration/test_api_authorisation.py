@@ -238,7 +238,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         {"officer_id": "{ward_officer}"})],
     ("POST", "/reports/{report_id}/reassignment"): [Case(
         "/reports/{target}/reassignment", on_report({HEAD}, SEES_ASSIGNED), "handling",
-        {"department_id": "{ward}", "officer_id": "{ward_officer}",
+        {"department_id": "{division}", "officer_id": "{division_officer}",
          "reason": "Cán bộ được điều động"})],
     ("POST", "/reports/{report_id}/coordination"): [Case(
         "/reports/{target}/coordination", on_report({HEAD}, SEES_ASSIGNED), "complex",
@@ -401,6 +401,8 @@ class Scene:
                     "department": str(w.department),
                     "ward": str(w.ward), "officer": str(w.officer_id),
                     "ward_officer": str(w.ward_officer_id),
+                    "division_officer": str(w.staff("Lý Văn Nam", w.division,
+                                                    "handling_officer")[0]),
                     "reporter": str(w.reporter_id), "published": self.make("published"),
                     "assigned": self.make("handling"), "alert": self.make("alert")}
         w.app.publish_monthly_statistics("2026-03", [])

@@ -58,6 +58,20 @@ def test_the_commune_leader_assigns_the_commune_officer_over_http_dieu_8_1_b_c(
     assert proposed.status_code == 200, proposed.text
 
 
+def test_the_head_does_not_reassign_to_a_commune_officer_over_http_dieu_8_1_b_c(
+        api: Api) -> None:
+    """A reassignment is no way around the commune's leader (Điều 8.1.b–c): 422."""
+    w = api.world
+    report_id = w.submit()
+    w.to_handling(report_id)
+    _refused(_post(api, f"/reports/{report_id}/reassignment", w.head,
+                   {"department_id": str(w.ward), "officer_id": str(w.ward_officer_id),
+                    "reason": "Thuộc địa bàn phường"}), 422, "Điều 8.1.b")
+    api.sync()
+    row = api.client.get(f"/reports/{report_id}", headers=api.token(w.head)).json()
+    assert row["department_id"] == str(w.division) and row["officer_id"] == str(w.officer_id)
+
+
 def test_coordinating_units_named_with_the_acceptance_over_http_dieu_8_2_a(api: Api) -> None:
     w = api.world
     report_id = w.submit()
