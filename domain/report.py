@@ -663,8 +663,8 @@ class Report(Aggregate):
     def _check_assignee(self, department_id: UUID, department_parent_id: UUID | None,
                         officer: Actor) -> None:
         if self.handling_unit_id not in (department_id, department_parent_id):
-            raise InvalidInput("Điều 8.1.b", "assign a division of the handling unit or a "
-                               "commune under it")
+            raise InvalidInput("Điều 8.1.b", "assign a division of the handling unit or the "
+                               "unit itself")
         if officer.role != Role.HANDLING_OFFICER or officer.unit_id != department_id:
             raise InvalidInput("Điều 8.1.c", "the assignee must be a handling officer of the "
                                "assigned division")
