@@ -289,11 +289,13 @@ def test_an_area_alert_reaches_its_residents_by_their_channels_dieu_17(
     # A resident registers with his home ward; another chooses hers later; a third lives
     # in another district.
     resident = api.client.post("/reporters", json={
-        "name": "Đào Văn Bình", "email": "binh@example.vn", "home_ward_id": str(w.ward)})
+        "name": "Đào Văn Bình", "email": "binh@example.vn", "phone": "0977111222",
+        "national_id": "001088012345", "home_ward_id": str(w.ward)})
     assert resident.status_code == 201, resident.text
     resident_actor = w.app.citizen_actor(UUID(resident.json()["id"]))
     elsewhere = w.app.citizen_actor(w.app.handle(RegisterReporter(
-        "Lê Thị Cúc", email="cuc@example.vn")).aggregate_id)
+        "Lê Thị Cúc", phone="0966333444", email="cuc@example.vn",
+        national_id="001066012345")).aggregate_id)
     for actor, ward in ((w.citizen, w.ward), (elsewhere, other_ward)):
         assert api.client.put("/me/home-ward", headers=api.token(actor),
                               json={"ward_id": str(ward)}).status_code == 200
@@ -502,9 +504,10 @@ def test_the_schedulers_channels_come_from_the_environment(
 
 def test_registration_with_a_home_ward_that_is_not_a_commune_is_refused_dieu_17(
         api: Api, conn: Any) -> None:
-    response = api.client.post("/reporters", json={
-        "name": "Hà Văn Lâm", "phone": "0988777666", "home_ward_id": str(api.world.district)})
+    identity = {"name": "Hà Văn Lâm", "phone": "0988777666", "email": "lam@example.vn",
+                "national_id": "001077012345"}
+    response = api.client.post("/reporters", json={**identity,
+                                                   "home_ward_id": str(api.world.district)})
     assert (response.status_code, response.json()["rule"]) == (422, "Điều 17")
-    ok = api.client.post("/reporters", json={
-        "name": "Hà Văn Lâm", "phone": "0988777666", "home_ward_id": str(api.world.ward)})
+    ok = api.client.post("/reporters", json={**identity, "home_ward_id": str(api.world.ward)})
     assert ok.status_code == 201 and ok.json()["version"] == 2  # registered, ward chosen
