@@ -239,7 +239,7 @@ def set_notification_preferences(body: s.NotificationPreferencesIn, cmd: Cmd) ->
     state = s.NotificationPreferencesState(
         channels=preferences.channels, email=preferences.email,
         webhook_url=preferences.webhook_url, version=result.version, replayed=result.replayed)
-    return JSONResponse(state.model_dump(mode="json"), headers={"ETag": f'"{result.version}"'})
+    return JSONResponse(state.model_dump(mode="json"), headers={"ETag": etag(result.version)})
 
 
 @router.post("/reports", status_code=201, response_model=s.ReportState, tags=["citizens"],
