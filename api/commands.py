@@ -30,9 +30,10 @@ from api.auth import Caller, requires
 from api.consistency import etag, written
 from api.errors import PreconditionFailed
 from application import commands as c
-from application.services import CommandResult, ConflictError, IHanoi, NotFound
+from application.services import CommandResult, ConflictError, IHanoi, NotFound, check_home_ward
 from domain.actors import Actor, Role
 from domain.alert import Alert
+from domain.preferences import NotificationPreferences
 from domain.report import Report
 from domain.units import Unit
 
@@ -198,7 +199,12 @@ def register_reporter(body: s.ReporterIn, request: Request) -> s.Created:
     """Register a citizen account with his full identity — citizen ID number, phone and
     e-mail (Điều 5.5; a refusal names what is missing) — encrypted at rest (Điều 4.4, 14.1)."""
     app: IHanoi = request.app.state.runtime.app
-    result = app.handle(c.RegisterReporter(**body.model_dump()))
+    if body.home_ward_id is not None:
+        check_home_ward(app, body.home_ward_id)
+    result = app.handle(c.RegisterReporter(**body.model_dump(exclude={"home_ward_id"})))
+    if body.home_ward_id is not None:
+        result = app.handle(c.ChooseHomeWard(body.home_ward_id),
+                            app.citizen_actor(result.aggregate_id))  # same account, later
     written(request, result, None)
     return s.Created(id=result.aggregate_id, version=result.version)
 
@@ -210,6 +216,30 @@ def update_identity(body: s.IdentityIn, cmd: Cmd) -> JSONResponse:
     e-mail); an account registered before all three were required completes it here before
     it may report (Điều 6.1.a). Refused while the account is locked (Điều 27.3)."""
     return cmd.run(c.UpdateIdentity(**body.model_dump()))
+
+
+@router.put("/me/home-ward", response_model=s.Created, tags=["citizens"],
+            responses=REPLAYED, dependencies=[Depends(requires(Role.CITIZEN))])
+def choose_home_ward(body: s.HomeWardIn, cmd: Cmd) -> JSONResponse:
+    """Điều 17: the ward the citizen lives in; alerts sent to an area containing it reach him."""
+    return cmd.run(c.ChooseHomeWard(body.ward_id))
+
+
+@router.put("/me/notification-preferences", response_model=s.NotificationPreferencesState,
+            tags=["citizens", "staff"],
+            dependencies=[Depends(requires(Role.CITIZEN, Role.RECEIVING_OFFICER,
+                                           Role.HANDLING_OFFICER, Role.UNIT_HEAD))])
+def set_notification_preferences(body: s.NotificationPreferencesIn, cmd: Cmd) -> JSONResponse:
+    """The caller's notification channels besides the in-app notice: ``email`` (to the given
+    address, a citizen's registered one by default) and ``webhook`` (a signed POST, Standard
+    Webhooks). An empty list leaves the in-app notice only."""
+    result = cmd.send(c.SetNotificationPreferences(list(body.channels), body.email,
+                                                   body.webhook_url))
+    preferences = _after(cmd.app, result, NotificationPreferences)
+    state = s.NotificationPreferencesState(
+        channels=preferences.channels, email=preferences.email,
+        webhook_url=preferences.webhook_url, version=result.version, replayed=result.replayed)
+    return JSONResponse(state.model_dump(mode="json"), headers={"ETag": etag(result.version)})
 
 
 @router.post("/reports", status_code=201, response_model=s.ReportState, tags=["citizens"],

@@ -58,7 +58,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     """JSON lines on stderr, each with the request id it belongs to."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s "
-                                       "%(request_id)s"))
+                                       "%(request_id)s", json_ensure_ascii=False))
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger("ihanoi")
     root.handlers[:] = [handler]

@@ -39,6 +39,8 @@ class ReporterIn(Body):
     phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9 .-]{6,20}$")
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
     national_id: str | None = Field(default=None, pattern=r"^[0-9]{9,12}$")
+    home_ward_id: UUID | None = Field(default=None, description="the commune-level unit the "
+                                      "citizen lives in: alerts to its area reach him (Điều 17)")
 
 
 class IdentityIn(Body):
@@ -246,6 +248,30 @@ class TransferIn(Body):
     unit_id: UUID
     role: Literal["receiving_officer", "handling_officer", "unit_head", "inspector",
                   "administrator"]
+
+
+class HomeWardIn(Body):
+    ward_id: UUID = Field(description="a commune-level unit (xã, phường, thị trấn), Điều 17")
+
+
+class NotificationPreferencesIn(Body):
+    channels: list[Literal["email", "webhook"]] = Field(
+        max_length=2, description="extra channels besides the in-app notice (always sent)")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$",
+                              description="a citizen's defaults to the one he registered")
+    webhook_url: str | None = Field(default=None, max_length=2000,
+                                    pattern=r"^https?://[^\s]+$")
+
+
+class NotificationPreferencesState(BaseModel):
+    """The caller's channels as recorded; webhooks are signed per Standard Webhooks."""
+
+    model_config = ConfigDict(extra="forbid")
+    channels: list[Literal["email", "webhook"]]
+    email: str | None
+    webhook_url: str | None
+    version: int
+    replayed: bool = False
 
 
 class Created(BaseModel):

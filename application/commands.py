@@ -453,3 +453,23 @@ class DismissOfficer(Command):
     """Điều 25."""
 
     officer_id: UUID
+
+
+# ----------------------------------------------------------------- notifications (issue 11.5)
+
+@dataclass(frozen=True)
+class ChooseHomeWard(Command):
+    """Chương III (Điều 17): the ward (commune level) whose residents the citizen is one of,
+    so alerts to its area reach him."""
+
+    ward_id: UUID
+
+
+@dataclass(frozen=True)
+class SetNotificationPreferences(Command):
+    """The caller's extra channels (``email``, ``webhook``) besides the in-app notice; a
+    citizen's e-mail defaults to the one he registered."""
+
+    channels: list[str]
+    email: str | None = None
+    webhook_url: str | None = None

@@ -31,19 +31,20 @@ from application import commands as c
 from application.aggregates import Aggregates, NotFound, copy, found
 from application.idempotency import CommandReceipt, CommandResult, IdempotencyKeyReused, replay
 from application.transcodings import TypedEventsApplication
-from domain.actors import Actor, Role
+from domain.actors import Actor, Role, UnitLevel
 from domain.alert import Alert, AlertContent, content_key
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
 from domain.policy import DEFAULT_POLICY, SlaPolicy
 from domain.policy_book import POLICY_BOOK_ID, PolicyBook
+from domain.preferences import NotificationPreferences
 from domain.report import Report
 from domain.reporter import Reporter
 from domain.statistics import MonthlyStatistics
 from domain.units import Officer, Unit
 
 __all__ = ["Clock", "CommandResult", "ConflictError", "IHanoi", "IdempotencyKeyReused",
-           "NotFound", "business_now"]
+           "NotFound", "business_now", "check_home_ward"]
 
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=Aggregate)
@@ -743,6 +744,58 @@ def _refuse_nul(value: object) -> None:
     elif isinstance(value, (list, tuple, set)):
         for item in value:
             _refuse_nul(item)
+
+
+# ----------------------------------------------------------------- notifications (issue 11.5)
+
+@handles(c.ChooseHomeWard)
+def _choose_home_ward(self: IHanoi, command: c.ChooseHomeWard, by: Actor, run: Run
+                      ) -> CommandResult:
+    """Chương III (Điều 17): a citizen's home ward is a commune-level unit."""
+    if by.role != Role.CITIZEN:
+        raise NotPermitted("Điều 17", "only a citizen chooses a home ward")
+    check_home_ward(self, command.ward_id)
+    return self._on(Reporter, run, UUID(by.id),
+                    lambda r: r.choose_home_ward(command.ward_id, self.now()))
+
+
+def check_home_ward(app: IHanoi, ward_id: UUID) -> None:
+    """Điều 17: a home ward is an active commune-level unit (xã, phường, thị trấn)."""
+    try:
+        ward = app.unit(ward_id)
+    except NotFound:
+        raise InvalidInput("Điều 17", f"no unit {ward_id}") from None
+    ward.check_active()
+    if ward.level != UnitLevel.COMMUNE:
+        raise InvalidInput("Điều 17", "a home ward is a commune-level unit (xã, phường, thị trấn)")
+
+
+@handles(c.SetNotificationPreferences)
+def _set_notification_preferences(self: IHanoi, command: c.SetNotificationPreferences,
+                                  by: Actor, run: Run) -> CommandResult:
+    """The caller's own channels: a citizen's (as reporter) or an officer's."""
+    if by.role == Role.CITIZEN:
+        kind = "reporter"
+        registered = self.load(UUID(by.id), Reporter, to_change=False).identity.get("email")
+    elif by.role in (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD):
+        kind, registered = "officer", None
+    else:
+        raise NotPermitted("Điều 8.3", "only citizens and officers receive notifications")
+    email = command.email or (registered if "email" in command.channels else None)
+    preferences_id = NotificationPreferences.create_id(kind, by.id)
+
+    def choose() -> list[Aggregate]:
+        try:
+            preferences = self.load(preferences_id, NotificationPreferences)
+        except NotFound:
+            preferences = NotificationPreferences.open(kind, by.id)
+        if run.expected_version is not None and preferences.version != run.expected_version:
+            raise ConflictError(f"expected version {run.expected_version}, "
+                                f"found {preferences.version}")
+        preferences.choose(list(command.channels), email, command.webhook_url, self.now())
+        return [preferences]
+
+    return self._execute(run, preferences_id, choose)
 
 
 def _require_admin(by: Actor, rule: str) -> None:

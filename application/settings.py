@@ -8,6 +8,13 @@
 | IHANOI_DATA_DIR     | data_dir      | platformdirs.user_data_dir("ihanoi")      |
 | IHANOI_DB_SCHEMA    | schema        | public                                    |
 | IHANOI_READ_WAIT_SECONDS | read_wait_seconds | 2 (a query's wait for a store position) |
+| IHANOI_SMTP_HOST    | smtp_host     | unset: no e-mail channel                  |
+| IHANOI_SMTP_PORT    | smtp_port     | 25                                        |
+| IHANOI_SMTP_SECURITY| smtp_security | none (or starttls, tls)                   |
+| IHANOI_SMTP_USERNAME / _PASSWORD | smtp_username / smtp_password | unset: no login |
+| IHANOI_SMTP_SENDER  | smtp_sender   | iHanoi <no-reply@ihanoi.hanoi.gov.vn>     |
+| IHANOI_WEBHOOK_SECRET | webhook_secret | unset: no webhook channel (whsec_<base64>) |
+| IHANOI_NOTIFY_ROUTES | notify_routes | {} (JSON: recipient → addresses)          |
 
 Empty variables count as unset.
 """
@@ -92,6 +99,23 @@ with warnings.catch_warnings():
         )
         read_wait_seconds: float = Field(
             default=2.0, ge=0, le=60, validation_alias="IHANOI_READ_WAIT_SECONDS")
+
+        # Notification channels (scheduler.channels): e-mail over SMTP, signed webhooks, and
+        # fixed addresses per recipient, e.g. {"authority:chairman_office":
+        # ["mailto:vp@hanoi.gov.vn"], "authority:home_affairs": ["https://snv.example/hooks"]}.
+        smtp_host: str | None = Field(default=None, validation_alias="IHANOI_SMTP_HOST")
+        smtp_port: int = Field(default=25, validation_alias="IHANOI_SMTP_PORT")
+        smtp_security: Literal["none", "starttls", "tls"] = Field(
+            default="none", validation_alias="IHANOI_SMTP_SECURITY")
+        smtp_username: str | None = Field(default=None, validation_alias="IHANOI_SMTP_USERNAME")
+        smtp_password: str | None = Field(default=None, validation_alias="IHANOI_SMTP_PASSWORD",
+                                          repr=False)
+        smtp_sender: str = Field(default="iHanoi <no-reply@ihanoi.hanoi.gov.vn>",
+                                 validation_alias="IHANOI_SMTP_SENDER")
+        webhook_secret: str | None = Field(default=None, validation_alias="IHANOI_WEBHOOK_SECRET",
+                                           repr=False)
+        notify_routes: dict[str, list[str]] = Field(default_factory=dict,
+                                                    validation_alias="IHANOI_NOTIFY_ROUTES")
 
         @property
         def is_production(self) -> bool:

@@ -153,3 +153,19 @@ class Reporter(Aggregate):
     @event(LockLifted)
     def _lock_lifted(self, at: datetime, locked_until: datetime) -> None:
         self.locked_until = None
+
+    # ----------------------------------------------------------------- home ward (Chương III)
+
+    def choose_home_ward(self, ward_id: UUID, at: datetime) -> None:
+        """Chương III (Điều 15–17): alerts reach the residents of an area; a citizen says
+        where he lives by choosing a home ward (at registration or later)."""
+        if getattr(self, "home_ward_id", None) != ward_id:
+            self._home_ward_chosen(ward_id=ward_id, at=at)
+
+    class HomeWardChosen(Aggregate.Event):
+        ward_id: UUID
+        at: datetime
+
+    @event(HomeWardChosen)
+    def _home_ward_chosen(self, ward_id: UUID, at: datetime) -> None:
+        self.home_ward_id = ward_id

@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError
 from application.commands import RerouteAfterMerger
 from application.database import connect
 from application.services import Clock, ConflictError, NotFound
+from application.settings import get_settings
 from domain.actors import SYSTEM
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError
@@ -34,7 +35,8 @@ from projections.deployment import Deployment
 from projections.engine import Projector
 from projections.unit_monthly_lateness import month_of
 from scheduler import statistics
-from scheduler.outbox import Backoff, LogSender, Sender, deliver
+from scheduler.channels import Dispatcher
+from scheduler.outbox import Backoff, Sender, deliver
 
 log = logging.getLogger("ihanoi.scheduler")
 
@@ -66,7 +68,7 @@ class Scheduler:
         self.read_models.ensure_tracking()
         self.feeder.ensure_tracking()
         self.clock = clock or runtime.app.clock
-        self.sender = sender or LogSender()
+        self.sender = sender or Dispatcher.from_settings(self.connect, get_settings())
         self.backoff = backoff or Backoff()
         self._published: set[str] = set()  # months known published (a fact never undone)
 
@@ -116,15 +118,14 @@ class Scheduler:
         queued = 0
         with self.connect() as conn, conn.cursor() as cur:
             for stage in notifications.approaching_deadlines(conn, now, until):
-                name = notifications.STAGE_NAMES.get(stage["stage"], stage["stage"])
                 key = notifications.stage_key(stage["report_id"], stage)
+                subject, body = notifications.render("Deadline", "warning", "stage", {
+                    "report": str(stage["report_id"]), "due": notifications.local(stage["due"]),
+                    "stage_name": notifications.STAGE_NAMES.get(stage["stage"], stage["stage"])})
                 for recipient in notifications.stage_recipients(stage["unit_id"],
                                                                 stage["officer_id"]):
-                    notifications.enqueue(
-                        cur, f"warning:{key}:{':'.join(recipient)}", recipient,
-                        f"Sắp đến hạn {name} phản ánh",
-                        f"Phản ánh {stage['report_id']} sẽ đến hạn {name} lúc "
-                        f"{notifications.local(stage['due'])}.", now)
+                    notifications.enqueue(cur, f"warning:{key}:{':'.join(recipient)}",
+                                          recipient, subject, body, now)
                     queued += cur.rowcount
         return queued
 
@@ -204,12 +205,12 @@ class Scheduler:
         today = now.astimezone(BUSINESS_TZ).date().isoformat()
         queued = 0
         with self.connect() as conn, conn.cursor() as cur:
+            subject, body = notifications.render("Alert", "cadence", "unit_head",
+                                                 {"days": days})
             for unit in alerts.cadence(conn, now, days):
                 notifications.enqueue(
                     cur, f"cadence:{unit['unit_id']}:{today}", ("unit_head", str(unit["unit_id"])),
-                    "Nhắc nhở đăng tin truyền thông, cảnh báo",
-                    f"Đơn vị chưa gửi tin truyền thông, cảnh báo nào trên iHanoi trong {days} "
-                    f"ngày qua (tối thiểu {days:02d} ngày 01 tin).", now)
+                    subject, body, now)
                 queued += cur.rowcount
         return queued
 
@@ -217,4 +218,8 @@ class Scheduler:
 
     def deliver(self, now: datetime) -> tuple[int, int]:
         """Send the outbox rows due at ``now``; returns (sent, failed)."""
-        return deliver(self.connect, self.sender, now, self.backoff)
+        try:
+            return deliver(self.connect, self.sender, now, self.backoff)
+        finally:
+            if isinstance(self.sender, Dispatcher):
+                self.sender.close()  # its connection is not kept between runs

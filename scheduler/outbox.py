@@ -10,7 +10,6 @@ channel recognise.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,16 +45,18 @@ class Sender(Protocol):
 
 
 class LogSender:
-    """The default channel: one JSON line per notification on the ``ihanoi.notifications``
-    logger."""
+    """The default channel: one readable line per notification on the
+    ``ihanoi.notifications`` logger — ``Thông báo tới reporter:<id> [app] <subject>: <body>``
+    — with the same facts as separate fields of the record (``extra``), so a JSON log handler
+    writes them as fields of its one JSON object, never as JSON inside a string."""
 
     def send(self, notification: Notification, idempotency_key: str) -> None:
-        log.info(json.dumps({"idempotency_key": idempotency_key,
-                             "recipient": f"{notification.recipient_kind}:"
-                                          f"{notification.recipient_id}",
-                             "channel": notification.channel, "subject": notification.subject,
-                             "body": notification.body, "payload": notification.payload},
-                            ensure_ascii=False))
+        recipient = f"{notification.recipient_kind}:{notification.recipient_id}"
+        log.info("Thông báo tới %s [%s] %s: %s", recipient, notification.channel,
+                 notification.subject, notification.body,
+                 extra={"idempotency_key": idempotency_key, "recipient": recipient,
+                        "channel": notification.channel, "subject": notification.subject,
+                        "body": notification.body, "payload": notification.payload})
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/me/reports"): [Case("/me/reports", only(CIT, CIT2))],
     ("POST", "/me/identity"): [Case("/me/identity", only(CIT, CIT2),
                                     body={"email": "moi@example.vn"})],
+    # notifications (issue 11.5): one's own home ward (Điều 17) and channels
+    ("PUT", "/me/home-ward"): [Case("/me/home-ward", only(CIT, CIT2), body={"ward_id": "{ward}"})],
+    ("PUT", "/me/notification-preferences"): [Case(
+        "/me/notification-preferences", only(CIT, CIT2, RECV, RECV2, HAND, HAND2, HEAD, HEAD2,
+                                              CENTRE),
+        body={"channels": ["webhook"], "webhook_url": "https://hooks.example.vn/ihanoi"})],
     ("GET", "/reporters/{reporter_id}/lock"): [Case("/reporters/{reporter}/lock",
                                                     {**only(CIT, CIT2, INSP, ADMIN), CIT2: 404})],
     # reception (Điều 7, 27.2)
