@@ -49,8 +49,8 @@ def is_city_wide(p: Principal) -> bool:
 
 
 INSPECTORATE_KIND = Kind.WASTE
-INSPECTORATE_READS_ONLY = ("Điều 24", "the city inspectorate reads waste-behaviour reports and "
-                           "changes nothing")
+INSPECTORATE_DETAIL = "the city inspectorate reads waste-behaviour reports and changes nothing"
+INSPECTORATE_READS_ONLY = ("Điều 24", INSPECTORATE_DETAIL)
 
 
 def is_inspectorate(p: Principal) -> bool:

@@ -11,7 +11,6 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import InvalidInput, ReporterLocked
 from domain.policy import SlaPolicy
 
-
 #: Điều 5.5: what a complete identity holds, as a refusal names it.
 IDENTITY_FIELDS = {"name": "name", "national_id": "citizen ID number (căn cước công dân)",
                    "phone": "phone number", "email": "e-mail address"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
 from application.commands import MarkViolation, RegisterReporter
 from domain.report import Report
 from domain.reporter import Reporter

@@ -5,7 +5,6 @@ their reports went, confidential or not."""
 from __future__ import annotations
 
 import string
-from typing import Any
 from uuid import UUID
 
 from fastapi.routing import APIRoute, iter_route_contexts

@@ -75,8 +75,8 @@ from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidState, ReporterLocked
 from domain.policy import DEFAULT_CATEGORIES
 from domain.report import Report
-from projections.engine import Projector, ReadModel, wait_until_caught_up
 from projections import report_timeline
+from projections.engine import Projector, ReadModel, wait_until_caught_up
 from projections.registry import READ_MODELS
 from tests.conftest import TemplateDatabase
 from tests.integration.conftest import ADMIN, Clock, World, build_world

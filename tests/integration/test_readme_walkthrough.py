@@ -78,7 +78,7 @@ def test_the_readme_walkthrough_runs_a_report_through_its_whole_life_over_http(
     env = {**os.environ, "API": server, "IHANOI_JWT_SECRET": SECRET,
            "IHANOI_DATA_DIR": str(tmp_path), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     script = walkthrough_script() + '\necho "last $(seen)"'  # what the reads asked for
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env,
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], check=False, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
