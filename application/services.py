@@ -35,6 +35,7 @@ from domain.actors import Actor, Role, UnitLevel
 from domain.alert import Alert, AlertContent, content_key
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
+from domain.ledger import DailySeal
 from domain.policy import DEFAULT_POLICY, SlaPolicy
 from domain.policy_book import POLICY_BOOK_ID, PolicyBook
 from domain.preferences import NotificationPreferences
@@ -665,6 +666,19 @@ class IHanoi(TypedEventsApplication):
             existing = self.load(MonthlyStatistics.create_id(month), MonthlyStatistics)
             return CommandResult(existing.id, existing.version, replayed=True)
         return CommandResult(statistics.id, statistics.version)
+
+    def seal_day(self, day: str, head_notification_id: int, head_hash: str,
+                 events: int) -> CommandResult:
+        """Điều 22: record the hash chain's head at the end of ``day`` ("YYYY-MM-DD"), once
+        (the id derives from the day, so a second seal conflicts and the first stands)."""
+        seal = DailySeal(day=day, head_notification_id=head_notification_id,
+                         head_hash=head_hash, events=events, at=self.now())
+        try:
+            self.save(seal)
+        except IntegrityError:
+            existing = self.load(DailySeal.create_id(day), DailySeal, to_change=False)
+            return CommandResult(existing.id, existing.version, replayed=True)
+        return CommandResult(seal.id, seal.version)
 
     # ----------------------------------------------------------------- alerts (Chương III)
 

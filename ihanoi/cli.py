@@ -38,6 +38,9 @@ projections_cli = typer.Typer(help="Read models: follow, rebuild, answer as of a
                               no_args_is_help=True)
 app.add_typer(projections_cli, name="projections")
 app.add_typer(projections_cli, name="project", hidden=True)
+audit_cli = typer.Typer(help="Tamper evidence (Điều 22): verify the event store's hash chain, "
+                             "print the daily seals, export the chain.", no_args_is_help=True)
+app.add_typer(audit_cli, name="audit")
 console = Console()
 
 
@@ -427,3 +430,83 @@ def run_scheduler(
         pass
     handle.stop()
     runtime.close()
+
+
+def _chain(runtime: Deployment) -> Any:
+    from projections.event_chain import EventChain
+
+    return EventChain(runtime.app, runtime.url, schema=runtime.schema)
+
+
+def _kept_head(text: str) -> tuple[int, str]:
+    """``NID:HASH`` (or ``#NID HASH`` as printed by ``ihanoi audit seals``)."""
+    nid, _, hash_ = text.strip().lstrip("#").replace(" ", ":").partition(":")
+    if not nid.isdigit() or len(hash_) != 64:
+        raise typer.BadParameter(f"expected NOTIFICATION_ID:HASH, got {text!r}")
+    return int(nid), hash_.lower()
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    head: Annotated[list[str] | None, typer.Option(
+        "--head", help="a head kept by the inspector, NOTIFICATION_ID:HASH (repeatable)")
+    ] = None,
+) -> None:
+    """Điều 22: recompute the hash chain from the stored events and compare it with the chain,
+    the daily seals and the heads given; name the first event changed, removed or inserted.
+    Exits 1 when anything differs."""
+    kept = dict(_kept_head(h) for h in head or [])
+    runtime = _runtime()
+    try:
+        chain = _chain(runtime)
+        chain.extend()
+        result = chain.verify(kept)
+    finally:
+        runtime.close()
+    console.print(f"{result.events} events checked up to #{result.chained_up_to}, "
+                  f"{len(result.seals)} daily seals, {len(kept)} kept heads")
+    if result.ok:
+        console.print("[green]the event store matches its hash chain and every seal")
+        return
+    first = result.first
+    assert first is not None
+    console.print(f"[bold red]first discrepancy ({first.kind}):[/] {first.message}",
+                  soft_wrap=True)
+    for finding in result.findings:
+        console.print(f"  #{finding.notification_id} {finding.kind}: {finding.message}",
+                      soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@audit_cli.command("seals")
+def audit_seals() -> None:
+    """Điều 22: each day's sealed head of the hash chain (day, event, hash), for the
+    inspector to print and keep."""
+    runtime = _runtime()
+    try:
+        seals = _chain(runtime).seals()
+    finally:
+        runtime.close()
+    table = Table("day", "head event", "hash (SHA-256)", "events",
+                  title="Daily seals of the event store (Điều 22)")
+    for seal in seals:
+        table.add_row(seal.day, f"#{seal.head_notification_id}", seal.head_hash,
+                      str(seal.events))
+    console.print(table, soft_wrap=True)
+
+
+@audit_cli.command("export-chain")
+def audit_export_chain(
+    path: Annotated[Path, typer.Argument(help="CSV file to write")],
+) -> None:
+    """The whole hash chain as CSV, for ``scripts/verify_audit_export.py --chain``."""
+    runtime = _runtime()
+    try:
+        chain = _chain(runtime)
+        chain.extend()
+        with path.open("wb") as out:
+            for block in chain.export_csv():
+                out.write(block)
+    finally:
+        runtime.close()
+    console.print(f"[green]chain written to {path}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,10 +29,12 @@ from application.settings import get_settings
 from domain.actors import SYSTEM
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError
+from domain.ledger import DailySeal
 from domain.statistics import MonthlyStatistics
 from projections import alerts, notifications, report_status, reporter_locks
 from projections.deployment import Deployment
 from projections.engine import Projector
+from projections.event_chain import EventChain
 from projections.unit_monthly_lateness import month_of
 from scheduler import statistics
 from scheduler.channels import Dispatcher
@@ -53,6 +55,7 @@ class TickResult:
     reminders: int = 0  # cadence reminders queued
     sent: int = 0
     failed: int = 0
+    sealed: str | None = None  # the day whose chain head this run sealed
 
 
 class Scheduler:
@@ -65,6 +68,7 @@ class Scheduler:
         self.read_models = runtime.projector
         self.feeder = Projector(runtime.app, runtime.url, [notifications.model],
                                 schema=runtime.schema)
+        self.chain = EventChain(runtime.app, runtime.url, schema=runtime.schema)
         self.read_models.ensure_tracking()
         self.feeder.ensure_tracking()
         self.clock = clock or runtime.app.clock
@@ -86,6 +90,7 @@ class Scheduler:
         result.rerouted = self.reroute_after_mergers()
         result.reminders = self.remind_alert_cadence(now)
         result.sent, result.failed = self.deliver(now)
+        result.sealed = self.seal_previous_day(now)
         return result
 
     def follow(self) -> None:
@@ -93,6 +98,7 @@ class Scheduler:
         each job expects it done."""
         self.read_models.catch_up()
         self.feeder.catch_up()
+        self.chain.extend()
 
     # ----------------------------------------------------------------- deadlines
 
@@ -213,6 +219,26 @@ class Scheduler:
                     subject, body, now)
                 queued += cur.rowcount
         return queued
+
+    # ----------------------------------------------------------------- tamper evidence
+
+    def seal_previous_day(self, now: datetime) -> str | None:
+        """Điều 22: once the day before ``now`` (Asia/Ho_Chi_Minh) is over, record the event
+        chain's head as that day's seal, once; returns the day sealed by this run."""
+        day = (now.astimezone(BUSINESS_TZ).date() - timedelta(days=1)).isoformat()
+        try:
+            self.app.load(DailySeal.create_id(day), DailySeal, to_change=False)
+            return None
+        except NotFound:
+            pass
+        self.chain.extend()
+        head, hash_, events = self.chain.head()
+        if not head:
+            return None
+        if self.app.seal_day(day, head, hash_, events).replayed:
+            return None
+        log.info("day %s sealed: event chain head #%s %s", day, head, hash_)
+        return day
 
     # ----------------------------------------------------------------- delivery
 

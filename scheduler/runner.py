@@ -95,6 +95,7 @@ def start_scheduler(runtime: Deployment, clock: Clock | None = None, *,
         scheduler.publish_statistics(now)
         scheduler.lift_locks(now)
         scheduler.remind_alert_cadence(now)
+        scheduler.seal_previous_day(now)
 
     background.add_job(elect, "interval", seconds=intervals.election, id="election",
                        next_run_time=datetime.now().astimezone())

@@ -1,0 +1,208 @@
+"""Tamper evidence (Điều 22, Home Affairs inspections): a hash chain over the event store,
+sealed daily; rows changed, removed or inserted by SQL are named by the verifier."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from application.commands import Accept
+from domain.calendar import BUSINESS_TZ
+from projections.deployment import Deployment
+from projections.event_chain import GENESIS, EventChain, chain_hash
+from scheduler.jobs import Scheduler
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_audit_export.py"
+
+
+@pytest.fixture
+def chain(world, database_url: str, fresh_schema: str) -> EventChain:
+    return EventChain(world.app, database_url, schema=fresh_schema)
+
+
+def _history(world, clock) -> list[Any]:
+    reports = [world.submit() for _ in range(3)]
+    clock.advance(hours=1)
+    world.app.handle(Accept(reports[0]), world.receiver)
+    return reports
+
+
+def _sql(chain: EventChain, statement: str, *params: Any) -> Any:
+    """A DBA's statement on the events table (``{events}``) or the chain (``{chain}``)."""
+    with psycopg.connect(chain.conninfo, autocommit=True) as conn:
+        cur = conn.execute(sql.SQL(statement).format(events=chain._events, chain=chain._chain),
+                           params)
+        return cur.fetchall() if cur.description else None
+
+
+def _event(chain: EventChain, index: int) -> tuple[int, Any, int, str]:
+    """The ``index``-th stored event: notification id, aggregate, version, topic."""
+    return _sql(chain, "SELECT notification_id, originator_id, originator_version, topic"
+                       " FROM {events} ORDER BY notification_id OFFSET %s LIMIT 1", index)[0]
+
+
+def test_an_untouched_store_verifies_dieu_22(world, clock, chain: EventChain) -> None:
+    _history(world, clock)
+    assert chain.extend() > 0 and chain.extend() == 0
+    result = chain.verify()
+    assert result.ok, result.findings
+    assert result.events == chain.head()[2] and result.pending == 0
+    nid, head, count = chain.head()
+    rows = _sql(chain, "SELECT previous_hash, event_digest, hash FROM {chain}"
+                       " ORDER BY notification_id")
+    assert rows[0][0] == GENESIS and count == len(rows) and rows[-1][2] == head
+    assert all(h == chain_hash(p, d) for p, d, h in rows)
+    assert all(rows[i][0] == rows[i - 1][2] for i in range(1, len(rows)))
+
+
+def test_a_changed_event_is_named_by_the_verifier_dieu_22(world, clock,
+                                                          chain: EventChain) -> None:
+    _history(world, clock)
+    chain.extend()
+    nid, originator_id, version, _ = _event(chain, 5)
+    _sql(chain, "UPDATE {events} SET state = set_byte(state, 20, get_byte(state, 20) # 1)"
+                " WHERE notification_id = %s", nid)
+    result = chain.verify()
+    assert result.first is not None
+    assert (result.first.kind, result.first.notification_id) == ("changed", nid)
+    assert f"event #{nid}" in result.first.message and str(originator_id) in result.first.message
+    assert f"version {version}" in result.first.message
+
+
+def test_a_removed_event_is_named_by_the_verifier_dieu_22(world, clock,
+                                                          chain: EventChain) -> None:
+    _history(world, clock)
+    chain.extend()
+    nid, originator_id, _, _ = _event(chain, 3)
+    _sql(chain, "DELETE FROM {events} WHERE notification_id = %s", nid)
+    first = chain.verify().first
+    assert first is not None and (first.kind, first.notification_id) == ("removed", nid)
+    assert str(originator_id) in first.message
+
+
+def test_an_inserted_event_is_named_by_the_verifier_dieu_22(world, clock,
+                                                            chain: EventChain) -> None:
+    world.submit()
+    # A gap in the notification ids, as a failed append leaves (the sequence moves on).
+    _sql(chain, "SELECT nextval(pg_get_serial_sequence(%s, 'notification_id'))",
+         f"{chain.schema}.{world.app.recorder.events_table_name}")
+    world.submit()
+    chain.extend()
+    ids = [row[0] for row in _sql(chain, "SELECT notification_id FROM {events}"
+                                         " ORDER BY notification_id")]
+    gap = next(a + 1 for a, b in zip(ids, ids[1:], strict=False) if b != a + 1)
+    nid, originator_id, version, topic = _event(chain, 0)
+    # A DBA slips a copy of the first event, as a later version, into the gap.
+    _sql(chain, "INSERT INTO {events} (notification_id, originator_id, originator_version,"
+                " topic, state) SELECT %s, originator_id, originator_version + 100, topic, state"
+                " FROM {events} WHERE notification_id = %s", gap, nid)
+    first = chain.verify().first
+    assert first is not None and (first.kind, first.notification_id) == ("inserted", gap)
+    assert str(originator_id) in first.message and f"version {version + 100}" in first.message
+
+
+def test_a_rewrite_of_events_and_chain_shows_against_the_daily_seal_dieu_22(
+        world, clock, chain: EventChain, database_url: str, fresh_schema: str,
+        projector) -> None:
+    """The threat model: a DBA who changes an event and recomputes the chain table is caught by
+    the day's seal (an encrypted event he cannot forge without the cipher key), and by the
+    head the inspector printed."""
+    _history(world, clock)
+    scheduler = Scheduler(Deployment(url=database_url, schema=fresh_schema, app=world.app,
+                                     projector=projector), clock)
+    clock.advance(days=1)
+    day = (clock().astimezone(BUSINESS_TZ).date().toordinal() - 1)
+    sealed = scheduler.seal_previous_day(clock())
+    assert sealed == datetime.fromordinal(day).date().isoformat()
+    assert scheduler.seal_previous_day(clock()) is None  # once a day
+    (seal,) = chain.seals()
+    assert (seal.head_notification_id, seal.head_hash) == chain.head()[:2]
+    assert chain.verify({seal.head_notification_id: seal.head_hash}).ok
+    nid = _event(chain, 2)[0]
+    _sql(chain, "UPDATE {events} SET state = set_byte(state, 20, get_byte(state, 20) # 1)"
+                " WHERE notification_id = %s", nid)
+    _sql(chain, "DELETE FROM {chain}")
+    chain.extend()  # the chain recomputed over the changed bytes
+    result = chain.verify({seal.head_notification_id: seal.head_hash})
+    assert {f.kind for f in result.findings} == {"seal-mismatch", "head-mismatch"}
+    assert all(f.notification_id == seal.head_notification_id for f in result.findings)
+    assert seal.day in result.findings[0].message or seal.day in result.findings[1].message
+
+
+def test_a_changed_chain_row_is_found_dieu_22(world, clock, chain: EventChain) -> None:
+    _history(world, clock)
+    chain.extend()
+    nid = _event(chain, 4)[0]
+    _sql(chain, "UPDATE {chain} SET hash = %s WHERE notification_id = %s", "f" * 64, nid)
+    first = chain.verify().first
+    assert first is not None and first.notification_id == nid
+
+
+def test_audit_verify_on_the_command_line_names_the_event_dieu_22(
+        world, clock, chain: EventChain, projector, database_url: str, fresh_schema: str,
+        monkeypatch, tmp_path: Path) -> None:
+    """``ihanoi audit verify`` exits 0 on an untouched store and 1 naming the changed event;
+    ``ihanoi audit seals`` prints the heads; ``export-chain`` writes what the offline script
+    verifies against a kept head."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from ihanoi import cli
+
+    class Borrowed(Deployment):
+        def close(self) -> None:  # the test's write side stays open
+            pass
+
+    _history(world, clock)
+    clock.advance(days=1)
+    scheduler = Scheduler(Deployment(url=database_url, schema=fresh_schema, app=world.app,
+                                     projector=projector), clock)
+    assert scheduler.tick().sealed is not None
+    monkeypatch.setattr(cli, "_runtime", lambda: Borrowed(
+        url=database_url, schema=fresh_schema, app=world.app, projector=projector))
+    monkeypatch.setattr(cli, "console", Console(width=400))
+    runner = CliRunner()
+    (seal,) = chain.seals()
+    kept = f"{seal.head_notification_id}:{seal.head_hash}"
+    ok = runner.invoke(cli.app, ["audit", "verify", "--head", kept])
+    assert ok.exit_code == 0, ok.output
+    printed = runner.invoke(cli.app, ["audit", "seals"])
+    assert printed.exit_code == 0 and seal.head_hash in printed.output, printed.output
+    exported = tmp_path / "chain.csv"
+    assert runner.invoke(cli.app, ["audit", "export-chain", str(exported)]).exit_code == 0
+    offline = subprocess.run([sys.executable, str(SCRIPT), "--chain", str(exported),
+                              "--head", kept], capture_output=True, text=True, check=False)
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+
+    nid = _event(chain, 1)[0]
+    _sql(chain, "UPDATE {events} SET state = set_byte(state, 20, get_byte(state, 20) # 1)"
+                " WHERE notification_id = %s", nid)
+    bad = runner.invoke(cli.app, ["audit", "verify"])
+    assert bad.exit_code == 1
+    assert f"first discrepancy (changed): event #{nid}" in bad.output, bad.output
+
+
+def test_the_offline_script_finds_an_edited_export_dieu_22(world, clock, chain: EventChain,
+                                                          tmp_path: Path) -> None:
+    _history(world, clock)
+    chain.extend()
+    head, hash_, _ = chain.head()
+    rows = list(csv.reader(io.StringIO(b"".join(chain.export_csv()).decode())))
+    rows[4][4] = "0" * 64  # an event's digest edited in the export
+    edited = tmp_path / "chain.csv"
+    with edited.open("w", newline="") as out:
+        csv.writer(out).writerows(rows)
+    offline = subprocess.run([sys.executable, str(SCRIPT), "--chain", str(edited),
+                              "--head", f"{head}:{hash_}"], capture_output=True, text=True,
+                             check=False)
+    assert offline.returncode == 1
+    assert f"#{rows[4][0]}" in offline.stdout
