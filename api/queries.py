@@ -74,6 +74,7 @@ from projections import (
     audit_trail,
     citizen_reports,
     duplicate_candidates,
+    event_chain,
     matters,
     monthly_statistics,
     overdue,
@@ -744,6 +745,23 @@ def audit_csv(request: Request, caller: Caller, report_id: UUID | None = None,
 
     return StreamingResponse(stream(), media_type="text/csv", headers={
         "Content-Disposition": 'attachment; filename="audit-trail.csv"'})
+
+
+@router.get("/audit/chain.csv", tags=["audit"], dependencies=[Depends(requires(Role.INSPECTOR))],
+            response_class=StreamingResponse, responses={200: {
+                "description": "The event store's hash chain, one event a line, with a header",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def audit_chain_csv(request: Request) -> StreamingResponse:
+    """Điều 22: the whole hash chain of the event store (notification id, the event's digest,
+    the chain's hash before and after it), for Home Affairs inspectors to verify offline with
+    ``scripts/verify_audit_export.py`` against the daily heads they kept."""
+
+    def stream() -> Iterator[bytes]:
+        with reading(request) as conn:
+            yield from event_chain.export_csv(conn)
+
+    return StreamingResponse(stream(), media_type="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="event-chain.csv"'})
 
 
 @router.get("/explain/lateness", response_model=LatenessExplained,

@@ -35,6 +35,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from domain.actors import Role
+from domain.ledger import DailySeal
 from domain.policy_book import PolicyBook
 from domain.report import ClosedStage, Report, StageRecord
 from domain.reporter import Reporter
@@ -88,12 +89,17 @@ DETAILS: dict[type, tuple[str, ...]] = {
     Reporter.Locked: ("until", "policy_version"),
     Reporter.ViolationStreakBroken: (),
     Reporter.LockLifted: ("locked_until",),
+    DailySeal.Sealed: ("day", "head_notification_id", "head_hash", "events"),
 }
 
 COLUMNS = ("notification_id", "aggregate_type", "aggregate_id", "version", "event_type", "at",
            "actor_id", "actor_role", "actor_unit_id", "actor_unit_level", "unit_id", "report_id",
            "closed_stage", "closed_unit_id", "closed_started_at", "closed_due", "closed_on_time",
            "opened_stage", "opened_unit_id", "opened_due", "details")
+
+#: The hash chain's columns the CSV export adds to each row (Điều 22): the event's digest, the
+#: chain's hash before it and after it; ``scripts/verify_audit_export.py`` checks them offline.
+CHAIN_COLUMNS = ("event_digest", "previous_hash", "event_hash")
 
 _INSERT = (f"INSERT INTO audit_trail ({', '.join(COLUMNS)})"
            f" VALUES ({', '.join(['%s'] * len(COLUMNS))})")
@@ -246,10 +252,14 @@ def rows_page(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
 def export_csv(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
                unit_id: UUID | None = None, since: datetime | None = None,
                until: datetime | None = None, kind: str | None = None) -> Iterator[bytes]:
-    """Stream the trail as CSV with a header, in event order, instants in Asia/Ho_Chi_Minh."""
+    """Stream the trail as CSV with a header, in event order, instants in Asia/Ho_Chi_Minh,
+    each event with its place in the event store's hash chain (:data:`CHAIN_COLUMNS`, empty
+    for an event not chained yet; Điều 22, ``projections/event_chain.py``)."""
     where, params = _where(report_id, unit_id, since, until, kind)
     # COPY streams from the server; memory stays flat however long the trail.
-    query = sql.SQL("COPY (SELECT {} FROM audit_trail WHERE {} ORDER BY notification_id)"
+    query = sql.SQL("COPY (SELECT {}, c.event_digest, c.previous_hash, c.hash AS event_hash"
+                    " FROM audit_trail LEFT JOIN event_chain c USING (notification_id)"
+                    " WHERE {} ORDER BY notification_id)"
                     " TO STDOUT WITH (FORMAT csv, HEADER)").format(
         sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), where)
     with conn.transaction(), conn.cursor() as cur:

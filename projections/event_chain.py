@@ -38,9 +38,9 @@ from projections.engine import EventSource
 #: The ``previous_hash`` of the first event.
 GENESIS = "0" * 64
 SEAL_TOPIC = get_topic(DailySeal.Sealed)
-#: The columns of :meth:`EventChain.export_csv` (what the offline script reads).
-EXPORT_COLUMNS = ("notification_id", "originator_id", "originator_version", "topic",
-                  "event_digest", "previous_hash", "hash")
+#: The columns of :func:`export_csv` (what the offline script reads): no aggregate id, so no
+#: citizen's account id (the digest covers it).
+EXPORT_COLUMNS = ("notification_id", "event_digest", "previous_hash", "hash")
 
 
 def event_digest(notification_id: int, originator_id: UUID | str, originator_version: int,
@@ -287,12 +287,19 @@ class EventChain:
     # ----------------------------------------------------------------- export
 
     def export_csv(self) -> Iterator[bytes]:
-        """The whole chain as CSV with a header, in notification order, streamed (what
-        ``scripts/verify_audit_export.py --chain`` checks offline)."""
-        with self.connect() as conn, conn.cursor() as cur:
-            query = sql.SQL("COPY (SELECT {} FROM {} ORDER BY notification_id)"
-                            " TO STDOUT WITH (FORMAT csv, HEADER)").format(
-                sql.SQL(", ").join(map(sql.Identifier, EXPORT_COLUMNS)), self._chain)
-            with cur.copy(query) as copy:
-                for block in copy:
-                    yield bytes(block)
+        """:func:`export_csv` of this chain."""
+        with self.connect() as conn:
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            yield from export_csv(conn)
+
+
+def export_csv(conn: psycopg.Connection[Any]) -> Iterator[bytes]:
+    """The whole hash chain (``event_chain`` on the connection's search path) as CSV with a
+    header, in notification order, streamed: what ``scripts/verify_audit_export.py --chain``
+    checks offline."""
+    query = sql.SQL("COPY (SELECT {} FROM event_chain ORDER BY notification_id)"
+                    " TO STDOUT WITH (FORMAT csv, HEADER)").format(
+        sql.SQL(", ").join(map(sql.Identifier, EXPORT_COLUMNS)))
+    with conn.transaction(), conn.cursor() as cur, cur.copy(query) as copy:
+        for block in copy:
+            yield bytes(block)

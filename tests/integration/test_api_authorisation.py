@@ -353,6 +353,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
                                                                               {RECV, HEAD})),
                             Case("/audit.csv?report_id={assigned}", unit_scoped(AUDIT,
                                                                                 {RECV, HEAD}))],
+    # Điều 22: the hash chain, for Home Affairs inspectors only.
+    ("GET", "/audit/chain.csv"): [Case("/audit/chain.csv", only(INSP))],
     ("GET", "/explain/lateness"): [Case(
         "/explain/lateness?unit_id={district}&month=2026-03&figure=received",
         unit_scoped(STAFF_READ, {RECV, HEAD}))],

@@ -76,7 +76,7 @@ def test_csv_export_is_in_event_order_with_a_header_and_no_identity_dieu_22_5_7(
     projector.catch_up()
     table = _csv(projector)
     header, rows = table[0], table[1:]
-    assert header == list(audit_trail.COLUMNS)
+    assert header == [*audit_trail.COLUMNS, *audit_trail.CHAIN_COLUMNS]
     ids = [int(r[0]) for r in rows]
     assert ids == sorted(ids) and len(ids) == len(set(ids)) == len(_snapshot(projector))
     text = "\n".join(",".join(r) for r in table)

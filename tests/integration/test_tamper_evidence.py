@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from datetime import datetime
@@ -197,7 +198,7 @@ def test_the_offline_script_finds_an_edited_export_dieu_22(world, clock, chain: 
     chain.extend()
     head, hash_, _ = chain.head()
     rows = list(csv.reader(io.StringIO(b"".join(chain.export_csv()).decode())))
-    rows[4][4] = "0" * 64  # an event's digest edited in the export
+    rows[4][1] = "0" * 64  # an event's digest edited in the export
     edited = tmp_path / "chain.csv"
     with edited.open("w", newline="") as out:
         csv.writer(out).writerows(rows)
@@ -206,3 +207,50 @@ def test_the_offline_script_finds_an_edited_export_dieu_22(world, clock, chain: 
                              check=False)
     assert offline.returncode == 1
     assert f"#{rows[4][0]}" in offline.stdout
+
+
+def test_an_inspector_verifies_the_audit_export_offline_against_the_printed_seal_dieu_22(
+        api, world, clock, projector, database_url: str, fresh_schema: str,
+        tmp_path: Path) -> None:
+    """The inspector's procedure: the day's seal is in the audit trail (he prints and keeps
+    its head); later he downloads ``/audit.csv`` and ``/audit/chain.csv`` and checks them with
+    the script, which names an event whose hash was edited in the export."""
+    from domain.actors import Actor, Role
+
+    _history(world, clock)
+    clock.advance(days=1)
+    scheduler = Scheduler(Deployment(url=database_url, schema=fresh_schema, app=world.app,
+                                     projector=projector), clock)
+    day = scheduler.tick().sealed
+    world.submit()
+    scheduler.follow()
+    inspector = api.token(Actor(id="inspector-1", role=Role.INSPECTOR))
+    trail = list(csv.DictReader(io.StringIO(api.client.get("/audit.csv",
+                                                           headers=inspector).text)))
+    (seal,) = [row for row in trail if row["event_type"] == "Sealed"]
+    details = json.loads(seal["details"])
+    assert details["day"] == day
+    kept = f"{details['head_notification_id']}:{details['head_hash']}"
+    assert all(row["event_hash"] for row in trail)
+    audit_file, chain_file = tmp_path / "audit.csv", tmp_path / "chain.csv"
+    audit_file.write_text(api.client.get("/audit.csv", headers=inspector).text)
+    exported = api.client.get("/audit/chain.csv", headers=inspector)
+    assert exported.status_code == 200 and "originator_id" not in exported.text
+    chain_file.write_text(exported.text)
+
+    def offline(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
+                              text=True, check=False)
+
+    good = offline("--chain", str(chain_file), "--audit", str(audit_file), "--head", kept)
+    assert good.returncode == 0, good.stdout + good.stderr
+    rows = list(csv.DictReader(io.StringIO(audit_file.read_text())))
+    rows[2]["event_digest"] = "0" * 64
+    with audit_file.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    bad = offline("--chain", str(chain_file), "--audit", str(audit_file), "--head", kept)
+    assert bad.returncode == 1 and f"#{rows[2]['notification_id']}" in bad.stdout
+    assert offline("--chain", str(chain_file), "--head",
+                   f"{details['head_notification_id']}:{'e' * 64}").returncode == 1
