@@ -166,7 +166,7 @@ class EventChain:
     # ----------------------------------------------------------------- seals
 
     def _decode_seal(self, nid: int, originator_id: UUID, version: int, state: bytes) -> Seal:
-        event = self.source.mapper.to_domain_event(StoredEvent(
+        event: Any = self.source.mapper.to_domain_event(StoredEvent(
             originator_id=originator_id, originator_version=version, topic=SEAL_TOPIC,
             state=bytes(state)))
         return Seal(event.day, event.head_notification_id, event.head_hash, event.events, nid)
