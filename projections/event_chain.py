@@ -221,14 +221,18 @@ class EventChain:
                 for nid, hash_ in (kept or {}).items():
                     heads.setdefault(nid, []).append((hash_, "the head kept by the inspector"))
                 at_heads = self._compare(conn, limit, heads, result)
+        matching = 0  # the last head that still matches: the change is after it
         for head, expected in sorted(heads.items()):
             recomputed = at_heads.get(head)
-            for hash_, whose in expected:
-                if recomputed != hash_:
-                    kind = "seal-mismatch" if whose.startswith("the seal") else "head-mismatch"
-                    findings.append(Finding(kind, head, (
-                        f"the events up to #{head} no longer hash to {whose} ({hash_[:16]}…): "
-                        f"an event at or before #{head} was changed, removed or inserted")))
+            wrong = [(hash_, whose) for hash_, whose in expected if recomputed != hash_]
+            for hash_, whose in wrong:
+                kind = "seal-mismatch" if whose.startswith("the seal") else "head-mismatch"
+                findings.append(Finding(kind, head, (
+                    f"the events up to #{head} no longer hash to {whose} ({hash_[:16]}…): "
+                    f"an event after #{matching} and at or before #{head} was changed, "
+                    f"removed or inserted")))
+            if not wrong:
+                matching = head
         findings.sort(key=lambda f: f.notification_id)
         return result
 

@@ -8,7 +8,7 @@ import io
 import json
 import subprocess
 import sys
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,27 +116,36 @@ def test_a_rewrite_of_events_and_chain_shows_against_the_daily_seal_dieu_22(
         projector) -> None:
     """The threat model: a DBA who changes an event and recomputes the chain table is caught by
     the day's seal (an encrypted event he cannot forge without the cipher key), and by the
-    head the inspector printed."""
+    head the inspector printed; the change lies between the last seal that still matches and
+    the first that does not."""
     _history(world, clock)
     scheduler = Scheduler(Deployment(url=database_url, schema=fresh_schema, app=world.app,
                                      projector=projector), clock)
     clock.advance(days=1)
-    day = (clock().astimezone(BUSINESS_TZ).date().toordinal() - 1)
-    sealed = scheduler.seal_previous_day(clock())
-    assert sealed == datetime.fromordinal(day).date().isoformat()
+    yesterday = (clock().astimezone(BUSINESS_TZ).date() - timedelta(days=1)).isoformat()
+    assert scheduler.seal_previous_day(clock()) == yesterday
     assert scheduler.seal_previous_day(clock()) is None  # once a day
-    (seal,) = chain.seals()
-    assert (seal.head_notification_id, seal.head_hash) == chain.head()[:2]
-    assert chain.verify({seal.head_notification_id: seal.head_hash}).ok
-    nid = _event(chain, 2)[0]
+    world.submit()
+    clock.advance(days=1)
+    assert scheduler.seal_previous_day(clock()) is not None
+    first_seal, second_seal = chain.seals()
+    assert first_seal.day == yesterday
+    assert (second_seal.head_notification_id, second_seal.head_hash) == chain.head()[:2]
+    kept = {second_seal.head_notification_id: second_seal.head_hash}
+    assert chain.verify(kept).ok
+    # A DBA changes an event stored between the two seals and recomputes the chain table.
+    nid = first_seal.head_notification_id + 2
     _sql(chain, "UPDATE {events} SET state = set_byte(state, 20, get_byte(state, 20) # 1)"
                 " WHERE notification_id = %s", nid)
     _sql(chain, "DELETE FROM {chain}")
-    chain.extend()  # the chain recomputed over the changed bytes
-    result = chain.verify({seal.head_notification_id: seal.head_hash})
+    chain.extend()
+    result = chain.verify(kept)
     assert {f.kind for f in result.findings} == {"seal-mismatch", "head-mismatch"}
-    assert all(f.notification_id == seal.head_notification_id for f in result.findings)
-    assert seal.day in result.findings[0].message or seal.day in result.findings[1].message
+    assert {f.notification_id for f in result.findings} == {second_seal.head_notification_id}
+    first = result.first
+    assert first is not None and (
+        f"after #{first_seal.head_notification_id} and at or before "
+        f"#{second_seal.head_notification_id}") in first.message
 
 
 def test_a_changed_chain_row_is_found_dieu_22(world, clock, chain: EventChain) -> None:
