@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def test_an_untouched_store_verifies_dieu_22(world, clock, chain: EventChain) ->
     result = chain.verify()
     assert result.ok, result.findings
     assert result.events == chain.head()[2] and result.pending == 0
-    nid, head, count = chain.head()
+    _, head, count = chain.head()
     rows = _sql(chain, "SELECT previous_hash, event_digest, hash FROM {chain}"
                        " ORDER BY notification_id")
     assert rows[0][0] == GENESIS and count == len(rows) and rows[-1][2] == head
@@ -100,8 +101,8 @@ def test_an_inserted_event_is_named_by_the_verifier_dieu_22(world, clock,
     chain.extend()
     ids = [row[0] for row in _sql(chain, "SELECT notification_id FROM {events}"
                                          " ORDER BY notification_id")]
-    gap = next(a + 1 for a, b in zip(ids, ids[1:], strict=False) if b != a + 1)
-    nid, originator_id, version, topic = _event(chain, 0)
+    gap = next(a + 1 for a, b in itertools.pairwise(ids) if b != a + 1)
+    nid, originator_id, version, _ = _event(chain, 0)
     # A DBA slips a copy of the first event, as a later version, into the gap.
     _sql(chain, "INSERT INTO {events} (notification_id, originator_id, originator_version,"
                 " topic, state) SELECT %s, originator_id, originator_version + 100, topic, state"
