@@ -460,11 +460,13 @@ def audit_verify(
     try:
         chain = _chain(runtime)
         chain.extend()
-        result = chain.verify(kept)
+        with _events_progress("verifying") as update:
+            result = chain.verify(kept, progress=update)
     finally:
         runtime.close()
     console.print(f"{result.events} events checked up to #{result.chained_up_to}, "
-                  f"{len(result.seals)} daily seals, {len(kept)} kept heads")
+                  f"{len(result.seals)} daily seals, {len(kept)} kept heads; "
+                  f"{result.pending} events stored since, not chained yet")
     if result.ok:
         console.print("[green]the event store matches its hash chain and every seal")
         return

@@ -21,7 +21,7 @@ inserted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -182,7 +182,8 @@ class EventChain:
 
     # ----------------------------------------------------------------- verifying
 
-    def verify(self, kept: Mapping[int, str] | None = None) -> Verification:
+    def verify(self, kept: Mapping[int, str] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Verification:
         """Recompute the chain from the events table and compare it with the stored chain,
         the stored chain with itself, and the recomputed chain with each day's seal and with
         ``kept`` (head notification id → hash, as an inspector printed them).
@@ -220,7 +221,7 @@ class EventChain:
                         (seal.head_hash, f"the seal of {seal.day}"))
                 for nid, hash_ in (kept or {}).items():
                     heads.setdefault(nid, []).append((hash_, "the head kept by the inspector"))
-                at_heads = self._compare(conn, limit, heads, result)
+                at_heads = self._compare(conn, limit, heads, result, progress)
         matching = 0  # the last head that still matches: the change is after it
         for head, expected in sorted(heads.items()):
             recomputed = at_heads.get(head)
@@ -237,10 +238,15 @@ class EventChain:
         return result
 
     def _compare(self, conn: psycopg.Connection[Any], limit: int,
-                 heads: Mapping[int, Any], result: Verification) -> dict[int, str]:
+                 heads: Mapping[int, Any], result: Verification,
+                 progress: Callable[[int, int], None] | None = None) -> dict[int, str]:
         """The merge of the events and the chain up to ``limit``, in notification order;
         returns the recomputed chain's hash at each of ``heads``."""
         findings = result.findings
+        total = 0
+        if progress:
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._chain)).fetchone()
+            total = row[0] if row else 0
         waiting = sorted(heads)
         at_heads: dict[int, str] = {}
         recomputed = GENESIS  # the chain as the events table gives it
@@ -284,6 +290,10 @@ class EventChain:
                     stored = c_hash
                 while waiting and waiting[0] == nid:
                     at_heads[waiting.pop(0)] = recomputed
+                if progress and result.events % 5000 == 0:
+                    progress(result.events, total)
+        if progress:
+            progress(total, total)
         for head in waiting:
             at_heads[head] = recomputed
         return at_heads
