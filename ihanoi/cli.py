@@ -495,6 +495,8 @@ def audit_seals() -> None:
         table.add_row(seal.day, f"#{seal.head_notification_id}", seal.head_hash,
                       str(seal.events))
     console.print(table, soft_wrap=True)
+    for seal in seals:  # as `ihanoi audit verify --head` and the offline script take them
+        console.print(seal.printed(), soft_wrap=True, highlight=False)
 
 
 @audit_cli.command("export-chain")

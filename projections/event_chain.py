@@ -68,7 +68,8 @@ class Seal:
     notification_id: int  # the seal's own event
 
     def printed(self) -> str:
-        return f"{self.day} #{self.head_notification_id} {self.head_hash}"
+        """The line an inspector keeps: the day and the head, as ``--head`` takes it."""
+        return f"{self.day} {self.head_notification_id}:{self.head_hash}"
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def test_audit_verify_on_the_command_line_names_the_event_dieu_22(
     ok = runner.invoke(cli.app, ["audit", "verify", "--head", kept])
     assert ok.exit_code == 0, ok.output
     printed = runner.invoke(cli.app, ["audit", "seals"])
-    assert printed.exit_code == 0 and seal.head_hash in printed.output, printed.output
+    assert printed.exit_code == 0 and f"{seal.day} {kept}" in printed.output, printed.output
     exported = tmp_path / "chain.csv"
     assert runner.invoke(cli.app, ["audit", "export-chain", str(exported)]).exit_code == 0
     offline = subprocess.run([sys.executable, str(SCRIPT), "--chain", str(exported),
@@ -264,3 +264,21 @@ def test_an_inspector_verifies_the_audit_export_offline_against_the_printed_seal
     assert bad.returncode == 1 and f"#{rows[2]['notification_id']}" in bad.stdout
     assert offline("--chain", str(chain_file), "--head",
                    f"{details['head_notification_id']}:{'e' * 64}").returncode == 1
+
+
+def test_two_followers_extend_the_chain_once_dieu_22(world, clock, chain: EventChain,
+                                                      database_url: str,
+                                                      fresh_schema: str) -> None:
+    """Followers in two processes (scheduler instances) never chain an event twice or out of
+    order: each extension holds an advisory lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for _ in range(4):
+        _history(world, clock)
+    followers = [EventChain(world.app, database_url, schema=fresh_schema, batch_size=7)
+                 for _ in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        counts = list(pool.map(lambda f: f.extend(), followers))
+    stored = _sql(chain, "SELECT count(*) FROM {events}")[0][0]
+    assert sum(counts) == stored == chain.head()[2]
+    assert chain.verify().ok
