@@ -461,7 +461,8 @@ def audit_verify(
         chain = _chain(runtime)
         chain.extend()
         with _events_progress("verifying") as update:
-            result = chain.verify(kept, progress=update)
+            result = chain.verify(kept, progress=update,
+                                  today=runtime.app.now().astimezone(BUSINESS_TZ).date())
     finally:
         runtime.close()
     console.print(f"{result.events} events checked up to #{result.chained_up_to}, "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -99,6 +100,29 @@ class Verification:
     def first(self) -> Finding | None:
         """The first discrepancy in notification order."""
         return min(self.findings, key=lambda f: f.notification_id, default=None)
+
+
+def _missing_seals(seals: list[Seal], today: date | None, head: int) -> list[Finding]:
+    """The days without a seal from the first seal on, up to the day before yesterday (the
+    seal of yesterday may still be on its way); each named at the next seal's head."""
+    if not seals:
+        return []
+    sealed = {seal.day: seal for seal in seals}
+    first = min(date.fromisoformat(day) for day in sealed)
+    last = max(date.fromisoformat(day) for day in sealed)
+    if today is not None:
+        last = max(last, today - timedelta(days=2))
+    missing = []
+    day = first
+    while day <= last:
+        if day.isoformat() not in sealed:
+            later = [s for s in seals if s.day > day.isoformat()]
+            at = min((s.head_notification_id for s in later), default=head)
+            missing.append(Finding("seal-missing", at, (
+                f"no seal for {day.isoformat()}: the scheduler did not run that day, or the "
+                f"seal was removed (with the chain rewritten after it)")))
+        day += timedelta(days=1)
+    return missing
 
 
 def _named(nid: int, originator_id: Any, version: Any, topic: str | None) -> str:
@@ -184,7 +208,8 @@ class EventChain:
     # ----------------------------------------------------------------- verifying
 
     def verify(self, kept: Mapping[int, str] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Verification:
+               progress: Callable[[int, int], None] | None = None,
+               today: date | None = None) -> Verification:
         """Recompute the chain from the events table and compare it with the stored chain,
         the stored chain with itself, and the recomputed chain with each day's seal and with
         ``kept`` (head notification id → hash, as an inspector printed them).
@@ -192,7 +217,9 @@ class EventChain:
         A change of an event's bytes, a removed row and a row inserted among chained events
         are each named by their notification id; a rewrite of the events *and* the chain
         shows against the seals (and, if the seals were rewritten too — which needs the
-        cipher key — against the heads the inspector kept)."""
+        cipher key — against the heads the inspector kept). A day without a seal between
+        the first seal and the day before yesterday (``today``'s, if given) is a finding too:
+        the scheduler did not run that whole day, or its seal was removed."""
         result = Verification()
         findings = result.findings
         with self.connect() as conn:
@@ -235,6 +262,7 @@ class EventChain:
                     f"removed or inserted")))
             if not wrong:
                 matching = head
+        findings.extend(_missing_seals(result.seals, today, result.chained_up_to))
         findings.sort(key=lambda f: f.notification_id)
         return result
 

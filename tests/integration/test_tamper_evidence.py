@@ -20,7 +20,7 @@ from psycopg import sql
 from application.commands import Accept
 from domain.calendar import BUSINESS_TZ
 from projections.deployment import Deployment
-from projections.event_chain import GENESIS, EventChain, chain_hash
+from projections.event_chain import GENESIS, SEAL_TOPIC, EventChain, chain_hash
 from scheduler.jobs import Scheduler
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_audit_export.py"
@@ -282,3 +282,33 @@ def test_two_followers_extend_the_chain_once_dieu_22(world, clock, chain: EventC
     stored = _sql(chain, "SELECT count(*) FROM {events}")[0][0]
     assert sum(counts) == stored == chain.head()[2]
     assert chain.verify().ok
+
+
+def test_a_removed_seal_shows_as_a_day_without_seal_dieu_22(
+        world, clock, chain: EventChain, database_url: str, fresh_schema: str,
+        projector) -> None:
+    """Without the cipher key a DBA cannot forge a seal, but he can delete the ones after his
+    change and rewrite the chain: the days without a seal are reported."""
+    scheduler = Scheduler(Deployment(url=database_url, schema=fresh_schema, app=world.app,
+                                     projector=projector), clock)
+    days = []
+    for _ in range(3):
+        world.submit()
+        clock.advance(days=1)
+        days.append(scheduler.seal_previous_day(clock()))
+    today = clock().astimezone(BUSINESS_TZ).date()
+    assert chain.verify(today=today).ok
+    first = next(s for s in chain.seals() if s.day == days[0])
+    # A change after the first seal, the later seals removed, the chain recomputed.
+    _sql(chain, "UPDATE {events} SET state = set_byte(state, 20, get_byte(state, 20) # 1)"
+                " WHERE notification_id = %s", first.notification_id + 1)
+    _sql(chain, "DELETE FROM {events} WHERE topic = %s AND notification_id > %s",
+         SEAL_TOPIC, first.notification_id)
+    _sql(chain, "DELETE FROM {chain}")
+    chain.extend()
+    result = chain.verify(today=today)
+    # Yesterday's seal may be still to come; the day before had one.
+    assert [(f.kind, days[1] in f.message) for f in result.findings] == [("seal-missing", True)]
+    clock.advance(days=3)
+    late = chain.verify(today=clock().astimezone(BUSINESS_TZ).date())
+    assert [f.kind for f in late.findings] == ["seal-missing"] * 4
