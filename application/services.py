@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
@@ -28,10 +28,18 @@ from psycopg.conninfo import make_conninfo
 
 import application.topics  # noqa: F401 - registers the topics of moved classes
 from application import commands as c
+from application.attachments import (
+    AttachmentStore,
+    EncryptedStore,
+    MemoryStore,
+    check_content,
+    store_checked,
+)
 from application.aggregates import Aggregates, NotFound, copy, found
 from application.idempotency import CommandReceipt, CommandResult, IdempotencyKeyReused, replay
 from application.transcodings import TypedEventsApplication
 from domain.actors import Actor, Role, UnitLevel
+from domain.attachment import Attachment
 from domain.alert import Alert, AlertContent, content_key
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
@@ -94,9 +102,15 @@ class IHanoi(TypedEventsApplication):
     name = "ihanoi"
 
     def __init__(self, env: dict[str, str] | None = None, clock: Clock = business_now,
-                 policy_cache_seconds: float = 30.0, cache_size: int = 2000) -> None:
+                 policy_cache_seconds: float = 30.0, cache_size: int = 2000,
+                 attachment_store: AttachmentStore | None = None) -> None:
         super().__init__(env=env)
         self.clock = clock
+        store = attachment_store if attachment_store is not None else MemoryStore()
+        cipher = self.mapper.cipher
+        #: Attachments' bytes, encrypted at rest with the events' cipher when there is one.
+        self.attachment_store: AttachmentStore = (
+            EncryptedStore(store, cipher) if cipher is not None else store)
         self._policy_cache: tuple[float, SlaPolicy] | None = None
         self._policy_cache_seconds = policy_cache_seconds
         self.aggregates = Aggregates(self.recorder, self.mapper, cache_size)
@@ -372,6 +386,47 @@ class IHanoi(TypedEventsApplication):
             return False
         self.save(reporter)
         return True
+
+    # ----------------------------------------------------------------- attachments
+
+    def upload_attachment(self, source: IO[bytes], actor: Actor, file_name: str | None = None,
+                          *, command_id: str | None = None) -> CommandResult:
+        """Điều 5.2, 12.2: check the file's content, store its copies (original, public copy
+        without EXIF, thumbnail) and record the attachment. The size limit is the policy's
+        ``attachment_max_bytes`` (the API refuses larger bodies while they stream)."""
+        checked = check_content(source)
+        if len(checked.original) > self.policy().attachment_max_bytes:
+            raise InvalidInput("Điều 12.2", "the attachment is larger than the policy allows")
+        store_checked(self.attachment_store, checked)
+        return self.handle(c.RecordAttachment(
+            sha256=checked.sha256, content_type=checked.content_type,
+            size=len(checked.original), public_sha256=checked.public_sha256,
+            thumbnail_sha256=checked.thumbnail_sha256, file_name=file_name), actor,
+            command_id=command_id)
+
+    @handles(c.RecordAttachment)
+    def _record_attachment(self, command: c.RecordAttachment, by: Actor, run: Run
+                           ) -> CommandResult:
+        return self._execute(run, None, lambda: [Attachment.upload(
+            by, self.now(), command.sha256, command.content_type, command.size,
+            self.policy().attachment_max_bytes, command.public_sha256,
+            command.thumbnail_sha256, command.file_name)])
+
+    def attachment(self, attachment_id: UUID) -> Attachment:
+        """An attachment's metadata, to read (:class:`NotFound` if none)."""
+        return self.load(attachment_id, Attachment, to_change=False)
+
+    def check_attachments(self, actor: Actor, references: Iterable[str], article: str) -> None:
+        """Điều 5.2, 12.2: every reference is the id of a file uploaded by ``actor`` or his
+        unit. (The write side itself accepts any non-empty reference: stored events that
+        name files replay; the HTTP API calls this before sending a command.)"""
+        for reference in references:
+            try:
+                attachment = self.attachment(UUID(str(reference)))
+            except (ValueError, NotFound):
+                raise InvalidInput(article, f"{reference!r} is not the id of an uploaded "
+                                   "attachment (POST /attachments)") from None
+            attachment.check_may_be_attached_by(actor, article)
 
     # ----------------------------------------------------------------- reports
 
