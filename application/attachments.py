@@ -94,7 +94,7 @@ class S3Store:
     """An S3-compatible bucket through boto3 (``endpoint_url`` for MinIO, Ceph, moto...)."""
 
     def __init__(self, bucket: str, prefix: str = "attachments/", **client: Any) -> None:
-        import boto3
+        import boto3  # type: ignore[import-untyped]
 
         self.bucket = bucket
         self.prefix = prefix
@@ -112,7 +112,7 @@ class S3Store:
         return bytes(answer["Body"].read())
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
