@@ -67,12 +67,6 @@ class CommandRequest:
         if not may_see(self.caller, _scope_row(report)):
             raise NotFound(f"no report {report_id}")
 
-    def attached(self, references: Iterable[str] | None, article: str) -> None:
-        """Điều 5.2, 12.2: over HTTP a file is referenced by the id ``POST /attachments``
-        answered, and only by its uploader or his unit (422 otherwise)."""
-        if references:
-            self.app.check_attachments(self.actor, references, article)
-
     def on_report(self, command: c.ReportCommand, naming: Iterable[UUID] = ()) -> JSONResponse:
         """Run ``command`` on a visible report; the other reports it is ``naming`` must be
         visible to the caller too."""
@@ -104,8 +98,11 @@ class CommandRequest:
         another version is a 412); the answer then carries the store position after it and
         the URL of what it wrote (:func:`api.consistency.written`)."""
         try:
+            # Điều 5.2, 12.2: over HTTP a file is referenced by the id POST /attachments
+            # answered, and only by its uploader or his unit (422 otherwise).
             result = self.app.handle(command, self.actor, command_id=self.command_id,
-                                     expected_version=self.expected_version)
+                                     expected_version=self.expected_version,
+                                     uploads_required=True)
         except ConflictError as error:
             if self.if_match is None:
                 raise
@@ -256,7 +253,6 @@ def submit_report(body: s.ReportIn, cmd: Cmd) -> JSONResponse:
     reports: another citizen's report does not exist for him (404)."""
     if body.re_report_of is not None:
         cmd.visible(body.re_report_of)
-    cmd.attached(body.media, "Điều 5.2")
     result = cmd.send(c.SubmitReport(UUID(cmd.actor.id), **body.model_dump()))
     return _report_response(cmd.app, result, status=200 if result.replayed else 201,
                             to_citizen=True)
@@ -372,7 +368,6 @@ def request_coordination(report_id: UUID, body: s.CoordinationIn, cmd: Cmd) -> J
              tags=["handling"])
 def contribute(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.2.b: a coordinating unit's contribution (attachments: ids of uploads)."""
-    cmd.attached(body.evidence, "Điều 8.2.b")
     return cmd.on_report(c.Contribute(report_id, **body.model_dump()))
 
 
@@ -387,7 +382,6 @@ def grant_extension(report_id: UUID, body: s.ExtensionIn, cmd: Cmd) -> JSONRespo
 def propose_result(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
     """Điều 8.1.d, 12.1: propose the result to the head (attachments optional here: ids of
     uploads)."""
-    cmd.attached(body.evidence, "Điều 12.1")
     return cmd.on_report(c.ProposeResult(report_id, **body.model_dump()))
 
 
@@ -411,7 +405,6 @@ def update_result(report_id: UUID, body: s.ResultUpdateIn, cmd: Cmd) -> JSONResp
     """Điều 12.2: the assigned officer updates the approved result, with evidence attached;
     the head then has 1 working day to publish it (Điều 12.3). The evidence: ids of files
     uploaded by the officer or his unit (``POST /attachments``)."""
-    cmd.attached(body.evidence, "Điều 12.2")
     return cmd.on_report(c.UpdateResult(report_id, **body.model_dump()))
 
 
@@ -426,7 +419,6 @@ def publish(report_id: UUID, cmd: Cmd) -> JSONResponse:
              tags=["handling"])
 def respond_to_initiative(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
     """Điều 9: answer a capital initiative (within 30 working days)."""
-    cmd.attached(body.evidence, "Điều 9")
     return cmd.on_report(c.RespondToInitiative(report_id, **body.model_dump()))
 
 

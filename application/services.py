@@ -75,6 +75,9 @@ class Run:
     command: c.Command
     command_id: str | None
     expected_version: int | None
+    #: Điều 5.2, 12.2: references to files must be ids of uploads by the actor or his unit
+    #: (the HTTP API asks for it; stored events and in-process callers may name files).
+    uploads_required: bool = False
 
     @property
     def name(self) -> str:
@@ -116,18 +119,22 @@ class IHanoi(TypedEventsApplication):
         self.aggregates = Aggregates(self.recorder, self.mapper, cache_size)
 
     def handle(self, command: c.Command, actor: Actor | None = None, *,
-               command_id: str | None = None, expected_version: int | None = None
-               ) -> CommandResult:
+               command_id: str | None = None, expected_version: int | None = None,
+               uploads_required: bool = False) -> CommandResult:
         """Run ``command`` sent by ``actor``. With a ``command_id`` it is applied once: a retry
         is answered with the first result, and the same id with another message is refused
         (:class:`IdempotencyKeyReused`). With an ``expected_version`` a command on an existing
-        aggregate fails with :class:`ConflictError` when the aggregate has another version."""
+        aggregate fails with :class:`ConflictError` when the aggregate has another version.
+        With ``uploads_required`` the media and evidence a command references must be ids of
+        attachments uploaded by ``actor`` or his unit (checked after the command is decided,
+        so a refusal by the procedure's rules comes first)."""
         handler = HANDLERS.get(type(command))
         if handler is None:
             raise TypeError(f"no handler for {type(command).__name__}")
         if command.needs_actor and actor is None:
             raise TypeError(f"{c.command_name(command)} needs the actor who sends it")
-        return handler(self, command, actor, Run(command, command_id, expected_version))
+        return handler(self, command, actor, Run(command, command_id, expected_version,
+                                                 uploads_required))
 
     # ----------------------------------------------------------------- plumbing
 
@@ -416,6 +423,11 @@ class IHanoi(TypedEventsApplication):
         """An attachment's metadata, to read (:class:`NotFound` if none)."""
         return self.load(attachment_id, Attachment, to_change=False)
 
+    def _uploads(self, run: Run, actor: Actor, references: Iterable[str] | None,
+                 article: str) -> None:
+        if run.uploads_required and references:
+            self.check_attachments(actor, references, article)
+
     def check_attachments(self, actor: Actor, references: Iterable[str], article: str) -> None:
         """Điều 5.2, 12.2: every reference is the id of a file uploaded by ``actor`` or his
         unit. (The write side itself accepts any non-empty reference: stored events that
@@ -444,7 +456,7 @@ class IHanoi(TypedEventsApplication):
             receiving = found(read, command.receiving_unit_id, Unit)
             receiving.check_active()
             earlier = command.re_report_of
-            return [Report.submit(
+            report = Report.submit(
                 kind=command.kind, category=command.category, text=command.text,
                 latitude=command.latitude, longitude=command.longitude,
                 address=command.address, occurred_at=command.occurred_at,
@@ -452,7 +464,10 @@ class IHanoi(TypedEventsApplication):
                 reporter_id=command.reporter_id, reporter=dict(reporter.identity),
                 receiving_unit_id=command.receiving_unit_id, at=at, policy=self.policy(),
                 re_report_of=self.load(earlier, Report) if earlier else None,
-                receiving_unit_level=receiving.level)]
+                receiving_unit_level=receiving.level)
+            self._uploads(run, by or Actor(id=str(command.reporter_id), role=Role.CITIZEN),
+                          command.media, "Điều 5.2")
+            return [report]
 
         return self._execute(run, None, action)
 
@@ -574,8 +589,9 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.Contribute)
     def _contribute(self, command: c.Contribute, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.contribute(
-            by, command.text, command.evidence, self.now()))
+        return self._report(run, command.report_id, lambda r: (r.contribute(
+            by, command.text, command.evidence, self.now()),
+            self._uploads(run, by, command.evidence, "Điều 8.2.b")))
 
     @handles(c.GrantExtension)
     def _grant_extension(self, command: c.GrantExtension, by: Actor, run: Run
@@ -585,8 +601,9 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.ProposeResult)
     def _propose_result(self, command: c.ProposeResult, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.propose_result(
-            by, command.text, command.evidence, self.now(), self.policy()))
+        return self._report(run, command.report_id, lambda r: (r.propose_result(
+            by, command.text, command.evidence, self.now(), self.policy()),
+            self._uploads(run, by, command.evidence, "Điều 12.1")))
 
     @handles(c.ReturnResult)
     def _return_result(self, command: c.ReturnResult, by: Actor, run: Run) -> CommandResult:
@@ -600,8 +617,9 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.UpdateResult)
     def _update_result(self, command: c.UpdateResult, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.update_result(
-            by, command.text, command.evidence, self.now(), self.policy()))
+        return self._report(run, command.report_id, lambda r: (r.update_result(
+            by, command.text, command.evidence, self.now(), self.policy()),
+            self._uploads(run, by, command.evidence, "Điều 12.2")))
 
     @handles(c.Publish)
     def _publish(self, command: c.Publish, by: Actor, run: Run) -> CommandResult:
@@ -610,8 +628,9 @@ class IHanoi(TypedEventsApplication):
     @handles(c.RespondToInitiative)
     def _respond_to_initiative(self, command: c.RespondToInitiative, by: Actor, run: Run
                                ) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.respond_to_initiative(
-            by, command.text, command.evidence or [], self.now()))
+        return self._report(run, command.report_id, lambda r: (r.respond_to_initiative(
+            by, command.text, command.evidence or [], self.now()),
+            self._uploads(run, by, command.evidence, "Điều 9")))
 
     @handles(c.RequestClarification)
     def _request_clarification(self, command: c.RequestClarification, by: Actor, run: Run
