@@ -589,9 +589,11 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.Contribute)
     def _contribute(self, command: c.Contribute, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: (r.contribute(
-            by, command.text, command.evidence, self.now()),
-            self._uploads(run, by, command.evidence, "Điều 8.2.b")))
+        def change(r: Report) -> None:
+            r.contribute(by, command.text, command.evidence, self.now())
+            self._uploads(run, by, command.evidence, "Điều 8.2.b")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.GrantExtension)
     def _grant_extension(self, command: c.GrantExtension, by: Actor, run: Run
@@ -601,9 +603,11 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.ProposeResult)
     def _propose_result(self, command: c.ProposeResult, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: (r.propose_result(
-            by, command.text, command.evidence, self.now(), self.policy()),
-            self._uploads(run, by, command.evidence, "Điều 12.1")))
+        def change(r: Report) -> None:
+            r.propose_result(by, command.text, command.evidence, self.now(), self.policy())
+            self._uploads(run, by, command.evidence, "Điều 12.1")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.ReturnResult)
     def _return_result(self, command: c.ReturnResult, by: Actor, run: Run) -> CommandResult:
@@ -617,9 +621,11 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.UpdateResult)
     def _update_result(self, command: c.UpdateResult, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: (r.update_result(
-            by, command.text, command.evidence, self.now(), self.policy()),
-            self._uploads(run, by, command.evidence, "Điều 12.2")))
+        def change(r: Report) -> None:
+            r.update_result(by, command.text, command.evidence, self.now(), self.policy())
+            self._uploads(run, by, command.evidence, "Điều 12.2")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.Publish)
     def _publish(self, command: c.Publish, by: Actor, run: Run) -> CommandResult:
@@ -628,9 +634,11 @@ class IHanoi(TypedEventsApplication):
     @handles(c.RespondToInitiative)
     def _respond_to_initiative(self, command: c.RespondToInitiative, by: Actor, run: Run
                                ) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: (r.respond_to_initiative(
-            by, command.text, command.evidence or [], self.now()),
-            self._uploads(run, by, command.evidence, "Điều 9")))
+        def change(r: Report) -> None:
+            r.respond_to_initiative(by, command.text, command.evidence or [], self.now())
+            self._uploads(run, by, command.evidence, "Điều 9")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.RequestClarification)
     def _request_clarification(self, command: c.RequestClarification, by: Actor, run: Run
