@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 from uuid import UUID
 
 from PIL import Image
@@ -189,3 +190,19 @@ def test_attachments_are_encrypted_at_rest_with_the_application_key(world: World
     assert attachment.sha256 == sha256(photo()) and stored != photo()
     assert b"Test Phone" not in stored and b"JFIF" not in stored
     assert world.app.attachment_store.get(attachment.sha256) == photo()
+
+
+def test_file_names_stored_before_uploads_replay_and_reference_no_attachment_dieu_12_2(
+        api: Api, conn: Any) -> None:
+    """Reports whose events name files (recorded before uploads existed, or in process) keep
+    their names; ``report_attachments`` holds only the ids of uploads."""
+    w = api.world
+    named = w.submit(media=["photo-1.jpg"])
+    uploaded = w.attachment(w.citizen)
+    with_id = w.submit(media=[uploaded])
+    api.sync()
+    rows = conn.execute("SELECT attachment_id, report_id, used_as FROM report_attachments"
+                        ).fetchall()
+    assert rows == [(UUID(uploaded), with_id, "media")]
+    staff = api.client.get(f"/reports/{named}", headers=api.token(w.head)).json()
+    assert staff["media"] == ["photo-1.jpg"]
