@@ -274,6 +274,7 @@ class NotificationPreferencesState(BaseModel):
     email: str | None
     webhook_url: str | None
     version: int
+    replayed: bool = False
 
 
 class AttachmentState(BaseModel):
