@@ -28,6 +28,7 @@ from psycopg.conninfo import make_conninfo
 
 import application.topics  # noqa: F401 - registers the topics of moved classes
 from application import commands as c
+from application.aggregates import Aggregates, NotFound, copy, found
 from application.attachments import (
     AttachmentStore,
     EncryptedStore,
@@ -35,12 +36,11 @@ from application.attachments import (
     check_content,
     store_checked,
 )
-from application.aggregates import Aggregates, NotFound, copy, found
 from application.idempotency import CommandReceipt, CommandResult, IdempotencyKeyReused, replay
 from application.transcodings import TypedEventsApplication
 from domain.actors import Actor, Role, UnitLevel
-from domain.attachment import Attachment
 from domain.alert import Alert, AlertContent, content_key
+from domain.attachment import Attachment
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
 from domain.policy import DEFAULT_POLICY, SlaPolicy
