@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import commands, consistency, errors, open311, operations, periodic, queries
+from api import attachments, commands, consistency, errors, open311, operations, periodic, queries
 from application.database import create_pool
 from application.settings import get_settings
 from projections.consistency import ReadPosition
@@ -81,7 +81,11 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
                        responses=errors.responses(401, 403, 404, 422, 503))
     app.include_router(periodic.router, dependencies=[consistency.ReadAtLeast],
                        responses=errors.responses(401, 403, 404, 422, 503))
+    app.include_router(attachments.reads, dependencies=[consistency.ReadAtLeast],
+                       responses=errors.responses(401, 404, 422, 503))
     app.include_router(operations.router)
+    app.include_router(attachments.router,
+                       responses=errors.responses(400, 401, 403, 413, 415, 422))
     app.include_router(commands.router,
                        responses=errors.responses(400, 401, 403, 404, 409, 412, 422))
     app.include_router(open311.router, prefix="/open311/v2", tags=["open311"],

@@ -98,8 +98,11 @@ class CommandRequest:
         another version is a 412); the answer then carries the store position after it and
         the URL of what it wrote (:func:`api.consistency.written`)."""
         try:
+            # Điều 5.2, 12.2: over HTTP a file is referenced by the id POST /attachments
+            # answered, and only by its uploader or his unit (422 otherwise).
             result = self.app.handle(command, self.actor, command_id=self.command_id,
-                                     expected_version=self.expected_version)
+                                     expected_version=self.expected_version,
+                                     uploads_required=True)
         except ConflictError as error:
             if self.if_match is None:
                 raise
@@ -364,7 +367,7 @@ def request_coordination(report_id: UUID, body: s.CoordinationIn, cmd: Cmd) -> J
 @router.post("/reports/{report_id}/contributions", response_model=s.ReportState,
              tags=["handling"])
 def contribute(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
-    """Điều 8.2.b: a coordinating unit's contribution."""
+    """Điều 8.2.b: a coordinating unit's contribution (attachments: ids of uploads)."""
     return cmd.on_report(c.Contribute(report_id, **body.model_dump()))
 
 
@@ -377,7 +380,8 @@ def grant_extension(report_id: UUID, body: s.ExtensionIn, cmd: Cmd) -> JSONRespo
 
 @router.post("/reports/{report_id}/result", response_model=s.ReportState, tags=["handling"])
 def propose_result(report_id: UUID, body: s.ResultIn, cmd: Cmd) -> JSONResponse:
-    """Điều 8.1.d, 12.1: propose the result to the head (attachments optional here)."""
+    """Điều 8.1.d, 12.1: propose the result to the head (attachments optional here: ids of
+    uploads)."""
     return cmd.on_report(c.ProposeResult(report_id, **body.model_dump()))
 
 
@@ -399,7 +403,8 @@ def approve_result(report_id: UUID, cmd: Cmd) -> JSONResponse:
              tags=["handling"])
 def update_result(report_id: UUID, body: s.ResultUpdateIn, cmd: Cmd) -> JSONResponse:
     """Điều 12.2: the assigned officer updates the approved result, with evidence attached;
-    the head then has 1 working day to publish it (Điều 12.3)."""
+    the head then has 1 working day to publish it (Điều 12.3). The evidence: ids of files
+    uploaded by the officer or his unit (``POST /attachments``)."""
     return cmd.on_report(c.UpdateResult(report_id, **body.model_dump()))
 
 

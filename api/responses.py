@@ -256,6 +256,7 @@ class Policy(Out):
     statistics_time: str
     alert_cadence_days: int
     equivalent_levels: list[list[str]]
+    attachment_max_bytes: int
 
 
 # ----------------------------------------------------------------- staff and citizens

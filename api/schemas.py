@@ -62,7 +62,8 @@ class ReportIn(Body):
     address: str = Field(default="", max_length=500)
     receiving_unit_id: UUID
     occurred_at: AwareDatetime | None = None
-    media: list[str] = Field(default_factory=list, max_length=20)
+    media: list[str] = Field(default_factory=list, max_length=20, description=(
+        "Điều 5.2: ids of files the caller uploaded (POST /attachments)"))
     confidential: bool = False
     re_report_of: UUID | None = Field(default=None, description=(
         "Điều 18.4: the caller's own earlier report, published, whose matter is not settled"))
@@ -123,14 +124,16 @@ class CoordinationIn(Body):
 
 class ResultIn(Body):
     text: str = Field(min_length=1, max_length=10000)
-    evidence: list[str] = Field(default_factory=list, max_length=50)
+    evidence: list[str] = Field(default_factory=list, max_length=50, description=(
+        "ids of files uploaded by the caller or his unit (POST /attachments)"))
 
 
 class ResultUpdateIn(Body):
     """Điều 12.2: the approved result, updated on the system with evidence attached."""
 
     evidence: list[str] = Field(max_length=50, description="at least one attachment proving "
-                                "the handling (Điều 12.2)")
+                                "the handling (Điều 12.2): ids of files uploaded by the "
+                                "caller or his unit (POST /attachments)")
     text: str | None = Field(default=None, min_length=1, max_length=10000,
                              description="the result as carried out; omitted: the approved "
                                          "content")
@@ -271,6 +274,19 @@ class NotificationPreferencesState(BaseModel):
     email: str | None
     webhook_url: str | None
     version: int
+    replayed: bool = False
+
+
+class AttachmentState(BaseModel):
+    """Điều 5.2, 12.2: an uploaded file; reference it by ``id``."""
+
+    id: UUID
+    sha256: str
+    content_type: str
+    size: int
+    file_name: str | None
+    uploaded_at: Instant
+    has_thumbnail: bool
     replayed: bool = False
 
 

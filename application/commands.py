@@ -117,6 +117,21 @@ class SubmitReport(Command):
     re_report_of: UUID | None = None
 
 
+# ----------------------------------------------------------------- attachments (Điều 5.2, 12.2)
+
+@dataclass(frozen=True)
+class RecordAttachment(Command):
+    """Điều 5.2, 12.2: record a file whose content was checked and whose bytes are stored
+    (:meth:`application.services.IHanoi.upload_attachment` does both, then sends this)."""
+
+    sha256: str
+    content_type: str
+    size: int
+    public_sha256: str
+    thumbnail_sha256: str | None = None
+    file_name: str | None = None
+
+
 # ----------------------------------------------------------------- reception (Điều 7)
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
@@ -29,10 +29,18 @@ from psycopg.conninfo import make_conninfo
 import application.topics  # noqa: F401 - registers the topics of moved classes
 from application import commands as c
 from application.aggregates import Aggregates, NotFound, copy, found
+from application.attachments import (
+    AttachmentStore,
+    EncryptedStore,
+    MemoryStore,
+    check_content,
+    store_checked,
+)
 from application.idempotency import CommandReceipt, CommandResult, IdempotencyKeyReused, replay
 from application.transcodings import TypedEventsApplication
 from domain.actors import Actor, Role, UnitLevel
 from domain.alert import Alert, AlertContent, content_key
+from domain.attachment import Attachment
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
 from domain.ledger import DailySeal
@@ -68,6 +76,9 @@ class Run:
     command: c.Command
     command_id: str | None
     expected_version: int | None
+    #: Điều 5.2, 12.2: references to files must be ids of uploads by the actor or his unit
+    #: (the HTTP API asks for it; stored events and in-process callers may name files).
+    uploads_required: bool = False
 
     @property
     def name(self) -> str:
@@ -95,26 +106,36 @@ class IHanoi(TypedEventsApplication):
     name = "ihanoi"
 
     def __init__(self, env: dict[str, str] | None = None, clock: Clock = business_now,
-                 policy_cache_seconds: float = 30.0, cache_size: int = 2000) -> None:
+                 policy_cache_seconds: float = 30.0, cache_size: int = 2000,
+                 attachment_store: AttachmentStore | None = None) -> None:
         super().__init__(env=env)
         self.clock = clock
+        store = attachment_store if attachment_store is not None else MemoryStore()
+        cipher = self.mapper.cipher
+        #: Attachments' bytes, encrypted at rest with the events' cipher when there is one.
+        self.attachment_store: AttachmentStore = (
+            EncryptedStore(store, cipher) if cipher is not None else store)
         self._policy_cache: tuple[float, SlaPolicy] | None = None
         self._policy_cache_seconds = policy_cache_seconds
         self.aggregates = Aggregates(self.recorder, self.mapper, cache_size)
 
     def handle(self, command: c.Command, actor: Actor | None = None, *,
-               command_id: str | None = None, expected_version: int | None = None
-               ) -> CommandResult:
+               command_id: str | None = None, expected_version: int | None = None,
+               uploads_required: bool = False) -> CommandResult:
         """Run ``command`` sent by ``actor``. With a ``command_id`` it is applied once: a retry
         is answered with the first result, and the same id with another message is refused
         (:class:`IdempotencyKeyReused`). With an ``expected_version`` a command on an existing
-        aggregate fails with :class:`ConflictError` when the aggregate has another version."""
+        aggregate fails with :class:`ConflictError` when the aggregate has another version.
+        With ``uploads_required`` the media and evidence a command references must be ids of
+        attachments uploaded by ``actor`` or his unit (checked after the command is decided,
+        so a refusal by the procedure's rules comes first)."""
         handler = HANDLERS.get(type(command))
         if handler is None:
             raise TypeError(f"no handler for {type(command).__name__}")
         if command.needs_actor and actor is None:
             raise TypeError(f"{c.command_name(command)} needs the actor who sends it")
-        return handler(self, command, actor, Run(command, command_id, expected_version))
+        return handler(self, command, actor, Run(command, command_id, expected_version,
+                                                 uploads_required))
 
     # ----------------------------------------------------------------- plumbing
 
@@ -374,6 +395,52 @@ class IHanoi(TypedEventsApplication):
         self.save(reporter)
         return True
 
+    # ----------------------------------------------------------------- attachments
+
+    def upload_attachment(self, source: IO[bytes], actor: Actor, file_name: str | None = None,
+                          *, command_id: str | None = None) -> CommandResult:
+        """Điều 5.2, 12.2: check the file's content, store its copies (original, public copy
+        without EXIF, thumbnail) and record the attachment. The size limit is the policy's
+        ``attachment_max_bytes`` (the API refuses larger bodies while they stream)."""
+        checked = check_content(source)
+        if len(checked.original) > self.policy().attachment_max_bytes:
+            raise InvalidInput("Điều 12.2", "the attachment is larger than the policy allows")
+        store_checked(self.attachment_store, checked)
+        return self.handle(c.RecordAttachment(
+            sha256=checked.sha256, content_type=checked.content_type,
+            size=len(checked.original), public_sha256=checked.public_sha256,
+            thumbnail_sha256=checked.thumbnail_sha256, file_name=file_name), actor,
+            command_id=command_id)
+
+    @handles(c.RecordAttachment)
+    def _record_attachment(self, command: c.RecordAttachment, by: Actor, run: Run
+                           ) -> CommandResult:
+        return self._execute(run, None, lambda: [Attachment.upload(
+            by, self.now(), command.sha256, command.content_type, command.size,
+            self.policy().attachment_max_bytes, command.public_sha256,
+            command.thumbnail_sha256, command.file_name)])
+
+    def attachment(self, attachment_id: UUID) -> Attachment:
+        """An attachment's metadata, to read (:class:`NotFound` if none)."""
+        return self.load(attachment_id, Attachment, to_change=False)
+
+    def _uploads(self, run: Run, actor: Actor, references: Iterable[str] | None,
+                 article: str) -> None:
+        if run.uploads_required and references:
+            self.check_attachments(actor, references, article)
+
+    def check_attachments(self, actor: Actor, references: Iterable[str], article: str) -> None:
+        """Điều 5.2, 12.2: every reference is the id of a file uploaded by ``actor`` or his
+        unit. (The write side itself accepts any non-empty reference: stored events that
+        name files replay; the HTTP API calls this before sending a command.)"""
+        for reference in references:
+            try:
+                attachment = self.attachment(UUID(str(reference)))
+            except (ValueError, NotFound):
+                raise InvalidInput(article, f"{reference!r} is not the id of an uploaded "
+                                   "attachment (POST /attachments)") from None
+            attachment.check_may_be_attached_by(actor, article)
+
     # ----------------------------------------------------------------- reports
 
     @handles(c.SubmitReport)
@@ -390,7 +457,7 @@ class IHanoi(TypedEventsApplication):
             receiving = found(read, command.receiving_unit_id, Unit)
             receiving.check_active()
             earlier = command.re_report_of
-            return [Report.submit(
+            report = Report.submit(
                 kind=command.kind, category=command.category, text=command.text,
                 latitude=command.latitude, longitude=command.longitude,
                 address=command.address, occurred_at=command.occurred_at,
@@ -398,7 +465,10 @@ class IHanoi(TypedEventsApplication):
                 reporter_id=command.reporter_id, reporter=dict(reporter.identity),
                 receiving_unit_id=command.receiving_unit_id, at=at, policy=self.policy(),
                 re_report_of=self.load(earlier, Report) if earlier else None,
-                receiving_unit_level=receiving.level)]
+                receiving_unit_level=receiving.level)
+            self._uploads(run, by or Actor(id=str(command.reporter_id), role=Role.CITIZEN),
+                          command.media, "Điều 5.2")
+            return [report]
 
         return self._execute(run, None, action)
 
@@ -520,8 +590,11 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.Contribute)
     def _contribute(self, command: c.Contribute, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.contribute(
-            by, command.text, command.evidence, self.now()))
+        def change(r: Report) -> None:
+            r.contribute(by, command.text, command.evidence, self.now())
+            self._uploads(run, by, command.evidence, "Điều 8.2.b")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.GrantExtension)
     def _grant_extension(self, command: c.GrantExtension, by: Actor, run: Run
@@ -531,8 +604,11 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.ProposeResult)
     def _propose_result(self, command: c.ProposeResult, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.propose_result(
-            by, command.text, command.evidence, self.now(), self.policy()))
+        def change(r: Report) -> None:
+            r.propose_result(by, command.text, command.evidence, self.now(), self.policy())
+            self._uploads(run, by, command.evidence, "Điều 12.1")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.ReturnResult)
     def _return_result(self, command: c.ReturnResult, by: Actor, run: Run) -> CommandResult:
@@ -546,8 +622,11 @@ class IHanoi(TypedEventsApplication):
 
     @handles(c.UpdateResult)
     def _update_result(self, command: c.UpdateResult, by: Actor, run: Run) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.update_result(
-            by, command.text, command.evidence, self.now(), self.policy()))
+        def change(r: Report) -> None:
+            r.update_result(by, command.text, command.evidence, self.now(), self.policy())
+            self._uploads(run, by, command.evidence, "Điều 12.2")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.Publish)
     def _publish(self, command: c.Publish, by: Actor, run: Run) -> CommandResult:
@@ -556,8 +635,11 @@ class IHanoi(TypedEventsApplication):
     @handles(c.RespondToInitiative)
     def _respond_to_initiative(self, command: c.RespondToInitiative, by: Actor, run: Run
                                ) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.respond_to_initiative(
-            by, command.text, command.evidence or [], self.now()))
+        def change(r: Report) -> None:
+            r.respond_to_initiative(by, command.text, command.evidence or [], self.now())
+            self._uploads(run, by, command.evidence, "Điều 9")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.RequestClarification)
     def _request_clarification(self, command: c.RequestClarification, by: Actor, run: Run

@@ -15,6 +15,13 @@
 | IHANOI_SMTP_SENDER  | smtp_sender   | iHanoi <no-reply@ihanoi.hanoi.gov.vn>     |
 | IHANOI_WEBHOOK_SECRET | webhook_secret | unset: no webhook channel (whsec_<base64>) |
 | IHANOI_NOTIFY_ROUTES | notify_routes | {} (JSON: recipient → addresses)          |
+| IHANOI_ATTACHMENT_STORE | attachment_store | filesystem (data_dir/attachments), or s3 |
+| IHANOI_S3_BUCKET    | s3_bucket     | unset (required with s3)                  |
+| IHANOI_S3_ENDPOINT_URL | s3_endpoint_url | unset: AWS; else MinIO, Ceph, moto...   |
+| IHANOI_S3_PREFIX    | s3_prefix     | attachments/                              |
+| IHANOI_S3_REGION    | s3_region     | unset (boto3's default)                   |
+
+S3 credentials come from boto3's own chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...).
 
 Empty variables count as unset.
 """
@@ -33,6 +40,8 @@ from typing import Literal
 import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from application.attachments import AttachmentStore, FilesystemStore, S3Store
 
 CIPHER_KEY_FILE = "cipher.key"
 JWT_KEY_FILE = "jwt.key"
@@ -116,6 +125,24 @@ with warnings.catch_warnings():
                                            repr=False)
         notify_routes: dict[str, list[str]] = Field(default_factory=dict,
                                                     validation_alias="IHANOI_NOTIFY_ROUTES")
+
+        attachment_store: Literal["filesystem", "s3"] = Field(
+            default="filesystem", validation_alias="IHANOI_ATTACHMENT_STORE")
+        s3_bucket: str | None = Field(default=None, validation_alias="IHANOI_S3_BUCKET")
+        s3_endpoint_url: str | None = Field(default=None,
+                                            validation_alias="IHANOI_S3_ENDPOINT_URL")
+        s3_prefix: str = Field(default="attachments/", validation_alias="IHANOI_S3_PREFIX")
+        s3_region: str | None = Field(default=None, validation_alias="IHANOI_S3_REGION")
+
+        def open_attachment_store(self) -> AttachmentStore:
+            """Where attachments' bytes go (encrypted by the application, whichever)."""
+            if self.attachment_store == "s3":
+                if not self.s3_bucket:
+                    raise ConfigurationError("IHANOI_S3_BUCKET is required with "
+                                             "IHANOI_ATTACHMENT_STORE=s3")
+                return S3Store(self.s3_bucket, self.s3_prefix,
+                               endpoint_url=self.s3_endpoint_url, region_name=self.s3_region)
+            return FilesystemStore(self.data_dir / "attachments")
 
         @property
         def is_production(self) -> bool:

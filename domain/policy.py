@@ -193,6 +193,9 @@ class SlaPolicy:
     categories: dict[str, dict[str, str]] = field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_CATEGORIES.items()}
     )
+    #: Điều 5.2, 12.2: the largest attachment (photo, video frame, PDF) accepted, in bytes.
+    #: The regulation sets none; 20 MiB holds a phone's photo or a scanned record.
+    attachment_max_bytes: int = 20 * 1024 * 1024
 
     def duration(self, kind: str, key: str) -> WorkingDuration:
         """The working duration of a stage for a kind; refused where the table has none."""
@@ -272,6 +275,7 @@ class SlaPolicy:
             "alert_cadence_days": self.alert_cadence_days,
             "equivalent_levels": [sorted(group) for group in self.equivalent_levels],
             "categories": {str(kind): dict(table) for kind, table in self.categories.items()},
+            "attachment_max_bytes": self.attachment_max_bytes,
         }
 
     @classmethod
@@ -311,6 +315,8 @@ class SlaPolicy:
             categories={kind: {str(code): str(name) for code, name in table.items()}
                         for kind, table in data["categories"].items()}
             if "categories" in data else default.categories,
+            attachment_max_bytes=int(data.get("attachment_max_bytes",
+                                              default.attachment_max_bytes)),
         )
 
 

@@ -22,7 +22,8 @@ def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
     if migrate:
         upgrade(url, schema)
     app = IHanoi(env=eventsourcing_env(url, cipher_key=settings.resolve_cipher_key(),
-                                       schema=schema), clock=clock)
+                                       schema=schema), clock=clock,
+                 attachment_store=settings.open_attachment_store())
     projector = Projector(app, url, READ_MODELS, schema=schema)
     projector.ensure_tracking()
     return Deployment(url=url, schema=schema, app=app, projector=projector)

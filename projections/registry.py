@@ -6,6 +6,7 @@ from projections import alerts, reporter_locks
 from projections import duplicate_candidates, matters, repeat_dissatisfaction
 from projections import report_timeline
 from projections import periodic_reports
+from projections import report_attachments
 from projections.engine import ReadModel
 
 READ_MODELS: list[ReadModel] = [
@@ -16,4 +17,5 @@ READ_MODELS: list[ReadModel] = [
     matters.model, duplicate_candidates.model, repeat_dissatisfaction.model,
     report_timeline.model,
     periodic_reports.model,
+    report_attachments.model,
 ]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,6 +99,13 @@ class World:
         return self.app.handle(SubmitReport(reporter_id, **fields),
                                command_id=command_id).aggregate_id
 
+    def attachment(self, actor: Actor, data: bytes | None = None, name: str = "anh.jpg"
+                   ) -> str:
+        """The id of a file ``actor`` uploaded (a photo taken with its GPS location by
+        default): what the HTTP API takes as media and evidence (Điều 5.2, 12.2)."""
+        source = io.BytesIO(data if data is not None else photo())
+        return str(self.app.upload_attachment(source, actor, name).aggregate_id)
+
     def to_handling(self, report_id: UUID, urgency: str = "normal") -> None:
         self.app.handle(Accept(report_id), self.receiver)
         self.app.handle(Classify(report_id, urgency), self.head)
@@ -110,6 +118,24 @@ class World:
         self.app.handle(ApproveResult(report_id), self.head)
         self.app.handle(UpdateResult(report_id, ["anh-sau-khi-va.jpg"]), self.officer)
         self.app.handle(Publish(report_id), self.head)
+
+
+#: Where the test photos were taken: Hoàn Kiếm lake (degrees, minutes, seconds).
+PHOTO_GPS = {1: "N", 2: (21.0, 1.0, 42.0), 3: "E", 4: (105.0, 51.0, 9.0)}
+
+
+def photo(size: tuple[int, int] = (640, 480), gps: bool = True) -> bytes:
+    """A JPEG as a phone takes it: with EXIF, its GPS location among it."""
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "Test Phone"  # Make
+    if gps:
+        exif[0x8825] = PHOTO_GPS  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
 
 
 #: The world's units and staff, in the simulation's terms.

@@ -38,6 +38,7 @@ from application.commands import (
     DraftAlert,
     MarkDuplicate,
     ProposeResult,
+    Publish,
     RegisterReporter,
     RequestClarification,
     RequestCoordination,
@@ -47,7 +48,7 @@ from application.commands import (
 )
 from domain.actors import Actor, Role
 from tests.integration.conftest import ADMIN as ADMINISTRATOR
-from tests.integration.conftest import Api, World
+from tests.integration.conftest import Api, World, photo
 
 OK = "2xx"
 ANON, CIT, CIT2 = "anonymous", "citizen (own)", "citizen (other)"
@@ -125,6 +126,7 @@ class Case:
     make: str | None = None
     body: dict[str, Any] | None = None
     form: dict[str, Any] | None = None
+    upload: bool = False  # a photo as multipart field "file"
 
 
 STAFF_READ = only(*STAFF)
@@ -134,7 +136,12 @@ ADMIN_ONLY = only(ADMIN)
 # The service centre distributes reports to units (Điều 7.2, 9), not to their officers.
 OFFICERS = {p: v if v != OK or p in (RECV, HAND, HEAD, INSP, ADMIN) else 404
             for p, v in only(RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP, ADMIN).items()}
-RESULT = {"text": "Đã vá xong ổ gà, mặt đường an toàn", "evidence": ["bien-ban.pdf"]}
+#: An attachment's original: its uploader (the division's officer) and the staff who see the
+#: published report it is the evidence of; citizens read the public copy, administrators
+#: never work reports (403).
+ORIGINAL = {**{p: 401 if p == ANON else OK if p in SEES_ASSIGNED - {CIT} else 404
+               for p in PRINCIPALS}, ADMIN: 403}
+RESULT = {"text": "Đã vá xong ổ gà, mặt đường an toàn", "evidence": []}
 ALERT_CONTENT = {"severity": "medium", "title": "Cắt điện khu vực Hàng Bài",
                  "body": "Cắt điện từ 8 giờ đến 12 giờ để sửa chữa lưới điện.",
                  "valid_from": "2026-03-02T09:00:00+07:00",
@@ -251,7 +258,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         {"unit_ids": ["{other_district}"]})],
     ("POST", "/reports/{report_id}/contributions"): [Case(
         "/reports/{target}/contributions", on_report({RECV2, HAND2, HEAD2}, SEES_COORDINATED),
-        "coordinated", {"text": "Ý kiến phối hợp của quận Ba Đình", "evidence": ["cv.pdf"]})],
+        "coordinated", {"text": "Ý kiến phối hợp của quận Ba Đình", "evidence": []})],
     ("POST", "/reports/{report_id}/extension"): [Case(
         "/reports/{target}/extension", on_report({HEAD}, SEES_ASSIGNED), "complex",
         {"working_days": 5, "reason": "Phải lấy ý kiến thẩm định theo luật"})],
@@ -264,7 +271,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/reports/{target}/result/approval", on_report({HEAD}, SEES_ASSIGNED), "proposed")],
     ("POST", "/reports/{report_id}/result/update"): [Case(
         "/reports/{target}/result/update", on_report({HAND}, SEES_ASSIGNED), "approved",
-        {"evidence": ["anh-sau-khi-sua.jpg"]})],
+        {"evidence": ["{evidence}"]})],
     ("POST", "/reports/{report_id}/publication"): [Case(
         "/reports/{target}/publication", on_report({HEAD}, SEES_ASSIGNED), "updated")],
     ("POST", "/reports/{report_id}/initiative-answer"): [Case(
@@ -273,6 +280,18 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/reports/{report_id}/clarifications/answer"): [Case(
         "/reports/{target}/clarifications/answer", on_report({HEAD, HAND}, SEES_ASSIGNED),
         "clarifying", {"answer": "Việc sửa chữa hoàn thành trong tuần này"})],
+    # attachments (Điều 5.2, 12.2): anyone who may act uploads; the original for its uploader
+    # and the staff who see a report referencing it; the public copy of a published result's
+    # evidence for everyone (Điều 14.1: without EXIF)
+    ("POST", "/attachments"): [Case("/attachments", {**only(
+        CIT, CIT2, RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, ADMIN)}, upload=True)],
+    ("GET", "/attachments/{attachment_id}"): [Case("/attachments/{evidence}", ORIGINAL)],
+    ("GET", "/attachments/{attachment_id}/thumbnail"): [Case(
+        "/attachments/{evidence}/thumbnail", ORIGINAL)],
+    ("GET", "/public/attachments/{attachment_id}"): [Case("/public/attachments/{evidence}",
+                                                          everyone())],
+    ("GET", "/public/attachments/{attachment_id}/thumbnail"): [Case(
+        "/public/attachments/{evidence}/thumbnail", everyone())],
     # matters and duplicates (Điều 6.2.c, 18.4): the other report named must be visible too
     ("POST", "/reports/{report_id}/matter"): [Case(
         "/reports/{target}/matter", on_report({RECV, HEAD}, SEES_RECEIVED), "received",
@@ -412,7 +431,9 @@ class Scene:
                     "division_officer": str(w.staff("Lý Văn Nam", w.division,
                                                     "handling_officer")[0]),
                     "reporter": str(w.reporter_id), "published": self.make("published"),
+                    "evidence": w.attachment(w.officer),
                     "assigned": self.make("handling"), "alert": self.make("alert")}
+        self.make("with evidence")
         w.app.publish_monthly_statistics("2026-03", [])
 
     def make(self, state: str) -> str:
@@ -440,6 +461,15 @@ class Scene:
             "duplicate": ("received", lambda r: app.handle(
                 MarkDuplicate(r, UUID(self.ids["assigned"])), w.receiver)),
         }
+        if state == "with evidence":
+            report_id = w.submit()
+            w.to_handling(report_id)
+            evidence = [self.ids["evidence"]]
+            app.handle(ProposeResult(report_id, RESULT["text"], evidence), w.officer)
+            app.handle(ApproveResult(report_id), w.head)
+            app.handle(UpdateResult(report_id, evidence), w.officer)
+            app.handle(Publish(report_id), w.head)
+            return str(report_id)
         if state == "unit":
             return str(w.unit("Phòng Văn hoá", "division", w.district))
         if state == "officer":
@@ -509,12 +539,14 @@ def test_every_route_answers_each_role_and_unit_as_the_matrix_says_dieu_22_25(
                     else shared
                 ids = {**scene.ids, "target": target or ""}
                 requests.append((method, _fill(case.path, ids), who, case.expected[who],
-                                 _fill(case.body, ids), _fill(case.form, ids)))
+                                 _fill(case.body, ids), _fill(case.form, ids), case.upload))
     api.sync()
     tokens = {who: api.token(actor) if actor else {} for who, actor in scene.actors.items()}
     wrong = []
-    for method, path, who, expected, body, form in requests:
-        response = api.client.request(method, path, headers=tokens[who], json=body, data=form)
+    for method, path, who, expected, body, form, upload in requests:
+        files = {"file": ("anh.jpg", photo(), "image/jpeg")} if upload else None
+        response = api.client.request(method, path, headers=tokens[who], json=body, data=form,
+                                      files=files)
         got = _status_class(response.status_code)
         if got != expected:
             wrong.append(f"{method} {path} as {who}: expected {expected}, got {got} "

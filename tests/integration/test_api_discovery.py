@@ -21,8 +21,7 @@ from tests.integration.conftest import ADMIN, Api, Clock
 from tests.integration.test_api_paging import _walk
 
 REPORT = {"kind": "field", "category": "traffic", "text": "Đèn tín hiệu hỏng ở ngã tư Tràng Thi",
-          "latitude": 21.027, "longitude": 105.846, "address": "Ngã tư Tràng Thi",
-          "media": ["anh-1.jpg"]}
+          "latitude": 21.027, "longitude": 105.846, "address": "Ngã tư Tràng Thi"}
 
 
 def _all(api: Api, path: str, limit: int, headers: dict[str, str] | None = None,

@@ -19,7 +19,7 @@ def test_field_report_end_to_end_over_http_dieu_7_8_12_13(api: Api) -> None:
     body = {"kind": "field", "category": "infrastructure",
             "text": "Ổ gà lớn trước số 12 Hàng Bài, nguy hiểm cho xe máy",
             "latitude": 21.0245, "longitude": 105.8532, "address": "12 Hàng Bài",
-            "receiving_unit_id": str(w.district), "media": ["o-ga.jpg"]}
+            "receiving_unit_id": str(w.district), "media": [w.attachment(w.citizen)]}
     r = c.post("/reports", json=body, headers=citizen)
     assert r.status_code == 201, r.text
     report_id = r.json()["id"]
@@ -37,13 +37,14 @@ def test_field_report_end_to_end_over_http_dieu_7_8_12_13(api: Api) -> None:
     state = step("assignment", head, {"department_id": str(w.division),
                                       "officer_id": str(w.officer_id)})
     assert state["stage"] == "handling" and state["officer_id"] == w.officer.id
-    step("result", officer, {"text": "Đã vá ổ gà", "evidence": ["truoc.jpg"]})
+    step("result", officer, {"text": "Đã vá ổ gà", "evidence": [w.attachment(w.officer)]})
     step("result/return", head, {"reason": "Thiếu ảnh sau khi vá"})
     api.sync()
     assert c.get(f"/reports/{report_id}", headers=officer).json()["status"] == "in_rework"
-    step("result", officer, {"text": "Đã vá ổ gà, có ảnh", "evidence": ["sau.jpg"]})
+    step("result", officer, {"text": "Đã vá ổ gà, có ảnh",
+                             "evidence": [w.attachment(w.officer)]})
     step("result/approval", head)
-    state = step("result/update", officer, {"evidence": ["anh-sau-khi-va.jpg"]})
+    state = step("result/update", officer, {"evidence": [w.attachment(w.officer)]})
     assert (state["status"], state["stage"]) == ("result_updated", "publication")
     assert c.get(f"/public/results/{report_id}").status_code == 404
     step("publication", head)

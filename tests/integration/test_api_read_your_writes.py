@@ -31,7 +31,7 @@ from tests.integration.conftest import Api, World
 BASE = "/open311/v2"
 REPORT = {"kind": "field", "category": "environment",
           "text": "Nước thải tràn ra vỉa hè phố Hàng Bông", "latitude": 21.0301,
-          "longitude": 105.8478, "address": "45 Hàng Bông", "media": ["anh-1.jpg"]}
+          "longitude": 105.8478, "address": "45 Hàng Bông"}
 FORM = {"service_code": "field.environment", "lat": "21.0288", "long": "105.8525",
         "description": "Rác thải đổ trộm ở góc phố Lý Thái Tổ", "address_string": "Lý Thái Tổ"}
 

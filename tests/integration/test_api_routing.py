@@ -54,7 +54,8 @@ def test_the_commune_leader_assigns_the_commune_officer_over_http_dieu_8_1_b_c(
     assert row["department_id"] == str(w.ward) and row["officer_id"] == str(w.ward_officer_id)
     ward_officer = w.app.officer_actor(w.ward_officer_id)
     proposed = _post(api, f"/reports/{report_id}/result", ward_officer,
-                     {"text": "Phường đã xử lý xong, lập biên bản", "evidence": ["bb.pdf"]})
+                     {"text": "Phường đã xử lý xong, lập biên bản",
+                      "evidence": [w.attachment(ward_officer)]})
     assert proposed.status_code == 200, proposed.text
 
 

@@ -90,9 +90,10 @@ def test_the_lead_unit_reads_each_coordinating_units_contribution_dieu_8_2_c(
                    json={"unit_ids": [str(w.other_district), str(w.department)]},
                    headers=api.token(w.head))
     assert asked.status_code == 200, asked.text
+    record = w.attachment(w.other_head, name="bien-ban-ba-dinh.jpg")
     sent = c.post(f"/reports/{report_id}/contributions",
                   json={"text": "Quận Ba Đình đã kiểm tra đoạn giáp ranh",
-                        "evidence": ["bien-ban-ba-dinh.pdf"]}, headers=api.token(w.other_head))
+                        "evidence": [record]}, headers=api.token(w.other_head))
     assert sent.status_code == 200, sent.text
     api.sync()
     for who in (w.head, w.officer):
@@ -101,7 +102,7 @@ def test_the_lead_unit_reads_each_coordinating_units_contribution_dieu_8_2_c(
         assert set(units) == {str(w.other_district), str(w.department)}
         done = units[str(w.other_district)]
         assert done["text"] == "Quận Ba Đình đã kiểm tra đoạn giáp ranh"
-        assert done["evidence"] == ["bien-ban-ba-dinh.pdf"]
+        assert done["evidence"] == [record]
         assert done["contributed"]["actor_id"] == w.other_head.id
         assert done["requested"]["actor_id"] == w.head.id
         assert units[str(w.department)]["contributed"] is None
@@ -223,7 +224,7 @@ def test_the_public_process_of_every_report_not_hidden_dieu_14_2(api: Api) -> No
                                ["anh.jpg"]), w.officer)
     assert c.post(f"/reports/{report_id}/result/approval", headers=api.token(w.head)
                   ).status_code == 200
-    assert c.post(f"/reports/{report_id}/result/update", json={"evidence": ["anh.jpg"]},
+    assert c.post(f"/reports/{report_id}/result/update", json={"evidence": [w.attachment(w.officer)]},
                   headers=api.token(w.officer)).status_code == 200
     assert c.post(f"/reports/{report_id}/publication", headers=api.token(w.head)
                   ).status_code == 200

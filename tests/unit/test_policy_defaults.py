@@ -269,6 +269,7 @@ def test_the_default_policy_is_stored_with_the_regulations_figures() -> None:
         "alert_cadence_days": 3,
         "equivalent_levels": [["department", "district"], ["commune"]],
         "categories": {str(kind): table for kind, table in DEFAULT_CATEGORIES.items()},
+            "attachment_max_bytes": 20 * 1024 * 1024,  # Điều 5.2, 12.2: none set; 20 MiB
     }
 
 
