@@ -20,6 +20,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
@@ -136,7 +137,7 @@ async def upload(request: Request, cmd: Cmd) -> Response:
         parser.finalize()
     except _TooLarge:
         return _too_large(request, limit)
-    except Exception:  # a malformed body (python-multipart's parse errors)
+    except FormParserError:  # a malformed body
         return problem(400, "malformed-multipart", "Malformed body",
                        "the multipart body cannot be parsed", request)
     if not upload.found or upload.size == 0:

@@ -74,6 +74,16 @@ def test_the_type_is_checked_by_content_not_by_name_dieu_12_2(api: Api) -> None:
                            headers=api.token(w.officer)).status_code == 415
 
 
+def test_a_malformed_multipart_body_is_a_400_problem_not_a_500(api: Api) -> None:
+    """A body that does not follow its own boundary is refused with a clear error."""
+    w = api.world
+    r = api.client.post("/attachments", content=b"--xyz\r\nnot a header line at all\r\n\r\n",
+                        headers={**api.token(w.officer),
+                                 "content-type": "multipart/form-data; boundary=xyz"})
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
 def test_a_file_past_the_policys_limit_is_refused_413_dieu_12_2(api: Api) -> None:
     """The limit is policy data (``attachment_max_bytes``), not a constant."""
     w = api.world
