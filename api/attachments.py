@@ -7,7 +7,8 @@ anything else is a 415. The answer's ``id`` is what reports, results and contrib
 reference.
 
 ``GET /attachments/{id}`` (and ``/thumbnail``) serves the original — with its EXIF location —
-to its uploader and to staff who may see a report referencing it; ``GET
+to its uploader, to staff who may see a report referencing it, and to the reporter of a report
+whose clarification answer (Điều 13) carries it; ``GET
 /public/attachments/{id}`` (and ``/thumbnail``) serves the copy without EXIF of a published,
 non-confidential report's media or result evidence, to anyone. Everything else is a 404.
 """
@@ -171,12 +172,17 @@ def _attachment(app: IHanoi, attachment_id: UUID) -> Attachment:
         raise NotFound(f"no attachment {attachment_id}") from None
 
 
-def _staff_may_read(request: Request, caller: Any, attachment: Attachment) -> bool:
-    """Its uploader; or staff who may see one of the reports referencing it."""
+def _may_read_original(request: Request, caller: Any, attachment: Attachment) -> bool:
+    """Its uploader; staff who may see one of the reports referencing it; the reporter of a
+    report whose clarification answer carries it (Điều 13: the answer is addressed to him)."""
     if caller.subject == attachment.uploader_id:
         return True
     if caller.role == Role.CITIZEN:
-        return False
+        with request.app.state.reads.connection() as conn:
+            return any(
+                row is not None and may_see(caller, row)
+                for row in (report_status.get(conn, report_id) for report_id in
+                            report_attachments.reports_of_reporter_uses(conn, attachment.id)))
     check_works_on_reports(caller)  # an administrator: 403
     with request.app.state.reads.connection() as conn:
         for report_id in report_attachments.reports_of(conn, attachment.id):
@@ -200,11 +206,12 @@ def _thumbnail_type(a: Attachment) -> str:
 
 @reads.get("/attachments/{attachment_id}", response_class=Response, responses=_BYTES)
 def original(attachment_id: UUID, request: Request, caller: Caller) -> Response:
-    """The original file, EXIF location included: for its uploader and for staff who may see
-    a report referencing it (else 404)."""
+    """The original file, EXIF location included: for its uploader, for staff who may see a
+    report referencing it, and for the reporter of a report whose clarification answer carries
+    it (Điều 13); else 404."""
     app: IHanoi = request.app.state.runtime.app
     attachment = _attachment(app, attachment_id)
-    if not _staff_may_read(request, caller, attachment):
+    if not _may_read_original(request, caller, attachment):
         raise NotFound(f"no attachment {attachment_id}")
     return _bytes(app, attachment.sha256, attachment.content_type, public=False)
 
@@ -215,7 +222,7 @@ def thumbnail(attachment_id: UUID, request: Request, caller: Caller) -> Response
     """An image's thumbnail (no metadata), for those who may read the original."""
     app: IHanoi = request.app.state.runtime.app
     attachment = _attachment(app, attachment_id)
-    if attachment.thumbnail_sha256 is None or not _staff_may_read(request, caller, attachment):
+    if attachment.thumbnail_sha256 is None or not _may_read_original(request, caller, attachment):
         raise NotFound(f"no thumbnail of attachment {attachment_id}")
     return _bytes(app, attachment.thumbnail_sha256, _thumbnail_type(attachment), public=False)
 

@@ -455,10 +455,10 @@ def get_report(report_id: UUID, request: Request, caller: Caller) -> Response:
     return answer
 
 
-#: The texts a reporter reads on his own report's steps: his question, its answer, the
-#: stated reason of a rejection (Điều 7.2.a, 13).
-REPORTER_TEXTS = {"ClarificationRequested": ("question",), "ClarificationAnswered": ("answer",),
-                  "Rejected": ("note",)}
+#: The texts a reporter reads on his own report's steps: his question, its answer and the
+#: files sent with it, the stated reason of a rejection (Điều 7.2.a, 13).
+REPORTER_TEXTS = {"ClarificationRequested": ("question",),
+                  "ClarificationAnswered": ("answer", "evidence"), "Rejected": ("note",)}
 
 
 def _for_reporter(steps: list[dict[str, Any]], story: dict[str, Any],

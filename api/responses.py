@@ -377,12 +377,14 @@ class DecidedBy(Out):
 
 
 class Clarification(Out):
-    """Điều 13: the citizen's question, its answer's due instant, the answer and who gave it."""
+    """Điều 13: the citizen's question, its answer's due instant, the answer, the files sent
+    with it (attachment ids: GET /attachments/{id}, the reporter included) and who gave it."""
 
     question: str | None
     asked_at: Instant
     due: Instant | None
     answer: str | None
+    evidence: list[str]
     answered: DecidedBy | None
 
 

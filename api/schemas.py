@@ -154,6 +154,9 @@ class QuestionIn(Body):
 
 class AnswerIn(Body):
     answer: str = Field(min_length=1, max_length=5000)
+    evidence: list[str] = Field(default_factory=list, max_length=50, description=(
+        "files sent with the answer (Điều 13): ids of files uploaded by the caller or his "
+        "unit (POST /attachments)"))
 
 
 class RatingIn(Body):

@@ -297,9 +297,10 @@ class RequestClarification(ReportCommand):
 
 @dataclass(frozen=True)
 class AnswerClarification(ReportCommand):
-    """Điều 13."""
+    """Điều 13: the answer, with files if wanted (attachment ids over HTTP)."""
 
     answer: str
+    evidence: list[str] | None = None
 
 
 @dataclass(frozen=True)

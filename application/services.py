@@ -651,8 +651,11 @@ class IHanoi(TypedEventsApplication):
     @handles(c.AnswerClarification)
     def _answer_clarification(self, command: c.AnswerClarification, by: Actor, run: Run
                               ) -> CommandResult:
-        return self._report(run, command.report_id, lambda r: r.answer_clarification(
-            by, command.answer, self.now()))
+        def change(r: Report) -> None:
+            r.answer_clarification(by, command.answer, self.now(), command.evidence or [])
+            self._uploads(run, by, command.evidence, "Điều 13")
+
+        return self._report(run, command.report_id, change)
 
     @handles(c.Rate)
     def _rate(self, command: c.Rate, by: Actor, run: Run) -> CommandResult:

@@ -984,8 +984,10 @@ class Report(Aggregate):
                                  opened: list[StageRecord]) -> None:
         self.clarification = opened[0]
 
-    def answer_clarification(self, by: Actor, answer: str, at: datetime) -> None:
-        """Điều 13: the handling unit answers the reporter's question."""
+    def answer_clarification(self, by: Actor, answer: str, at: datetime,
+                             evidence: Sequence[str] = ()) -> None:
+        """Điều 13: the handling unit answers the reporter's question, with files if it wants
+        (``evidence``: attachment references, like a result's)."""
         if not (by.is_staff_of(self.handling_unit_id, Role.UNIT_HEAD)
                 or self._is_assigned_officer(by)):
             raise NotPermitted("Điều 13", "only the handling unit's head or officer answers")
@@ -993,17 +995,28 @@ class Report(Aggregate):
             raise InvalidState("Điều 13", "no clarification is awaiting an answer")
         if not answer or not answer.strip():
             raise InvalidInput("Điều 13", "an answer needs content")
+        if len(evidence) > 50 or any(not e or not e.strip() for e in evidence):
+            raise InvalidInput("Điều 13", "an answer has at most 50 attachments, none blank")
         self._clarification_answered(by=by.ref(), at=at, answer=answer.strip(),
+                                     evidence=list(evidence),
                                      closed=[self.clarification.closing(at)])
 
     class ClarificationAnswered(Event):
+        """Version 3: ``evidence`` (the answer's attachments); earlier answers had none."""
+
+        class_version = 3
         by: dict[str, Any]
         at: datetime
         answer: str
+        evidence: list[str]
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["evidence"] = []
 
     @event(ClarificationAnswered)
     def _clarification_answered(self, by: dict[str, Any], at: datetime, answer: str,
-                                closed: list[ClosedStage]) -> None:
+                                evidence: list[str], closed: list[ClosedStage]) -> None:
         self.clarification = None
 
     def rate(self, by: Actor, rating: str, comment: str, at: datetime) -> None:

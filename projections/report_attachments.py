@@ -1,6 +1,6 @@
 """``report_attachments``: which report references which uploaded file, and as what
 (Điều 5.2 media, Điều 8.2 contribution, Điều 12.1 proposal, Điều 12.2 evidence of the
-result, Điều 9 answer to an initiative).
+result, Điều 9 answer to an initiative, Điều 13 answer to a clarification).
 
 One row per (attachment, report, use). References that are not attachment ids — the file
 names stored by earlier versions — have no row. The API reads it to decide who may fetch a
@@ -23,8 +23,10 @@ from projections.engine import ReadModel
 model = ReadModel("report_attachments", tables=("report_attachments",))
 
 #: Uses whose public copy is shown with the published result (Điều 12.3, 14.2); contributions
-#: and proposals stay between units.
+#: and proposals stay between units, and a clarification answer is the reporter's.
 PUBLIC_USES = ("media", "result")
+#: Uses whose original the report's reporter reads: the answer addressed to him (Điều 13).
+REPORTER_USES = ("clarification_answer",)
 
 
 def _ids(references: list[str] | None) -> list[UUID]:
@@ -65,6 +67,11 @@ def _result(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _record(cur, e, "result", e.evidence)
 
 
+@model.on(Report.ClarificationAnswered)
+def _clarification_answered(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    _record(cur, e, "clarification_answer", e.evidence)
+
+
 # Queries --------------------------------------------------------------------------------
 
 def reports_of(conn: psycopg.Connection[Any], attachment_id: UUID) -> list[UUID]:
@@ -72,6 +79,16 @@ def reports_of(conn: psycopg.Connection[Any], attachment_id: UUID) -> list[UUID]
     rows = conn.execute("SELECT DISTINCT report_id FROM report_attachments"
                         " WHERE attachment_id = %s ORDER BY report_id",
                         (attachment_id,)).fetchall()
+    return [report_id for (report_id,) in rows]
+
+
+def reports_of_reporter_uses(conn: psycopg.Connection[Any], attachment_id: UUID
+                             ) -> list[UUID]:
+    """The reports whose reporter may read the attachment's original: it was sent to him with
+    the answer to his clarification request (Điều 13)."""
+    rows = conn.execute("SELECT DISTINCT report_id FROM report_attachments"
+                        " WHERE attachment_id = %s AND used_as = ANY(%s) ORDER BY report_id",
+                        (attachment_id, list(REPORTER_USES))).fetchall()
     return [report_id for (report_id,) in rows]
 
 

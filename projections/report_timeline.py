@@ -7,9 +7,10 @@ walking the class), and reads only what every Report event carries — ``at``, t
 (role and unit at the time), the stages it ``closed`` (due, on time) and ``opened`` (due) —
 plus its own fields, sorted into
 
-- ``texts``: the free texts staff must read (the citizen's question and the answer, the
-  head's reason for a return, a coordinating unit's contribution and its attachments, the
-  rejection note, the reason for an escalation, an extension, a reassignment…);
+- ``texts``: the free texts staff must read (the citizen's question and the answer with its
+  attachments, the head's reason for a return, a coordinating unit's contribution and its
+  attachments, the rejection note, the reason for an escalation, an extension, a
+  reassignment…);
 - ``details``: the other facts (unit ids, the rejection ground a–e, the urgency, a new due
   instant, the rating…).
 
@@ -335,9 +336,11 @@ def summary(steps: list[dict[str, Any]]) -> dict[str, Any]:
         if kind == "ClarificationRequested":
             due = r["opened"][0]["due"] if r["opened"] else None
             clarifications.append({"question": texts.get("question"), "asked_at": r["at"],
-                                   "due": due, "answer": None, "answered": None})
+                                   "due": due, "answer": None, "evidence": [],
+                                   "answered": None})
         elif kind == "ClarificationAnswered" and clarifications:
             clarifications[-1]["answer"] = texts.get("answer")
+            clarifications[-1]["evidence"] = texts.get("evidence") or []
             clarifications[-1]["answered"] = _who(r)
         elif kind == "ResultReturned":
             due = r["opened"][0]["due"] if r["opened"] else None

@@ -14,6 +14,7 @@ from application.commands import (
     AdoptPolicy,
     ApproveResult,
     Publish,
+    RegisterReporter,
     SubmitReport,
     UpdateResult,
 )
@@ -216,3 +217,78 @@ def test_file_names_stored_before_uploads_replay_and_reference_no_attachment_die
     assert rows == [(UUID(uploaded), with_id, "media")]
     staff = api.client.get(f"/reports/{named}", headers=api.token(w.head)).json()
     assert staff["media"] == ["photo-1.jpg"]
+
+
+def test_a_clarification_answer_carries_uploaded_files_dieu_13(api: Api, conn: Any) -> None:
+    """The handling unit answers the reporter's question with files it uploaded (a
+    file name, an unknown id or another unit's upload is a 422 citing Điều 13); staff and the
+    reporter see their ids with the answer, and the reporter reads the originals — the answer
+    is addressed to him. They are not public: the public timeline shows no answer."""
+    w, c = api.world, api.client
+    report_id = w.submit()
+    w.to_published(report_id)
+    asked = c.post(f"/reports/{report_id}/clarifications",
+                   json={"question": "Vì sao chỉ vá một phần mặt đường?"},
+                   headers=api.token(w.citizen))
+    assert asked.status_code == 200, asked.text
+    officer = api.token(w.officer)
+    answer = "Phần còn lại thuộc dự án chống ngập, xem kế hoạch đính kèm"
+    for evidence in (["ke-hoach.pdf"], ["0b6f2f1e-7c55-4a7e-9a39-1f3f9c1b7a11"],
+                     [w.attachment(w.other_head)], [w.attachment(w.citizen)]):
+        refused = c.post(f"/reports/{report_id}/clarifications/answer",
+                         json={"answer": answer, "evidence": evidence}, headers=officer)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["rule"] == "Điều 13"
+    mine = _upload(api, w.officer, PDF, "ke-hoach.pdf", "application/pdf").json()["id"]
+    photo_of_mine = w.attachment(w.officer)
+    answered = c.post(f"/reports/{report_id}/clarifications/answer",
+                      json={"answer": answer, "evidence": [mine, photo_of_mine]}, headers=officer)
+    assert answered.status_code == 200, answered.text
+    api.sync()
+    rows = conn.execute("SELECT attachment_id, used_as FROM report_attachments"
+                        " WHERE report_id = %s AND used_as = 'clarification_answer'"
+                        " ORDER BY attachment_id", (report_id,)).fetchall()
+    assert rows == sorted([(UUID(mine), "clarification_answer"),
+                           (UUID(photo_of_mine), "clarification_answer")])
+    for who in (w.head, w.citizen):
+        report = c.get(f"/reports/{report_id}", headers=api.token(who)).json()
+        (clarification,) = report["clarifications"]
+        assert clarification["answer"] == answer
+        assert clarification["evidence"] == [mine, photo_of_mine]
+        (step,) = [s for s in report["timeline"] if s["step"] == "clarification_answered"]
+        assert step["texts"] == {"answer": answer, "evidence": [mine, photo_of_mine]}
+    public = c.get(f"/public/reports/{report_id}/timeline")
+    assert public.status_code == 200 and "clarification_answered" in public.text
+    assert mine not in public.text and answer not in public.text
+    assert c.get(f"/public/attachments/{photo_of_mine}").status_code == 404
+
+
+def test_the_reporter_reads_the_files_of_the_answer_to_his_question_dieu_13(api: Api) -> None:
+    """Only the files of the answer addressed to him: not those of another report's answer,
+    nor another report's result evidence; another citizen reads none (404)."""
+    w, c = api.world, api.client
+    report_id = w.submit()
+    w.to_published(report_id)
+    c.post(f"/reports/{report_id}/clarifications", json={"question": "Khi nào xong?"},
+           headers=api.token(w.citizen))
+    sent = w.attachment(w.officer)
+    answered = c.post(f"/reports/{report_id}/clarifications/answer",
+                      json={"answer": "Trong tuần này", "evidence": [sent]},
+                      headers=api.token(w.officer))
+    assert answered.status_code == 200, answered.text
+    unrelated = w.attachment(w.officer)
+    _published_with(w, unrelated)
+    other_id = w.app.handle(RegisterReporter("Ngô Văn Bình", phone="0987654321",
+                                             email="binh@example.vn",
+                                             national_id="001099054321")).aggregate_id
+    other = w.app.citizen_actor(other_id)
+    api.sync()
+    original = c.get(f"/attachments/{sent}", headers=api.token(w.citizen))
+    assert original.status_code == 200, original.text
+    assert original.content == photo() and original.headers["cache-control"] == \
+        "private, no-store"
+    assert c.get(f"/attachments/{sent}/thumbnail",
+                 headers=api.token(w.citizen)).status_code == 200
+    assert c.get(f"/attachments/{unrelated}", headers=api.token(w.citizen)).status_code == 404
+    assert c.get(f"/attachments/{sent}", headers=api.token(other)).status_code == 404
+    assert c.get(f"/attachments/{sent}", headers=api.token(w.head)).status_code == 200

@@ -84,11 +84,33 @@ def test_version_1_stage_dicts_become_the_same_stage_records(
 
 def test_events_written_now_are_version_2_and_read_back_equal(
         app: TypedEventsApplication) -> None:
+    """Version 2 for every Report event; 3 for a clarification answer (its attachments)."""
     events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(1, 1000)]
     for event in events:
         stored = app.mapper.to_stored_event(event)
-        assert json.loads(stored.state)["class_version"] == 2
+        expected = 3 if isinstance(event, Report.ClarificationAnswered) else 2
+        assert json.loads(stored.state)["class_version"] == expected
         assert app.mapper.to_domain_event(stored) == event
+
+
+def test_a_clarification_answer_stored_without_attachments_replays_dieu_13(
+        app: TypedEventsApplication) -> None:
+    """Answers stored before they could carry files (version 1, and version 2 as the code
+    before attachments wrote it) read back with no ``evidence``; the report replays."""
+    events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(1, 1000)]
+    (answered,) = [e for e in events if isinstance(e, Report.ClarificationAnswered)]
+    assert answered.evidence == [] and answered.answer == "Tuần sau"
+    assert [type(s) for s in answered.closed] == [ClosedStage]
+    stored = app.mapper.to_stored_event(answered)
+    version_2 = json.loads(stored.state)
+    del version_2["evidence"]
+    version_2["class_version"] = 2
+    again = app.mapper.to_domain_event(StoredEvent(
+        originator_id=stored.originator_id, originator_version=stored.originator_version,
+        topic=stored.topic, state=json.dumps(version_2).encode()))
+    assert again == answered
+    report = app.repository.get(answered.originator_id)
+    assert isinstance(report, Report) and report.clarification is None
 
 
 def _plain_v1(value: Any) -> Any:

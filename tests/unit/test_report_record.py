@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from domain.actors import SYSTEM, Actor
+from domain.errors import InvalidInput
 from domain.report import Report, Status
 from tests.unit.test_report_rules import (
     ADMIN,
@@ -155,7 +158,8 @@ def test_after_the_result_the_trail_records_questions_answers_and_ratings_dieu_1
     recorded(report, "ClarificationRequested", CITIZEN, at(2026, 3, 2, 9),
              question="Khi nào sơn lại?")
     report.answer_clarification(OFFICER, " Tuần sau ", at(2026, 3, 2, 10))
-    recorded(report, "ClarificationAnswered", OFFICER, at(2026, 3, 2, 10), answer="Tuần sau")
+    recorded(report, "ClarificationAnswered", OFFICER, at(2026, 3, 2, 10), answer="Tuần sau",
+             evidence=[])
     report.rate(CITIZEN, "acceptable", " Tạm được ", at(2026, 3, 2, 11))
     recorded(report, "Rated", CITIZEN, at(2026, 3, 2, 11), rating="acceptable",
              comment="Tạm được")
@@ -216,3 +220,19 @@ def test_a_deadline_passing_is_recorded_by_the_system_at_the_due_instant() -> No
              recorded_at=at(2026, 3, 5, 9))  # recorded when asked unless told otherwise
     assert report.status == Status.ACCEPTED
 
+
+
+def test_a_clarification_answer_records_its_attachments_dieu_13() -> None:
+    """The answer may carry files (attachment references, like a result's); none blank."""
+    report = published(at(2026, 3, 2, 8))
+    report.request_clarification(CITIZEN, "Khi nào sơn lại?", at(2026, 3, 2, 9), POLICY)
+    for evidence in ([""], ["  "], ["a.jpg"] * 51):
+        with pytest.raises(InvalidInput) as refused:
+            report.answer_clarification(OFFICER, "Tuần sau", at(2026, 3, 2, 10), evidence)
+        assert refused.value.rule == "Điều 13"
+    assert report.clarification is not None
+    report.answer_clarification(OFFICER, "Tuần sau", at(2026, 3, 2, 10),
+                                ["lich-son.pdf", "anh.jpg"])
+    recorded(report, "ClarificationAnswered", OFFICER, at(2026, 3, 2, 10), answer="Tuần sau",
+             evidence=["lich-son.pdf", "anh.jpg"])
+    assert report.clarification is None
