@@ -54,6 +54,7 @@ def test_staff_read_the_citizens_question_and_its_answer_dieu_13(api: Api) -> No
     api.sync()
     (clarification,) = _get(api, f"/reports/{report_id}", w.head)["clarifications"]
     assert clarification["answer"] == "Phần còn lại thuộc dự án chống ngập"
+    assert clarification["evidence"] == []  # files sent with it: test_api_attachments
     assert clarification["answered"]["actor_id"] == w.officer.id
     assert clarification["answered"]["actor_role"] == "handling_officer"
 
