@@ -1002,7 +1002,10 @@ class Report(Aggregate):
                                      closed=[self.clarification.closing(at)])
 
     class ClarificationAnswered(Event):
-        """Version 3: ``evidence`` (the answer's attachments); earlier answers had none."""
+        """Version 3: ``evidence`` (the answer's attachments); earlier answers had none.
+        Versions are per class (eventsourcing reads ``class_version`` and the upcasts off the
+        event's own class): a later bump of :class:`Report.Event` must also bump this one,
+        as 4 with ``upcast_v3_v4``, since this ``upcast_v2_v3`` shadows one on the base."""
 
         class_version = 3
         by: dict[str, Any]

@@ -4,7 +4,8 @@ result, Điều 9 answer to an initiative, Điều 13 answer to a clarification)
 
 One row per (attachment, report, use). References that are not attachment ids — the file
 names stored by earlier versions — have no row. The API reads it to decide who may fetch a
-file: staff who may see one of its reports (the original), and anyone for the public copy of
+file: staff who may see one of its reports (the original), the reporter for the files of the
+answer to his clarification request (the original, Điều 13), and anyone for the public copy of
 a report's media or result evidence once the result is published, unless the report is
 confidential (Điều 5.7, 14.1) or hidden.
 """
