@@ -96,7 +96,8 @@ def demo(
     console.print(f"database: {redact_url(runtime.url)} (schema {runtime.schema})")
     if runtime.projector.head() == 0:
         plan = city_plan(["Hoàn Kiếm", "Ba Đình", "Cầu Giấy"],
-                         ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường"], codes=True)
+                         ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường"], codes=True,
+                         overseers=True)
         history = History(runtime.app, build_directory(runtime.app, plan), seed=seed,
                           start=clock.now, end=now)
         history.register_reporters(20)
@@ -177,9 +178,11 @@ def demo_tokens(runtime: Deployment, secret: str) -> list[dict[str, str | None]]
               for officer_id, role, unit_id, name, _, _ in chosen]
     if citizen:
         tokens.append(entry("citizen", f"citizen {citizen[0]}", str(citizen[0])))
-    tokens.append(entry("inspector", "Sở Nội vụ", "inspector-1"))
-    tokens.append(entry("city_inspector", "Thanh tra Thành phố", "city-inspector-1"))
-    tokens.append(entry("administrator", "-", "admin-1"))
+    # Điều 25: every staff token names an officer of the directory, these three too.
+    for role in ("inspector", "city_inspector", "administrator"):
+        overseer = next((o for o in officers if o[1] == role), None)
+        if overseer is not None:
+            tokens.append(entry(role, overseer[3], str(overseer[0]), overseer[2]))
     return tokens
 
 
