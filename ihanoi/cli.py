@@ -87,8 +87,15 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Embedded PostgreSQL (unless DATABASE_URL), migrations, a sample unit tree and reports
-    played over the past weeks, the read models built, then the API with ready-made tokens."""
+    played over the past weeks, the read models built, then the API with ready-made tokens.
+    Refused in production (IHANOI_ENV=production): it would seed fake reports and print
+    tokens into a real store."""
     from ihanoi.simulation import Clock, History, build_directory, city_plan
+
+    if get_settings().is_production:
+        console.print("[bold red]ihanoi demo is refused in production (IHANOI_ENV=production):"
+                      " it seeds sample reports and officers and prints bearer tokens")
+        raise typer.Exit(code=2)
 
     now = datetime.now(BUSINESS_TZ)
     clock = Clock(now - timedelta(days=45))
@@ -219,8 +226,9 @@ def _serve(runtime: Deployment, host: str, port: int) -> None:
 
     configure_logging()
     console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  (Ctrl-C to stop)")
+    # No "server: uvicorn" banner (README "Security"); the Date header stays.
     uvicorn.run(create_app(runtime, get_settings().resolve_jwt_secret()), host=host, port=port,
-                log_level="warning")
+                log_level="warning", server_header=False)
 
 
 @app.command()
@@ -229,7 +237,20 @@ def serve(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Serve the HTTP API (read models followed in-process)."""
+    _check_secret()
     _serve(_runtime(), host, port)
+
+
+def _check_secret() -> None:
+    """Refuse to start on a missing or weak IHANOI_JWT_SECRET in production, before anything
+    else is opened."""
+    from application.settings import ConfigurationError
+
+    try:
+        get_settings().resolve_jwt_secret()
+    except ConfigurationError as error:
+        console.print(f"[bold red]{error}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
 
 
 @app.command()

@@ -228,6 +228,19 @@ class Api:
         self.projector.catch_up()
 
 
+GENEROUS = "100000/minute"
+
+
+def generous_settings(**overrides: Any) -> Any:
+    """The environment's settings with rate limits no test reaches (every test client calls
+    from one address), unless ``overrides`` (field names) say otherwise."""
+    from application.settings import get_settings
+
+    limits = {f"rate_limit_{name}": GENEROUS
+              for name in ("anonymous", "registrations", "submissions", "auth_failures")}
+    return get_settings().model_copy(update={**limits, **overrides})
+
+
 def _is_uuid(value: str) -> bool:
     try:
         UUID(value)
@@ -247,7 +260,7 @@ def api(world: World, projector: Projector, database_url: str, fresh_schema: str
     runtime = Deployment(url=database_url, schema=fresh_schema, app=world.app,
                          projector=projector)
     secret = "test-secret-of-32-bytes-or-more-" + fresh_schema
-    with TestClient(create_app(runtime, secret, follow=False),
+    with TestClient(create_app(runtime, secret, follow=False, settings=generous_settings()),
                     raise_server_exceptions=False) as client:
         yield Api(client, world, projector, secret)
 
