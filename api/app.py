@@ -92,16 +92,16 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     app.state.read_wait = settings.read_wait_seconds if read_wait is None else read_wait
     errors.install(app)
     # Middleware, innermost first (each added one wraps the ones before): the store position
-    # headers, the body limit, the rate limits, docs and metrics exposure, the security
+    # headers, the body limit, docs and metrics exposure, the rate limits, the security
     # headers, CORS, then operations (request id, metrics, access log) around everything.
     app.add_middleware(consistency.StorePositionHeaders)
     app.add_middleware(security.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(security.Exposure, docs=settings.docs_exposure,
+                       metrics=settings.metrics_exposure)
     app.add_middleware(security.RateLimits, limits=security.Limits.of(
         settings.rate_limit_anonymous, settings.rate_limit_registrations,
         settings.rate_limit_submissions, settings.rate_limit_auth_failures,
         settings.rate_limit_storage))
-    app.add_middleware(security.Exposure, docs=settings.docs_exposure,
-                       metrics=settings.metrics_exposure)
     app.add_middleware(security.SecurityHeaders)
     if settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,

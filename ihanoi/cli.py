@@ -253,6 +253,36 @@ def _check_secret() -> None:
         raise typer.Exit(code=2) from None
 
 
+@app.command("appoint-administrator")
+def appoint_administrator(
+    name: Annotated[str, typer.Option(help="the administrator's full name")],
+    city: Annotated[str, typer.Option(help="the city unit's name, created if the store has "
+                                           "none")] = "UBND Thành phố Hà Nội",
+) -> None:
+    """Appoint an administrator at the city (Điều 25, 28.1): how a new store gets its first
+    one, since every staff token, an administrator's too, must name an officer of the
+    directory. Prints his officer id and unit id, the claims of his token."""
+    from application.commands import AppointOfficer, CreateUnit
+    from domain.actors import Actor, Role
+    from projections import unit_directory
+
+    runtime = _runtime()
+    operator = Actor(id="ihanoi-cli", role=Role.ADMINISTRATOR)  # the composition root
+    try:
+        runtime.projector.catch_up()
+        with runtime.projector.connect() as conn:
+            conn.execute(f'SET search_path TO "{runtime.schema}"')
+            cities = unit_directory.of_level(conn, "city")
+        city_id = (cities[0]["unit_id"] if cities else
+                   runtime.app.handle(CreateUnit(city, "city", None), operator).aggregate_id)
+        officer_id = runtime.app.handle(AppointOfficer(name, city_id, "administrator"),
+                                        operator).aggregate_id
+        runtime.projector.catch_up()
+    finally:
+        runtime.close()
+    console.print(f"administrator {name}: subject {officer_id} unit {city_id}", soft_wrap=True)
+
+
 @app.command()
 def token(
     role: Annotated[str, typer.Option(help="citizen, receiving_officer, handling_officer, "

@@ -4,6 +4,7 @@ rate limits and body sizes, security headers and what production exposes."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -337,3 +338,26 @@ def test_the_server_sends_no_banner(monkeypatch: pytest.MonkeyPatch) -> None:
         get_settings.cache_clear()
     assert given["server_header"] is False
     assert given.get("date_header", True) is True  # the Date header stays
+
+
+def test_a_new_store_gets_its_first_administrator_from_the_command_line_dieu_25(
+        monkeypatch: pytest.MonkeyPatch, api: Api) -> None:
+    """``ihanoi appoint-administrator``: an officer at the city, whose token then works."""
+    from typer.testing import CliRunner
+
+    from api.auth import mint
+    from ihanoi import cli
+
+    runtime = api.client.app.state.runtime
+    monkeypatch.setattr(runtime, "close", lambda: None)  # the test's app outlives the command
+    monkeypatch.setattr(cli, "open_runtime", lambda **_: runtime)
+    done = CliRunner().invoke(cli.app, ["appoint-administrator", "--name", "Lê Quản Trị"])
+    assert done.exit_code == 0, done.output
+    found = re.search(r"subject (\S+) unit (\S+)", done.output)
+    assert found and found.group(2) == str(api.world.city)
+    token = {"Authorization": "Bearer " + mint(api.secret, found.group(1), "administrator",
+                                               api.world.city)}
+    answer = api.client.get(f"/units/{api.world.city}/officers?role=administrator",
+                            headers=token)
+    assert answer.status_code == 200
+    assert [o["name"] for o in answer.json()["items"]] == ["Lê Quản Trị"]
