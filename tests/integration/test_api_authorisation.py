@@ -46,7 +46,7 @@ from application.commands import (
     TransferOfficer,
     UpdateResult,
 )
-from domain.actors import Actor, Role
+from domain.actors import Actor
 from tests.integration.conftest import ADMIN as ADMINISTRATOR
 from tests.integration.conftest import Api, World, photo
 
