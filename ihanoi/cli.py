@@ -188,7 +188,7 @@ def demo_tokens(runtime: Deployment, secret: str) -> list[dict[str, str | None]]
     # Điều 25: every staff token names an officer of the directory, these three too.
     for role in ("inspector", "city_inspector", "administrator"):
         overseer = next((o for o in officers if o[1] == role), None)
-        if overseer is not None:
+        if overseer is not None and all(t["role"] != role for t in tokens):
             tokens.append(entry(role, overseer[3], str(overseer[0]), overseer[2]))
     return tokens
 
