@@ -9,6 +9,7 @@
   gets up to N times the limit), or a shared ``async+redis://`` one.
 - :class:`BodyLimit`: a body over the limit is a **413** before it is read whole: a
   ``Content-Length`` over it is refused at once, and a streamed body is counted as it arrives.
+  An attachment's upload has its own, larger limit (the policy's), enforced as it streams.
 - :class:`SecurityHeaders`: ``X-Content-Type-Options: nosniff`` on every answer and
   ``Cache-Control: no-store`` on every answer but the public ones (``/public/…``, Open311's
   lists and services, the health probes), which may be cached.
@@ -131,15 +132,20 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"the request body is over {limit} bytes")
 
 
+#: Routes that stream their body and enforce their own limit: the upload of an attachment
+#: (the policy's ``attachment_max_bytes``, :mod:`api.attachments`).
+OWN_LIMIT = frozenset({("POST", "/attachments")})
+
+
 class BodyLimit:
-    """413 for a body over ``max_bytes``, before it is read whole."""
+    """413 for a body over ``max_bytes``, before it is read whole (except :data:`OWN_LIMIT`)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (scope["method"], scope["path"]) in OWN_LIMIT:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length")

@@ -236,6 +236,21 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(api: Api) -> None:
     assert status == 413 and read <= 65536
 
 
+def test_an_attachment_upload_keeps_its_own_larger_limit_dieu_12_2(api: Api) -> None:
+    """The general body limit does not cut photos: an upload is held to the policy's
+    ``attachment_max_bytes`` (api.attachments), past which it is a 413 there."""
+    from tests.integration.conftest import photo
+
+    picture = photo((1600, 1200))
+    assert len(picture) > 8192
+    with edge(api, max_body_bytes=4096) as client:
+        answer = client.post("/attachments", files={"file": ("anh.jpg", picture, "image/jpeg")},
+                             headers=api.token(api.world.citizen))
+        assert answer.status_code == 201, answer.text
+        assert client.post("/reporters", json={**_person(3), "name": "x" * 8192}
+                           ).status_code == 413
+
+
 def _post_50_mb(app: Any, declared: bool) -> tuple[int, int]:
     """POST /reporters a 50 MB body in 64 KiB chunks straight to the ASGI app: the status
     answered and the bytes the app asked for."""
