@@ -133,8 +133,8 @@ def may_see_alert(p: Principal, alert_unit_id: UUID) -> bool:
 
 def acting_as(request: Request, p: Principal) -> Actor:
     """The domain actor for a caller, resolved once per request (``request.state.actor``): an
-    officer as the directory held him when his token was checked (:mod:`api.auth`), a citizen
-    whose account exists, an administrator as his token says."""
+    officer or administrator as the directory held him when his token was checked
+    (:mod:`api.auth`), a citizen whose account exists."""
     actor: Actor | None = getattr(request.state, "actor", None)
     if actor is None:
         actor = _actor(request.app.state.runtime.app, p)
@@ -145,8 +145,6 @@ def acting_as(request: Request, p: Principal) -> Actor:
 def _actor(app: IHanoi, p: Principal) -> Actor:
     if p.role == Role.CITIZEN:
         return app.citizen_actor(_uuid(p.subject))
-    if p.role == Role.ADMINISTRATOR:
-        return Actor(id=p.subject, role=Role.ADMINISTRATOR, unit_id=p.unit_id)
     if p.role == Role.INSPECTOR:
         raise NotPermitted("Điều 22", "a Home Affairs inspector reads and changes nothing")
     if is_inspectorate(p):

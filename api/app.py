@@ -8,14 +8,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
-from api import attachments, commands, consistency, errors, open311, operations, periodic, queries
+from api import (
+    attachments,
+    commands,
+    consistency,
+    errors,
+    open311,
+    operations,
+    periodic,
+    queries,
+    security,
+)
 from application.database import create_pool
-from application.settings import get_settings
+from application.settings import Settings, check_jwt_secret, get_settings
 from projections.consistency import ReadPosition
 from projections.deployment import Deployment
 
 log = logging.getLogger("ihanoi.api")
+#: What a browser on an allowed origin may send and read (CORS, IHANOI_CORS_ORIGINS).
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                "X-Min-Position", "X-Request-ID"]
+CORS_EXPOSED = ["ETag", "Location", "X-Store-Position", "X-Request-ID", "Retry-After"]
 
 DESCRIPTION = """
 Citizen reports of Hà Nội's iHanoi channel (Quyết định 1207/QĐ-UBND).
@@ -32,11 +47,13 @@ models have it (waiting at most a couple of seconds, else 503 with `Retry-After`
 
 
 def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
-               read_wait: float | None = None) -> FastAPI:
+               read_wait: float | None = None, settings: Settings | None = None) -> FastAPI:
     """The API over ``runtime``; with ``follow``, read models are kept up to date in a
     background thread of this process (the demo), else by ``ihanoi projections run``, whose
     progress this process then follows by LISTEN. A query given a minimum store position
-    waits at most ``read_wait`` seconds for it (default: ``IHANOI_READ_WAIT_SECONDS``)."""
+    waits at most ``read_wait`` seconds for it (default: ``IHANOI_READ_WAIT_SECONDS``). The
+    edge (rate limits, body size, CORS, docs and metrics) from ``settings`` (default: the
+    environment's)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +74,8 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
             app.state.read_position.close()
             app.state.reads.close()
 
+    settings = settings or get_settings()
+    check_jwt_secret(jwt_secret, settings.is_production)  # a weak key: refused in production
     app = FastAPI(title="iHanoi citizen reports", version="1.0", description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.runtime = runtime
@@ -70,24 +89,39 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
                                   name="reads", autocommit=True,
                                   options="-c TimeZone=Asia/Ho_Chi_Minh")
     app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
-    app.state.read_wait = get_settings().read_wait_seconds if read_wait is None else read_wait
+    app.state.read_wait = settings.read_wait_seconds if read_wait is None else read_wait
     errors.install(app)
-    operations.install(app)
+    # Middleware, innermost first (each added one wraps the ones before): the store position
+    # headers, the body limit, docs and metrics exposure, the rate limits, the security
+    # headers, CORS, then operations (request id, metrics, access log) around everything.
     app.add_middleware(consistency.StorePositionHeaders)
+    app.add_middleware(security.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(security.Exposure, docs=settings.docs_exposure,
+                       metrics=settings.metrics_exposure)
+    app.add_middleware(security.RateLimits, limits=security.Limits.of(
+        settings.rate_limit_anonymous, settings.rate_limit_registrations,
+        settings.rate_limit_submissions, settings.rate_limit_auth_failures,
+        settings.rate_limit_storage))
+    app.add_middleware(security.SecurityHeaders)
+    if settings.cors_origin_list:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
+                           allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
+                           expose_headers=CORS_EXPOSED, max_age=600)
+    operations.install(app)
     # Queries first: routes are matched in order, and reads are most of the traffic (no GET
     # route of one router matches a path of another, so the order decides nothing else).
     # Every query may be asked to wait for a store position (read your own writes).
     app.include_router(queries.router, dependencies=[consistency.ReadAtLeast],
-                       responses=errors.responses(401, 403, 404, 422, 503))
+                       responses=errors.responses(401, 403, 404, 422, 429, 503))
     app.include_router(periodic.router, dependencies=[consistency.ReadAtLeast],
-                       responses=errors.responses(401, 403, 404, 422, 503))
+                       responses=errors.responses(401, 403, 404, 422, 429, 503))
     app.include_router(attachments.reads, dependencies=[consistency.ReadAtLeast],
-                       responses=errors.responses(401, 404, 422, 503))
+                       responses=errors.responses(401, 404, 422, 429, 503))
     app.include_router(operations.router)
     app.include_router(attachments.router,
                        responses=errors.responses(400, 401, 403, 413, 415, 422))
     app.include_router(commands.router,
-                       responses=errors.responses(400, 401, 403, 404, 409, 412, 422))
+                       responses=errors.responses(400, 401, 403, 404, 409, 412, 413, 422, 429))
     app.include_router(open311.router, prefix="/open311/v2", tags=["open311"],
-                       responses=errors.responses(400, 401, 403, 404, 422, 503))
+                       responses=errors.responses(400, 401, 403, 404, 413, 422, 429, 503))
     return app

@@ -36,6 +36,12 @@ class Principal:
     def is_staff(self) -> bool:
         return self.role in (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD)
 
+    @property
+    def in_directory(self) -> bool:
+        """Every role but the citizen's is an officer of the unit directory (Điều 25):
+        officers, heads, inspectors, the city inspectorate and administrators."""
+        return self.role != Role.CITIZEN
+
 
 def mint(secret: str, subject: str, role: str, unit_id: UUID | None = None,
          lifetime: timedelta = timedelta(hours=12)) -> str:
@@ -64,23 +70,27 @@ def decode(secret: str, token: str) -> Principal:
 async def optional_principal(request: Request, credentials: Annotated[
         HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal | None:
     """The caller, if a token is sent. Asynchronous so that a request does not hop through the
-    threadpool for each dependency; only an officer's check reads the event store, in a
-    worker thread. The officer read there is the request's actor (``request.state.actor``):
-    the directory is read once per request."""
+    threadpool for each dependency; only a staff token's check reads the event store, in a
+    worker thread. Every token but a citizen's is checked against the directory (Điều 25):
+    an inspector's or administrator's too. The officer or administrator read there is the
+    request's actor (``request.state.actor``): the directory is read once per request (an
+    inspector has none: he sends no command, :mod:`api.access`)."""
     if credentials is None:
         return None
     current = decode(request.app.state.jwt_secret, credentials.credentials)
-    if current.is_staff:
+    if current.in_directory:
         actor = await run_in_threadpool(_check_still_holds, request.app.state.runtime.app,
                                         current)
-        request.state.actor = actor
+        if current.is_staff or current.role == Role.ADMINISTRATOR:
+            request.state.actor = actor
         current = replace(current, unit_level=actor.unit_level)
     return current
 
 
 def _check_still_holds(app: IHanoi, current: Principal) -> Actor:
-    """Điều 25: an officer reads and acts with the unit and role the directory gives him now;
-    a token from before a transfer or dismissal no longer works."""
+    """Điều 25: an officer — an inspector and an administrator too — reads and acts with the
+    unit and role the directory gives him now; a token from before a transfer or dismissal,
+    or naming no officer of the directory, does not work."""
     try:
         actor = app.officer_actor(UUID(current.subject))
     except (ValueError, NotFound, DomainError):

@@ -32,9 +32,11 @@ _DESCRIPTIONS = {400: "The body cannot be parsed", 401: "No valid bearer token",
                  409: "Not possible at this step, or changed by someone else",
                  412: "If-Match names another version than the current one (RFC 9110 "
                       "§13.1.1)",
-                 413: "Larger than the policy allows",
+                 413: "Larger than the policy allows, or a body over IHANOI_MAX_BODY_BYTES",
                  415: "A content type that is not accepted",
                  422: "Invalid request, or a rule of the regulation broken",
+                 429: "Too many requests from this address; retry after Retry-After "
+                      "seconds",
                  503: "The read models have not reached the asked store position in time; "
                       "retry after Retry-After seconds"}
 

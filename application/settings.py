@@ -20,6 +20,12 @@
 | IHANOI_S3_ENDPOINT_URL | s3_endpoint_url | unset: AWS; else MinIO, Ceph, moto...   |
 | IHANOI_S3_PREFIX    | s3_prefix     | attachments/                              |
 | IHANOI_S3_REGION    | s3_region     | unset (boto3's default)                   |
+| IHANOI_JWT_SECRET   | jwt_secret    | unset: generated dev key (production: required, ≥ 32 bytes) |
+| IHANOI_RATE_LIMIT_* | rate_limit_*  | anonymous 300/minute, registrations 10/minute, submissions 30/minute, auth failures 20/minute |
+| IHANOI_RATE_LIMIT_STORAGE | rate_limit_storage | memory:// (this process) |
+| IHANOI_MAX_BODY_BYTES | max_body_bytes | 1 MiB |
+| IHANOI_CORS_ORIGINS | cors_origins  | none |
+| IHANOI_DOCS, IHANOI_METRICS | docs, metrics | on; off in production |
 
 S3 credentials come from boto3's own chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...).
 
@@ -45,6 +51,7 @@ from application.attachments import AttachmentStore, FilesystemStore, S3Store
 
 CIPHER_KEY_FILE = "cipher.key"
 JWT_KEY_FILE = "jwt.key"
+MIN_JWT_SECRET_BYTES = 32  # HS256: a key at least as long as the hash (RFC 7518 §3.2)
 AES_KEY_SIZES = (16, 24, 32)
 
 
@@ -108,6 +115,40 @@ with warnings.catch_warnings():
         )
         read_wait_seconds: float = Field(
             default=2.0, ge=0, le=60, validation_alias="IHANOI_READ_WAIT_SECONDS")
+        # The HTTP edge (README "Security"). Rate limits per client IP, in the `limits`
+        # notation ("10/minute", "100 per hour") or "off".
+        rate_limit_anonymous: str = Field(
+            default="300/minute", validation_alias="IHANOI_RATE_LIMIT_ANONYMOUS")
+        rate_limit_registrations: str = Field(
+            default="10/minute", validation_alias="IHANOI_RATE_LIMIT_REGISTRATIONS")
+        rate_limit_submissions: str = Field(
+            default="30/minute", validation_alias="IHANOI_RATE_LIMIT_SUBMISSIONS")
+        rate_limit_auth_failures: str = Field(
+            default="20/minute", validation_alias="IHANOI_RATE_LIMIT_AUTH_FAILURES")
+        rate_limit_storage: str = Field(
+            default="memory://", validation_alias="IHANOI_RATE_LIMIT_STORAGE", repr=False)
+        max_body_bytes: int = Field(
+            default=1_048_576, ge=1024, validation_alias="IHANOI_MAX_BODY_BYTES")
+        cors_origins: str = Field(default="", validation_alias="IHANOI_CORS_ORIGINS")
+        docs: Literal["on", "staff", "off"] | None = Field(
+            default=None, validation_alias="IHANOI_DOCS")
+        metrics: Literal["on", "staff", "off"] | None = Field(
+            default=None, validation_alias="IHANOI_METRICS")
+
+        @property
+        def cors_origin_list(self) -> list[str]:
+            """IHANOI_CORS_ORIGINS, comma-separated; none by default (no CORS at all)."""
+            return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+        @property
+        def docs_exposure(self) -> Literal["on", "staff", "off"]:
+            """/docs, /redoc and /openapi.json: on, except in production (off)."""
+            return self.docs or ("off" if self.is_production else "on")
+
+        @property
+        def metrics_exposure(self) -> Literal["on", "staff", "off"]:
+            """/metrics: on, except in production (off)."""
+            return self.metrics or ("off" if self.is_production else "on")
 
         # Notification channels (scheduler.channels): e-mail over SMTP, signed webhooks, and
         # fixed addresses per recipient, e.g. {"authority:chairman_office":
@@ -171,14 +212,27 @@ with warnings.catch_warnings():
 
         def resolve_jwt_secret(self) -> str:
             """The HS256 key that signs bearer tokens (IHANOI_JWT_SECRET); required in
-            production, else generated once and kept at ``data_dir/jwt.key`` like the cipher
+            production and at least :data:`MIN_JWT_SECRET_BYTES` long there (RFC 7518 §3.2:
+            a key of at least the hash's size), else generated once and kept at ``data_dir/jwt.key`` like the cipher
             key, so demo tokens stay valid across restarts."""
             if self.jwt_secret:
-                return self.jwt_secret
+                return check_jwt_secret(self.jwt_secret, self.is_production)
             if self.is_production:
                 msg = "IHANOI_JWT_SECRET is required in production: it signs access tokens"
                 raise ConfigurationError(msg)
             return _load_or_create_key_file(self.data_dir / JWT_KEY_FILE)
+
+
+def check_jwt_secret(secret: str, production: bool) -> str:
+    """``secret`` if it may sign tokens here: in production at least
+    :data:`MIN_JWT_SECRET_BYTES` bytes (RFC 7518 §3.2 for HS256), else a
+    :class:`ConfigurationError`; any non-empty secret elsewhere."""
+    if production and len(secret.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
+        msg = (f"IHANOI_JWT_SECRET is {len(secret.encode('utf-8'))} bytes; production needs "
+               f"at least {MIN_JWT_SECRET_BYTES} (RFC 7518 §3.2). Generate one with: "
+               "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+        raise ConfigurationError(msg)
+    return secret
 
 
 def _load_or_create_key_file(path: Path) -> str:

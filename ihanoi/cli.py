@@ -87,8 +87,15 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Embedded PostgreSQL (unless DATABASE_URL), migrations, a sample unit tree and reports
-    played over the past weeks, the read models built, then the API with ready-made tokens."""
+    played over the past weeks, the read models built, then the API with ready-made tokens.
+    Refused in production (IHANOI_ENV=production): it would seed fake reports and print
+    tokens into a real store."""
     from ihanoi.simulation import Clock, History, build_directory, city_plan
+
+    if get_settings().is_production:
+        console.print("[bold red]ihanoi demo is refused in production (IHANOI_ENV=production):"
+                      " it seeds sample reports and officers and prints bearer tokens")
+        raise typer.Exit(code=2)
 
     now = datetime.now(BUSINESS_TZ)
     clock = Clock(now - timedelta(days=45))
@@ -96,7 +103,8 @@ def demo(
     console.print(f"database: {redact_url(runtime.url)} (schema {runtime.schema})")
     if runtime.projector.head() == 0:
         plan = city_plan(["Hoàn Kiếm", "Ba Đình", "Cầu Giấy"],
-                         ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường"], codes=True)
+                         ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường"], codes=True,
+                         overseers=True)
         history = History(runtime.app, build_directory(runtime.app, plan), seed=seed,
                           start=clock.now, end=now)
         history.register_reporters(20)
@@ -177,9 +185,11 @@ def demo_tokens(runtime: Deployment, secret: str) -> list[dict[str, str | None]]
               for officer_id, role, unit_id, name, _, _ in chosen]
     if citizen:
         tokens.append(entry("citizen", f"citizen {citizen[0]}", str(citizen[0])))
-    tokens.append(entry("inspector", "Sở Nội vụ", "inspector-1"))
-    tokens.append(entry("city_inspector", "Thanh tra Thành phố", "city-inspector-1"))
-    tokens.append(entry("administrator", "-", "admin-1"))
+    # Điều 25: every staff token names an officer of the directory, these three too.
+    for role in ("inspector", "city_inspector", "administrator"):
+        overseer = next((o for o in officers if o[1] == role), None)
+        if overseer is not None and all(t["role"] != role for t in tokens):
+            tokens.append(entry(role, overseer[3], str(overseer[0]), overseer[2]))
     return tokens
 
 
@@ -216,8 +226,9 @@ def _serve(runtime: Deployment, host: str, port: int) -> None:
 
     configure_logging()
     console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  (Ctrl-C to stop)")
+    # No "server: uvicorn" banner (README "Security"); the Date header stays.
     uvicorn.run(create_app(runtime, get_settings().resolve_jwt_secret()), host=host, port=port,
-                log_level="warning")
+                log_level="warning", server_header=False)
 
 
 @app.command()
@@ -226,7 +237,50 @@ def serve(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Serve the HTTP API (read models followed in-process)."""
+    _check_secret()
     _serve(_runtime(), host, port)
+
+
+def _check_secret() -> None:
+    """Refuse to start on a missing or weak IHANOI_JWT_SECRET in production, before anything
+    else is opened."""
+    from application.settings import ConfigurationError
+
+    try:
+        get_settings().resolve_jwt_secret()
+    except ConfigurationError as error:
+        console.print(f"[bold red]{error}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("appoint-administrator")
+def appoint_administrator(
+    name: Annotated[str, typer.Option(help="the administrator's full name")],
+    city: Annotated[str, typer.Option(help="the city unit's name, created if the store has "
+                                           "none")] = "UBND Thành phố Hà Nội",
+) -> None:
+    """Appoint an administrator at the city (Điều 25, 28.1): how a new store gets its first
+    one, since every staff token, an administrator's too, must name an officer of the
+    directory. Prints his officer id and unit id, the claims of his token."""
+    from application.commands import AppointOfficer, CreateUnit
+    from domain.actors import Actor, Role
+    from projections import unit_directory
+
+    runtime = _runtime()
+    operator = Actor(id="ihanoi-cli", role=Role.ADMINISTRATOR)  # the composition root
+    try:
+        runtime.projector.catch_up()
+        with runtime.projector.connect() as conn:
+            conn.execute(f'SET search_path TO "{runtime.schema}"')
+            cities = unit_directory.of_level(conn, "city")
+        city_id = (cities[0]["unit_id"] if cities else
+                   runtime.app.handle(CreateUnit(city, "city", None), operator).aggregate_id)
+        officer_id = runtime.app.handle(AppointOfficer(name, city_id, "administrator"),
+                                        operator).aggregate_id
+        runtime.projector.catch_up()
+    finally:
+        runtime.close()
+    console.print(f"administrator {name}: subject {officer_id} unit {city_id}", soft_wrap=True)
 
 
 @app.command()

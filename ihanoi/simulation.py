@@ -168,10 +168,14 @@ def build_directory(app: IHanoi, plan: UnitPlan, actor: Actor = ADMIN) -> Direct
 
 def city_plan(districts: Sequence[str], departments: Sequence[str], *, wards: int = 2,
               receivers: int = 1, officers: int = 1, ward_officers: int = 1,
-              centre_receivers: int = 1, codes: bool = False) -> UnitPlan:
+              centre_receivers: int = 1, codes: bool = False,
+              overseers: bool = False) -> UnitPlan:
     """The city, its service centre, departments (a head, receivers, ``officers`` specialists)
     and districts (a head, receivers; an urban-management division with ``officers`` and
-    ``wards`` communes with a chairman and ``ward_officers`` handling officers)."""
+    ``wards`` communes with a chairman and ``ward_officers`` handling officers). With
+    ``overseers``, those who hold staff tokens without handling reports, each an officer of
+    the directory (Điều 25): the city's administrator, a Home Affairs inspector (Sở Nội vụ,
+    Điều 22) and the city inspectorate (Thanh tra Thành phố, Điều 24)."""
     def unit(name: str, level: str, staff: Sequence[tuple[str, str]],
              units: Sequence[UnitPlan] = ()) -> UnitPlan:
         return UnitPlan(name, level, tuple(staff), tuple(units),
@@ -185,8 +189,16 @@ def city_plan(districts: Sequence[str], departments: Sequence[str], *, wards: in
                 *((f"Tiếp nhận {i + 1} {name}", "receiving_officer") for i in range(receiving))]
 
     centre = "Trung tâm Phục vụ hành chính công"
-    return unit("UBND Thành phố Hà Nội", "city", [("Chủ tịch UBND Thành phố", "unit_head")], [
+    city_staff = [("Chủ tịch UBND Thành phố", "unit_head")]
+    oversight: list[UnitPlan] = []
+    if overseers:
+        city_staff.append(("Quản trị hệ thống iHanoi", "administrator"))
+        oversight = [unit("Sở Nội vụ", "department", [("Thanh tra Sở Nội vụ", "inspector")]),
+                     unit("Thanh tra Thành phố", "department",
+                          [("Thanh tra viên Thành phố", "city_inspector")])]
+    return unit("UBND Thành phố Hà Nội", "city", city_staff, [
         unit(centre, "service_centre", office(centre, "service_centre", centre_receivers)),
+        *oversight,
         *(unit(name, "department", office(name, "department", receivers) + handlers(name))
           for name in departments),
         *(unit(f"UBND quận {name}", "district", office(f"UBND quận {name}", "district",

@@ -46,7 +46,7 @@ from application.commands import (
     TransferOfficer,
     UpdateResult,
 )
-from domain.actors import Actor, Role
+from domain.actors import Actor
 from tests.integration.conftest import ADMIN as ADMINISTRATOR
 from tests.integration.conftest import Api, World, photo
 
@@ -422,7 +422,7 @@ class Scene:
             INSP: w.staff("Trịnh Văn Quang", w.city, "inspector")[1],
             CITY_INSP: w.staff("Phan Văn Thanh", w.unit("Thanh tra Thành phố", "department",
                                                          w.city), "city_inspector")[1],
-            ADMIN: Actor(id="admin", role=Role.ADMINISTRATOR)}
+            ADMIN: w.staff("Quản trị hệ thống", w.city, "administrator")[1]}
         self.ids = {"district": str(w.district), "division": str(w.division),
                     "city": str(w.city), "other_district": str(w.other_district),
                     "department": str(w.department),

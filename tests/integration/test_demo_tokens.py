@@ -17,7 +17,7 @@ from application.settings import get_settings
 from ihanoi import cli
 from projections.deployment import Deployment
 from projections.engine import Projector
-from tests.integration.conftest import World
+from tests.integration.conftest import Api, World
 
 SECRET = "demo-secret-of-32-bytes-or-more-for-tests"
 
@@ -26,6 +26,9 @@ SECRET = "demo-secret-of-32-bytes-or-more-for-tests"
 def runtime(world: World, projector: Projector, database_url: str, fresh_schema: str
             ) -> Deployment:
     world.submit()  # a citizen with a report, as in the demo
+    for name, unit, role in (("Quản trị hệ thống", world.city, "administrator"),
+                             ("Thanh tra Sở Nội vụ", world.city, "inspector")):
+        world.staff(name, unit, role)  # as the demo's city_plan(overseers=True) has them
     projector.catch_up()
     return Deployment(url=database_url, schema=fresh_schema, app=world.app, projector=projector)
 
@@ -81,3 +84,27 @@ def test_demo_tokens_name_people_who_work_one_report_together_dieu_8_1(
     assert tokens["unit_head"]["unit_id"] == str(world.district)
     assert tokens["handling_officer"]["unit_id"] == str(world.division)
     assert tokens["handling_officer"]["subject"] == str(world.officer_id)
+
+
+def test_every_demo_token_names_an_officer_of_the_directory_dieu_25(
+        runtime: Deployment, api: Api) -> None:
+    """Staff tokens are checked against the directory (Điều 25): none of the demo's is
+    refused, the inspector's and the administrator's included."""
+    tokens = cli.demo_tokens(runtime, api.secret)
+    assert {"inspector", "administrator"} <= {t["role"] for t in tokens}
+    for token in tokens:
+        headers = {"Authorization": str(token["authorization"])}
+        path = "/me/reports" if token["role"] == "citizen" else "/reports"
+        if token["role"] == "administrator":
+            path = f"/units/{api.world.city}/officers"
+        answer = api.client.get(path, headers=headers)
+        assert answer.status_code == 200, (token["role"], answer.text)
+
+
+def test_the_demos_plan_holds_its_overseers_in_the_directory_dieu_25() -> None:
+    from ihanoi.simulation import city_plan
+
+    plan = city_plan(["Hoàn Kiếm"], ["Sở Xây dựng"], overseers=True)
+    roles = {role for unit in (plan, *plan.units) for _, role in unit.staff}
+    assert {"administrator", "inspector", "city_inspector"} <= roles
+    assert ("Quản trị hệ thống iHanoi", "administrator") in plan.staff  # at the city

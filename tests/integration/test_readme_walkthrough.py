@@ -5,6 +5,7 @@ the database."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -42,17 +43,23 @@ def walkthrough_script() -> str:
 
 
 @pytest.fixture
-def server(app: IHanoi, projector: Projector, database_url: str, fresh_schema: str
-           ) -> Iterator[str]:
-    """The API on a free local port, following its read models, on the demo's city."""
+def server(app: IHanoi, projector: Projector, database_url: str, fresh_schema: str,
+           tmp_path: Path) -> Iterator[str]:
+    """The API on a free local port, following its read models, on the demo's city, with the
+    demo's tokens in the data directory (``tmp_path``) as ``ihanoi demo`` writes them."""
     import uvicorn
+    from rich.console import Console
 
     from api.app import create_app
+    from ihanoi import cli
 
     build_directory(app, city_plan(["Hoàn Kiếm", "Ba Đình", "Cầu Giấy"],
-                                   ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường"], codes=True))
+                                   ["Sở Xây dựng", "Sở Nông nghiệp và Môi trường"], codes=True,
+                                   overseers=True))
     projector.catch_up()
     runtime = Deployment(url=database_url, schema=fresh_schema, app=app, projector=projector)
+    cli.show_tokens(cli.demo_tokens(runtime, SECRET), Console(file=io.StringIO()),
+                    tmp_path / cli.TOKENS_FILE)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
