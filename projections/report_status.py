@@ -1,7 +1,8 @@
 """``report_status``: the full current state of every report, for staff (Điều 7, 8, 12, 13).
 
-One row per report: kind, content, place, reporter (staff only; confidentiality is enforced by
-the API, Điều 5.7), receiving and handling units, officer, status, the current stage with its
+One row per report: kind, content, place, the reporter's account id (never his identity: that
+stays encrypted in the event store, Điều 4.4, 14.1, and the API reads it from there for those
+Điều 5.7 allows), receiving and handling units, officer, status, the current stage with its
 due instant and responsible unit, and the open clarification if any.
 
 Matters and duplicates (issue 7; Điều 6.2.c, 18.4): the report's matter (its first report's
@@ -51,14 +52,14 @@ def _update(cur: psycopg.Cursor[Any], e: Any, assignments: str, *values: Any) ->
 def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute(
         "INSERT INTO report_status (report_id, kind, category, text, latitude, longitude,"
-        " address, media, confidential, reporter_id, reporter, receiving_unit_id, status,"
+        " address, media, confidential, reporter_id, receiving_unit_id, status,"
         " stage, stage_unit_id, stage_officer_id, stage_due, submitted_at, updated_at, version,"
         " matter_id, re_report_of)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'received',"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'received',"
         " %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (e.originator_id, e.kind, e.category, e.text, e.location["latitude"],
          e.location["longitude"], e.location["address"], Jsonb(e.media), e.confidential,
-         e.reporter_id, Jsonb(e.reporter), e.receiving_unit_id, *_stage(_opened(e)), e.at, e.at,
+         e.reporter_id, e.receiving_unit_id, *_stage(_opened(e)), e.at, e.at,
          e.originator_version, e.matter_id or e.originator_id, e.re_report_of))
 
 
@@ -262,7 +263,7 @@ def _redacted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 # Queries --------------------------------------------------------------------------------
 
 COLUMNS = ("report_id, kind, category, text, latitude, longitude, address, media, confidential,"
-           " reporter_id, reporter, receiving_unit_id, handling_unit_id, department_id,"
+           " reporter_id, receiving_unit_id, handling_unit_id, department_id,"
            " officer_id, status, urgency, stage, stage_unit_id, stage_officer_id, stage_due,"
            " verification_due, clarification_due, coordination, result_text, result_evidence,"
            " rating, rating_comment, violation, submitted_at, assigned_at, published_at,"
