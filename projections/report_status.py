@@ -22,6 +22,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from domain.personal_data import scrub
 from domain.report import Report, StageRecord
 from projections.engine import ReadModel, rerouted
 from projections.paging import decode_cursor, keyset, page
@@ -335,7 +336,8 @@ def public_summaries(conn: psycopg.Connection[Any], *, report_ids: list[Any] | N
                      category: str | None = None, closed: bool | None = None,
                      limit: int = 1000) -> list[dict[str, Any]]:
     """Non-personal columns only (never the reporter), newest first: for Open311. A hidden
-    report is left out and a redacted text shows redacted (Điều 14.1)."""
+    report is left out, a redacted text shows redacted (Điều 14.1) and phone numbers, e-mail
+    addresses and ID numbers in the text and place are masked (Điều 4.4)."""
     filters = {"NOT hidden": True, "report_id = ANY(%(ids)s)": report_ids,
                "submitted_at >= %(since)s": submitted_from,
                "submitted_at < %(until)s": submitted_to,
@@ -346,9 +348,11 @@ def public_summaries(conn: psycopg.Connection[Any], *, report_ids: list[Any] | N
     params = {"ids": report_ids, "since": submitted_from, "until": submitted_to, "kind": kind,
               "category": category, "closed": CLOSED, "limit": limit}
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(
+        rows = cur.execute(
             f"SELECT {PUBLIC_COLUMNS} FROM report_status WHERE {' AND '.join(where) or 'true'}"
             f" ORDER BY submitted_at DESC LIMIT %(limit)s", params).fetchall()
+    # Điều 4.4, 14.1: no phone, e-mail or ID number reaches the public, moderated or not.
+    return [{**r, "text": scrub(r["text"]), "address": scrub(r["address"])} for r in rows]
 
 
 def at_merged_units(conn: psycopg.Connection[Any]) -> list[tuple[UUID, UUID]]:
