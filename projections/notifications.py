@@ -46,6 +46,7 @@ from eventsourcing.domain import CanMutateAggregate
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from application.sealing import sealer_of
 from domain.alert import Alert
 from domain.calendar import BUSINESS_TZ
 from domain.preferences import NotificationPreferences
@@ -358,7 +359,8 @@ def _preferences(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     else:
         cur.execute("UPDATE notification_preferences SET channels = %s, email = %s,"
                     " webhook_url = %s, updated_at = %s WHERE preferences_id = %s",
-                    (e.channels, e.email, e.webhook_url, e.at, e.originator_id))
+                    (e.channels, sealer_of(cur).seal(e.email), e.webhook_url, e.at,
+                     e.originator_id))
 
 
 @model.on(Alert.Drafted)

@@ -11,10 +11,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from application.database import connect
 from domain.actors import Actor, Role
 from ihanoi.simulation import Clock
 from scheduler import Scheduler
-from scheduler.outbox import LogSender
+from scheduler.channels import Dispatcher
 from tests.integration.conftest import Api
 
 
@@ -53,14 +54,18 @@ def test_no_identity_in_plaintext_in_any_table_dieu_4_4_14_1(
         api: Api, clock: Clock, database_url: str) -> None:
     """A whole life over HTTP — registration with the full identity, a confidential and a
     public report, handling, publication, rating with a comment, the notifications queued
-    and delivered, the audit trail read — leaves no identity value in plaintext anywhere in
-    the database: events are encrypted, read models hold the reporter's id only."""
+    and delivered by e-mail to the registered address, the audit trail read — leaves no
+    identity value in plaintext anywhere in the database: events are encrypted, read models
+    hold the reporter's id only, and the notification channels' e-mail address is sealed with
+    the application's cipher (``application.sealing``)."""
     w, c = api.world, api.client
     identity = _identity()
     r = c.post("/reporters", json=identity)
     assert r.status_code == 201, r.text
     citizen = api.token(Actor(id=r.json()["id"], role=Role.CITIZEN))
     receiver, head, officer = (api.token(a) for a in (w.receiver, w.head, w.officer))
+    r = c.put("/me/notification-preferences", json={"channels": ["email"]}, headers=citizen)
+    assert r.status_code == 200, r.text
     reports = []
     for confidential in (True, False):
         body = {"kind": "field", "category": "infrastructure", "confidential": confidential,
@@ -96,8 +101,13 @@ def test_no_identity_in_plaintext_in_any_table_dieu_4_4_14_1(
         assert c.get(f"/public/results/{report_id}").status_code == 200
     assert c.get("/me/reports", headers=citizen).status_code == 200
     assert c.get("/audit.csv", headers=head).status_code == 200
-    ticked = Scheduler(api.client.app.state.runtime, clock, LogSender()).tick()
+    mailed: list[str] = []
+    mailbox = type("Mailbox", (), {"send": lambda self, n, address: mailed.append(address)})()
+    runtime = api.client.app.state.runtime
+    ticked = Scheduler(runtime, clock, Dispatcher(
+        lambda: connect(database_url, schema=runtime.schema), email=mailbox)).tick()
     assert ticked.sent >= 2 and ticked.failed == 0  # the reporter was told of both results
+    assert identity["email"] in mailed  # on the e-mail he chose, his registered address
     assert _plaintext_hits(database_url, identity) == []
 
 
