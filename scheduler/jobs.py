@@ -77,6 +77,8 @@ class Scheduler:
         self.sender = sender or Dispatcher.from_settings(self.connect, get_settings(), sealer)
         if isinstance(self.sender, Dispatcher) and self.sender.sealer is None:
             self.sender.sealer = sealer  # the sealed addresses are this application's
+        with self.connect() as conn:
+            notifications.seal_stored_addresses(conn, sealer)
         self.backoff = backoff or Backoff()
         self._published: set[str] = set()  # months known published (a fact never undone)
 

@@ -141,3 +141,25 @@ def test_staff_beyond_the_report_s_units_get_name_and_phone_only_dieu_4_4_5_7(
         assert reporter(actor) == full, actor.role
     for actor in (w.centre_receiver, inspector):
         assert reporter(actor) == contact, actor.role
+
+
+def test_addresses_stored_before_sealing_are_sealed_when_the_scheduler_starts_dieu_4_4(
+        api: Api, clock: Clock, database_url: str) -> None:
+    """Rows of the notification tables written in plaintext before addresses were sealed
+    are sealed (preferences) or digested (deliveries) in place: the outbox is never rebuilt."""
+    runtime = api.client.app.state.runtime
+    with connect(database_url, schema=runtime.schema) as conn:
+        conn.execute("INSERT INTO notification_preferences (preferences_id, recipient_kind,"
+                     " recipient_id, channels, email, updated_at)"
+                     " VALUES (gen_random_uuid(), 'reporter', 'r-1', '{email}',"
+                     " 'cu.truoc@example.vn', now())")
+        conn.execute("INSERT INTO notification_deliveries (outbox_id, channel, address,"
+                     " delivered_at) VALUES (1, 'email', 'cu.truoc@example.vn', now())")
+        conn.commit()
+    dispatcher = Dispatcher(lambda: connect(database_url, schema=runtime.schema))
+    Scheduler(runtime, clock, dispatcher)
+    assert _plaintext_hits(database_url, {"email": "cu.truoc@example.vn"}) == []
+    with connect(database_url, schema=runtime.schema) as conn:
+        (sealed,) = conn.execute("SELECT email FROM notification_preferences").fetchone()
+    assert dispatcher.sealer is not None and dispatcher.sealer.open(sealed) == (
+        "cu.truoc@example.vn")
