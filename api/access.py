@@ -108,8 +108,10 @@ def handling_units(row: dict[str, Any]) -> set[Any]:
 
 #: Điều 4.4 (data minimisation): what staff who may see a reporter read of his identity.
 CONTACT = ("name", "phone")
-#: The whole identity (Điều 5.5), for the reporter and the receiving unit's staff.
+#: The whole identity (Điều 5.5), for the reporter and the staff working on the report.
 IDENTITY = ("name", "phone", "email", "national_id")
+#: The roles that work on reports (inspectors and the inspectorate only read them).
+WORKING_ROLES = (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD)
 
 
 def identity_shown(p: Principal, row: dict[str, Any]) -> tuple[str, ...]:
@@ -121,7 +123,7 @@ def identity_shown(p: Principal, row: dict[str, Any]) -> tuple[str, ...]:
     coordinating units, city inspectorate; Điều 4.4)."""
     if not may_see_identity(p, row):
         return ()
-    if p.role == Role.CITIZEN or (p.is_staff and p.unit_id in handling_units(row)):
+    if p.role == Role.CITIZEN or (p.role in WORKING_ROLES and p.unit_id in handling_units(row)):
         return IDENTITY
     return CONTACT
 
