@@ -15,8 +15,8 @@ address its recipient chose (``notification_preferences``):
 Each (row, channel, address) delivered is recorded (``notification_deliveries``) as soon as
 it is accepted, so a retry after a partial failure sends only what failed. Personal data at
 rest (Điều 4.4, 14.1): e-mail addresses are stored sealed with the application's cipher and
-opened here only; a delivery records a keyed digest of the address, never the address. Idempotency: a
-webhook's ``webhook-id`` is the outbox row's id and an e-mail's ``Message-ID`` derives from
+opened here only; a delivery records a keyed digest of the address, never the address.
+Idempotency: a webhook's ``webhook-id`` is the outbox row's id and an e-mail's ``Message-ID`` derives from
 it, so a receiver recognises a message sent twice (after a crash between the send and the
 commit).
 """
