@@ -43,7 +43,8 @@ def public_gets(api: Api) -> list[str]:
 
 def _fill(template: str, values: dict[str, str]) -> str:
     return template.format(**{k: values.get(k, "") for k in
-                              ("report_id", "unit_id", "service_code", "service_request_id")})
+                              ("report_id", "unit_id", "service_code", "service_request_id",
+                               "attachment_id")})
 
 
 def test_no_public_route_shows_a_reporters_personal_data_dieu_5_7_14_1(api: Api) -> None:

@@ -71,7 +71,7 @@ def test_no_identity_in_plaintext_in_any_table_dieu_4_4_14_1(
         body = {"kind": "field", "category": "infrastructure", "confidential": confidential,
                 "text": "Ổ gà lớn trước số 12 Hàng Bài, nguy hiểm cho xe máy",
                 "latitude": 21.0245, "longitude": 105.8532, "address": "12 Hàng Bài",
-                "receiving_unit_id": str(w.district), "media": ["o-ga.jpg"]}
+                "receiving_unit_id": str(w.district)}
         r = c.post("/reports", json=body, headers=citizen)
         assert r.status_code == 201, r.text
         reports.append(r.json()["id"])
@@ -80,14 +80,21 @@ def test_no_identity_in_plaintext_in_any_table_dieu_4_4_14_1(
         response = c.post(f"/reports/{report_id}/{path}", json=json or {}, headers=who)
         assert response.status_code == 200, (path, response.text)
 
+    def upload() -> str:
+        response = c.post("/attachments", headers=officer, files={
+            "file": ("bien-ban.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+        assert response.status_code == 201, response.text
+        attachment: str = response.json()["id"]
+        return attachment
+
     for report_id in reports:
         step(report_id, "acceptance", receiver)
         step(report_id, "classification", head, {"urgency": "normal"})
         step(report_id, "assignment", head, {"department_id": str(w.division),
                                              "officer_id": str(w.officer_id)})
-        step(report_id, "result", officer, {"text": "Đã vá ổ gà", "evidence": ["a.jpg"]})
+        step(report_id, "result", officer, {"text": "Đã vá ổ gà", "evidence": [upload()]})
         step(report_id, "result/approval", head)
-        step(report_id, "result/update", officer, {"evidence": ["sau.jpg"]})
+        step(report_id, "result/update", officer, {"evidence": [upload()]})
         step(report_id, "publication", head)
         step(report_id, "rating", citizen, {"rating": "satisfied",
                                             "comment": "Cảm ơn quận đã xử lý nhanh"})
