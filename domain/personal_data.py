@@ -9,7 +9,7 @@ report's moderator (Điều 14.1). Pure: no I/O, the same text gives the same an
 What counts (Vietnamese usage):
 
 - an e-mail address: ``local@domain.tld`` (the local part is masked, the domain kept);
-- a phone number: ``0``, ``84`` or ``+84`` then a national number of 9 digits (mobile, from
+- a phone number: ``0``, ``84`` (joined) or ``+84`` then a national number of 9 digits (mobile, from
   3, 5, 7, 8 or 9: ``0912 345 678``) or 10 (landline, from 2: ``024 3825 1234``), whole or in
   groups of 2 to 4 digits joined by one kind of separator (a space, a dot or a hyphen);
 - an ID number: 9 digits (chứng minh nhân dân) or 12 (căn cước công dân) standing alone.
@@ -24,9 +24,10 @@ import re
 
 _EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
                     r"\.[A-Za-z]{2,})")
-#: The prefix, then the national number (mobile 3/5/7/8/9, landline 2) whole or in groups of
-#: 2 to 4 digits joined by one kind of separator; its length (9 or 10) is checked on the match.
-_PHONE = re.compile(r"(?<![\d+*])(?P<prefix>\+84|84|0)[ .-]?(?P<national>(?=[235789])"
+#: The prefix (a bare ``84`` only joined to the number: ``84 200.000.000`` is a year and an
+#: amount), then the national number (mobile 3/5/7/8/9, landline 2) whole or in groups of 2 to
+#: 4 digits joined by one kind of separator; its length (9 or 10) is checked on the match.
+_PHONE = re.compile(r"(?<![\d+*/])(?P<prefix>\+84[ .-]?|84|0)(?P<national>(?=[235789])"
                     r"(?:\d{9,10}|\d{2,4}(?P<sep>[ .-])\d{2,4}(?:(?P=sep)\d{2,4}){0,3}))"
                     r"(?![\d*])")
 _ID_NUMBER = re.compile(r"(?<![\d*])(?:\d{12}|\d{9})(?![\d*])")

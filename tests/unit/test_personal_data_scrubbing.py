@@ -24,6 +24,7 @@ ORDINARY = st.one_of(
     st.dates().map(lambda d: d.strftime("%d.%m.%Y")),
     st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}"),
     st.integers(1, 999).map(lambda n: f"{n}.000.000 đồng"),
+    st.dates().map(lambda d: d.strftime("%d/%m/%y")),
     st.integers(1900, 2100).map(lambda n: f"năm {n}"),
 )
 TEXT = st.lists(st.one_of(WORD, WORD, WORD, ORDINARY), max_size=12).map(" ".join)
@@ -38,7 +39,7 @@ def phones(draw: st.DrawFn) -> str:
     """A Vietnamese phone number as people write it: 0, 84 or +84, then a mobile (9 digits,
     from 3, 5, 7, 8, 9) or landline (10 digits, area 2x) national number, whole or in groups
     joined by a space, a dot or a hyphen."""
-    prefix = draw(st.sampled_from(["0", "+84", "84", "+84 ", "84."]))
+    prefix = draw(st.sampled_from(["0", "+84", "84", "+84 ", "+84."]))
     national = draw(st.one_of(
         st.from_regex(r"[35789][0-9]{8}", fullmatch=True),
         st.from_regex(r"2[0-9]{9}", fullmatch=True)))
@@ -88,6 +89,7 @@ def test_ordinary_numbers_are_kept_dieu_14_1(text: str) -> None:
     ("Ổ gà trước số 12 ngõ 34/5 Hàng Bài từ ngày 02/03/2026 lúc 8:30",
      "Ổ gà trước số 12 ngõ 34/5 Hàng Bài từ ngày 02/03/2026 lúc 8:30"),
     ("Thiệt hại 1.500.000 đồng, năm 2026", "Thiệt hại 1.500.000 đồng, năm 2026"),
+    ("Từ 01/01/84 200.000.000 đồng", "Từ 01/01/84 200.000.000 đồng"),
 ])
 def test_examples_of_masking_dieu_4_4(text: str, public: str) -> None:
     assert scrub(text) == public
