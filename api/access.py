@@ -10,7 +10,11 @@
 - an administrator: the directory and policy, not reports.
 
 A confidential reporter's identity (Điều 5.7) is shown only to the reporter and to officers of
-the units handling the report.
+the units handling the report. The identity is not in any read model: it is decrypted from the
+event store (``IHanoi.reporters``) for those who may see it, and minimised (Điều 4.4): the
+e-mail and citizen ID only for the reporter and the staff of the units the report is with
+(receiving, handling, division or commune), who verify and answer him (Điều 6.2.đ, 7.1, 13);
+other staff (service centre, inspectors, coordinating units) read the name and phone.
 
 Moderation (Điều 4.4, 14.1): where a unit head redacted personal data from a report's text or
 rating comment, the original stays visible only to moderators (the head of the unit responsible
@@ -93,9 +97,35 @@ def may_see_identity(p: Principal, row: dict[str, Any]) -> bool:
         return str(row.get("reporter_id")) == p.subject
     if not row.get("confidential"):
         return p.role != Role.ADMINISTRATOR
-    handling = {row.get("receiving_unit_id"), row.get("handling_unit_id"),
-                row.get("department_id")}
-    return p.is_staff and p.unit_id in handling
+    return p.is_staff and p.unit_id in handling_units(row)
+
+
+def handling_units(row: dict[str, Any]) -> set[Any]:
+    """The units a report is with (Điều 5.7 "cơ quan, đơn vị"): receiving, handling and the
+    division or commune assigned — not the units only asked to coordinate."""
+    return {row.get("receiving_unit_id"), row.get("handling_unit_id"), row.get("department_id")}
+
+
+#: Điều 4.4 (data minimisation): what staff who may see a reporter read of his identity.
+CONTACT = ("name", "phone")
+#: The whole identity (Điều 5.5), for the reporter and the staff working on the report.
+IDENTITY = ("name", "phone", "email", "national_id")
+#: The roles that work on reports (inspectors and the inspectorate only read them).
+WORKING_ROLES = (Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD)
+
+
+def identity_shown(p: Principal, row: dict[str, Any]) -> tuple[str, ...]:
+    """The parts of the reporter's identity ``p`` reads on ``row``: none unless Điều 5.7
+    allows; all of it for the reporter and for the staff of the units the report is with —
+    the receiving unit verifies the reporter's identity (Điều 6.2.đ, 7.1), the handling unit
+    and its division or commune answer him (Điều 12, 13); only the name and phone, enough to
+    contact him, for the other staff who may see him (service centre, inspectors,
+    coordinating units, city inspectorate; Điều 4.4)."""
+    if not may_see_identity(p, row):
+        return ()
+    if p.role == Role.CITIZEN or (p.role in WORKING_ROLES and p.unit_id in handling_units(row)):
+        return IDENTITY
+    return CONTACT
 
 
 def may_read_originals(p: Principal, row: dict[str, Any]) -> bool:
@@ -107,8 +137,10 @@ def may_read_originals(p: Principal, row: dict[str, Any]) -> bool:
     return p.role == Role.UNIT_HEAD and p.unit_id == responsible
 
 
-def redact(p: Principal, row: dict[str, Any]) -> dict[str, Any]:
-    """The row as ``p`` may read it: the identity only where Điều 5.7 allows; the redacted text
+def redact(p: Principal, row: dict[str, Any],
+           identity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The row as ``p`` may read it: the reporter's ``identity`` (from the event store) only
+    where Điều 5.7 allows and only what his role needs (:func:`identity_shown`); the redacted text
     and comment in place of the originals unless ``p`` may read those (Điều 14.1); and for the
     reporter himself no internal working (officers, coordination) nor a result that is not
     yet published (Điều 12.3)."""
@@ -118,6 +150,9 @@ def redact(p: Principal, row: dict[str, Any]) -> dict[str, Any]:
         if row.get("status") != "published":
             hidden |= {"result_text", "result_evidence"}
     shown = {k: (None if k in hidden else v) for k, v in row.items()}
+    parts = identity_shown(p, row) if identity else ()
+    shown["reporter"] = ({k: (identity or {}).get(k) if k in parts else None for k in IDENTITY}
+                         if parts else None)
     if not may_read_originals(p, row):
         for original, redacted in REDACTIONS.items():
             if row.get(redacted) is not None:

@@ -262,7 +262,9 @@ class Policy(Out):
 # ----------------------------------------------------------------- staff and citizens
 
 class ReporterIdentity(Out):
-    """Điều 5.5: who sent a report; shown only where Điều 5.7 allows."""
+    """Điều 5.5: who sent a report, decrypted from the event store; shown only where Điều 5.7
+    allows, and minimised (Điều 4.4): ``email`` and ``national_id`` are null except for the
+    reporter and the staff of the units the report is with (``api.access.identity_shown``)."""
 
     name: str
     phone: str | None

@@ -263,6 +263,14 @@ class IHanoi(TypedEventsApplication):
         return (officer.as_actor(found(read, officer.unit_id, Unit)),
                 [found(read, unit_id, Unit) for unit_id in units])
 
+    def reporters(self, *report_ids: UUID) -> dict[UUID, dict[str, Any]]:
+        """Điều 4.4, 5.5, 14.1: the identity each report was sent with, decrypted from the
+        event store in one query (read models keep the reporter's id only, never his
+        identity); the API shows it only where Điều 5.7 allows (``api.access``)."""
+        return {report_id: dict(report.reporter)
+                for report_id, report in self.aggregates.read(*report_ids).items()
+                if isinstance(report, Report)}
+
     def citizen_actor(self, reporter_id: UUID) -> Actor:
         self.load(reporter_id, Reporter, to_change=False)
         return Actor(id=str(reporter_id), role=Role.CITIZEN)

@@ -36,6 +36,7 @@ from psycopg.adapt import Transformer
 from psycopg.errors import error_from_result
 
 from application.database import advisory_lock_key
+from application.sealing import Sealer
 from application.topics import topics_of
 
 Handler = Callable[[psycopg.Cursor[Any], Any, int], None]
@@ -85,8 +86,12 @@ class Statements:
     FLUSH_EVERY = 200
     _names = itertools.count()
 
-    def __init__(self, conn: psycopg.Connection[Any], prepared: dict[Any, bytes]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], prepared: dict[Any, bytes],
+                 sealer: Sealer | None = None) -> None:
         self._conn, self._pg, self._prepared = conn, conn.pgconn, prepared
+        #: The application's cipher for the personal values a handler must keep
+        #: (:func:`application.sealing.sealer_of`).
+        self.sealer = sealer
         self._tx = Transformer.from_context(conn)
         self._queued = self._pending = 0
         self._error: psycopg.Error | None = None
@@ -243,6 +248,7 @@ class Projector:
     def __init__(self, source: EventSource, conninfo: str, models: Sequence[ReadModel],
                  schema: str = "public", batch_size: int = 500, max_as_of: int = 32) -> None:
         self.source = source
+        self.sealer = Sealer.of(source.mapper)
         self.conninfo = conninfo
         self.models = list(models)
         self.schema = schema
@@ -322,7 +328,7 @@ class Projector:
             covered = batch[-1].id if len(batch) >= limit else head
             if batch:
                 set_search_path(cur, self.schema)
-                with Statements(conn, {}) as statements:
+                with Statements(conn, {}, self.sealer) as statements:
                     self._apply(statements, batch, self.models, positions)
             cur.executemany(sql.SQL(
                 "UPDATE {}.projection_tracking SET notification_id = %s "
@@ -514,7 +520,7 @@ class Projector:
                     break
                 with conn.transaction(), conn.cursor() as cur:
                     set_search_path(cur, target, self.schema)
-                    with Statements(conn, prepared) as statements:
+                    with Statements(conn, prepared, self.sealer) as statements:
                         self._apply(statements, batch, models, positions, until)
                 position = batch[-1].id
                 if position - after >= 4 * analyzed:
@@ -556,7 +562,7 @@ class Projector:
                                            sorted({t for m in models for t in m.topics}),
                                            stop=head)
                 set_search_path(cur, staging, self.schema)
-                with Statements(conn, {}) as statements:
+                with Statements(conn, {}, self.sealer) as statements:
                     self._apply(statements, rest, models, {m.name: position for m in models})
                 position = head
                 for m in models:

@@ -46,6 +46,7 @@ from eventsourcing.domain import CanMutateAggregate
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from application.sealing import PREFIX, Sealer, sealer_of
 from domain.alert import Alert
 from domain.calendar import BUSINESS_TZ
 from domain.preferences import NotificationPreferences
@@ -358,7 +359,8 @@ def _preferences(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     else:
         cur.execute("UPDATE notification_preferences SET channels = %s, email = %s,"
                     " webhook_url = %s, updated_at = %s WHERE preferences_id = %s",
-                    (e.channels, e.email, e.webhook_url, e.at, e.originator_id))
+                    (e.channels, sealer_of(cur).seal(e.email), e.webhook_url, e.at,
+                     e.originator_id))
 
 
 @model.on(Alert.Drafted)
@@ -422,6 +424,31 @@ def outbox(conn: psycopg.Connection[Any], key_prefix: str = "") -> list[dict[str
         return cur.execute("SELECT * FROM notification_outbox WHERE key LIKE %s ORDER BY id",
                            (key_prefix.replace("%", r"\%").replace("_", r"\_") + "%",)
                            ).fetchall()
+
+
+def seal_stored_addresses(conn: psycopg.Connection[Any], sealer: Sealer) -> int:
+    """Điều 4.4, 14.1: rows written before addresses were sealed — each preference's e-mail
+    sealed, each delivered address replaced by its digest (the outbox is never rebuilt, so
+    they are fixed in place); idempotent. Returns the rows changed."""
+    if sealer.cipher is None:
+        return 0
+    changed = 0
+    with conn.transaction():
+        for preferences_id, email in conn.execute(
+                "SELECT preferences_id, email FROM notification_preferences"
+                " WHERE email NOT LIKE %s FOR UPDATE", (PREFIX + "%",)).fetchall():
+            conn.execute("UPDATE notification_preferences SET email = %s"
+                         " WHERE preferences_id = %s", (sealer.seal(email), preferences_id))
+            changed += 1
+        for outbox_id, channel, address in conn.execute(
+                "SELECT outbox_id, channel, address FROM notification_deliveries"
+                " WHERE address <> '' AND address NOT LIKE 'hmac:%%'"
+                " AND address NOT LIKE 'sha256:%%' FOR UPDATE").fetchall():
+            conn.execute("UPDATE notification_deliveries SET address = %s WHERE outbox_id = %s"
+                         " AND channel = %s AND address = %s",
+                         (sealer.digest(address), outbox_id, channel, address))
+            changed += 1
+    return changed
 
 
 # The monthly report to the Chairman and Home Affairs registers its handlers on this model.

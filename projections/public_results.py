@@ -9,7 +9,10 @@ Moderation (Điều 4.4, 14.1; issue 7): a report hidden by a unit head is delet
 tables, so it never appears, even when published later; a hidden rating comment is never
 copied; a redaction overwrites the text (or comment) in both tables, so the original is in no
 public table once redacted. Replaying the events in order ends in the same state: a rebuild
-keeps them hidden and redacted.
+keeps them hidden and redacted. Before any moderation, every text copied here — the report's
+text and place, the result, the rating comment — has its phone numbers, e-mail addresses and
+ID numbers masked (:func:`domain.personal_data.scrub`; Điều 4.4, 14.1): the originals stay
+in the event store and the staff views.
 
 Until publication the report waits in ``public_results_pending`` (never queried); unit names
 come from the unit directory's events into ``public_results_units``.
@@ -25,6 +28,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from domain.personal_data import scrub, scrub_optional
 from domain.report import Report
 from domain.units import Unit
 from projections.engine import ReadModel
@@ -46,7 +50,7 @@ def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute(
         "INSERT INTO public_results_pending (report_id, kind, category, summary, area,"
         " latitude, longitude, submitted_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (e.originator_id, e.kind, e.category, e.text, e.location["address"],
+        (e.originator_id, e.kind, e.category, scrub(e.text), scrub(e.location["address"]),
          e.location["latitude"], e.location["longitude"], e.at))
 
 
@@ -72,7 +76,7 @@ def _rerouted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 @model.on(Report.ResultProposed, Report.ResultUpdated)
 def _proposed(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE public_results_pending SET result_text = %s, evidence = %s"
-                " WHERE report_id = %s", (e.text, Jsonb(e.evidence), e.originator_id))
+                " WHERE report_id = %s", (scrub(e.text), Jsonb(e.evidence), e.originator_id))
 
 
 def _publish(cur: psycopg.Cursor[Any], report_id: UUID, at: datetime) -> None:
@@ -103,7 +107,7 @@ def _initiative_answered(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 def _rated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("UPDATE public_results SET rating = %s, rating_comment = CASE"
                 " WHEN rating_comment_hidden THEN NULL ELSE NULLIF(%s, '') END"
-                " WHERE report_id = %s", (e.rating, e.comment, e.originator_id))
+                " WHERE report_id = %s", (e.rating, scrub_optional(e.comment), e.originator_id))
 
 
 @model.on(Report.Hidden)
@@ -126,11 +130,11 @@ def _redacted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     if e.field == "text":
         for table in ("public_results_pending", "public_results"):
             cur.execute(f"UPDATE {table} SET summary = %s WHERE report_id = %s",
-                        (e.redacted, e.originator_id))
+                        (scrub(e.redacted), e.originator_id))
         return
     cur.execute("UPDATE public_results SET rating_comment = NULLIF(%s, '')"
                 " WHERE report_id = %s AND NOT rating_comment_hidden",
-                (e.redacted, e.originator_id))
+                (scrub(e.redacted), e.originator_id))
 
 
 # Queries --------------------------------------------------------------------------------
@@ -140,13 +144,24 @@ COLUMNS = ("r.report_id, r.kind, r.category, r.summary, r.area, r.latitude, r.lo
            " r.result_text, r.evidence, r.rating, r.rating_comment")
 
 
+#: The free texts of a row: masked again as they are read, so rows written before the
+#: handlers masked them (until ``ihanoi projections rebuild public_results``) show masked too.
+TEXTS = ("summary", "area", "result_text", "rating_comment")
+
+
+def _scrubbed(row: dict[str, Any]) -> dict[str, Any]:
+    """Điều 4.4, 14.1: the row with no phone, e-mail or ID number in its texts."""
+    return {**row, **{k: scrub_optional(row[k]) for k in TEXTS}}
+
+
 def get(conn: psycopg.Connection[Any], report_id: UUID) -> dict[str, Any] | None:
     """One published result by report id (None until it is published)."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
+        row = cur.execute(
             f"SELECT {COLUMNS} FROM public_results r"
             f" LEFT JOIN public_results_units u ON u.unit_id = r.handling_unit_id"
             f" WHERE r.report_id = %s", (report_id,)).fetchone()
+    return _scrubbed(row) if row is not None else None
 
 
 SORTS = {"-published_at": "published_at", "published_at": "published_at"}
@@ -179,4 +194,4 @@ def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
             f" WHERE {' AND '.join(where) or 'true'}"
             f" ORDER BY r.published_at {direction}, r.report_id {direction} LIMIT %s",
             (*params, limit + 1)).fetchall()
-    return page(rows, limit, tag, "published_at")
+    return page([_scrubbed(r) for r in rows], limit, tag, "published_at")

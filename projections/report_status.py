@@ -1,7 +1,8 @@
 """``report_status``: the full current state of every report, for staff (Điều 7, 8, 12, 13).
 
-One row per report: kind, content, place, reporter (staff only; confidentiality is enforced by
-the API, Điều 5.7), receiving and handling units, officer, status, the current stage with its
+One row per report: kind, content, place, the reporter's account id (never his identity: that
+stays encrypted in the event store, Điều 4.4, 14.1, and the API reads it from there for those
+Điều 5.7 allows), receiving and handling units, officer, status, the current stage with its
 due instant and responsible unit, and the open clarification if any.
 
 Matters and duplicates (issue 7; Điều 6.2.c, 18.4): the report's matter (its first report's
@@ -21,6 +22,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from domain.personal_data import scrub
 from domain.report import Report, StageRecord
 from projections.engine import ReadModel, rerouted
 from projections.paging import decode_cursor, keyset, page
@@ -51,14 +53,14 @@ def _update(cur: psycopg.Cursor[Any], e: Any, assignments: str, *values: Any) ->
 def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute(
         "INSERT INTO report_status (report_id, kind, category, text, latitude, longitude,"
-        " address, media, confidential, reporter_id, reporter, receiving_unit_id, status,"
+        " address, media, confidential, reporter_id, receiving_unit_id, status,"
         " stage, stage_unit_id, stage_officer_id, stage_due, submitted_at, updated_at, version,"
         " matter_id, re_report_of)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'received',"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'received',"
         " %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (e.originator_id, e.kind, e.category, e.text, e.location["latitude"],
          e.location["longitude"], e.location["address"], Jsonb(e.media), e.confidential,
-         e.reporter_id, Jsonb(e.reporter), e.receiving_unit_id, *_stage(_opened(e)), e.at, e.at,
+         e.reporter_id, e.receiving_unit_id, *_stage(_opened(e)), e.at, e.at,
          e.originator_version, e.matter_id or e.originator_id, e.re_report_of))
 
 
@@ -262,7 +264,7 @@ def _redacted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 # Queries --------------------------------------------------------------------------------
 
 COLUMNS = ("report_id, kind, category, text, latitude, longitude, address, media, confidential,"
-           " reporter_id, reporter, receiving_unit_id, handling_unit_id, department_id,"
+           " reporter_id, receiving_unit_id, handling_unit_id, department_id,"
            " officer_id, status, urgency, stage, stage_unit_id, stage_officer_id, stage_due,"
            " verification_due, clarification_due, coordination, result_text, result_evidence,"
            " rating, rating_comment, violation, submitted_at, assigned_at, published_at,"
@@ -334,7 +336,8 @@ def public_summaries(conn: psycopg.Connection[Any], *, report_ids: list[Any] | N
                      category: str | None = None, closed: bool | None = None,
                      limit: int = 1000) -> list[dict[str, Any]]:
     """Non-personal columns only (never the reporter), newest first: for Open311. A hidden
-    report is left out and a redacted text shows redacted (Điều 14.1)."""
+    report is left out, a redacted text shows redacted (Điều 14.1) and phone numbers, e-mail
+    addresses and ID numbers in the text and place are masked (Điều 4.4)."""
     filters = {"NOT hidden": True, "report_id = ANY(%(ids)s)": report_ids,
                "submitted_at >= %(since)s": submitted_from,
                "submitted_at < %(until)s": submitted_to,
@@ -345,9 +348,11 @@ def public_summaries(conn: psycopg.Connection[Any], *, report_ids: list[Any] | N
     params = {"ids": report_ids, "since": submitted_from, "until": submitted_to, "kind": kind,
               "category": category, "closed": CLOSED, "limit": limit}
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(
+        rows = cur.execute(
             f"SELECT {PUBLIC_COLUMNS} FROM report_status WHERE {' AND '.join(where) or 'true'}"
             f" ORDER BY submitted_at DESC LIMIT %(limit)s", params).fetchall()
+    # Điều 4.4, 14.1: no phone, e-mail or ID number reaches the public, moderated or not.
+    return [{**r, "text": scrub(r["text"]), "address": scrub(r["address"])} for r in rows]
 
 
 def at_merged_units(conn: psycopg.Connection[Any]) -> list[tuple[UUID, UUID]]:

@@ -48,6 +48,7 @@ from psycopg.types.json import Jsonb
 
 from domain.actors import Role
 from domain.calendar import BUSINESS_TZ
+from domain.personal_data import scrub
 from domain.report import Report, StageRecord
 from projections.engine import ReadModel
 
@@ -306,7 +307,10 @@ def _public_stage(stage: dict[str, Any]) -> dict[str, Any]:
 
 
 def _public_detail(key: str, value: Any) -> Any:
-    """A StageRecord detail (a deadline passed) without its officer."""
+    """A StageRecord detail (a deadline passed) without its officer; a text with its phone
+    numbers, e-mail addresses and ID numbers masked (Điều 4.4, 14.1)."""
+    if isinstance(value, str):
+        return scrub(value)
     return _public_stage(value) if key == "stage" and isinstance(value, dict) else value
 
 

@@ -13,8 +13,10 @@ address its recipient chose (``notification_preferences``):
   :mod:`projections.authority_reports`) or a kind (``"area"``).
 
 Each (row, channel, address) delivered is recorded (``notification_deliveries``) as soon as
-it is accepted, so a retry after a partial failure sends only what failed. Idempotency: a
-webhook's ``webhook-id`` is the outbox row's id and an e-mail's ``Message-ID`` derives from
+it is accepted, so a retry after a partial failure sends only what failed. Personal data at
+rest (Điều 4.4, 14.1): e-mail addresses are stored sealed with the application's cipher and
+opened here only; a delivery records a keyed digest of the address, never the address.
+Idempotency: a webhook's ``webhook-id`` is the outbox row's id and an e-mail's ``Message-ID`` derives from
 it, so a receiver recognises a message sent twice (after a crash between the send and the
 commit).
 """
@@ -38,7 +40,9 @@ from typing import Any, Protocol
 
 import psycopg
 
+from application.sealing import Sealer
 from application.settings import Settings
+from domain.personal_data import scrub
 from scheduler.outbox import LogSender, Notification
 
 log = logging.getLogger("ihanoi.notifications")
@@ -150,8 +154,12 @@ class Dispatcher:
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]], *,
                  email: Channel | None = None, webhook: Channel | None = None,
                  routes: Mapping[str, Sequence[str]] | None = None,
-                 journal: LogSender | None = None) -> None:
+                 journal: LogSender | None = None, sealer: Sealer | None = None) -> None:
         self._connect = connect
+        #: Opens the sealed e-mail addresses of ``notification_preferences`` and digests the
+        #: addresses recorded as delivered (Điều 4.4, 14.1); the scheduler gives its
+        #: application's when none is given.
+        self.sealer = sealer
         self.channels: dict[str, Channel] = {
             name: channel for name, channel in (("email", email), ("webhook", webhook))
             if channel is not None}
@@ -163,16 +171,18 @@ class Dispatcher:
 
     @classmethod
     def from_settings(cls, connect: Callable[[], psycopg.Connection[Any]],
-                      settings: Settings) -> Dispatcher:
+                      settings: Settings, sealer: Sealer | None = None) -> Dispatcher:
         email = SmtpChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                             settings.smtp_username, settings.smtp_password,
                             settings.smtp_security) if settings.smtp_host else None
         webhook = WebhookChannel(settings.webhook_secret) if settings.webhook_secret else None
-        return cls(connect, email=email, webhook=webhook, routes=settings.notify_routes)
+        return cls(connect, email=email, webhook=webhook, routes=settings.notify_routes,
+                   sealer=sealer)
 
     def send(self, notification: Notification, idempotency_key: str) -> None:
         with self._lock:
             conn = self._connection()
+            sealer = self.sealer or Sealer(None)
             done = {(channel, address) for channel, address in conn.execute(
                 "SELECT channel, address FROM notification_deliveries WHERE outbox_id = %s",
                 (notification.id,)).fetchall()}
@@ -181,19 +191,20 @@ class Dispatcher:
                 self._record(conn, notification, "log", "")
             errors = []
             for channel, address in self.targets(conn, notification):
-                if (channel, address) in done:
+                if (channel, sealer.digest(address)) in done or (channel, address) in done:
                     continue
                 sender = self.channels.get(channel)
                 if sender is None:
                     log.warning("notification %s: no %s channel configured, %s skipped",
-                                notification.key, channel, address)
+                                notification.key, channel, scrub(address))
                     continue
                 try:
                     sender.send(notification, address)
                 except Exception as error:  # noqa: BLE001 — retried with the row
-                    errors.append(f"{channel} {address}: {error!r}")
+                    # Kept in the outbox row (last_error): the address masked.
+                    errors.append(scrub(f"{channel} {address}: {error!r}"))
                 else:
-                    self._record(conn, notification, channel, address)
+                    self._record(conn, notification, channel, sealer.digest(address))
             if errors:
                 raise DeliveryError("; ".join(errors))
 
@@ -225,8 +236,9 @@ class Dispatcher:
                 ORDER BY h.reporter_id""", (n.recipient_id,)).fetchall()
         else:
             rows = []
+        opened = (self.sealer or Sealer(None)).open
         targets = [(channel, address) for channels, email, webhook_url in rows
-                   for channel, address in (("email", email), ("webhook", webhook_url))
+                   for channel, address in (("email", opened(email)), ("webhook", webhook_url))
                    if channel in channels and address]
         targets += self.routes.get(f"{n.recipient_kind}:{n.recipient_id}", [])
         targets += self.routes.get(n.recipient_kind, [])

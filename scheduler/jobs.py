@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.commands import RerouteAfterMerger
 from application.database import connect
+from application.sealing import Sealer
 from application.services import Clock, ConflictError, NotFound
 from application.settings import get_settings
 from domain.actors import SYSTEM
@@ -72,7 +73,12 @@ class Scheduler:
         self.read_models.ensure_tracking()
         self.feeder.ensure_tracking()
         self.clock = clock or runtime.app.clock
-        self.sender = sender or Dispatcher.from_settings(self.connect, get_settings())
+        sealer = Sealer.of(runtime.app.mapper)
+        self.sender = sender or Dispatcher.from_settings(self.connect, get_settings(), sealer)
+        if isinstance(self.sender, Dispatcher) and self.sender.sealer is None:
+            self.sender.sealer = sealer  # the sealed addresses are this application's
+        with self.connect() as conn:
+            notifications.seal_stored_addresses(conn, sealer)
         self.backoff = backoff or Backoff()
         self._published: set[str] = set()  # months known published (a fact never undone)
 
