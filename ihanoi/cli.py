@@ -129,6 +129,7 @@ def demo(
             _serve(runtime, host, port)
         finally:
             scheduler.stop()
+            runtime.close()
     runtime.close()
 
 
@@ -218,6 +219,18 @@ def _print_tokens(runtime: Deployment) -> None:
                 settings.data_dir / TOKENS_FILE)
 
 
+def _exit_on_signals() -> None:
+    """SIGTERM and SIGINT end the process normally (``SystemExit(0)``), so that ``finally``
+    blocks and ``atexit`` handlers run — among them the embedded PostgreSQL's, which stops the
+    server when its last user leaves (issue 12 item 9). uvicorn shuts down gracefully on
+    either signal and then raises it again for the handler it found: this one."""
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, leave)
+
+
 def _serve(runtime: Deployment, host: str, port: int) -> None:
     import uvicorn
 
@@ -225,6 +238,7 @@ def _serve(runtime: Deployment, host: str, port: int) -> None:
     from api.operations import configure_logging
 
     configure_logging()
+    _exit_on_signals()
     console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  (Ctrl-C to stop)")
     # No "server: uvicorn" banner (README "Security"); the Date header stays.
     uvicorn.run(create_app(runtime, get_settings().resolve_jwt_secret()), host=host, port=port,
@@ -236,9 +250,13 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Serve the HTTP API (read models followed in-process)."""
+    """Serve the HTTP API (read models followed in-process) until SIGTERM or Ctrl-C."""
     _check_secret()
-    _serve(_runtime(), host, port)
+    runtime = _runtime()
+    try:
+        _serve(runtime, host, port)
+    finally:
+        runtime.close()
 
 
 def _check_secret() -> None:
