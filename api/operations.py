@@ -7,6 +7,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -18,11 +19,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.responses import Health, NotReady, Ready
+from projections.engine import Projector
 
 router = APIRouter(tags=["operations"])
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -43,6 +47,35 @@ class Metrics:
         self.lag = Gauge("ihanoi_projection_lag_events",
                          "Stored events not yet applied by the slowest read model",
                          registry=self.registry)
+
+
+class ProjectorMetrics(Collector):
+    """The projector's failures, read at each scrape (issue 12 item 7): failed attempts by
+    kind (``database`` unreachable, ``handler`` failing) and read model, failures in a row,
+    and ``ihanoi_projection_stalled`` = 1 naming the read model and the event a handler keeps
+    failing on."""
+
+    def __init__(self, projector: Projector) -> None:
+        self.projector = projector
+
+    def collect(self) -> Iterator[Metric]:
+        projector = self.projector
+        failures = CounterMetricFamily(
+            "ihanoi_projection_failures", "Failed projector attempts (each retried after a "
+            "backoff) by kind and read model", labels=["kind", "read_model"])
+        for (kind, model), count in sorted(projector.failures_total.items()):
+            failures.add_metric([kind, model], count)
+        yield failures
+        failure = projector.failure
+        yield GaugeMetricFamily("ihanoi_projection_failures_in_a_row",
+                                "Consecutive failed projector attempts (0: working)",
+                                value=failure.attempts if failure else 0)
+        stalled = GaugeMetricFamily(
+            "ihanoi_projection_stalled", "1 while a read model's handler keeps failing on "
+            "one event", labels=["read_model", "event", "notification_id"])
+        if (s := projector.stalled) is not None:
+            stalled.add_metric([s.read_model or "", s.event or "", str(s.notification_id)], 1)
+        yield stalled
 
 
 class RequestIdFilter(logging.Filter):
@@ -118,6 +151,7 @@ class Observe:
 
 def install(app: FastAPI) -> None:
     app.state.metrics = Metrics()
+    app.state.metrics.registry.register(ProjectorMetrics(app.state.runtime.projector))
     app.add_middleware(Observe, metrics=app.state.metrics)
 
 
@@ -131,8 +165,14 @@ async def healthz() -> Health:  # reads nothing: answered on the event loop
     "model": NotReady, "description": "Not ready: the database is unreachable or the read "
                                       "models lag"}})
 def readyz(request: Request) -> JSONResponse:
-    """The database answers and the read models are caught up within a bound."""
+    """The database answers, no read model is stalled on an event its handler keeps failing
+    on, and the read models are caught up within a bound."""
     projector = request.app.state.runtime.projector
+    if (stalled := projector.stalled) is not None:
+        return JSONResponse({"status": "stalled", "read_model": stalled.read_model,
+                             "event": stalled.event, "notification_id": stalled.notification_id,
+                             "attempts": stalled.attempts, "detail": stalled.error},
+                            status_code=503)
     try:
         lag = projector.lag()
     except Exception as error:  # noqa: BLE001 — any database failure means not ready
@@ -149,5 +189,8 @@ def readyz(request: Request) -> JSONResponse:
 def metrics(request: Request) -> Response:
     """Prometheus metrics: request latency, commands by outcome, projection lag."""
     state = request.app.state
-    state.metrics.lag.set(state.runtime.projector.lag())
+    try:
+        state.metrics.lag.set(state.runtime.projector.lag())
+    except Exception:  # noqa: BLE001 — the database is down: the lag is unknown
+        state.metrics.lag.set(float("nan"))
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

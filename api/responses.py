@@ -679,11 +679,18 @@ class Ready(Out):
 
 
 class NotReady(Out):
-    """The database is unreachable (``detail``: the error's type) or the read models lag."""
+    """The database is unreachable (``detail``: the error's type), the read models lag, or
+    one read model is stalled: its handler keeps failing on one event (``read_model``,
+    ``event`` — the event's topic —, ``notification_id``, ``attempts``, ``detail``: the
+    error)."""
 
-    status: Literal["unavailable", "lagging"]
+    status: Literal["unavailable", "lagging", "stalled"]
     projection_lag: int | None = None
     detail: str | None = None
+    read_model: str | None = None
+    event: str | None = None
+    notification_id: int | None = None
+    attempts: int | None = None
 
 
 # ----------------------------------------------------------------- Open311 GeoReport v2

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import select
 import threading
 import time
@@ -25,11 +26,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 from uuid import uuid4
 
 import psycopg
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from psycopg import pq, sql
 from psycopg._queries import PostgresQuery
 from psycopg.adapt import Transformer
@@ -41,6 +44,44 @@ from application.topics import topics_of
 
 Handler = Callable[[psycopg.Cursor[Any], Any, int], None]
 Progress = Callable[[int, int], None]  # (events done, events in total)
+log = logging.getLogger("ihanoi.projections")
+
+#: Errors meaning the database cannot be reached (rather than a handler failing on an event).
+UNREACHABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError,
+    StoreInterfaceError)
+
+
+class HandlerFailed(Exception):
+    """A read model's handler failed on one stored event."""
+
+    def __init__(self, read_model: str, topic: str, notification_id: int,
+                 cause: BaseException) -> None:
+        super().__init__(f"read model {read_model} failed on event #{notification_id} "
+                         f"({topic}): {type(cause).__name__}: {cause}")
+        self.read_model, self.topic, self.notification_id = read_model, topic, notification_id
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why the projector's last attempt failed, and how many times in a row it did.
+
+    ``kind`` is ``database`` when the database could not be reached (the projector waits for
+    it), ``handler`` when applying events failed (``read_model``, ``event`` — the event's
+    topic — and ``notification_id`` name the culprit once isolated: the projector then
+    retries that one event alone)."""
+
+    kind: Literal["database", "handler"]
+    error: str
+    attempts: int
+    since: datetime
+    read_model: str | None = None
+    event: str | None = None
+    notification_id: int | None = None
+
+    def same_as(self, other: Failure | None) -> bool:
+        return other is not None and (self.kind, self.read_model, self.notification_id) == (
+            other.kind, other.read_model, other.notification_id)
 
 
 @dataclass
@@ -132,6 +173,12 @@ class Statements:
     def executemany(self, query: Any, params_seq: Iterable[Any]) -> None:
         for params in params_seq:
             self.execute(query, params)
+
+    def check(self) -> None:
+        """Sync the pipeline and raise the first error of the statements sent so far."""
+        self._sync()
+        if self._error is not None:
+            raise self._error
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         rows, self._rows = self._load(), []
@@ -245,8 +292,14 @@ class EventSource(Protocol):
 class Projector:
     """Keeps read models up to date with the event store of ``source``."""
 
+    #: Consecutive failures of one handler on one event after which the projector is
+    #: reported stalled (``/readyz`` 503, ``ihanoi_projection_stalled``, an error log).
+    STALLED_AFTER = 3
+
     def __init__(self, source: EventSource, conninfo: str, models: Sequence[ReadModel],
-                 schema: str = "public", batch_size: int = 500, max_as_of: int = 32) -> None:
+                 schema: str = "public", batch_size: int = 500, max_as_of: int = 32,
+                 connect_timeout: int = 5, retry_initial: float = 0.2,
+                 retry_max: float = 30.0) -> None:
         self.source = source
         self.sealer = Sealer.of(source.mapper)
         self.conninfo = conninfo
@@ -259,9 +312,28 @@ class Projector:
         #: Called in this process with the position every model has reached, after each
         #: batch that moved them (:class:`projections.consistency.ReadPosition` listens).
         self.on_advance: list[Callable[[int], None]] = []
+        #: libpq's ``connect_timeout`` (seconds) of every connection the projector opens.
+        self.connect_timeout = connect_timeout
+        #: ``run_forever``'s backoff after a failure: doubling from ``retry_initial`` seconds
+        #: up to ``retry_max``.
+        self.retry_initial, self.retry_max = retry_initial, retry_max
+        #: The last attempt's failure while ``run_forever`` has not succeeded since, else None.
+        self.failure: Failure | None = None
+        #: Failed attempts since the start, by (kind, read model or "").
+        self.failures_total: dict[tuple[str, str], int] = {}
 
-    def connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.conninfo)
+    def connect(self, **kwargs: Any) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.conninfo, connect_timeout=self.connect_timeout, **kwargs)
+
+    @property
+    def stalled(self) -> Failure | None:
+        """The failure when one handler has failed on one event ``STALLED_AFTER`` times in a
+        row (it will not pass by itself), else None."""
+        failure = self.failure
+        if failure is not None and failure.kind == "handler" \
+                and failure.attempts >= self.STALLED_AFTER:
+            return failure
+        return None
 
     def model(self, name: str) -> ReadModel:
         try:
@@ -298,7 +370,7 @@ class Projector:
                         "VALUES (%s, 0) ON CONFLICT DO NOTHING").format(_ident(self.schema)),
                 [(m.name,) for m in self.models])
 
-    def run_once(self, limit: int | None = None) -> int:
+    def run_once(self, limit: int | None = None, isolate: bool = False) -> int:
         """Apply the next batch to every read model behind; return the events read (0 when
         every model is at the head).
 
@@ -308,7 +380,11 @@ class Projector:
         (:class:`projections.consistency.ReadPosition`) is not kept waiting by events that
         concern no read model. The move is announced to this process's ``on_advance``
         callbacks after the commit, and to other processes by a NOTIFY on
-        :func:`advance_channel` delivered at the commit."""
+        :func:`advance_channel` delivered at the commit.
+
+        With ``isolate``, each handler's statements are checked as soon as it returns, so
+        that a failure is raised as :class:`HandlerFailed` naming the read model and the
+        event (slower: ``run_forever`` does it after a failure)."""
         limit = limit or self.batch_size
         with self.connect() as conn, conn.transaction(), conn.cursor() as cur:
             cur.execute(sql.SQL(
@@ -329,7 +405,8 @@ class Projector:
             if batch:
                 set_search_path(cur, self.schema)
                 with Statements(conn, {}, self.sealer) as statements:
-                    self._apply(statements, batch, self.models, positions)
+                    self._apply(statements, batch, self.models, positions,
+                                isolate=isolate)
             cur.executemany(sql.SQL(
                 "UPDATE {}.projection_tracking SET notification_id = %s "
                 "WHERE projection = %s AND notification_id < %s").format(_ident(self.schema)),
@@ -347,7 +424,7 @@ class Projector:
 
     def _apply(self, cur: Statements, batch: Iterable[Notification],
                models: Sequence[ReadModel], positions: dict[str, int],
-               until: datetime | None = None) -> None:
+               until: datetime | None = None, isolate: bool = False) -> None:
         for notification in batch:
             interested = [m for m in models if notification.id > positions[m.name]
                           and notification.topic in m.handlers]
@@ -359,7 +436,17 @@ class Projector:
             if until is not None and getattr(event, "recorded_at", event.at) > until:
                 continue
             for m in interested:
-                m.process(cur, event, notification.topic, notification.id)
+                if not isolate:
+                    m.process(cur, event, notification.topic, notification.id)
+                    continue
+                try:
+                    m.process(cur, event, notification.topic, notification.id)
+                    cur.check()
+                except UNREACHABLE:
+                    raise
+                except Exception as error:
+                    raise HandlerFailed(m.name, notification.topic, notification.id,
+                                        error) from error
 
     def catch_up(self) -> int:
         """Run batches until every read model is at the head; return the events read."""
@@ -382,15 +469,78 @@ class Projector:
     def run_forever(self, stop: threading.Event, poll_interval: float = 0.2) -> None:
         """Follow the event store until ``stop`` is set: wake on the recorder's NOTIFY after
         each commit, and poll every ``poll_interval`` anyway, so that a lost NOTIFY
-        (eventsourcing issue #305) never leaves the read side behind."""
-        self.ensure_tracking()
-        with psycopg.connect(self.conninfo, autocommit=True) as listener:
-            listener.execute(sql.SQL("LISTEN {}").format(
-                _ident(self.source.recorder.channel_name)))
+        (eventsourcing issue #305) never leaves the read side behind.
+
+        Never gives up (issue 12 item 7): any failure — the database gone or restarting, a
+        handler raising — is logged, counted (``failures_total``), kept in ``failure``, and
+        retried after a backoff doubling from ``retry_initial`` to ``retry_max`` seconds,
+        from the tracking rows (a failed batch was rolled back whole). After a failure the
+        events are applied one at a time with each handler checked, so a handler that keeps
+        failing is named with its event; after ``STALLED_AFTER`` failures in a row it is
+        reported ``stalled``. The first success clears ``failure``."""
+        delay = self.retry_initial
+        listener: psycopg.Connection[Any] | None = None
+        try:
             while not stop.is_set():
-                if self.run_once() == 0:
-                    for _ in listener.notifies(timeout=poll_interval, stop_after=1):
-                        pass
+                try:
+                    if listener is None:
+                        self.ensure_tracking()
+                        listener = self.connect(autocommit=True)
+                        listener.execute(sql.SQL("LISTEN {}").format(
+                            _ident(self.source.recorder.channel_name)))
+                    isolate = self.failure is not None
+                    read = self.run_once(limit=1 if isolate else None, isolate=isolate)
+                    self._succeeded()
+                    delay = self.retry_initial
+                    if read == 0:
+                        for _ in listener.notifies(timeout=poll_interval, stop_after=1):
+                            pass
+                except Exception as error:  # noqa: BLE001 — every failure is retried
+                    self._failed(error, delay)
+                    if listener is not None and (listener.closed or listener.broken):
+                        listener = None
+                    stop.wait(delay)
+                    delay = min(delay * 2, self.retry_max)
+        finally:
+            if listener is not None:
+                listener.close()
+
+    def _succeeded(self) -> None:
+        if self.failure is not None:
+            log.warning("projector: resumed after %d failed attempts (%s)",
+                        self.failure.attempts, self.failure.error,
+                        extra={"schema": self.schema})
+            self.failure = None
+
+    def _failed(self, error: Exception, delay: float) -> None:
+        previous = self.failure
+        if isinstance(error, HandlerFailed):
+            failure = Failure("handler", str(error), 1, datetime.now(UTC), error.read_model,
+                              error.topic, error.notification_id)
+        else:
+            kind: Literal["database", "handler"] = (
+                "database" if isinstance(error, UNREACHABLE) else "handler")
+            text = f"{type(error).__name__}: {error}".splitlines()[0]
+            failure = Failure(kind, text, 1, datetime.now(UTC))
+        if failure.same_as(previous):
+            assert previous is not None
+            failure = Failure(failure.kind, failure.error, previous.attempts + 1,
+                              previous.since, failure.read_model, failure.event,
+                              failure.notification_id)
+        self.failure = failure
+        key = (failure.kind, failure.read_model or "")
+        self.failures_total[key] = self.failures_total.get(key, 0) + 1
+        extra = {"schema": self.schema, "kind": failure.kind, "read_model": failure.read_model,
+                 "event": failure.event, "notification_id": failure.notification_id,
+                 "attempts": failure.attempts, "retry_in": delay}
+        if self.stalled is not None:
+            log.error("projector: read model %s stalled on event #%s (%s), %d failures in a "
+                      "row; retrying in %.1fs: %s", failure.read_model,
+                      failure.notification_id, failure.event, failure.attempts, delay,
+                      failure.error, extra=extra)
+        else:
+            log.warning("projector: attempt failed; retrying in %.1fs: %s", delay,
+                        failure.error, extra=extra, exc_info=failure.attempts == 1)
 
     # ----------------------------------------------------------------- rebuilding
 
