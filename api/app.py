@@ -85,8 +85,11 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     # Every instant answered in one ISO 8601 form (issue 11 item 7): the read connections'
     # session time zone is the business one, so timestamptz columns come back at +07:00,
     # as the commands' answers (``api.schemas.Instant``) and the CSV export give them.
+    # Issue 12 item 8: a database that does not answer fails a read within the timeout
+    # (503 with Retry-After), and the pool reconnects by itself once it is back.
     app.state.reads = create_pool(runtime.url, schema=runtime.schema, min_size=1, max_size=8,
                                   name="reads", autocommit=True,
+                                  timeout=get_settings().db_timeout_seconds,
                                   options="-c TimeZone=Asia/Ho_Chi_Minh")
     app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
     app.state.read_wait = settings.read_wait_seconds if read_wait is None else read_wait
@@ -121,7 +124,8 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     app.include_router(attachments.router,
                        responses=errors.responses(400, 401, 403, 413, 415, 422))
     app.include_router(commands.router,
-                       responses=errors.responses(400, 401, 403, 404, 409, 412, 413, 422, 429))
+                       responses=errors.responses(400, 401, 403, 404, 409, 412, 413, 422, 429,
+                                                  503))
     app.include_router(open311.router, prefix="/open311/v2", tags=["open311"],
                        responses=errors.responses(400, 401, 403, 404, 413, 422, 429, 503))
     return app

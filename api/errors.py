@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -37,8 +39,15 @@ _DESCRIPTIONS = {400: "The body cannot be parsed", 401: "No valid bearer token",
                  422: "Invalid request, or a rule of the regulation broken",
                  429: "Too many requests from this address; retry after Retry-After "
                       "seconds",
-                 503: "The read models have not reached the asked store position in time; "
-                      "retry after Retry-After seconds"}
+                 503: "The read models have not reached the asked store position in time, "
+                      "or the database does not answer; retry after Retry-After seconds"}
+#: Seconds a client is told to wait before retrying while the database does not answer.
+DATABASE_RETRY_AFTER = 5
+#: What the drivers raise when the database cannot be reached or does not answer in time
+#: (``psycopg_pool.PoolTimeout`` is an ``OperationalError``; eventsourcing wraps psycopg's).
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError,
+    StoreInterfaceError)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -154,6 +163,20 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid-value", "Invalid value",
                        "a value of the request cannot be stored or compared (e.g. a NUL "
                        "character or a number out of range)", request)
+
+    async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+        """Issue 12 item 8: the database is down, restarting or too slow to hand out a
+        connection: 503 within the connection timeout, never a hang nor a 500."""
+        log.warning("database unavailable: %s", type(error).__name__,
+                    extra={"path": request.url.path})
+        answer = problem(503, "database-unavailable", "Database unavailable",
+                         "the database does not answer at the moment; retry after "
+                         "Retry-After seconds", request)
+        answer.headers["Retry-After"] = retry_after(DATABASE_RETRY_AFTER)
+        return answer
+
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

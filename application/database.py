@@ -15,19 +15,24 @@ connections (libpq) also take ``key=value`` connection strings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.engine import URL, make_url
@@ -191,6 +196,38 @@ def advisory_lock_key(name: str) -> int:
 
 # --------------------------------------------------------------------------- write side
 
+F = TypeVar("F", bound=Callable[..., Any])
+#: Seconds between two tries of a write-side statement whose connection failed.
+RETRY_WAIT = 0.2
+
+
+def _retried_briefly(method: F) -> F:
+    """eventsourcing retries a failed statement 10 times, each time waiting up to the pool's
+    timeout for a connection: a command then hangs as long as the database is down. Here a
+    statement whose connection broke is retried on another one only within the pool's timeout
+    (``POSTGRES_CONNECT_TIMEOUT``), and never after the pool has already waited that long for
+    a connection: the caller learns within seconds that the database is unavailable
+    (issue 12 item 8; the API answers 503)."""
+    from psycopg_pool import PoolTimeout
+
+    @functools.wraps(method)
+    def retrying(self: Any, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + float(self.datastore.pool.timeout)
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except (InterfaceError, OperationalError) as error:
+                if isinstance(error.__cause__, PoolTimeout) \
+                        or time.monotonic() + RETRY_WAIT >= deadline:
+                    raise
+                time.sleep(RETRY_WAIT)
+    return retrying  # type: ignore[return-value]
+
+
+def _unretried(method: Any) -> Any:
+    """The method under eventsourcing's ``@retry`` decorator."""
+    return getattr(method, "__wrapped__", method)
+
 
 class OneTripRecorder(PostgresApplicationRecorder):
     """eventsourcing's application recorder, appending in one round trip instead of five, and
@@ -208,6 +245,11 @@ class OneTripRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *,
                  events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        # libpq's connect_timeout for the pool's connections too (eventsourcing sets only the
+        # pool's wait): a server that does not answer fails a connection within seconds.
+        if isinstance(datastore.pool.kwargs, dict):
+            datastore.pool.kwargs.setdefault("connect_timeout",
+                                             max(2, round(datastore.pool.timeout)))
         schema = sql.Identifier(datastore.schema)
         function = sql.Identifier(f"{events_table_name}_append")
         self.sql_create_statements.append(sql.SQL(
@@ -236,7 +278,7 @@ class OneTripRecorder(PostgresApplicationRecorder):
             "ORDER BY e.originator_id, e.originator_version").format(
                 schema=schema, table=sql.Identifier(events_table_name))
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @_retried_briefly
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
@@ -248,7 +290,7 @@ class OneTripRecorder(PostgresApplicationRecorder):
             curs.execute(self._append, columns, prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @_retried_briefly
     def select_events_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
         """The events of each aggregate recorded after the version given for it (0: all of
         them), in one query, ordered by aggregate and version."""
@@ -259,6 +301,13 @@ class OneTripRecorder(PostgresApplicationRecorder):
                                 originator_version=row["originator_version"],
                                 topic=row["topic"], state=bytes(row["state"]))
                     for row in curs.fetchall()]
+
+    # eventsourcing's readers, with the brief retry instead of its ten long ones.
+    select_events = _retried_briefly(_unretried(PostgresAggregateRecorder.select_events))
+    select_notifications = _retried_briefly(
+        _unretried(PostgresApplicationRecorder.select_notifications))
+    max_notification_id = _retried_briefly(
+        _unretried(PostgresApplicationRecorder.max_notification_id))
 
 
 
@@ -271,6 +320,7 @@ def eventsourcing_env(
     max_overflow: int = 8,
     lock_timeout: int = 5,
     idle_in_transaction_session_timeout: int = 10,
+    connect_timeout: int = 3,
 ) -> dict[str, str]:
     """The ``env`` for an ``eventsourcing`` Application storing events in PostgreSQL.
 
@@ -278,7 +328,8 @@ def eventsourcing_env(
     (``<app name lowercased>_events`` …) are created on first use in ``schema``, which
     must exist (see :func:`create_schema`). Timeouts are in seconds: ``lock_timeout`` bounds
     the wait for the events-table write lock, after which the command fails instead of
-    queueing forever. Usage: ``MyApp(env=eventsourcing_env(url, cipher_key=key))``.
+    queueing forever; ``connect_timeout`` (``IHANOI_DB_TIMEOUT_SECONDS``) bounds the wait for
+    a pooled connection and libpq's for a new one, and the retries of a broken one. Usage: ``MyApp(env=eventsourcing_env(url, cipher_key=key))``.
 
     Only host, port, user, password and dbname reach eventsourcing's connections; other
     URL parameters (``sslmode`` …) are rejected here: set them as libpq environment
@@ -310,6 +361,7 @@ def eventsourcing_env(
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(max_overflow),
         "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
+        "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(idle_in_transaction_session_timeout),
         # AES-GCM from the `cryptography` package: the same stored format as eventsourcing's
         # pycryptodome cipher, about twice as fast to decrypt.
@@ -344,6 +396,7 @@ def connect(url: str, *, schema: str | None = None, **kwargs: Any) -> psycopg.Co
     (commits on success, rolls back on error, then closes).
     """
     kwargs.setdefault("autocommit", False)
+    kwargs.setdefault("connect_timeout", get_settings().db_timeout_seconds)
     conn = psycopg.connect(url, **kwargs)
     if schema:
         try:
@@ -362,16 +415,21 @@ def create_pool(
     max_size: int = 10,
     name: str | None = None,
     open: bool = True,
+    timeout: int = 3,
     **kwargs: Any,
 ) -> ConnectionPool:
     """A ``psycopg_pool.ConnectionPool`` for read models (connections with autocommit off).
 
     ``with pool.connection() as conn:`` commits on success and rolls back on error.
     Close the pool when done (``pool.close()`` or ``with create_pool(url) as pool:``).
+    ``timeout`` (seconds, ``IHANOI_DB_TIMEOUT_SECONDS``) bounds both the wait for a free
+    connection (then ``PoolTimeout``) and libpq's for a new one; the pool opens without
+    waiting for the database, and keeps reconnecting while it is down.
     """
     from psycopg_pool import ConnectionPool
 
     kwargs.setdefault("autocommit", False)
+    kwargs.setdefault("connect_timeout", max(2, timeout))
     return ConnectionPool(
         url,
         min_size=min_size,
@@ -380,4 +438,6 @@ def create_pool(
         configure=_search_path_setter(schema) if schema else None,
         name=name,
         open=open,
+        timeout=timeout,
+        reconnect_timeout=float("inf"),
     )

@@ -8,6 +8,7 @@
 | IHANOI_DATA_DIR     | data_dir      | platformdirs.user_data_dir("ihanoi")      |
 | IHANOI_DB_SCHEMA    | schema        | public                                    |
 | IHANOI_READ_WAIT_SECONDS | read_wait_seconds | 2 (a query's wait for a store position) |
+| IHANOI_DB_TIMEOUT_SECONDS | db_timeout_seconds | 3 (connecting, or waiting for a pooled connection) |
 | IHANOI_SMTP_HOST    | smtp_host     | unset: no e-mail channel                  |
 | IHANOI_SMTP_PORT    | smtp_port     | 25                                        |
 | IHANOI_SMTP_SECURITY| smtp_security | none (or starttls, tls)                   |
@@ -184,6 +185,11 @@ with warnings.catch_warnings():
                 return S3Store(self.s3_bucket, self.s3_prefix,
                                endpoint_url=self.s3_endpoint_url, region_name=self.s3_region)
             return FilesystemStore(self.data_dir / "attachments")
+        #: Issue 12 item 8: how long any connection of the API, the projector or the
+        #: scheduler waits for PostgreSQL to accept it (libpq ``connect_timeout``) or for a
+        #: free connection of a pool, before the request fails (503 with Retry-After).
+        db_timeout_seconds: int = Field(
+            default=3, ge=2, le=60, validation_alias="IHANOI_DB_TIMEOUT_SECONDS")
 
         @property
         def is_production(self) -> bool:

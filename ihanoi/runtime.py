@@ -21,9 +21,10 @@ def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
     create_schema(url, schema)
     if migrate:
         upgrade(url, schema)
+    timeout = settings.db_timeout_seconds
     app = IHanoi(env=eventsourcing_env(url, cipher_key=settings.resolve_cipher_key(),
-                                       schema=schema), clock=clock,
+                                       schema=schema, connect_timeout=timeout), clock=clock,
                  attachment_store=settings.open_attachment_store())
-    projector = Projector(app, url, READ_MODELS, schema=schema)
+    projector = Projector(app, url, READ_MODELS, schema=schema, connect_timeout=timeout)
     projector.ensure_tracking()
     return Deployment(url=url, schema=schema, app=app, projector=projector)

@@ -134,7 +134,7 @@ class ReadPosition:
         channel = advance_channel(self.projector.schema)
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.projector.conninfo, autocommit=True) as conn:
+                with self.projector.connect(autocommit=True) as conn:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     self.read(conn)
                     while not self._stop.is_set():

@@ -68,7 +68,8 @@ class Scheduler:
         self.url, self.schema = runtime.url, runtime.schema
         self.read_models = runtime.projector
         self.feeder = Projector(runtime.app, runtime.url, [notifications.model],
-                                schema=runtime.schema)
+                                schema=runtime.schema,
+                                connect_timeout=runtime.projector.connect_timeout)
         self.chain = EventChain(runtime.app, runtime.url, schema=runtime.schema)
         self.read_models.ensure_tracking()
         self.feeder.ensure_tracking()
