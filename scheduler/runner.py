@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -42,14 +42,70 @@ class Intervals:
         return cls(seconds, seconds, seconds, seconds)
 
 
+#: Failures in a row of one job after which it is reported as failing (an error log).
+FAILING_AFTER = 3
+
+
+@dataclass
+class JobFailure:
+    """A job's failures in a row, the last error and since when it fails."""
+
+    error: str
+    attempts: int = 1
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class Jobs:
+    """Issue 12 item 7: every job runs guarded. A failure (the database down, a bug) never
+    stops the scheduler: it is logged with the job's name, kept in ``failures`` and retried
+    at the job's next run (its interval is the backoff); from ``FAILING_AFTER`` failures in a
+    row it is logged as an error naming the job. The first success logs the recovery."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, JobFailure] = {}
+
+    def guarded(self, name: str, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except Exception as error:  # noqa: BLE001 — retried at the next run
+                self._failed(name, error)
+            else:
+                failure = self.failures.pop(name, None)
+                if failure is not None:
+                    log.warning("scheduler: job %s recovered after %d failures", name,
+                                failure.attempts, extra={"job": name})
+        return run
+
+    def _failed(self, name: str, error: Exception) -> None:
+        text = f"{type(error).__name__}: {error}".splitlines()[0]
+        previous = self.failures.get(name)
+        failure = (JobFailure(text, previous.attempts + 1, previous.since) if previous
+                   else JobFailure(text))
+        self.failures[name] = failure
+        extra = {"job": name, "attempts": failure.attempts}
+        if failure.attempts >= FAILING_AFTER:
+            log.error("scheduler: job %s keeps failing (%d in a row since %s): %s", name,
+                      failure.attempts, failure.since.isoformat(), text, extra=extra)
+        else:
+            log.warning("scheduler: job %s failed; retried at its next run: %s", name, text,
+                        extra=extra, exc_info=failure.attempts == 1)
+
+
 class SchedulerHandle:
     """A running scheduler instance (leader or standby)."""
 
     def __init__(self, scheduler: Scheduler, lock: LeaderLock,
-                 background: BackgroundScheduler) -> None:
+                 background: BackgroundScheduler, jobs: Jobs | None = None) -> None:
         self.scheduler = scheduler
         self.lock = lock
         self._background = background
+        self.jobs = jobs or Jobs()
+
+    @property
+    def failures(self) -> dict[str, JobFailure]:
+        """The jobs failing now, by name (empty while every job works)."""
+        return dict(self.jobs.failures)
 
     @property
     def leading(self) -> bool:
@@ -97,13 +153,15 @@ def start_scheduler(runtime: Deployment, clock: Clock | None = None, *,
         scheduler.remind_alert_cadence(now)
         scheduler.seal_previous_day(now)
 
-    background.add_job(elect, "interval", seconds=intervals.election, id="election",
+    jobs = Jobs()
+    background.add_job(jobs.guarded("election", elect), "interval",
+                       seconds=intervals.election, id="election",
                        next_run_time=datetime.now().astimezone())
-    background.add_job(while_leading(deadlines), "interval",
+    background.add_job(jobs.guarded("deadlines", while_leading(deadlines)), "interval",
                        seconds=intervals.deadlines, id="deadlines")
-    background.add_job(while_leading(delivery), "interval",
+    background.add_job(jobs.guarded("delivery", while_leading(delivery)), "interval",
                        seconds=intervals.delivery, id="delivery")
-    background.add_job(while_leading(housekeeping), "interval",
+    background.add_job(jobs.guarded("housekeeping", while_leading(housekeeping)), "interval",
                        seconds=intervals.housekeeping, id="housekeeping")
     background.start()
-    return SchedulerHandle(scheduler, lock, background)
+    return SchedulerHandle(scheduler, lock, background, jobs)

@@ -62,8 +62,8 @@ def breakable() -> Breakable:
 @pytest.fixture
 def follower(app: IHanoi, database_url: str, fresh_schema: str, breakable: Breakable
              ) -> Iterator[Projector]:
-    projector = Projector(app, database_url, breakable.models, schema=fresh_schema,
-                          retry_initial=0.05, retry_max=0.2)
+    projector = Projector(app, database_url, breakable.models, schema=fresh_schema)
+    projector.retry_initial, projector.retry_max = 0.05, 0.2
     projector.ensure_tracking()
     stop = threading.Event()
     thread = threading.Thread(target=projector.run_forever, args=(stop, 0.05), daemon=True)
@@ -79,6 +79,8 @@ def test_projector_retries_a_failing_handler_and_resumes_from_its_tracking_rows(
     eventually(lambda: follower.lag() == 0)
     breakable.broken.set()
     report_id = world.submit()
+    time.sleep(0.5)
+    assert follower.thread.is_alive()  # type: ignore[attr-defined]
     stalled = eventually(lambda: follower.stalled)
     assert stalled.read_model == "report_status"
     assert stalled.event in topics_of(Report.Submitted)
@@ -146,3 +148,37 @@ def test_readyz_is_503_naming_the_stalled_read_model_and_metrics_count_failures(
         eventually(lambda: follower.lag() == 0)
         assert client.get("/readyz").status_code == 200
         assert "ihanoi_projection_failures_in_a_row 0.0" in client.get("/metrics").text
+
+
+def test_scheduler_job_that_keeps_failing_is_reported_and_retried(
+        app: IHanoi, projector: Projector, database_url: str, fresh_schema: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from projections.deployment import Deployment
+    from scheduler import Intervals, start_scheduler
+
+    runtime = Deployment(url=database_url, schema=fresh_schema, app=app, projector=projector)
+    handle = start_scheduler(runtime, intervals=Intervals.every(0.1))
+    broken = threading.Event()
+    broken.set()
+    original = handle.scheduler.deadlines
+
+    def deadlines(now: Any) -> Any:
+        if broken.is_set():
+            raise RuntimeError("deadline job broken for the test")
+        return original(now)
+
+    handle.scheduler.deadlines = deadlines  # type: ignore[method-assign]
+    try:
+        with caplog.at_level(logging.WARNING, logger="ihanoi.scheduler"):
+            eventually(lambda: handle.leading)
+            failing = eventually(lambda: (f := handle.failures.get("deadlines"))
+                                 and f.attempts >= 3 and f)
+            assert "deadline job broken" in failing.error
+            eventually(lambda: any(r.levelno == logging.ERROR and
+                                   getattr(r, "job", None) == "deadlines"
+                                   for r in caplog.records))
+            broken.clear()
+            eventually(lambda: "deadlines" not in handle.failures)
+            assert handle.leading  # the scheduler went on, still leading
+    finally:
+        handle.stop()
