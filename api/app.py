@@ -89,7 +89,7 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     # (503 with Retry-After), and the pool reconnects by itself once it is back.
     app.state.reads = create_pool(runtime.url, schema=runtime.schema, min_size=1, max_size=8,
                                   name="reads", autocommit=True,
-                                  timeout=get_settings().db_timeout_seconds,
+                                  timeout=settings.db_timeout_seconds,
                                   options="-c TimeZone=Asia/Ho_Chi_Minh")
     app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
     app.state.read_wait = settings.read_wait_seconds if read_wait is None else read_wait

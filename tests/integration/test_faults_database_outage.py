@@ -26,6 +26,7 @@ from application.database import create_database, embedded_server_url
 from application.settings import Settings
 from ihanoi.runtime import open_runtime
 from projections.deployment import Deployment
+from tests.integration.conftest import generous_settings
 
 FAST = 8.0  # seconds: the longest a request may take while the database is down
 PROBLEM = "application/problem+json"
@@ -144,7 +145,8 @@ def test_database_outage_answers_fast_503s_and_recovers_by_itself(
 
     from api.app import create_app
 
-    app = create_app(runtime, "test-secret-of-32-bytes-or-more-outage", follow=True)
+    app = create_app(runtime, "test-secret-of-32-bytes-or-more-outage", follow=True,
+                     settings=generous_settings())
     with TestClient(app, raise_server_exceptions=False) as client:
         load = Load(client)
         assert load.command().status_code == 201

@@ -18,7 +18,7 @@ from application.topics import topics_of
 from domain.report import Report
 from projections.engine import Projector, ReadModel
 from projections.registry import READ_MODELS
-from tests.integration.conftest import World
+from tests.integration.conftest import World, generous_settings
 
 TIMEOUT = 15.0
 
@@ -127,7 +127,8 @@ def test_readyz_is_503_naming_the_stalled_read_model_and_metrics_count_failures(
     runtime = Deployment(url=database_url, schema=fresh_schema, app=world.app,
                          projector=follower)
     secret = "test-secret-of-32-bytes-or-more-" + fresh_schema
-    with TestClient(create_app(runtime, secret, follow=False)) as client:
+    with TestClient(create_app(runtime, secret, follow=False,
+                               settings=generous_settings())) as client:
         eventually(lambda: follower.lag() == 0)
         assert client.get("/readyz").status_code == 200
         breakable.broken.set()
