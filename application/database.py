@@ -329,7 +329,8 @@ def eventsourcing_env(
     must exist (see :func:`create_schema`). Timeouts are in seconds: ``lock_timeout`` bounds
     the wait for the events-table write lock, after which the command fails instead of
     queueing forever; ``connect_timeout`` (``IHANOI_DB_TIMEOUT_SECONDS``) bounds the wait for
-    a pooled connection and libpq's for a new one, and the retries of a broken one. Usage: ``MyApp(env=eventsourcing_env(url, cipher_key=key))``.
+    a pooled connection and libpq's for a new one, and the retries of a broken one.
+    Usage: ``MyApp(env=eventsourcing_env(url, cipher_key=key))``.
 
     Only host, port, user, password and dbname reach eventsourcing's connections; other
     URL parameters (``sslmode`` …) are rejected here: set them as libpq environment
