@@ -8,6 +8,7 @@ in a crash) under load, and starts it again."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import threading
@@ -89,10 +90,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(Exception):  # already stopped
             server.kill()
-        except Exception:  # noqa: BLE001 — already stopped
-            pass
 
 
 @pytest.fixture
