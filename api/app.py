@@ -127,5 +127,5 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
                        responses=errors.responses(400, 401, 403, 404, 409, 412, 413, 422, 429,
                                                   503))
     app.include_router(open311.router, prefix="/open311/v2", tags=["open311"],
-                       responses=errors.responses(400, 401, 403, 404, 413, 422, 429, 503))
+                       responses=errors.open311_responses(400, 403, 404, 409, 413, 429, 503))
     return app

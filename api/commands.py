@@ -10,6 +10,8 @@ a query given that position reads what the command wrote).
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
@@ -568,3 +570,24 @@ def dismiss_officer(officer_id: UUID, cmd: Cmd) -> JSONResponse:
     return cmd.run(c.DismissOfficer(officer_id))
 
 
+# ----------------------------------------------------------------- Open311 partners (Điều 28.1)
+
+@router.post("/partner-applications", status_code=201, response_model=s.PartnerKey,
+             tags=["directory"], dependencies=[Admin])
+def issue_partner_key(body: s.PartnerIn, cmd: Cmd) -> JSONResponse:
+    """Issue an Open311 ``api_key`` to a partner application: ``<id>.<secret>``, answered
+    this once; only its SHA-256 is recorded."""
+    secret = secrets.token_urlsafe(32)
+    key_hash = hashlib.sha256(secret.encode()).hexdigest()
+    result = cmd.send(c.IssuePartnerKey(body.name, key_hash))
+    answer = s.PartnerKey(id=result.aggregate_id, version=result.version,
+                          replayed=result.replayed, api_key=f"{result.aggregate_id}.{secret}")
+    return JSONResponse(answer.model_dump(mode="json"), status_code=201,
+                        headers={"ETag": etag(result.version)})
+
+
+@router.post("/partner-applications/{partner_id}/revocation", response_model=s.Created,
+             tags=["directory"], dependencies=[Admin])
+def revoke_partner_key(partner_id: UUID, cmd: Cmd) -> JSONResponse:
+    """Revoke a partner application's ``api_key``: Open311 refuses it from then on (403)."""
+    return cmd.run(c.RevokePartnerKey(partner_id))

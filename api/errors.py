@@ -10,9 +10,10 @@ from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import open311_format
 from api.consistency import NotYetRead, retry_after
 from api.schemas import Problem
 from application.services import ConflictError, IdempotencyKeyReused, NotFound
@@ -57,6 +58,15 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
                      "content": {PROBLEM: {"schema": schema}}} for status in statuses}
 
 
+def open311_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of GeoReport v2's errors (a list of ``{code, description}``)."""
+    from api.responses import Open311Error
+    described = {**_DESCRIPTIONS, 400: "A required field is missing or invalid",
+                 403: "No valid api_key or citizen's bearer token"}
+    return {status: {"description": described[status], "model": list[Open311Error]}
+            for status in statuses}
+
+
 class Unauthenticated(Exception):
     """No valid bearer token where one is needed."""
 
@@ -72,14 +82,24 @@ class PreconditionFailed(Exception):
 
 
 def problem(status: int, slug: str, title: str, detail: str, request: Request,
-            **extra: Any) -> JSONResponse:
+            **extra: Any) -> Response:
+    if open311_format.is_open311(request):
+        # GeoReport v2's own form: a list of {code, description}, JSON or XML (not RFC 9457).
+        rule = f" ({extra['rule']})" if extra.get("rule") else ""
+        descriptions = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+                        for e in extra.get("errors", ())] or [detail + rule]
+        answer = open311_format.error(request, status, descriptions)
+        for name in ("Retry-After",):
+            if name in extra:
+                answer.headers[name] = str(extra[name])
+        return answer
     body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail,
             "instance": request.url.path, **extra}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def internal(request: Request) -> JSONResponse:
+def internal(request: Request) -> Response:
     """The answer to an unexpected failure: no stack trace, no message, only that it is logged."""
     return problem(500, "internal", "Internal error",
                    "an unexpected error occurred; it has been logged", request)
@@ -103,7 +123,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into problem+json, never a stack trace."""
 
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, error: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, error: DomainError) -> Response:
         status, slug, title = _domain_status(error)
         extra: dict[str, Any] = {"rule": error.rule}
         if isinstance(error, ReporterLocked):
@@ -111,20 +131,20 @@ def install(app: FastAPI) -> None:
         return problem(status, slug, title, error.detail, request, **extra)
 
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, error: NotFound) -> JSONResponse:
+    async def not_found(request: Request, error: NotFound) -> Response:
         return problem(404, "not-found", "Not found", str(error), request)
 
     @app.exception_handler(ConflictError)
-    async def conflict(request: Request, error: ConflictError) -> JSONResponse:
+    async def conflict(request: Request, error: ConflictError) -> Response:
         return problem(409, "conflict", "Changed by someone else", str(error), request)
 
     @app.exception_handler(PreconditionFailed)
-    async def precondition_failed(request: Request, error: PreconditionFailed) -> JSONResponse:
+    async def precondition_failed(request: Request, error: PreconditionFailed) -> Response:
         return problem(412, "precondition-failed", "Precondition failed", str(error), request,
                        rule=error.rule)
 
     @app.exception_handler(NotYetRead)
-    async def not_yet_read(request: Request, error: NotYetRead) -> JSONResponse:
+    async def not_yet_read(request: Request, error: NotYetRead) -> Response:
         answer = problem(503, "read-models-behind", "Read models not yet at this position",
                          str(error), request, min_position=error.wanted,
                          read_position=error.reached)
@@ -132,7 +152,7 @@ def install(app: FastAPI) -> None:
         return answer
 
     @app.exception_handler(IdempotencyKeyReused)
-    async def key_reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
+    async def key_reused(request: Request, error: IdempotencyKeyReused) -> Response:
         """IETF httpapi Idempotency-Key draft, "Error Scenarios": the same key with another
         request (another command, resource or payload) is a 422; a retry repeats it exactly."""
         return problem(422, "idempotency-key-reused", "Idempotency-Key already used",
@@ -140,26 +160,26 @@ def install(app: FastAPI) -> None:
                        "new Idempotency-Key", request)
 
     @app.exception_handler(Unauthenticated)
-    async def unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:
+    async def unauthenticated(request: Request, error: Unauthenticated) -> Response:
         return problem(401, "unauthenticated", "Authentication required", str(error), request)
 
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, error: Forbidden) -> JSONResponse:
+    async def forbidden(request: Request, error: Forbidden) -> Response:
         return problem(403, "forbidden", "Forbidden", str(error), request)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
                   for e in error.errors()]
         return problem(422, "validation", "Invalid request",
                        "the request does not match the schema", request, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         return problem(error.status_code, "http", str(error.detail), str(error.detail), request)
 
     @app.exception_handler(psycopg.DataError)
-    async def unstorable(request: Request, error: psycopg.DataError) -> JSONResponse:
+    async def unstorable(request: Request, error: psycopg.DataError) -> Response:
         return problem(422, "invalid-value", "Invalid value",
                        "a value of the request cannot be stored or compared (e.g. a NUL "
                        "character or a number out of range)", request)
@@ -179,6 +199,6 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
         return internal(request)

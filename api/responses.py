@@ -754,6 +754,49 @@ class Open311Request(Out):
     media_url: str | None
 
 
+class Open311Submitted(Out):
+    """GeoReport v2 ``POST service request``: the id once the request is readable, else a
+    ``token`` to resolve with ``GET tokens/{token}``; the account it was filed under."""
+
+    service_request_id: str | None
+    token: str | None
+    service_notice: str
+    account_id: str | None
+
+
+class Open311Token(Out):
+    """GeoReport v2 ``GET service_request_id from a token``."""
+
+    service_request_id: str
+    token: str
+
+
+class Open311Endpoint(Out):
+    """An endpoint of GeoReport v2 service discovery."""
+
+    specification: str
+    url: str
+    changeset: str
+    type: Literal["production", "test"]
+    formats: list[str]
+
+
+class Open311Discovery(Out):
+    """GeoReport v2 service discovery."""
+
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[Open311Endpoint]
+
+
+class Open311Error(Out):
+    """GeoReport v2's error: its code (the HTTP status) and what is wrong."""
+
+    code: int
+    description: str
+
+
 # ----------------------------------------------------------------- periodic reports (Điều 18.3.b)
 
 class Period(Out):

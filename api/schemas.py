@@ -231,6 +231,12 @@ class UnitIn(Body):
     code: str = Field(default="", max_length=40)
 
 
+class PartnerIn(Body):
+    """Điều 28.1: an application to let use Open311 (its name, as the administrator knows it)."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
 class RenameIn(Body):
     name: str = Field(min_length=1, max_length=300)
 
@@ -297,6 +303,12 @@ class Created(BaseModel):
     id: UUID
     version: int
     replayed: bool = False
+
+
+class PartnerKey(Created):
+    """The partner application and its ``api_key``: shown this once, only its SHA-256 kept."""
+
+    api_key: str
 
 
 class ReportState(BaseModel):

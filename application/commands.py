@@ -132,6 +132,49 @@ class RecordAttachment(Command):
     file_name: str | None = None
 
 
+# ----------------------------------------------------------------- Open311 partners (Điều 28.1)
+
+@dataclass(frozen=True)
+class IssuePartnerKey(Command):
+    """Điều 28.1: the administrator lets a partner application use Open311; the message
+    carries the key's SHA-256 only (the key is shown once, never recorded)."""
+
+    name: str
+    key_hash: str
+
+
+@dataclass(frozen=True)
+class RevokePartnerKey(Command):
+    """Điều 28.1: the key opens nothing any more."""
+
+    partner_id: UUID
+
+
+@dataclass(frozen=True)
+class SubmitPartnerReport(Command):
+    """Open311 ``POST requests`` by a partner application (its key's id and SHA-256) for a
+    citizen named by his contact fields: the reporter whose citizen ID it is, registered on
+    first use with the full identity of Điều 5.5, submits the report (Điều 5, 6)."""
+
+    needs_actor: ClassVar[bool] = False
+    partner_id: UUID
+    key_hash: str
+    name: str
+    phone: str | None
+    email: str | None
+    national_id: str | None
+    kind: str
+    category: str
+    text: str
+    latitude: float
+    longitude: float
+    address: str
+    receiving_unit_id: UUID
+    occurred_at: datetime | None = None
+    media: list[str] | None = None
+    confidential: bool = False
+
+
 # ----------------------------------------------------------------- reception (Điều 7)
 
 @dataclass(frozen=True)

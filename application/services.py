@@ -13,6 +13,8 @@ refused).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -45,6 +47,7 @@ from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
 from domain.ledger import DailySeal
 from domain.policy import DEFAULT_POLICY, SlaPolicy
+from domain.partner import PartnerApplication
 from domain.policy_book import POLICY_BOOK_ID, PolicyBook
 from domain.preferences import NotificationPreferences
 from domain.report import Report
@@ -448,6 +451,69 @@ class IHanoi(TypedEventsApplication):
                 raise InvalidInput(article, f"{reference!r} is not the id of an uploaded "
                                    "attachment (POST /attachments)") from None
             attachment.check_may_be_attached_by(actor, article)
+
+
+    # ----------------------------------------------------------------- Open311 partners
+
+    @handles(c.IssuePartnerKey)
+    def _issue_partner_key(self, command: c.IssuePartnerKey, by: Actor, run: Run
+                           ) -> CommandResult:
+        _require_admin(by, "Điều 28.1")
+        return self._execute(run, None, lambda: [PartnerApplication.issue(
+            command.name, command.key_hash, by.id, self.now())])
+
+    @handles(c.RevokePartnerKey)
+    def _revoke_partner_key(self, command: c.RevokePartnerKey, by: Actor, run: Run
+                            ) -> CommandResult:
+        _require_admin(by, "Điều 28.1")
+        return self._on(PartnerApplication, run, command.partner_id,
+                        lambda p: p.revoke(by.id, self.now()))
+
+    def partner_reporter_id(self, national_id: str) -> UUID:
+        """The account of the citizen with this citizen ID over Open311: a name-based UUID of
+        a keyed hash of the number (the store's originator ids never reveal it)."""
+        secret = str(self.env.get("CIPHER_KEY") or "ihanoi-open311")
+        digest = hmac.new(secret.encode(), f"open311-reporter:{national_id.strip()}".encode(),
+                          hashlib.sha256).hexdigest()
+        return uuid5(NAMESPACE_URL, f"ihanoi:open311-reporter:{digest}")
+
+    @handles(c.SubmitPartnerReport)
+    def _submit_partner_report(self, command: c.SubmitPartnerReport, by: Actor | None,
+                               run: Run) -> CommandResult:
+        """The key must be valid; the citizen is matched by his citizen ID (Điều 5.5), or
+        registered with the identity given; then as :meth:`_submit_report`."""
+        def action() -> list[Aggregate]:
+            self.load(command.partner_id, PartnerApplication, to_change=False).check_key(
+                command.key_hash)
+            at = self.now()
+            national_id = (command.national_id or "").strip()
+            changed: list[Aggregate] = []
+            reporter: Reporter | None = None
+            if national_id:
+                reporter_id = self.partner_reporter_id(national_id)
+                try:
+                    reporter = self.load(reporter_id, Reporter, to_change=False)
+                except NotFound:
+                    reporter = None
+            if reporter is None:
+                reporter = Reporter.register(
+                    command.name, command.phone, command.email, command.national_id, at,
+                    reporter_id=self.partner_reporter_id(national_id))
+                changed.append(reporter)
+            reporter.check_may_submit(at)
+            receiving = self.load(command.receiving_unit_id, Unit, to_change=False)
+            receiving.check_active()
+            report = Report.submit(
+                kind=command.kind, category=command.category, text=command.text,
+                latitude=command.latitude, longitude=command.longitude,
+                address=command.address, occurred_at=command.occurred_at,
+                media=command.media or [], confidential=command.confidential,
+                reporter_id=reporter.id, reporter=dict(reporter.identity),
+                receiving_unit_id=command.receiving_unit_id, at=at, policy=self.policy(),
+                re_report_of=None, receiving_unit_level=receiving.level)
+            return [report, *changed]
+
+        return self._execute(run, None, action)
 
     # ----------------------------------------------------------------- reports
 

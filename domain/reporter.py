@@ -46,15 +46,19 @@ class Reporter(Aggregate):
 
     @classmethod
     def register(cls, name: str, phone: str | None, email: str | None,
-                 national_id: str | None, at: datetime) -> Reporter:
+                 national_id: str | None, at: datetime, *,
+                 reporter_id: UUID | None = None) -> Reporter:
         """Điều 5.5: the full identity — citizen ID number (căn cước công dân), phone and
-        e-mail — besides a name; a refusal names everything missing."""
+        e-mail — besides a name; a refusal names everything missing. ``reporter_id``, when
+        given, is the account's id (Open311 derives it from the citizen ID, to match him)."""
         identity = {"name": (name or "").strip(), "phone": _clean(phone),
                     "email": _clean(email), "national_id": _clean(national_id)}
         missing = missing_identity(identity)
         if missing:
             raise InvalidInput("Điều 5.5", f"the reporter's identity is incomplete: missing "
                                f"{', '.join(missing)}")
+        if reporter_id is not None:
+            return cls._create(cls.Registered, id=reporter_id, identity=identity, at=at)
         return cls(identity=identity, at=at)
 
     def update_identity(self, name: str | None, phone: str | None, email: str | None,

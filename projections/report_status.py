@@ -326,7 +326,7 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
 
 PUBLIC_COLUMNS = ("report_id, kind, category, status, COALESCE(redacted_text, text) AS text,"
                   " receiving_unit_id, handling_unit_id, submitted_at, updated_at, stage_due,"
-                  " address, latitude, longitude")
+                  " address, latitude, longitude, media, confidential")
 CLOSED = ["published", "rejected"]
 
 
@@ -334,19 +334,22 @@ def public_summaries(conn: psycopg.Connection[Any], *, report_ids: list[Any] | N
                      submitted_from: datetime | None = None,
                      submitted_to: datetime | None = None, kind: str | None = None,
                      category: str | None = None, closed: bool | None = None,
-                     limit: int = 1000) -> list[dict[str, Any]]:
+                     limit: int = 1000, services: list[str] | None = None
+                     ) -> list[dict[str, Any]]:
     """Non-personal columns only (never the reporter), newest first: for Open311. A hidden
     report is left out, a redacted text shows redacted (Điều 14.1) and phone numbers, e-mail
-    addresses and ID numbers in the text and place are masked (Điều 4.4)."""
+    addresses and ID numbers in the text and place are masked (Điều 4.4). ``services``: any
+    of these ``kind.category`` codes."""
     filters = {"NOT hidden": True, "report_id = ANY(%(ids)s)": report_ids,
                "submitted_at >= %(since)s": submitted_from,
                "submitted_at < %(until)s": submitted_to,
                "kind = %(kind)s": kind, "category = %(category)s": category,
+               "kind || '.' || category = ANY(%(services)s)": services,
                "status = ANY(%(closed)s)": True if closed else None,
                "status <> ALL(%(closed)s)": True if closed is False else None}
     where = [condition for condition, value in filters.items() if value is not None]
     params = {"ids": report_ids, "since": submitted_from, "until": submitted_to, "kind": kind,
-              "category": category, "closed": CLOSED, "limit": limit}
+              "category": category, "closed": CLOSED, "limit": limit, "services": services}
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         rows = cur.execute(
             f"SELECT {PUBLIC_COLUMNS} FROM report_status WHERE {' AND '.join(where) or 'true'}"
