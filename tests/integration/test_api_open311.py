@@ -1,8 +1,11 @@
-"""Open311 GeoReport v2 (JSON) over the reports (issue 5; Điều 5, 6, 7, 12).
+"""Open311 GeoReport v2 over the reports (issues 5 and 14; Điều 5, 6, 7, 12, 28.1), tests
+named after the spec's sections (wiki.open311.org/GeoReport_v2).
 
 Every answer is checked against the GeoReport v2 field lists: each field present with its
 type; our states map to ``open`` / ``closed`` (published, rejected and duplicate reports are
-closed), ``expected_datetime`` is the due instant of the report's current stage.
+closed), ``expected_datetime`` is the due instant of the report's current stage. XML answers
+are parsed with the standard library against the spec's element names, and an independent
+client from PyPI (``georeport``) reads both formats.
 """
 
 from __future__ import annotations
@@ -10,10 +13,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
+from xml.etree import ElementTree
+
+import georeport.georeport
+import pytest
 
 from application.commands import Reject
 from domain.report import Report
-from tests.integration.conftest import Api, Clock
+from domain.reporter import Reporter
+from tests.integration.conftest import ADMIN, Api, Clock
 
 BASE = "/open311/v2"
 NULLABLE_TEXT = (str, type(None))
@@ -56,57 +64,175 @@ def _requests(api: Api, **params: str) -> dict[str, dict[str, Any]]:
     return {r["service_request_id"]: _request(r) for r in response.json()}
 
 
-def test_service_list_and_definitions_follow_georeport_v2(api: Api) -> None:
-    """Services are the kinds and categories of report (Điều 1.2); none asks extra
-    attributes; an unknown service is a 404 problem."""
+def test_get_service_list_and_service_definition(api: Api) -> None:
+    """GET Service List / GET Service Definition: services are the kinds and categories of
+    report (Điều 1.2); each asks the citizen ID (Điều 5.5, required from partners), the
+    instant of the event and confidentiality; an unknown service is a GeoReport 404."""
     services = api.client.get(f"{BASE}/services.json").json()
     assert len(services) >= 5
     for service in services:
         _conforms(service, SERVICE_FIELDS)
         assert service["type"] in ("realtime", "batch", "blackbox")
-        definition = api.client.get(f"{BASE}/services/{service['service_code']}.json")
-        assert definition.json() == {"service_code": service["service_code"], "attributes": []}
+        assert service["metadata"] is True
+        definition = api.client.get(f"{BASE}/services/{service['service_code']}.json").json()
+        assert definition["service_code"] == service["service_code"]
+        codes = {a["code"]: a for a in definition["attributes"]}
+        assert set(codes) == {"citizen_id", "occurred_at", "confidential"}
+        assert codes["citizen_id"]["required"] is True
+        assert codes["confidential"]["values"] == [{"key": "false", "name": "Không"},
+                                                   {"key": "true", "name": "Có"}]
     kinds = {s["service_code"].split(".")[0] for s in services}
     assert kinds == {"field", "administrative_regulation", "waste_behaviour",
                      "investor_enterprise", "capital_initiative"}
     unknown = api.client.get(f"{BASE}/services/complaint.json")
     assert unknown.status_code == 404
-    assert unknown.headers["content-type"].startswith("application/problem+json")
+    _georeport_error(unknown, 404)
 
 
-def test_a_posted_request_goes_to_the_service_centre_dieu_5_6(api: Api) -> None:
-    """POST requests.json (form-encoded, a citizen's token): the city service centre receives
-    it; the answer gives its id, a notice of the 8-hour reception period and the account."""
+def test_post_service_request_with_a_citizens_token_goes_to_the_service_centre_dieu_5_6(
+        api: Api) -> None:
+    """POST Service Request (form-encoded, a citizen's own token): the city service centre
+    receives it; while the read models do not show it yet (nothing follows the store here)
+    the answer is a ``token``, which GET tokens/{token} resolves once they do; the notice of
+    the 8-hour reception period and the account."""
     w = api.world
     api.sync()
     response = api.client.post(f"{BASE}/requests.json", data=FORM, headers=api.token(w.citizen))
     assert response.status_code == 201, response.text
     [created] = response.json()
-    assert set(created) == {"service_request_id", "service_notice", "account_id"}
+    assert set(created) == {"service_request_id", "token", "service_notice", "account_id"}
+    assert created["service_request_id"] is None and created["token"]
     assert created["account_id"] == str(w.reporter_id)
-    report = w.app.load(UUID(created["service_request_id"]), Report)
+    report = w.app.load(UUID(created["token"]), Report)
     assert report.receiving_unit_id == w.centre
     assert (report.kind, report.category) == ("field", "environment")
     api.sync()
-    [listed] = api.client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
+    [resolved] = api.client.get(f"{BASE}/tokens/{created['token']}.json").json()
+    assert resolved == {"service_request_id": str(report.id), "token": created["token"]}
+    [listed] = api.client.get(f"{BASE}/requests/{resolved['service_request_id']}.json").json()
     assert _request(listed)["status"] == "open"
     assert listed["agency_responsible"] == "Trung tâm Phục vụ hành chính công"
     assert listed["service_code"] == "field.environment"
 
 
-def test_a_posted_request_is_refused_as_georeport_clients_expect(api: Api) -> None:
-    """No token → 401; an unknown service → 404; a missing coordinate → 422 naming it."""
+def _georeport_error(response: Any, status: int) -> list[dict[str, Any]]:
+    """Errors: GeoReport's form, a list of {code, description} (not problem+json)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    errors = response.json()
+    assert isinstance(errors, list) and errors
+    assert all(set(e) == {"code", "description"} and e["code"] == status for e in errors)
+    return errors
+
+
+def test_errors_are_georeport_lists_with_400_for_missing_or_invalid_fields(api: Api) -> None:
+    """Errors: no api_key nor token → 403; an unknown service → 404; a missing coordinate or
+    an invalid status → 400 naming it; the XML twin answers <errors><error>."""
     w = api.world
     api.sync()
-    assert api.client.post(f"{BASE}/requests.json", data=FORM).status_code == 401
-    unknown = api.client.post(f"{BASE}/requests.json", data={**FORM, "service_code": "x.y"},
-                              headers=api.token(w.citizen))
-    assert unknown.status_code == 404
+    _georeport_error(api.client.post(f"{BASE}/requests.json", data=FORM), 403)
+    _georeport_error(api.client.post(f"{BASE}/requests.json", data={**FORM, "service_code": "x.y"},
+                                     headers=api.token(w.citizen)), 404)
     missing = {k: v for k, v in FORM.items() if k != "lat"}
-    invalid = api.client.post(f"{BASE}/requests.json", data=missing,
-                              headers=api.token(w.citizen))
-    assert invalid.status_code == 422
-    assert ["body", "lat"] in [e["loc"] for e in invalid.json()["errors"]]
+    [error] = _georeport_error(api.client.post(f"{BASE}/requests.json", data=missing,
+                                               headers=api.token(w.citizen)), 400)
+    assert "lat" in error["description"]
+    [error] = _georeport_error(api.client.get(f"{BASE}/requests.json",
+                                              params={"status": "pending"}), 400)
+    assert error["description"].startswith("status:")
+    xml = api.client.get(f"{BASE}/requests.xml", params={"status": "pending"})
+    assert xml.status_code == 400 and xml.headers["content-type"].startswith("text/xml")
+    root = ElementTree.fromstring(xml.content)
+    assert root.tag == "errors" and [e.tag for e in root] == ["error"]
+    assert root.find("error/code").text == "400" and root.find("error/description").text
+
+
+def test_jurisdiction_id_is_the_citys_or_404(api: Api) -> None:
+    """Every resource takes jurisdiction_id: the city's (or none) answers, another is 404."""
+    assert api.client.get(f"{BASE}/services.json",
+                          params={"jurisdiction_id": "hanoi.gov.vn"}).status_code == 200
+    for path in ("services.json", "requests.json", "discovery.json",
+                 "services/field.traffic.json"):
+        _georeport_error(api.client.get(f"{BASE}/{path}", params={"jurisdiction_id": "hcm"}),
+                         404)
+    xml = api.client.get(f"{BASE}/services.xml", params={"jurisdiction_id": "hcm"})
+    assert xml.status_code == 404 and ElementTree.fromstring(xml.content).tag == "errors"
+    refused = api.client.post(f"{BASE}/requests.json", data={**FORM, "jurisdiction_id": "hcm"},
+                              headers=api.token(api.world.citizen))
+    _georeport_error(refused, 404)
+
+
+def test_service_discovery_in_json_and_xml(api: Api) -> None:
+    """Service Discovery: the GeoReport v2 endpoint, its formats, where keys are issued."""
+    discovery = api.client.get(f"{BASE}/discovery.json").json()
+    [endpoint] = discovery["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2")
+    assert set(endpoint["formats"]) == {"text/xml", "application/json"}
+    xml = api.client.get(f"{BASE}/discovery.xml")
+    assert xml.headers["content-type"] == "text/xml; charset=utf-8"
+    assert xml.content.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    root = ElementTree.fromstring(xml.content)
+    assert root.tag == "discovery"
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == [
+        "text/xml", "application/json"]
+
+
+def _issue_key(api: Api, name: str = "Ứng dụng đối tác") -> dict[str, Any]:
+    issued = api.client.post("/partner-applications", json={"name": name},
+                             headers=api.token(ADMIN))
+    assert issued.status_code == 201, issued.text
+    return issued.json()
+
+
+CONTACT = {"email": "lan.nguyen@example.vn", "first_name": "Lan", "last_name": "Nguyễn Thị",
+           "phone": "0912345678", "device_id": "device-1", "attribute[citizen_id]": "001190012345"}
+
+
+def test_post_service_request_with_an_api_key_creates_or_matches_the_reporter_dieu_5_5_28_1(
+        api: Api) -> None:
+    """POST Service Request with api_key: an administrator issues the key (shown once, only
+    its SHA-256 recorded); the contact fields and attribute[citizen_id] register the
+    reporter with the full identity of Điều 5.5 on first use and match him afterwards; a
+    request without the citizen ID is a 400 naming it and Điều 5.5; a revoked or made-up key
+    is a 403."""
+    w = api.world
+    api.sync()
+    key = _issue_key(api)
+    assert key["api_key"].startswith(f"{key['id']}.")
+    form = {**FORM, **CONTACT, "api_key": key["api_key"]}
+    first = api.client.post(f"{BASE}/requests.json", data=form)
+    assert first.status_code == 201, first.text
+    [one] = first.json()
+    report = w.app.load(UUID(one["token"] or one["service_request_id"]), Report)
+    reporter = w.app.load(report.reporter_id, Reporter)
+    assert reporter.identity == {"name": "Nguyễn Thị Lan", "phone": "0912345678",
+                                 "email": "lan.nguyen@example.vn", "national_id": "001190012345"}
+    assert one["account_id"] == str(reporter.id)
+    second = api.client.post(f"{BASE}/requests.xml", data=form)
+    assert second.status_code == 201 and second.headers["content-type"].startswith("text/xml")
+    answer = ElementTree.fromstring(second.content)
+    assert answer.tag == "service_requests"
+    assert answer.find("request/account_id").text == str(reporter.id)
+    no_id = {k: v for k, v in form.items() if k != "attribute[citizen_id]"}
+    [error] = _georeport_error(api.client.post(f"{BASE}/requests.json", data=no_id), 400)
+    assert "attribute[citizen_id]" in error["description"] and "Điều 5.5" in error["description"]
+    no_email = {k: v for k, v in form.items() if k != "email"}
+    no_email["attribute[citizen_id]"] = "001190099999"
+    [error] = _georeport_error(api.client.post(f"{BASE}/requests.json", data=no_email), 400)
+    assert "e-mail" in error["description"] and "Điều 5.5" in error["description"]
+    made_up = f"{key['id']}.not-the-secret"
+    _georeport_error(api.client.post(f"{BASE}/requests.json",
+                                     data={**form, "api_key": made_up}), 403)
+    _georeport_error(api.client.post(f"{BASE}/requests.json",
+                                     data={**form, "api_key": "nonsense"}), 403)
+    revoked = api.client.post(f"/partner-applications/{key['id']}/revocation",
+                              headers=api.token(ADMIN))
+    assert revoked.status_code == 200, revoked.text
+    _georeport_error(api.client.post(f"{BASE}/requests.json", data=form), 403)
+    again = api.client.post(f"/partner-applications/{key['id']}/revocation",
+                            headers=api.token(ADMIN))
+    assert again.status_code == 409
 
 
 def test_states_map_to_open_and_closed_with_the_current_stage_due_dieu_7_8_12(
@@ -139,10 +265,12 @@ def test_states_map_to_open_and_closed_with_the_current_stage_due_dieu_7_8_12(
     assert requests[str(received)]["lat"] == 21.0245
 
 
-def test_request_list_filters_by_date_status_and_id(api: Api, clock: Clock) -> None:
-    """GET requests.json: start_date/end_date bound the submission instant, status takes
-    open, closed or both, service_request_id (comma-separated) overrides the other filters;
-    GET requests/{id}.json answers a list of one, or 404."""
+def test_get_service_requests_filters_by_date_status_service_and_id(
+        api: Api, clock: Clock) -> None:
+    """GET Service Requests: start_date/end_date bound the submission instant (at most 90
+    days apart), status takes open, closed or both, service_code a list, service_request_id
+    (comma-separated) overrides the other filters; GET Service Request answers a list of one,
+    or 404."""
     w = api.world
     early = w.submit()
     clock.advance(days=2)
@@ -161,11 +289,84 @@ def test_request_list_filters_by_date_status_and_id(api: Api, clock: Clock) -> N
     assert set(_requests(api, service_request_id=f"{early},{late_closed}",
                          status="open")) == {ids[early], ids[late_closed]}
     assert set(_requests(api, service_code="field.traffic")) == set()
-    assert api.client.get(f"{BASE}/requests.json", params={"status": "pending"}).status_code \
-        == 422
+    assert set(_requests(api, service_code="field.traffic,field.urban_order")) == set(ids.values())
+    _georeport_error(api.client.get(f"{BASE}/requests.json", params={"status": "pending"}), 400)
+    _georeport_error(api.client.get(f"{BASE}/requests.json", params={
+        "start_date": (boundary - timedelta(days=91)).isoformat(),
+        "end_date": boundary.isoformat()}), 400)
     [one] = api.client.get(f"{BASE}/requests/{late_open}.json").json()
     assert _request(one)["service_request_id"] == ids[late_open]
     for unknown in (UUID(int=7), "not-an-id"):
-        missing = api.client.get(f"{BASE}/requests/{unknown}.json")
-        assert missing.status_code == 404
-        assert missing.headers["content-type"].startswith("application/problem+json")
+        _georeport_error(api.client.get(f"{BASE}/requests/{unknown}.json"), 404)
+
+
+def _xml_requests(api: Api, path: str, **params: str) -> list[dict[str, str | None]]:
+    """GET Service Request(s) in XML, read with the standard library by the spec's names."""
+    response = api.client.get(f"{BASE}/{path}", params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/xml; charset=utf-8"
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == "service_requests"
+    assert {r.tag for r in root} <= {"request"}
+    items = [{child.tag: child.text for child in request} for request in root]
+    for item in items:
+        assert set(item) == set(REQUEST_FIELDS)
+        assert item["status"] in ("open", "closed")
+    return items
+
+
+def test_every_resource_answers_xml_as_well_as_json(api: Api) -> None:
+    """Formats: XML (the spec's required format) holds what JSON holds, element per field;
+    a published report's media_url comes from its media references (an URL), the others
+    have none (Điều 12.3: nothing of a report is public before its result)."""
+    w = api.world
+    published = w.submit(media=["https://media.ihanoi.vn/a/1.jpg", "note.pdf"])
+    w.to_published(published)
+    received = w.submit(media=["https://media.ihanoi.vn/a/2.jpg"])
+    api.sync()
+    as_json = _requests(api)
+    as_xml = {r["service_request_id"]: r for r in _xml_requests(api, "requests.xml")}
+    assert set(as_xml) == set(as_json)
+    assert as_xml[str(published)]["media_url"] == "https://media.ihanoi.vn/a/1.jpg"
+    assert as_json[str(published)]["media_url"] == "https://media.ihanoi.vn/a/1.jpg"
+    assert as_json[str(received)]["media_url"] is None
+    assert as_xml[str(received)]["media_url"] is None
+    assert float(as_xml[str(received)]["lat"]) == as_json[str(received)]["lat"]
+    [one] = _xml_requests(api, f"requests/{received}.xml")
+    assert one["service_request_id"] == str(received) and one["status"] == "open"
+    services = ElementTree.fromstring(api.client.get(f"{BASE}/services.xml").content)
+    assert services.tag == "services"
+    first = services.find("service")
+    assert first is not None and first.find("metadata").text == "true"
+    code = first.find("service_code").text
+    definition = ElementTree.fromstring(api.client.get(f"{BASE}/services/{code}.xml").content)
+    assert definition.tag == "service_definition"
+    assert [a.find("code").text for a in definition.findall("attributes/attribute")] == [
+        "citizen_id", "occurred_at", "confidential"]
+    assert [v.find("key").text for v in definition.findall(
+        "attributes/attribute/values/value")] == ["false", "true"]
+
+
+@pytest.mark.parametrize("output_format", ["json", "xml"])
+def test_an_independent_georeport_client_reads_both_formats(
+        api: Api, monkeypatch: pytest.MonkeyPatch, output_format: str) -> None:
+    """The ``georeport`` package from PyPI (a GeoReport v2 client we did not write) lists
+    the services, reads a definition, the requests and one request, in JSON and in XML."""
+    w = api.world
+    report_id = w.submit()
+    api.sync()
+    monkeypatch.setattr(georeport.georeport, "requests", api.client)
+    client = georeport.georeport.GeoReport("http://testserver/open311/v2",
+                                           jurisdiction="hanoi.gov.vn",
+                                           output_format=output_format)
+    services = client.get_service_list()
+    codes = [s["service_code"] for s in services]
+    assert "field.urban_order" in codes
+    definition = client.get_service_definition("field.urban_order")
+    assert definition["service_code"] == "field.urban_order"
+    listed = client.get_service_requests(status="open")
+    listed = listed if isinstance(listed, list) else [listed]  # xmltodict: one is a dict
+    assert str(report_id) in {r["service_request_id"] for r in listed}
+    one = client.get_service_request(str(report_id))
+    assert one["service_request_id"] == str(report_id) and one["status"] == "open"
+    assert one["service_code"] == "field.urban_order"
