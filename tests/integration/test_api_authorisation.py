@@ -36,6 +36,7 @@ from application.commands import (
     Classify,
     CoordinateToCommune,
     DraftAlert,
+    IssuePartnerKey,
     MarkDuplicate,
     ProposeResult,
     Publish,
@@ -146,6 +147,8 @@ ALERT_CONTENT = {"severity": "medium", "title": "Cắt điện khu vực Hàng B
                  "body": "Cắt điện từ 8 giờ đến 12 giờ để sửa chữa lưới điện.",
                  "valid_from": "2026-03-02T09:00:00+07:00",
                  "valid_until": "2026-03-04T17:00:00+07:00"}
+OPEN311 = {"service_code": "field.environment", "lat": "21.03", "long": "105.85",
+           "description": "Rác thải đổ trộm bên hồ Hoàn Kiếm", "address_string": "Hồ Hoàn Kiếm"}
 REPORT = {"kind": "field", "category": "traffic", "text": "Đèn tín hiệu hỏng ở ngã tư Tràng Thi",
           "latitude": 21.027, "longitude": 105.846, "address": "Ngã tư Tràng Thi",
           "receiving_unit_id": "{district}"}
@@ -179,6 +182,19 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/open311/v2/requests.json"): [Case("/open311/v2/requests.json", everyone())],
     ("GET", "/open311/v2/requests/{service_request_id}.json"): [
         Case("/open311/v2/requests/{published}.json", everyone())],
+    # GeoReport v2's XML twins, discovery and tokens (issue 14)
+    ("GET", "/open311/v2/services.xml"): [Case("/open311/v2/services.xml", everyone())],
+    ("GET", "/open311/v2/services/{service_code}.xml"): [
+        Case("/open311/v2/services/field.traffic.xml", everyone())],
+    ("GET", "/open311/v2/requests.xml"): [Case("/open311/v2/requests.xml", everyone())],
+    ("GET", "/open311/v2/requests/{service_request_id}.xml"): [
+        Case("/open311/v2/requests/{published}.xml", everyone())],
+    ("GET", "/open311/v2/discovery.json"): [Case("/open311/v2/discovery.json", everyone())],
+    ("GET", "/open311/v2/discovery.xml"): [Case("/open311/v2/discovery.xml", everyone())],
+    ("GET", "/open311/v2/tokens/{token}.json"): [
+        Case("/open311/v2/tokens/{published}.json", everyone())],
+    ("GET", "/open311/v2/tokens/{token}.xml"): [
+        Case("/open311/v2/tokens/{published}.xml", everyone())],
     # citizens (Điều 5, 13)
     ("POST", "/reporters"): [Case("/reporters", everyone(),
                                   body={"name": "Ngô Thị Mai", "phone": "0987654321",
@@ -189,10 +205,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         # A re-report (Điều 18.4) of one's own earlier report only; another's does not exist.
         Case("/reports", {**only(CIT, CIT2), CIT2: 404},
              body={**REPORT, "re_report_of": "{published}"})],
-    ("POST", "/open311/v2/requests.json"): [Case("/open311/v2/requests.json", only(CIT, CIT2),
-                                                 form={
-        "service_code": "field.environment", "lat": "21.03", "long": "105.85",
-        "description": "Rác thải đổ trộm bên hồ Hoàn Kiếm", "address_string": "Hồ Hoàn Kiếm"})],
+    # GeoReport v2: without an api_key, a citizen's own token; no credentials at all is the
+    # spec's 403 (a partner's api_key: tests/integration/test_api_open311.py).
+    ("POST", "/open311/v2/requests.json"): [Case("/open311/v2/requests.json",
+                                                 {**only(CIT, CIT2), ANON: 403}, form=OPEN311)],
+    ("POST", "/open311/v2/requests.xml"): [Case("/open311/v2/requests.xml",
+                                                {**only(CIT, CIT2), ANON: 403}, form=OPEN311)],
     ("POST", "/reports/{report_id}/clarifications"): [Case(
         "/reports/{target}/clarifications", on_report({CIT}, SEES_ASSIGNED), "published",
         {"question": "Xin cho biết khi nào hoàn thành việc sửa chữa?"})],
@@ -348,6 +366,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         {"unit_id": "{other_district}", "role": "handling_officer"})],
     ("POST", "/officers/{officer_id}/dismissal"): [Case(
         "/officers/{target}/dismissal", ADMIN_ONLY, "officer")],
+    # Open311 partner applications' api keys (Điều 28.1)
+    ("POST", "/partner-applications"): [Case("/partner-applications", ADMIN_ONLY,
+                                             body={"name": "Ứng dụng Hà Nội Xanh"})],
+    ("POST", "/partner-applications/{partner_id}/revocation"): [Case(
+        "/partner-applications/{target}/revocation", ADMIN_ONLY, "partner")],
     # staff reads, scoped to the unit (Điều 18, 22)
     # Điều 8.1: a unit's officers, for its staff and those of the units above it (the
     # district's for its division), inspectors and administrators; no one else's unit.
@@ -470,6 +493,9 @@ class Scene:
             app.handle(UpdateResult(report_id, evidence), w.officer)
             app.handle(Publish(report_id), w.head)
             return str(report_id)
+        if state == "partner":
+            return str(app.handle(IssuePartnerKey("Ứng dụng đối tác", "0" * 64),
+                                  Actor(id="admin", role=Role.ADMINISTRATOR)).aggregate_id)
         if state == "unit":
             return str(w.unit("Phòng Văn hoá", "division", w.district))
         if state == "officer":

@@ -204,7 +204,7 @@ def test_an_open311_request_is_read_at_once_with_its_position(live: Api) -> None
                                headers=live.token(w.citizen))
     assert created.status_code == 201, created.text
     [answer] = created.json()
-    request_id = answer["service_request_id"]
+    request_id = answer["service_request_id"] or answer["token"]
     assert created.headers["Location"] == f"{BASE}/requests/{request_id}.json"
     [found] = live.client.get(created.headers["Location"], headers={
         "X-Min-Position": created.headers["X-Store-Position"]}).json()
@@ -214,3 +214,22 @@ def test_an_open311_request_is_read_at_once_with_its_position(live: Api) -> None
         "service_request_id": request_id,
         "min_position": w.app.recorder.max_notification_id()}).json()
     assert listed[0]["status_notes"] == "Đã tiếp nhận, đang phân công xử lý"
+
+
+def test_an_open311_request_is_read_right_after_its_post_without_a_position(
+        live: Api) -> None:
+    """Open311 clients know no X-Min-Position: the POST answers the service_request_id once
+    the read models show the request (else a token), and a GET of it right after answers
+    (a miss on a request the store holds waits, bounded, for the read models); so does
+    GET tokens/{token}."""
+    w = live.world
+    for _ in range(3):
+        created = live.client.post(f"{BASE}/requests.json", data=FORM,
+                                   headers=live.token(w.citizen))
+        assert created.status_code == 201, created.text
+        [answer] = created.json()
+        request_id = answer["service_request_id"] or answer["token"]
+        [found] = live.client.get(f"{BASE}/requests/{request_id}.json").json()
+        assert found["service_request_id"] == request_id
+        [resolved] = live.client.get(f"{BASE}/tokens/{request_id}.json").json()
+        assert resolved == {"service_request_id": request_id, "token": request_id}
