@@ -553,7 +553,8 @@ def test_every_route_has_a_matrix_entry(api: Api) -> None:
 def test_every_route_answers_each_role_and_unit_as_the_matrix_says_dieu_22_25(
         api: Api) -> None:
     """Issue 5: allowed → 2xx; no token → 401; role refused → 403; another unit's or another
-    citizen's report → 404 (never a leak); every refusal is problem+json."""
+    citizen's report → 404 (never a leak); every refusal is problem+json (Open311's in
+    GeoReport v2's form)."""
     scene = Scene(api.world)
     requests = []
     for (method, _), cases in MATRIX.items():
@@ -577,6 +578,10 @@ def test_every_route_answers_each_role_and_unit_as_the_matrix_says_dieu_22_25(
         if got != expected:
             wrong.append(f"{method} {path} as {who}: expected {expected}, got {got} "
                          f"{response.text[:160]}")
+        elif got != OK and path.startswith("/open311/"):  # GeoReport v2's own error form
+            assert response.headers["content-type"].startswith(
+                ("text/xml", "application/json")), path
+            assert f"{response.status_code}" in response.text, path
         elif got != OK:
             assert response.headers["content-type"].startswith("application/problem+json")
     assert not wrong, "\n".join(wrong)

@@ -87,7 +87,7 @@ def _fuzz(api: Api, mode: schemathesis.GenerationMode, examples: int) -> int:
     existing = {"report_id": str(report_id), "unit_id": str(scratch),
                 "officer_id": str(officer_id), "service_code": "field.traffic",
                 "service_request_id": str(published), "alert_id": str(alert_id),
-                "reporter_id": str(w.reporter_id)}
+                "reporter_id": str(w.reporter_id), "token": str(published)}
     schema = schemathesis.openapi.from_dict(api.client.get("/openapi.json").json())
     exercised = 0
     for result in schema.get_all_operations():
