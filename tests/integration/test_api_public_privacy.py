@@ -84,6 +84,7 @@ def test_no_public_route_shows_a_reporters_personal_data_dieu_5_7_14_1(api: Api)
         answers = []
         for report_id in reports:
             values = {"report_id": str(report_id), "service_request_id": str(report_id),
+                      "token": str(report_id),
                       "unit_id": str(w.district), "service_code": "field.urban_order"}
             for route in routes:
                 response = api.client.get(_fill(route, values), params={
