@@ -254,11 +254,11 @@ async def create_request(
     if not centres:
         raise NotFound("no city service centre is configured to receive requests")
     kind, category, _, _ = services_[service_code]
-    content: dict[str, Any] = dict(
-        kind=kind, category=category, text=description, latitude=lat, longitude=long,
-        address=address_string, receiving_unit_id=centres[0]["unit_id"],
-        occurred_at=_occurred(occurred_at), media=[media_url] if media_url else [],
-        confidential=confidential)
+    content: dict[str, Any] = {
+        "kind": kind, "category": category, "text": description, "latitude": lat,
+        "longitude": long, "address": address_string,
+        "receiving_unit_id": centres[0]["unit_id"], "occurred_at": _occurred(occurred_at),
+        "media": [media_url] if media_url else [], "confidential": confidential}
     if api_key is not None:
         if not (citizen_id or "").strip():
             raise BadRequest("Điều 5.5", "attribute[citizen_id]: the citizen ID number (căn "

@@ -46,8 +46,8 @@ from domain.attachment import Attachment
 from domain.calendar import BUSINESS_TZ
 from domain.errors import DomainError, InvalidInput, NotPermitted
 from domain.ledger import DailySeal
-from domain.policy import DEFAULT_POLICY, SlaPolicy
 from domain.partner import PartnerApplication
+from domain.policy import DEFAULT_POLICY, SlaPolicy
 from domain.policy_book import POLICY_BOOK_ID, PolicyBook
 from domain.preferences import NotificationPreferences
 from domain.report import Report
