@@ -47,6 +47,7 @@ from api.responses import (
     MatterReport,
     OverdueStage,
     Page,
+    PartnerApplicationRow,
     Policy,
     PublicResult,
     PublicTimeline,
@@ -79,6 +80,7 @@ from projections import (
     matters,
     monthly_statistics,
     overdue,
+    partner_applications,
     public_results,
     repeat_dissatisfaction,
     report_status,
@@ -402,6 +404,17 @@ def list_reports(
         except ValueError as error:
             raise _bad_cursor(error) from None
     return _page(_redacted(request, caller, rows), next_cursor)
+
+
+@router.get("/partner-applications", response_model=Page[PartnerApplicationRow],
+            tags=["directory"], dependencies=[Depends(requires(Role.ADMINISTRATOR))])
+def partner_applications_list(request: Request, cursor: Cursor = None,
+                              limit: Limit = 100) -> Response:
+    """Điều 28.1: the Open311 partner applications issued a key, the newest first, and
+    whether it is revoked (never the key)."""
+    with reading(request) as conn:
+        rows = partner_applications.every(conn)
+    return _paged(rows, cursor, limit, "partner-applications", "partner_id")
 
 
 @router.get("/units/{unit_id}/officers", response_model=Page[UnitOfficer],

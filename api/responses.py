@@ -754,6 +754,16 @@ class Open311Request(Out):
     media_url: str | None
 
 
+class PartnerApplicationRow(Out):
+    """An Open311 partner application (Điều 28.1): never its key nor the key's hash."""
+
+    partner_id: UUID
+    name: str
+    issued_by: str
+    issued_at: Instant
+    revoked_at: Instant | None
+
+
 class Open311Submitted(Out):
     """GeoReport v2 ``POST service request``: the id once the request is readable, else a
     ``token`` to resolve with ``GET tokens/{token}``; the account it was filed under."""

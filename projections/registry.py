@@ -7,6 +7,7 @@ from projections import duplicate_candidates, matters, repeat_dissatisfaction
 from projections import report_timeline
 from projections import periodic_reports
 from projections import report_attachments
+from projections import partner_applications
 from projections.engine import ReadModel
 
 READ_MODELS: list[ReadModel] = [
@@ -18,4 +19,5 @@ READ_MODELS: list[ReadModel] = [
     report_timeline.model,
     periodic_reports.model,
     report_attachments.model,
+    partner_applications.model,
 ]

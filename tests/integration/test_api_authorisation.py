@@ -367,6 +367,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/officers/{officer_id}/dismissal"): [Case(
         "/officers/{target}/dismissal", ADMIN_ONLY, "officer")],
     # Open311 partner applications' api keys (Điều 28.1)
+    ("GET", "/partner-applications"): [Case("/partner-applications", ADMIN_ONLY)],
     ("POST", "/partner-applications"): [Case("/partner-applications", ADMIN_ONLY,
                                              body={"name": "Ứng dụng Hà Nội Xanh"})],
     ("POST", "/partner-applications/{partner_id}/revocation"): [Case(

@@ -195,7 +195,7 @@ def test_post_service_request_with_an_api_key_creates_or_matches_the_reporter_di
     its SHA-256 recorded); the contact fields and attribute[citizen_id] register the
     reporter with the full identity of Điều 5.5 on first use and match him afterwards; a
     request without the citizen ID is a 400 naming it and Điều 5.5; a revoked or made-up key
-    is a 403."""
+    is a 403; the administrator's list shows the application revoked, never its key."""
     w = api.world
     api.sync()
     key = _issue_key(api)
@@ -233,6 +233,13 @@ def test_post_service_request_with_an_api_key_creates_or_matches_the_reporter_di
     again = api.client.post(f"/partner-applications/{key['id']}/revocation",
                             headers=api.token(ADMIN))
     assert again.status_code == 409
+    api.sync()
+    listed = api.client.get("/partner-applications", headers=api.token(ADMIN))
+    assert listed.status_code == 200, listed.text
+    [partner] = listed.json()["items"]
+    assert (partner["partner_id"], partner["name"]) == (key["id"], "Ứng dụng đối tác")
+    assert partner["revoked_at"] is not None and "api_key" not in listed.text
+    assert key["api_key"].split(".")[1] not in listed.text
 
 
 def test_states_map_to_open_and_closed_with_the_current_stage_due_dieu_7_8_12(
