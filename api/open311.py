@@ -4,7 +4,8 @@ Services are the (kind, category) pairs of the policy's catalogue; our states ma
 ``closed`` with ``status_notes`` (published, rejected and duplicate reports are closed — a
 duplicate's reporter follows the original, Điều 6.2.c); ``expected_datetime`` is the current
 stage's due instant.
-No personal data is ever returned, and a report's text and media only once its result is public.
+No personal data is ever returned, and a report's text and media only once its result is public
+(``media_url``: the public copy of its first uploaded attachment, or its first URL).
 
 Every resource answers ``.json`` and ``.xml`` (:mod:`api.open311_format`; only the JSON twin
 is in the OpenAPI document), takes ``jurisdiction_id`` (another than the city's: 404) and
@@ -292,12 +293,24 @@ async def create_request(
                                  [answer.model_dump(mode="json")], 201)
 
 
-def _request_row(row: dict[str, Any], units: dict[Any, str], services: dict[str, Service]
-                 ) -> Open311Request:
+def _media_url(reference: Any, base: str) -> str | None:
+    """A media reference as a URL: an uploaded attachment's id is its public copy (without
+    EXIF, ``/public/attachments/{id}``); an http(s) URL stays; a bare file name has none."""
+    text = str(reference)
+    if text.startswith(("https://", "http://")):
+        return text
+    try:
+        return f"{base}/public/attachments/{UUID(text)}"
+    except ValueError:
+        return None
+
+
+def _request_row(row: dict[str, Any], units: dict[Any, str], services: dict[str, Service],
+                 base: str = "") -> Open311Request:
     published = row["status"] == "published"
     code = f"{row['kind']}.{row['category']}"
     unit = row["handling_unit_id"] or row["receiving_unit_id"]
-    media = [m for m in row.get("media") or () if str(m).startswith(("https://", "http://"))]
+    media = [url for url in (_media_url(m, base) for m in row.get("media") or ()) if url]
     return Open311Request(
         service_request_id=str(row["report_id"]),
         status="closed" if row["status"] in CLOSED else "open",
@@ -380,7 +393,8 @@ def _find(request: Request, services: dict[str, Service], service_request_id: st
         rows = _summaries(conn, closed, filters)
         units = unit_directory.names(
             conn, (r["handling_unit_id"] or r["receiving_unit_id"] for r in rows))
-    return [_request_row(r, units, services) for r in rows]
+    base = str(request.base_url).rstrip("/")
+    return [_request_row(r, units, services, base) for r in rows]
 
 
 @both_formats("/requests", "service_requests", response_model=list[Open311Request],

@@ -324,9 +324,13 @@ def _xml_requests(api: Api, path: str, **params: str) -> list[dict[str, str | No
 
 def test_every_resource_answers_xml_as_well_as_json(api: Api) -> None:
     """Formats: XML (the spec's required format) holds what JSON holds, element per field;
-    a published report's media_url comes from its media references (an URL), the others
-    have none (Điều 12.3: nothing of a report is public before its result)."""
+    a published report's media_url is the public copy of its uploaded photo (without EXIF,
+    served), or its media URL; the others have none (Điều 12.3: nothing of a report is
+    public before its result)."""
     w = api.world
+    photo = w.attachment(w.citizen)
+    with_photo = w.submit(media=["note.pdf", photo])
+    w.to_published(with_photo)
     published = w.submit(media=["https://media.ihanoi.vn/a/1.jpg", "note.pdf"])
     w.to_published(published)
     received = w.submit(media=["https://media.ihanoi.vn/a/2.jpg"])
@@ -336,6 +340,11 @@ def test_every_resource_answers_xml_as_well_as_json(api: Api) -> None:
     assert set(as_xml) == set(as_json)
     assert as_xml[str(published)]["media_url"] == "https://media.ihanoi.vn/a/1.jpg"
     assert as_json[str(published)]["media_url"] == "https://media.ihanoi.vn/a/1.jpg"
+    public_copy = f"http://testserver/public/attachments/{photo}"
+    assert as_json[str(with_photo)]["media_url"] == as_xml[str(with_photo)]["media_url"] \
+        == public_copy
+    served = api.client.get(public_copy)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
     assert as_json[str(received)]["media_url"] is None
     assert as_xml[str(received)]["media_url"] is None
     assert float(as_xml[str(received)]["lat"]) == as_json[str(received)]["lat"]
