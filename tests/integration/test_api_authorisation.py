@@ -496,7 +496,7 @@ class Scene:
             return str(report_id)
         if state == "partner":
             return str(app.handle(IssuePartnerKey("Ứng dụng đối tác", "0" * 64),
-                                  Actor(id="admin", role=Role.ADMINISTRATOR)).aggregate_id)
+                                  ADMINISTRATOR).aggregate_id)
         if state == "unit":
             return str(w.unit("Phòng Văn hoá", "division", w.district))
         if state == "officer":
