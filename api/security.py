@@ -35,7 +35,8 @@ from api.errors import problem
 PROBES = frozenset({"/healthz", "/readyz"})
 #: What an anonymous caller writes: registration, and report submission (with a token too).
 REGISTRATIONS = frozenset({("POST", "/reporters")})
-SUBMISSIONS = frozenset({("POST", "/reports"), ("POST", "/open311/v2/requests.json")})
+SUBMISSIONS = frozenset({("POST", "/reports"), ("POST", "/open311/v2/requests.json"),
+                         ("POST", "/open311/v2/requests.xml")})
 #: Answers to GETs without a token anyone may cache: nothing personal in them.
 PUBLIC_PREFIXES = ("/public/", "/open311/v2/", "/healthz", "/readyz")
 

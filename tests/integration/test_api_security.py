@@ -167,8 +167,15 @@ def _person(n: int) -> dict[str, str]:
 
 def _too_many(answer: Any) -> None:
     assert answer.status_code == 429, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
     assert int(answer.headers["retry-after"]) >= 1
+    if answer.request.url.path.endswith(".xml"):  # GeoReport v2's error form, in XML
+        assert b"<errors><error><code>429</code>" in answer.content
+        return
+    if answer.request.url.path.startswith("/open311/"):  # GeoReport v2's error form
+        [error] = answer.json()
+        assert error["code"] == 429 and "retry after" in error["description"]
+        return
+    assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["type"].endswith("/too-many-requests")
 
 
@@ -200,6 +207,7 @@ def test_open311_submissions_over_the_limit_get_429(api: Api) -> None:
         assert client.post("/open311/v2/requests.json", data=form,
                            headers=citizen).status_code == 201
         _too_many(client.post("/open311/v2/requests.json", data=form, headers=citizen))
+        _too_many(client.post("/open311/v2/requests.xml", data=form, headers=citizen))
 
 
 def test_failed_authentications_over_the_limit_get_429(api: Api) -> None:
