@@ -275,7 +275,8 @@ class Report(Aggregate):
 
     @classmethod
     def submit(cls, *, kind: str, category: str, text: str, latitude: float | None,
-               longitude: float | None, address: str, occurred_at: datetime | None, media: list[str], confidential: bool,
+               longitude: float | None, address: str, occurred_at: datetime | None,
+               media: list[str], confidential: bool,
                reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
                at: datetime, policy: SlaPolicy, re_report_of: Report | None = None,
                receiving_unit_level: str | None = None) -> Report:

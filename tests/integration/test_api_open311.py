@@ -32,7 +32,8 @@ REQUEST_FIELDS: dict[str, tuple[type, ...]] = {
     "agency_responsible": NULLABLE_TEXT, "service_notice": NULLABLE_TEXT,
     "requested_datetime": (str,), "updated_datetime": NULLABLE_TEXT,
     "expected_datetime": NULLABLE_TEXT, "address": NULLABLE_TEXT, "address_id": NULLABLE_TEXT,
-    "zipcode": NULLABLE_TEXT, "lat": (float, type(None)), "long": (float, type(None)), "media_url": NULLABLE_TEXT}
+    "zipcode": NULLABLE_TEXT, "lat": (float, type(None)), "long": (float, type(None)),
+    "media_url": NULLABLE_TEXT}
 SERVICE_FIELDS: dict[str, tuple[type, ...]] = {
     "service_code": (str,), "service_name": (str,), "description": NULLABLE_TEXT,
     "metadata": (bool,), "type": (str,), "keywords": NULLABLE_TEXT, "group": NULLABLE_TEXT}
