@@ -243,11 +243,11 @@ async def create_request(
     services_ = catalogue(request)
     if service_code not in services_:
         raise NotFound(f"no service {service_code}")
-    if lat is None or long is None:
-        raise BadRequest("Điều 6.1", "lat and long are required: the place must be exact, "
-                         "and no geocoder turns address_string alone into one")
-    if not address_string.strip():
-        raise BadRequest("Điều 6.1", "address_string is required besides lat and long")
+    if (lat is None) != (long is None):
+        raise BadRequest("Điều 6.1", "lat and long go together: give both or neither")
+    if lat is None and not address_string.strip():
+        raise BadRequest("Điều 6.1", "the place is required: lat and long, or address_string"
+                         " (address_id is not supported), or both")
     runtime = request.app.state.runtime
     app: IHanoi = runtime.app
     with request.app.state.reads.connection() as conn:

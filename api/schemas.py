@@ -57,8 +57,9 @@ class ReportIn(Body):
                       "investor_enterprise or capital_initiative (Điều 1.2)", max_length=40)
     category: str = Field(min_length=1, max_length=100)
     text: str = Field(min_length=1, max_length=5000)
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: float | None = Field(default=None, ge=-90, le=90, description=(
+        "Điều 6.1: the place is its coordinates (both, in Hà Nội), its address, or both"))
+    longitude: float | None = Field(default=None, ge=-180, le=180)
     address: str = Field(default="", max_length=500)
     receiving_unit_id: UUID
     occurred_at: AwareDatetime | None = None

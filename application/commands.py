@@ -107,8 +107,8 @@ class SubmitReport(Command):
     kind: str
     category: str
     text: str
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
     address: str
     receiving_unit_id: UUID
     occurred_at: datetime | None = None
@@ -166,8 +166,8 @@ class SubmitPartnerReport(Command):
     kind: str
     category: str
     text: str
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
     address: str
     receiving_unit_id: UUID
     occurred_at: datetime | None = None

@@ -131,19 +131,26 @@ def _stages_as_records(state: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Location:
-    """Điều 6.1: the place must be specific and exact — in Hà Nội, with its address."""
+    """Điều 6.1: the place must be specific and exact — coordinates in Hà Nội, or an address,
+    or both (Open311 GeoReport v2: "lat/long or an address suffices"). Neither is refused;
+    coordinates come as a pair; an address is kept without surrounding blanks ("" = none)."""
 
-    latitude: float
-    longitude: float
-    address: str
+    latitude: float | None
+    longitude: float | None
+    address: str = ""
 
     def __post_init__(self) -> None:
-        if not (HANOI_LATITUDE[0] <= self.latitude <= HANOI_LATITUDE[1]
+        address = (self.address or "").strip()
+        if (self.latitude is None) != (self.longitude is None):
+            raise InvalidInput("Điều 6.1", "coordinates need both latitude and longitude")
+        if self.latitude is None and not address:
+            raise InvalidInput("Điều 6.1", "the place is required: its coordinates, its "
+                               "address, or both")
+        if self.latitude is not None and self.longitude is not None and not (
+                HANOI_LATITUDE[0] <= self.latitude <= HANOI_LATITUDE[1]
                 and HANOI_LONGITUDE[0] <= self.longitude <= HANOI_LONGITUDE[1]):
             raise InvalidInput("Điều 6.1", "the location must be a specific place in Hà Nội")
-        if not self.address or not self.address.strip():
-            raise InvalidInput("Điều 6.1", "the address of the place is required")
-        object.__setattr__(self, "address", self.address.strip())
+        object.__setattr__(self, "address", address)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,8 +162,8 @@ class ReportContent:
     kind: str
     category: str
     text: str
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
     address: str
     occurred_at: datetime | None
     media: tuple[str, ...]
@@ -267,8 +274,9 @@ class Report(Aggregate):
     # ----------------------------------------------------------------- submission (Điều 5, 6)
 
     @classmethod
-    def submit(cls, *, kind: str, category: str, text: str, latitude: float, longitude: float,
-               address: str, occurred_at: datetime | None, media: list[str], confidential: bool,
+    def submit(cls, *, kind: str, category: str, text: str, latitude: float | None,
+               longitude: float | None, address: str, occurred_at: datetime | None,
+               media: list[str], confidential: bool,
                reporter_id: UUID, reporter: dict[str, Any], receiving_unit_id: UUID,
                at: datetime, policy: SlaPolicy, re_report_of: Report | None = None,
                receiving_unit_level: str | None = None) -> Report:

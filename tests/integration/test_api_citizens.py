@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from application.commands import MarkViolation, RegisterReporter
 from domain.report import Report
@@ -78,3 +79,23 @@ def test_a_locked_account_can_neither_ask_nor_rate_nor_re_report_dieu_27_3(api: 
         assert datetime.fromisoformat(refused["locked_until"]) == until
         assert until.isoformat() in refused["detail"]
     assert w.app.load(published, Report).rating is None
+
+
+def test_post_reports_takes_coordinates_or_an_address_dieu_6_1(api: Api) -> None:
+    """Điều 6.1 "cụ thể, chính xác": coordinates in Hà Nội, or an address, or both; neither
+    (or half a pair of coordinates) is a 422 naming Điều 6.1."""
+    w = api.world
+    token = api.token(w.citizen)
+    base = {**REPORT, "receiving_unit_id": str(w.district)}
+    no_place = {k: v for k, v in base.items() if k not in ("latitude", "longitude", "address")}
+    addressed = api.client.post("/reports", json={**no_place, "address": "Ngã tư Tràng Thi"},
+                                headers=token)
+    assert addressed.status_code == 201, addressed.text
+    report = w.app.load(UUID(addressed.json()["id"]), Report)
+    assert report.location == {"latitude": None, "longitude": None,
+                               "address": "Ngã tư Tràng Thi"}
+    located = api.client.post("/reports", json={**base, "address": ""}, headers=token)
+    assert located.status_code == 201, located.text
+    _problem(api.client.post("/reports", json=no_place, headers=token), 422, "Điều 6.1")
+    _problem(api.client.post("/reports", json={**no_place, "latitude": 21.027},
+                             headers=token), 422, "Điều 6.1")

@@ -32,7 +32,8 @@ REQUEST_FIELDS: dict[str, tuple[type, ...]] = {
     "agency_responsible": NULLABLE_TEXT, "service_notice": NULLABLE_TEXT,
     "requested_datetime": (str,), "updated_datetime": NULLABLE_TEXT,
     "expected_datetime": NULLABLE_TEXT, "address": NULLABLE_TEXT, "address_id": NULLABLE_TEXT,
-    "zipcode": NULLABLE_TEXT, "lat": (float,), "long": (float,), "media_url": NULLABLE_TEXT}
+    "zipcode": NULLABLE_TEXT, "lat": (float, type(None)), "long": (float, type(None)),
+    "media_url": NULLABLE_TEXT}
 SERVICE_FIELDS: dict[str, tuple[type, ...]] = {
     "service_code": (str,), "service_name": (str,), "description": NULLABLE_TEXT,
     "metadata": (bool,), "type": (str,), "keywords": NULLABLE_TEXT, "group": NULLABLE_TEXT}
@@ -113,6 +114,51 @@ def test_post_service_request_with_a_citizens_token_goes_to_the_service_centre_d
     assert _request(listed)["status"] == "open"
     assert listed["agency_responsible"] == "Trung tâm Phục vụ hành chính công"
     assert listed["service_code"] == "field.environment"
+
+
+def _posted(api: Api, form: dict[str, str]) -> dict[str, Any]:
+    """POST a request with the citizen's token; the GET of it once the read models follow."""
+    api.sync()
+    response = api.client.post(f"{BASE}/requests.json", data=form,
+                               headers=api.token(api.world.citizen))
+    assert response.status_code == 201, response.text
+    [created] = response.json()
+    api.sync()
+    report_id = created["service_request_id"] or created["token"]
+    [listed] = api.client.get(f"{BASE}/requests/{report_id}.json").json()
+    return _request(listed)
+
+
+def test_an_address_alone_suffices_open311_georeport_v2(api: Api) -> None:
+    """POST Service Request: "lat/long or address_string" — an address alone is a place
+    (Điều 6.1); the request answers empty lat/long, in JSON and XML."""
+    form = {k: v for k, v in FORM.items() if k not in ("lat", "long")}
+    listed = _posted(api, form)
+    assert (listed["lat"], listed["long"]) == (None, None)
+    assert listed["address"] == "Đinh Tiên Hoàng, Hoàn Kiếm"
+    xml = api.client.get(f"{BASE}/requests/{listed['service_request_id']}.xml")
+    assert xml.status_code == 200, xml.text
+    element = ElementTree.fromstring(xml.content).find("request")
+    assert element is not None and not (element.findtext("lat") or "").strip()
+
+
+def test_coordinates_alone_suffice_open311_georeport_v2(api: Api) -> None:
+    """POST Service Request: lat and long in Hà Nội without address_string are a place."""
+    listed = _posted(api, {k: v for k, v in FORM.items() if k != "address_string"})
+    assert (listed["lat"], listed["long"]) == (21.0288, 105.8525)
+    assert listed["address"] is None
+
+
+def test_neither_coordinates_nor_an_address_is_a_400_naming_dieu_6_1(api: Api) -> None:
+    """POST Service Request: no place (address_id is not supported), or half a pair of
+    coordinates, is a GeoReport 400 naming Điều 6.1."""
+    api.sync()
+    bare = {k: v for k, v in FORM.items() if k not in ("lat", "long", "address_string")}
+    for form in (bare, {**bare, "address_id": "12345"}, {**bare, "lat": "21.0288"},
+                 {**bare, "address_string": "   "}):
+        [error] = _georeport_error(api.client.post(
+            f"{BASE}/requests.json", data=form, headers=api.token(api.world.citizen)), 400)
+        assert "Điều 6.1" in error["description"], error
 
 
 def _georeport_error(response: Any, status: int) -> list[dict[str, Any]]:

@@ -281,3 +281,23 @@ def test_nearby_open_reports_of_the_same_category_are_candidates_dieu_6_2_c(
     projector.catch_up()
     assert set(_candidates(conn, new)) == {north_100, east_190}
     assert duplicate_candidates.candidates(conn, published) == []
+
+
+def test_a_report_with_an_address_but_no_coordinates_has_no_nearby_candidates_dieu_6_1_6_2_c(
+        world, clock, projector: Projector, conn, neighbour: UUID) -> None:
+    """Điều 6.1 (an address alone is a place): without coordinates a report is neither near
+    another nor has another near it — the proximity query answers [] without error."""
+    nearby = world.submit(reporter_id=neighbour)
+    clock.advance(hours=1)
+    addressed = world.submit(latitude=None, longitude=None, address="12 Hàng Bài, Hoàn Kiếm")
+    located = world.submit(address="")
+    projector.catch_up()
+    assert _candidates(conn, addressed) == {}
+    assert set(_candidates(conn, nearby)) == {located}
+    assert addressed not in _candidates(conn, nearby)
+    row = report_status.get(conn, addressed)
+    assert (row["latitude"], row["longitude"], row["address"]) == (
+        None, None, "12 Hàng Bài, Hoàn Kiếm")
+    world.app.handle(MarkDuplicate(addressed, nearby), world.receiver)
+    projector.catch_up()
+    assert _candidates(conn, addressed) == {}

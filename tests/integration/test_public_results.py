@@ -142,6 +142,18 @@ def test_renamed_handling_unit_shows_its_new_name_dieu_28_1(world, projector, co
     assert public_results.get(conn, report_id)["handling_unit_name"] == "UBND phường Hoàn Kiếm"
 
 
+def test_a_result_placed_by_its_address_alone_shows_no_coordinates_dieu_6_1_14_2(
+        world, projector, conn) -> None:
+    """Điều 6.1: a report placed by its address alone is published with empty coordinates."""
+    report_id = world.submit(latitude=None, longitude=None, address="12 Hàng Bài, Hoàn Kiếm")
+    world.to_published(report_id)
+    projector.catch_up()
+    row = public_results.get(conn, report_id)
+    assert (row["latitude"], row["longitude"], row["area"]) == (
+        None, None, "12 Hàng Bài, Hoàn Kiếm")
+    assert report_id in {r["report_id"] for r in public_results.search(conn)[0]}
+
+
 def test_search_filters_and_pages_newest_first_dieu_14_2(world, projector, conn, clock) -> None:
     published = {}
     for day, (kind, category) in enumerate([("field", "traffic"),

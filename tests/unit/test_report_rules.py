@@ -183,9 +183,9 @@ def test_a_place_outside_ha_noi_is_refused_dieu_6_1(latitude: float, longitude: 
     assert caught.value.rule == "Điều 6.1"
 
 
-def test_a_place_without_an_address_is_refused_dieu_6_1() -> None:
+def test_a_place_without_coordinates_or_an_address_is_refused_dieu_6_1() -> None:
     with pytest.raises(InvalidInput) as caught:
-        submit(address="  ")
+        submit(latitude=None, longitude=None, address="  ")
     assert caught.value.rule == "Điều 6.1"
 
 

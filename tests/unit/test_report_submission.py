@@ -13,7 +13,7 @@ import pytest
 
 from domain.errors import InvalidInput, InvalidState
 from domain.policy import Kind
-from domain.report import Report, Status
+from domain.report import Location, Report, Status
 from tests.unit.test_report_rules import (
     CENTRE,
     DISTRICT,
@@ -130,8 +130,33 @@ def test_a_place_with_only_its_latitude_or_its_longitude_in_ha_noi_is_refused_di
 
 
 @pytest.mark.parametrize("address", ["", "   "])
-def test_a_place_without_its_address_is_refused_dieu_6_1(address: str) -> None:
-    refused_submission("Điều 6.1", address=address)
+def test_a_place_without_coordinates_or_address_is_refused_dieu_6_1(address: str) -> None:
+    refused_submission("Điều 6.1", latitude=None, longitude=None, address=address)
+
+
+def test_a_location_needs_coordinates_or_an_address_dieu_6_1() -> None:
+    """Điều 6.1 read with Open311 GeoReport v2: coordinates in Hà Nội, or an address, or
+    both make the place exact; neither, half a pair, or coordinates outside are refused."""
+    assert Location(None, None, " 12 Hàng Bài ") == Location(None, None, "12 Hàng Bài")
+    assert Location(21.0245, 105.8532).address == ""
+    assert Location(21.0245, 105.8532, "12 Hàng Bài").latitude == 21.0245
+    for latitude, longitude, address in [(None, None, ""), (None, None, "  "),
+                                         (21.0245, None, "12 Hàng Bài"),
+                                         (None, 105.8532, ""), (10.7769, 106.7009, ""),
+                                         (10.7769, 106.7009, "Quận 1")]:
+        with pytest.raises(InvalidInput) as caught:
+            Location(latitude, longitude, address)
+        assert caught.value.rule == "Điều 6.1"
+
+
+def test_an_address_alone_is_received_dieu_6_1() -> None:
+    location = last(submit(latitude=None, longitude=None, address=" 12 Hàng Bài ")).location
+    assert location == {"latitude": None, "longitude": None, "address": "12 Hàng Bài"}
+
+
+def test_coordinates_alone_are_received_dieu_6_1() -> None:
+    location = last(submit(address="")).location
+    assert location == {"latitude": 21.0245, "longitude": 105.8532, "address": ""}
 
 
 def test_a_capital_initiative_needs_no_place_dieu_9() -> None:
