@@ -12,9 +12,10 @@ import io
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -34,7 +35,7 @@ from api.access import (
     redact,
     report_units,
 )
-from api.auth import Caller, Principal, requires
+from api.auth import Caller, MaybeCaller, Principal, requires
 from api.consistency import etag
 from api.errors import Forbidden
 from api.responses import (
@@ -68,6 +69,7 @@ from api.responses import (
 )
 from application.services import NotFound
 from domain.actors import Role, UnitLevel
+from domain.errors import NotPermitted
 from domain.policy import ARTICLE_OF_SCOPE, Kind
 from domain.report import Status
 from domain.statistics import MonthlyStatistics
@@ -91,7 +93,7 @@ from projections import (
     work_queues,
 )
 from projections.deployment import Deployment
-from projections.engine import set_search_path
+from projections.engine import FutureInstant, set_search_path
 from projections.paging import decode_keys, encode_keys
 
 router = APIRouter()
@@ -112,14 +114,59 @@ _AS_OF_BUILD = threading.Lock()
 
 
 def _check_past(runtime: Deployment, as_of: datetime) -> None:
-    """``as_of`` names a past instant: a future one would be built, kept and reused stale."""
+    """``as_of`` names a past instant: a future one would be built, kept and reused stale
+    (``Projector.as_of`` refuses it too; here "now" itself is refused as well)."""
+    now = runtime.app.now()
     try:
-        past = as_of.astimezone(UTC) < runtime.app.now()
+        past = as_of.astimezone(UTC) < now
     except OverflowError:
         past = False
     if not past:
-        raise RequestValidationError([{"loc": ("query", "as_of"), "type": "value_error",
-                                       "msg": "as_of must be a past instant"}])
+        raise FutureInstant(as_of, now)
+
+
+#: Who reads the public figures without being staff reads them as published.
+PUBLISHED_FIGURES = "Điều 18.4 / seed 000 Điều 2.2.c: the public reads published figures"
+
+
+def _published_month_ends(request: Request, as_of: datetime) -> set[datetime]:
+    """The instants the public may ask ``as_of`` at near ``as_of``: for each month published
+    (``MonthlyStatisticsPublished``) of the month of ``as_of`` or the one before, its freeze
+    instant (the figures' ``as_of``, else its publication) and the end of that month (the
+    1st of the next at 00:00, business time)."""
+    app = request.app.state.runtime.app
+    zone = ZoneInfo(app.policy().calendar.timezone)
+    local = as_of.astimezone(zone)
+    this = date(local.year, local.month, 1)
+    before = (this - timedelta(days=1)).replace(day=1)
+    instants: set[datetime] = set()
+    for month in (before, this):
+        try:
+            published = app.load(MonthlyStatistics.create_id(month.strftime("%Y-%m")),
+                                 MonthlyStatistics, to_change=False)
+        except NotFound:
+            continue
+        frozen = {datetime.fromisoformat(f["as_of"]) for f in published.figures
+                  if f.get("as_of")}
+        instants |= frozen or {published.published_at}
+        following = (month + timedelta(days=32)).replace(day=1)
+        instants.add(datetime.combine(following, time(0), tzinfo=zone))
+    return instants
+
+
+def _public_as_of(request: Request, caller: Principal | None, as_of: datetime | None) -> None:
+    """Issue 16: anonymous callers and citizens get ``as_of`` only at a published month end
+    (:func:`_published_month_ends`); officers, inspectors and administrators at any past
+    instant. Each other instant is a replay of the history: the public reads what was
+    published (Điều 18.4; seed 000 Điều 2.2.c)."""
+    if as_of is None or (caller is not None and caller.in_directory):
+        return
+    _check_past(request.app.state.runtime, as_of)
+    if as_of not in _published_month_ends(request, as_of):
+        raise NotPermitted(PUBLISHED_FIGURES, "without a staff token, as_of may only be a "
+                           "published month end: the freeze instant of a month whose "
+                           "statistics are published (/public/statistics/published), or "
+                           "the end of that month")
 
 
 @contextmanager
@@ -218,10 +265,11 @@ def list_public_results(
         category: Annotated[str | None, Query(max_length=100)] = None,
         unit_id: UUID | None = None, published_from: AwareDatetime | None = None,
         published_to: AwareDatetime | None = None, cursor: Cursor = None, limit: Limit = 20,
-        as_of: AsOf = None, sort: Literal["-published_at", "published_at"] = "-published_at"
-        ) -> Response:
+        as_of: AsOf = None, sort: Literal["-published_at", "published_at"] = "-published_at",
+        caller: MaybeCaller = None) -> Response:
     """Điều 8.3, 14.2: published results, newest first (``sort=published_at``: oldest first);
-    never any personal data."""
+    never any personal data. ``as_of`` without a staff token: a published month end only."""
+    _public_as_of(request, caller, as_of)
     _check_category(request, category, kind)
     with reading(request, as_of, "public_results") as conn:
         try:
@@ -268,8 +316,10 @@ def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
 
 @router.get("/public/rankings", response_model=Page[UnitLateness], tags=["public"])
 def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
-             limit: Limit = 100) -> Response:
-    """Điều 18.4: units ranked by their share of late reports; over 30% is flagged."""
+             limit: Limit = 100, caller: MaybeCaller = None) -> Response:
+    """Điều 18.4: units ranked by their share of late reports; over 30% is flagged.
+    ``as_of`` without a staff token: a published month end only."""
+    _public_as_of(request, caller, as_of)
     policy = request.app.state.runtime.app.policy()
     with reading(request, as_of, "unit_monthly_lateness") as conn:
         rows = unit_monthly_lateness.ranking(conn, _month(month), _now(request, as_of),
@@ -280,8 +330,10 @@ def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor 
 
 @router.get("/public/statistics", response_model=Page[UnitStatistics], tags=["public"])
 def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
-               limit: Limit = 100) -> Response:
-    """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month."""
+               limit: Limit = 100, caller: MaybeCaller = None) -> Response:
+    """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month.
+    ``as_of`` without a staff token: a published month end only."""
+    _public_as_of(request, caller, as_of)
     with reading(request, as_of, "monthly_statistics") as conn:
         rows = _with_unit_names(conn, monthly_statistics.figures(conn, _month(month)))
     return _paged(rows, cursor, limit, f"statistics {month}", "unit_id")
@@ -301,10 +353,13 @@ def published_statistics(request: Request, month: Month) -> Response:
 @router.get("/public/repeat-dissatisfaction",
             response_model=Page[UnitRepeatDissatisfaction], tags=["public"])
 def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = None,
-                                 cursor: Cursor = None, limit: Limit = 100) -> Response:
+                                 cursor: Cursor = None, limit: Limit = 100,
+                                 caller: MaybeCaller = None) -> Response:
     """Điều 18.4: the units flagged in a month: each has a matter with the policy's threshold
     (5) or more "unsatisfied" ratings over its history that reached it in the month or is
-    still unresolved; with the matters listed."""
+    still unresolved; with the matters listed. ``as_of`` without a staff token: a published
+    month end only."""
+    _public_as_of(request, caller, as_of)
     threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
     with reading(request, as_of, "repeat_dissatisfaction") as conn:
         rows = _with_unit_names(conn, repeat_dissatisfaction.tally(conn, _month(month),

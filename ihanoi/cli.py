@@ -364,6 +364,20 @@ def rebuild(
     runtime.close()
 
 
+def _built_as_of(runtime: Deployment, at: datetime, names: list[str]) -> str:
+    """``Projector.as_of`` with its progress bar; an instant not yet passed (by the
+    application's clock) is refused with exit code 2, nothing built nor kept."""
+    from projections.engine import FutureInstant
+
+    try:
+        with _events_progress("as of " + at.isoformat()) as update:
+            return runtime.projector.as_of(at, names, progress=update)
+    except FutureInstant as error:
+        console.print(f"[bold red]refused: {error}", soft_wrap=True)
+        runtime.close()
+        raise typer.Exit(code=2) from None
+
+
 @projections_cli.command("as-of")
 def as_of(
     instant: Annotated[str, typer.Argument(help="e.g. 2026-06-30T17:00+07:00")],
@@ -374,8 +388,7 @@ def as_of(
     if at.tzinfo is None:
         raise typer.BadParameter("give the instant with its offset, e.g. +07:00")
     runtime = _runtime()
-    with _events_progress("as of " + at.isoformat()) as update:
-        schema = runtime.projector.as_of(at, name, progress=update)
+    schema = _built_as_of(runtime, at, name)
     with psycopg.connect(runtime.url) as conn:
         for model in name:
             for table in runtime.projector.model(model).tables:
@@ -436,8 +449,7 @@ def periodic_report(
     runtime = _runtime()
     schema = runtime.schema
     if instant is not None:
-        with _events_progress("as of " + instant.isoformat()) as update:
-            schema = runtime.projector.as_of(instant, ["periodic_reports"], progress=update)
+        schema = _built_as_of(runtime, instant, ["periodic_reports"])
     with psycopg.connect(runtime.url, autocommit=True) as conn:
         conn.execute(f'SET search_path TO "{schema}", "{runtime.schema}"')
         if explain:

@@ -41,6 +41,7 @@ from psycopg.errors import error_from_result
 from application.database import advisory_lock_key
 from application.sealing import Sealer
 from application.topics import topics_of
+from domain.errors import InvalidInput
 
 Handler = Callable[[psycopg.Cursor[Any], Any, int], None]
 Progress = Callable[[int, int], None]  # (events done, events in total)
@@ -289,6 +290,20 @@ class EventSource(Protocol):
     def mapper(self) -> Mapper[Any]: ...
 
 
+#: The rule an as-of for an instant still to come breaks: its events are not all recorded yet,
+#: so a schema built for it would be kept and served stale once they are.
+AS_OF_PAST = "as-of: an instant not yet passed"
+
+
+class FutureInstant(InvalidInput):
+    """An as-of asked for an instant later than now (:data:`AS_OF_PAST`)."""
+
+    def __init__(self, instant: datetime, now: datetime) -> None:
+        super().__init__(AS_OF_PAST, f"as of {instant.isoformat()}: that instant has not "
+                         f"passed yet (now is {now.isoformat()}); ask for a past instant")
+        self.instant, self.now = instant, now
+
+
 class Projector:
     """Keeps read models up to date with the event store of ``source``."""
 
@@ -299,8 +314,12 @@ class Projector:
     def __init__(self, source: EventSource, conninfo: str, models: Sequence[ReadModel],
                  schema: str = "public", batch_size: int = 500, max_as_of: int = 32,
                  connect_timeout: int = 5, retry_initial: float = 0.2,
-                 retry_max: float = 30.0) -> None:
+                 retry_max: float = 30.0, clock: Callable[[], datetime] | None = None
+                 ) -> None:
         self.source = source
+        #: "Now" for as-of: ``clock``, else the source's clock (``IHanoi.now``), else UTC now.
+        self.now: Callable[[], datetime] = clock or getattr(
+            source, "now", None) or (lambda: datetime.now(UTC))
         self.sealer = Sealer.of(source.mapper)
         self.conninfo = conninfo
         self.models = list(models)
@@ -732,14 +751,23 @@ class Projector:
 
     def as_of(self, instant: datetime, names: Sequence[str] | None = None,
               progress: Progress | None = None) -> str:
-        """Build read models from the events recorded up to ``instant`` (business time) into
-        a schema of their own, and return its name; query it with ``search_path``.
+        """Build read models from the events recorded up to ``instant`` (what the system showed
+        at ``instant``: an event dated earlier but recorded later, e.g. ``StageDeadlinePassed``,
+        is left out) into a schema of their own, and return its name; query it with
+        ``search_path``.
 
         A schema already built for the same live schema, instant and read models is reused;
         beyond ``max_as_of`` such schemas the least recently built ones are dropped.
+
+        An instant later than now (:attr:`now`, the application's clock) is refused with
+        :class:`FutureInstant`: events still to be recorded up to it would be missing from a
+        schema kept and reused afterwards.
         """
         if instant.tzinfo is None:
             raise ValueError("the instant must be timezone-aware")
+        now = self.now()
+        if instant > now:
+            raise FutureInstant(instant, now)
         models = [self.model(n) for n in names] if names else self.models
         stamp = instant.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
         chosen = sorted(m.name for m in models)
