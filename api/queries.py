@@ -138,9 +138,9 @@ def _published_month_ends(request: Request, as_of: datetime) -> set[datetime]:
     zone = ZoneInfo(app.policy().calendar.timezone)
     local = as_of.astimezone(zone)
     this = date(local.year, local.month, 1)
-    before = (this - timedelta(days=1)).replace(day=1)
+    months = [this] if this == date.min else [(this - timedelta(days=1)).replace(day=1), this]
     instants: set[datetime] = set()
-    for month in (before, this):
+    for month in months:
         try:
             published = app.load(MonthlyStatistics.create_id(month.strftime("%Y-%m")),
                                  MonthlyStatistics, to_change=False)

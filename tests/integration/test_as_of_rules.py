@@ -4,7 +4,7 @@ seed 000 Điều 2.2.c), staff at any past instant."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -118,5 +118,7 @@ def test_anonymous_as_of_only_at_published_month_ends_dieu_18_4_seed_000_2_2_c(
             assert answer.json()["rule"] == PUBLISHED_FIGURES
         # Staff: any past instant.
         assert _get(api, path, any_past, api.token(world.head)).status_code == 200, path
+    earliest = datetime(1, 1, 1, tzinfo=UTC)  # no month before it: still a 403, never a 500
+    assert _get(api, "/public/statistics", earliest).status_code == 403
     figures = _get(api, "/public/statistics", frozen).json()["items"]
     assert figures and all(f["received"] == 1 for f in figures)
