@@ -270,21 +270,33 @@ def _with_unit_names(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]
 def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
              limit: Limit = 100) -> Response:
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged."""
+    return _paged(ranking_rows(request, month, as_of), cursor, limit, f"rankings {month}",
+                  "unit_id")
+
+
+def ranking_rows(request: Request, month: str, as_of: datetime | None
+                 ) -> list[dict[str, Any]]:
+    """The rows of ``/public/rankings`` (and of its CSV and XLSX exports)."""
     policy = request.app.state.runtime.app.policy()
     with reading(request, as_of, "unit_monthly_lateness") as conn:
         rows = unit_monthly_lateness.ranking(conn, _month(month), _now(request, as_of),
                                              policy.late_share_threshold)
-        rows = _with_unit_names(conn, rows)
-    return _paged(rows, cursor, limit, f"rankings {month}", "unit_id")
+        return _with_unit_names(conn, rows)
 
 
 @router.get("/public/statistics", response_model=Page[UnitStatistics], tags=["public"])
 def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor = None,
                limit: Limit = 100) -> Response:
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month."""
+    return _paged(statistics_rows(request, month, as_of), cursor, limit,
+                  f"statistics {month}", "unit_id")
+
+
+def statistics_rows(request: Request, month: str, as_of: datetime | None
+                    ) -> list[dict[str, Any]]:
+    """The rows of ``/public/statistics`` (and of its CSV and XLSX exports)."""
     with reading(request, as_of, "monthly_statistics") as conn:
-        rows = _with_unit_names(conn, monthly_statistics.figures(conn, _month(month)))
-    return _paged(rows, cursor, limit, f"statistics {month}", "unit_id")
+        return _with_unit_names(conn, monthly_statistics.figures(conn, _month(month)))
 
 
 @router.get("/public/statistics/published", response_model=PublishedStatistics, tags=["public"])
