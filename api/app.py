@@ -15,6 +15,7 @@ from api import (
     commands,
     consistency,
     errors,
+    exports,
     open311,
     operations,
     periodic,
@@ -117,6 +118,8 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     app.include_router(queries.router, dependencies=[consistency.ReadAtLeast],
                        responses=errors.responses(401, 403, 404, 422, 429, 503))
     app.include_router(periodic.router, dependencies=[consistency.ReadAtLeast],
+                       responses=errors.responses(401, 403, 404, 422, 429, 503))
+    app.include_router(exports.router, dependencies=[consistency.ReadAtLeast],
                        responses=errors.responses(401, 403, 404, 422, 429, 503))
     app.include_router(attachments.reads, dependencies=[consistency.ReadAtLeast],
                        responses=errors.responses(401, 404, 422, 429, 503))

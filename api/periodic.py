@@ -6,14 +6,14 @@ to that instant, as the other read endpoints."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from api.auth import Caller
+from api.auth import Caller, Principal
 from api.queries import (
     AsOf,
     Cursor,
@@ -50,12 +50,18 @@ def periodic_report(request: Request, caller: Caller, period: PeriodLabel,
                     unit_id: UUID | None = None, as_of: AsOf = None) -> Response:
     """Điều 18.3.b, 25.4: reception and handling per unit over a month, quarter, year or any
     range of days, with alerts sent and capital initiatives received and answered."""
+    return _json(periodic_report_of(request, caller, period, unit_id, as_of))
+
+
+def periodic_report_of(request: Request, caller: Principal, period: str,
+                       unit_id: UUID | None, as_of: datetime | None) -> dict[str, Any]:
+    """The answer of ``/periodic-reports`` (and of its CSV and XLSX exports), scoped as it."""
     _period(period)
     unit = _scoped_unit(request, caller, unit_id)
     with reading(request, as_of, MODEL) as conn:
         report = periodic_reports.report(conn, period, unit)
         report["units"] = _with_unit_names(conn, report["units"])
-        return _json(report)
+        return report
 
 
 @router.get("/periodic-reports/explain", response_model=PeriodExplained)

@@ -154,7 +154,7 @@ def _published_month_ends(request: Request, as_of: datetime) -> set[datetime]:
     return instants
 
 
-def _public_as_of(request: Request, caller: Principal | None, as_of: datetime | None) -> None:
+def check_public_as_of(request: Request, caller: Principal | None, as_of: datetime | None) -> None:
     """Issue 16: anonymous callers and citizens get ``as_of`` only at a published month end
     (:func:`_published_month_ends`); officers, inspectors and administrators at any past
     instant. Each other instant is a replay of the history: the public reads what was
@@ -269,7 +269,7 @@ def list_public_results(
         caller: MaybeCaller = None) -> Response:
     """Điều 8.3, 14.2: published results, newest first (``sort=published_at``: oldest first);
     never any personal data. ``as_of`` without a staff token: a published month end only."""
-    _public_as_of(request, caller, as_of)
+    check_public_as_of(request, caller, as_of)
     _check_category(request, category, kind)
     with reading(request, as_of, "public_results") as conn:
         try:
@@ -319,13 +319,19 @@ def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor 
              limit: Limit = 100, caller: MaybeCaller = None) -> Response:
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged.
     ``as_of`` without a staff token: a published month end only."""
-    _public_as_of(request, caller, as_of)
+    check_public_as_of(request, caller, as_of)
+    return _paged(ranking_rows(request, month, as_of), cursor, limit, f"rankings {month}",
+                  "unit_id")
+
+
+def ranking_rows(request: Request, month: str, as_of: datetime | None
+                 ) -> list[dict[str, Any]]:
+    """The rows of ``/public/rankings`` (and of its CSV and XLSX exports)."""
     policy = request.app.state.runtime.app.policy()
     with reading(request, as_of, "unit_monthly_lateness") as conn:
         rows = unit_monthly_lateness.ranking(conn, _month(month), _now(request, as_of),
                                              policy.late_share_threshold)
-        rows = _with_unit_names(conn, rows)
-    return _paged(rows, cursor, limit, f"rankings {month}", "unit_id")
+        return _with_unit_names(conn, rows)
 
 
 @router.get("/public/statistics", response_model=Page[UnitStatistics], tags=["public"])
@@ -333,10 +339,16 @@ def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Curso
                limit: Limit = 100, caller: MaybeCaller = None) -> Response:
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month.
     ``as_of`` without a staff token: a published month end only."""
-    _public_as_of(request, caller, as_of)
+    check_public_as_of(request, caller, as_of)
+    return _paged(statistics_rows(request, month, as_of), cursor, limit,
+                  f"statistics {month}", "unit_id")
+
+
+def statistics_rows(request: Request, month: str, as_of: datetime | None
+                    ) -> list[dict[str, Any]]:
+    """The rows of ``/public/statistics`` (and of its CSV and XLSX exports)."""
     with reading(request, as_of, "monthly_statistics") as conn:
-        rows = _with_unit_names(conn, monthly_statistics.figures(conn, _month(month)))
-    return _paged(rows, cursor, limit, f"statistics {month}", "unit_id")
+        return _with_unit_names(conn, monthly_statistics.figures(conn, _month(month)))
 
 
 @router.get("/public/statistics/published", response_model=PublishedStatistics, tags=["public"])
@@ -359,7 +371,7 @@ def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = N
     (5) or more "unsatisfied" ratings over its history that reached it in the month or is
     still unresolved; with the matters listed. ``as_of`` without a staff token: a published
     month end only."""
-    _public_as_of(request, caller, as_of)
+    check_public_as_of(request, caller, as_of)
     threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
     with reading(request, as_of, "repeat_dissatisfaction") as conn:
         rows = _with_unit_names(conn, repeat_dissatisfaction.tally(conn, _month(month),

@@ -249,21 +249,55 @@ def rows_page(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
                         max_page=MAX_PAGE)
 
 
+#: The instants of a row, printed in ISO 8601 by :func:`export_csv`.
+INSTANT_COLUMNS = ("at", "closed_started_at", "closed_due", "opened_due")
+
+
+def _iso(column: str) -> sql.Composable:
+    """``column`` (a timestamptz) as ISO 8601 text at the session's offset, as Python's
+    ``isoformat`` prints it: ``2026-03-02T09:00:00+07:00``, microseconds only when present."""
+    name = sql.Identifier(column)
+    return sql.SQL(
+        "to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        " || CASE WHEN mod(date_part('microseconds', {c})::bigint, 1000000) = 0 THEN ''"
+        " ELSE to_char({c}, '.US') END || to_char({c}, 'TZH:TZM') AS {c}").format(c=name)
+
+
+def _export_query(where: sql.Composable, *, iso: bool) -> sql.Composed:
+    columns = [_iso(c) if iso and c in INSTANT_COLUMNS else sql.Identifier(c) for c in COLUMNS]
+    return sql.SQL("SELECT {}, c.event_digest, c.previous_hash, c.hash AS event_hash"
+                   " FROM audit_trail LEFT JOIN event_chain c USING (notification_id)"
+                   " WHERE {} ORDER BY notification_id").format(sql.SQL(", ").join(columns),
+                                                                where)
+
+
 def export_csv(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
                unit_id: UUID | None = None, since: datetime | None = None,
                until: datetime | None = None, kind: str | None = None) -> Iterator[bytes]:
-    """Stream the trail as CSV with a header, in event order, instants in Asia/Ho_Chi_Minh,
-    each event with its place in the event store's hash chain (:data:`CHAIN_COLUMNS`, empty
-    for an event not chained yet; Điều 22, ``projections/event_chain.py``)."""
+    """Stream the trail as CSV with a header, in event order, instants in ISO 8601 at
+    Asia/Ho_Chi_Minh's offset (``2026-03-02T09:00:00+07:00``), each event with its place in
+    the event store's hash chain (:data:`CHAIN_COLUMNS`, empty for an event not chained yet;
+    Điều 22, ``projections/event_chain.py``)."""
     where, params = _where(report_id, unit_id, since, until, kind)
     # COPY streams from the server; memory stays flat however long the trail.
-    query = sql.SQL("COPY (SELECT {}, c.event_digest, c.previous_hash, c.hash AS event_hash"
-                    " FROM audit_trail LEFT JOIN event_chain c USING (notification_id)"
-                    " WHERE {} ORDER BY notification_id)"
-                    " TO STDOUT WITH (FORMAT csv, HEADER)").format(
-        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), where)
+    query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(
+        _export_query(where, iso=True))
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SET LOCAL TIME ZONE 'Asia/Ho_Chi_Minh'")
         with cur.copy(query, params) as copy:
             for block in copy:
                 yield bytes(block)
+
+
+def export_rows(conn: psycopg.Connection[Any], *, report_id: UUID | None = None,
+                unit_id: UUID | None = None, since: datetime | None = None,
+                until: datetime | None = None, kind: str | None = None,
+                batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`export_csv` (typed: instants as aware datetimes), from a server-side
+    cursor ``batch`` rows at a time: memory stays flat however long the trail."""
+    where, params = _where(report_id, unit_id, since, until, kind)
+    with conn.transaction(), conn.cursor("audit_export",
+                                         row_factory=psycopg.rows.dict_row) as cur:
+        cur.itersize = batch
+        cur.execute(_export_query(where, iso=False), params)
+        yield from cur

@@ -162,6 +162,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/public/results/{report_id}"): [Case("/public/results/{published}", everyone())],
     ("GET", "/public/rankings"): [Case("/public/rankings?month=2026-03", everyone())],
     ("GET", "/public/statistics"): [Case("/public/statistics?month=2026-03", everyone())],
+    # exports (issue 13): as their JSON twins
+    ("GET", "/public/rankings.csv"): [Case("/public/rankings.csv?month=2026-03", everyone())],
+    ("GET", "/public/rankings.xlsx"): [Case("/public/rankings.xlsx?month=2026-03",
+                                            everyone())],
+    ("GET", "/public/statistics.csv"): [Case("/public/statistics.csv?month=2026-03",
+                                             everyone())],
+    ("GET", "/public/statistics.xlsx"): [Case("/public/statistics.xlsx?month=2026-03",
+                                              everyone())],
     ("GET", "/public/statistics/published"): [Case("/public/statistics/published?month=2026-03",
                                                    everyone())],
     ("GET", "/public/repeat-dissatisfaction"): [Case(
@@ -396,6 +404,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
                                                                               {RECV, HEAD})),
                             Case("/audit.csv?report_id={assigned}", unit_scoped(AUDIT,
                                                                                 {RECV, HEAD}))],
+    ("GET", "/audit.xlsx"): [Case("/audit.xlsx", AUDIT),
+                             Case("/audit.xlsx?unit_id={district}", unit_scoped(AUDIT,
+                                                                                {RECV, HEAD})),
+                             Case("/audit.xlsx?report_id={assigned}", unit_scoped(AUDIT,
+                                                                                  {RECV, HEAD}))],
     # Điều 22: the hash chain, for Home Affairs inspectors only.
     ("GET", "/audit/chain.csv"): [Case("/audit/chain.csv", only(INSP))],
     ("GET", "/explain/lateness"): [Case(
@@ -411,6 +424,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/periodic-reports"): [
         Case("/periodic-reports?period=2026-Q1", STAFF_READ),
         Case("/periodic-reports?period=2026-03-01..2026-03-31&unit_id={district}",
+             unit_scoped(STAFF_READ, {RECV, HEAD}))],
+    ("GET", "/periodic-reports.csv"): [
+        Case("/periodic-reports.csv?period=2026-Q1", STAFF_READ),
+        Case("/periodic-reports.csv?period=2026&unit_id={district}",
+             unit_scoped(STAFF_READ, {RECV, HEAD}))],
+    ("GET", "/periodic-reports.xlsx"): [
+        Case("/periodic-reports.xlsx?period=2026-Q1", STAFF_READ),
+        Case("/periodic-reports.xlsx?period=2026&unit_id={district}",
              unit_scoped(STAFF_READ, {RECV, HEAD}))],
     ("GET", "/periodic-reports/explain"): [Case(
         "/periodic-reports/explain?period=2026&unit_id={district}&metric=received",

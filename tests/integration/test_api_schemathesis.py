@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.exports import XLSX
 from application.commands import Accept, DraftAlert
 from domain.actors import Actor, Role
 from tests.integration.conftest import Api
@@ -139,7 +140,8 @@ def _closed(schema: dict[str, Any], components: dict[str, Any]) -> bool:
 def test_every_read_operation_documents_the_fields_of_its_answer(api: Api) -> None:
     """Issue 17: each GET documents its 200 answer field by field (``api.responses``), so the
     conformance checks above check real shapes — and an untyped endpoint fails here. Only
-    the CSV export, the Prometheus metrics and attachments' bytes answer other than JSON."""
+    the exports (CSV, XLSX), the Prometheus metrics and attachments' bytes answer other than
+    JSON."""
     document = api.client.get("/openapi.json").json()
     components = document["components"]["schemas"]
     untyped, reads = [], 0
@@ -150,9 +152,10 @@ def test_every_read_operation_documents_the_fields_of_its_answer(api: Api) -> No
         content = operations["get"]["responses"]["200"].get("content", {})
         json_schema = content.get("application/json", {}).get("schema")
         if json_schema is None:
-            # text (CSV, metrics) or an attachment's bytes (images, PDF: Điều 5.2, 12.2)
-            if not content or any(not media.startswith(("text/", "image/", "application/pdf"))
-                                  for media in content):
+            # text (CSV, metrics), a workbook (XLSX exports, issue 13) or an attachment's
+            # bytes (images, PDF: Điều 5.2, 12.2)
+            if not content or any(not media.startswith(("text/", "image/", "application/pdf",
+                                                        XLSX)) for media in content):
                 untyped.append(path)
         elif not _closed(json_schema, components):
             untyped.append(path)

@@ -14,7 +14,8 @@ from projections.deployment import Deployment
 from projections.engine import AS_OF_PAST, FutureInstant, Projector
 
 PUBLIC = ["/public/results", "/public/rankings", "/public/statistics",
-          "/public/repeat-dissatisfaction"]
+          "/public/repeat-dissatisfaction", "/public/rankings.csv", "/public/rankings.xlsx",
+          "/public/statistics.csv", "/public/statistics.xlsx"]
 
 
 def _as_of_schemas(projector: Projector) -> int:

@@ -89,7 +89,7 @@ def test_csv_export_is_in_event_order_with_a_header_and_no_identity_dieu_22_5_7(
     assert [r[header.index("event_type")] for r in only_second] == ["Submitted", "Rejected"]
     march_tenth = _csv(projector, since=clock.set(2026, 3, 10, 0, 0))[1:]
     assert {r[header.index("report_id")] for r in march_tenth} == {str(second)}
-    assert march_tenth[0][header.index("at")] == "2026-03-10 09:00:00+07"
+    assert march_tenth[0][header.index("at")] == "2026-03-10T09:00:00+07:00"
 
 
 def test_rebuild_equals_incremental_audit_trail(world, clock, projector: Projector) -> None:
