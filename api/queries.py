@@ -100,6 +100,8 @@ router = APIRouter()
 AsOf = Annotated[AwareDatetime | None, Query(description="answer as of this past instant")]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=200)]
+SearchText = Annotated[str | None, Query(min_length=1, max_length=200,
+                                         description="words to search for (issue 13.3)")]
 Month = Annotated[str, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 Staff = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD,
                          Role.INSPECTOR))
@@ -266,9 +268,12 @@ def list_public_results(
         unit_id: UUID | None = None, published_from: AwareDatetime | None = None,
         published_to: AwareDatetime | None = None, cursor: Cursor = None, limit: Limit = 20,
         as_of: AsOf = None, sort: Literal["-published_at", "published_at"] = "-published_at",
-        caller: MaybeCaller = None) -> Response:
+        caller: MaybeCaller = None, q: SearchText = None) -> Response:
     """Điều 8.3, 14.2: published results, newest first (``sort=published_at``: oldest first);
-    never any personal data. ``as_of`` without a staff token: a published month end only."""
+    never any personal data. ``as_of`` without a staff token: a published month end only.
+    ``q``: only those whose text, place or result holds every word of ``q``, diacritics and
+    case ignored ("duong lang" finds "Đường Láng"), best match first (``sort`` then does not
+    apply)."""
     check_public_as_of(request, caller, as_of)
     _check_category(request, category, kind)
     with reading(request, as_of, "public_results") as conn:
@@ -276,7 +281,7 @@ def list_public_results(
             rows, next_cursor = public_results.search(
                 conn, kind=_text(kind), category=category, handling_unit_id=unit_id,
                 published_from=published_from, published_to=published_to, cursor=cursor,
-                limit=limit, sort=sort)
+                limit=limit, sort=sort, q=q)
         except ValueError as error:
             raise _bad_cursor(error) from None
     return _page(rows, next_cursor)
@@ -449,11 +454,13 @@ def list_reports(
         area: Annotated[str | None, Query(max_length=100)] = None, cursor: Cursor = None,
         limit: Limit = 20, as_of: AsOf = None,
         sort: Literal["-submitted_at", "submitted_at", "-updated_at", "updated_at"]
-        = "-submitted_at") -> Response:
+        = "-submitted_at", q: SearchText = None) -> Response:
     """Reports concerning the caller's unit (city-wide for the centre and inspectors; for the
     city inspectorate, waste-behaviour reports city-wide, Điều 24), newest submitted first
     unless ``sort`` says otherwise (``-``: descending). Unknown ``kind``, ``status`` or
-    ``category`` values are a 422."""
+    ``category`` values are a 422. ``q``: only those whose text, address or result holds
+    every word of ``q``, diacritics and case ignored, best match first (``sort`` then does
+    not apply)."""
     _check_category(request, category, kind)
     city_wide = is_city_wide(caller) or is_inspectorate(caller)
     units = None if city_wide else {caller.unit_id}
@@ -467,7 +474,7 @@ def list_reports(
                 conn, units=units, unit_id=unit_id, kind=_text(kind), status=_text(status),
                 category=category,
                 submitted_from=submitted_from, submitted_to=submitted_to, area=area,
-                cursor=cursor, limit=limit, sort=sort)
+                cursor=cursor, limit=limit, sort=sort, q=q)
         except ValueError as error:
             raise _bad_cursor(error) from None
     return _page(_redacted(request, caller, rows), next_cursor)

@@ -33,6 +33,7 @@ from domain.report import Report
 from domain.units import Unit
 from projections.engine import ReadModel
 from projections.paging import decode_cursor, keyset, page
+from projections.text_search import decode_rank, document, matching, ranked
 
 model = ReadModel("public_results", tables=(
     "public_results", "public_results_pending", "public_results_units"))
@@ -171,12 +172,20 @@ SORTS = {"-published_at": "published_at", "published_at": "published_at"}
 def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
            category: str | None = None, handling_unit_id: UUID | None = None,
            published_from: datetime | None = None, published_to: datetime | None = None,
-           cursor: str | None = None, limit: int = 20, sort: str = "-published_at"
-           ) -> tuple[list[dict[str, Any]], str | None]:
+           cursor: str | None = None, limit: int = 20, sort: str = "-published_at",
+           q: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """Published results, newest first (``sort="published_at"``: oldest first), filtered;
     returns one page and the cursor of the next (None on the last page). The date range is
-    ``published_from <= published_at < published_to``."""
+    ``published_from <= published_at < published_to``. With ``q``: only the results whose
+    :data:`DOCUMENT` holds every word of ``q`` (diacritics and case ignored), best match first
+    (``sort`` does not apply; :mod:`projections.text_search`)."""
     _, direction, beyond, tag = keyset("public_results", sort, SORTS)
+    if q is not None:
+        return _ranked(conn, q, cursor, limit, **{
+            "r.kind = %(kind)s": kind, "r.category = %(category)s": category,
+            "r.handling_unit_id = %(unit)s": handling_unit_id,
+            "r.published_at >= %(since)s": published_from,
+            "r.published_at < %(until)s": published_to})
     filters = {"r.kind = %s": kind, "r.category = %s": category,
                "r.handling_unit_id = %s": handling_unit_id,
                "r.published_at >= %s": published_from, "r.published_at < %s": published_to}
@@ -195,3 +204,34 @@ def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
             f" ORDER BY r.published_at {direction}, r.report_id {direction} LIMIT %s",
             (*params, limit + 1)).fetchall()
     return page([_scrubbed(r) for r in rows], limit, tag, "published_at")
+
+
+#: What public search matches (issue 13.3): the published, masked texts only — the report's
+#: text (as redacted), its place and its result; never the rating comment nor any personal
+#: data. Indexed (GIN trigram) by the migration 0038b, spelt alike.
+DOCUMENT = document("r.summary", "r.area", "r.result_text")
+RANKED = "public_results rank"
+"""The order tag of the ranked (``q``) list in cursors."""
+
+
+def _ranked(conn: psycopg.Connection[Any], q: str, cursor: str | None, limit: int,
+            **filters: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """The page of published results matching ``q`` and ``filters`` (condition → value,
+    None: no filter), best first (rank, then report id, both descending)."""
+    names = ("kind", "category", "unit", "since", "until")
+    params: dict[str, Any] = {n: v for n, v in zip(names, filters.values(), strict=True)}
+    where = [condition for condition, value in filters.items() if value is not None]
+    conditions, rank = matching(DOCUMENT, q, params)
+    params["limit"] = limit + 1
+    after = ""
+    if cursor:
+        params["after_rank"], params["after_id"] = decode_rank(cursor, RANKED)
+        after = " WHERE (rank, report_id) < (%(after_rank)s::real, %(after_id)s)"
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"SELECT * FROM (SELECT {COLUMNS}, {rank} AS rank FROM public_results r"
+            f" LEFT JOIN public_results_units u ON u.unit_id = r.handling_unit_id"
+            f" WHERE {' AND '.join([*where, *conditions])}) matches{after}"
+            f" ORDER BY rank DESC, report_id DESC LIMIT %(limit)s", params).fetchall()
+    page_rows, next_cursor = ranked(rows, limit, RANKED)
+    return [_scrubbed(r) for r in page_rows], next_cursor

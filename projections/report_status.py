@@ -26,6 +26,7 @@ from domain.personal_data import scrub
 from domain.report import Report, StageRecord
 from projections.engine import ReadModel, rerouted
 from projections.paging import decode_cursor, keyset, page
+from projections.text_search import decode_rank, document, matching, ranked
 
 model = ReadModel("report_status", tables=("report_status",))
 
@@ -289,10 +290,13 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
            category: str | None = None, submitted_from: datetime | None = None,
            submitted_to: datetime | None = None,
            area: str | None = None, cursor: str | None = None, limit: int = 20,
-           sort: str = "-submitted_at") -> tuple[list[dict[str, Any]], str | None]:
+           sort: str = "-submitted_at", q: str | None = None
+           ) -> tuple[list[dict[str, Any]], str | None]:
     """Reports in ``sort`` order (one of :data:`SORTS`; newest first by default); ``units``
     limits to reports concerning those units (None: all); returns one page and the cursor of
-    the next (None on the last page)."""
+    the next (None on the last page). With ``q``: only the reports whose :data:`DOCUMENT`
+    holds every word of ``q`` (diacritics and case ignored), best match first (``sort`` does
+    not apply; :mod:`projections.text_search`)."""
     column, direction, beyond, tag = keyset("report_status", sort, SORTS)
     concerning = ("(receiving_unit_id = ANY(%(units)s) OR handling_unit_id = ANY(%(units)s)"
                   " OR department_id = ANY(%(units)s)"
@@ -312,6 +316,8 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
         "unit": unit_id, "kind": kind, "status": status, "category": category,
         "since": submitted_from, "until": submitted_to, "area": f"%{area}%" if area else None,
         "limit": limit + 1}
+    if q is not None:
+        return _ranked(conn, where, params, q, cursor, limit)
     if cursor:
         where.append(f"({column}, report_id) {beyond} (%(after_at)s, %(after_id)s)")
         params["after_at"], params["after_id"] = decode_cursor(cursor, tag)
@@ -322,6 +328,31 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
             f" ORDER BY {column} {direction}, report_id {direction} LIMIT %(limit)s",
             params).fetchall()
     return page(rows, limit, tag, column)
+
+
+#: What staff search matches (issue 13.3): the report's text as the public reads it (a
+#: redaction's words are not found), its address and its result; never the reporter, whose
+#: identity no read model holds. Indexed (GIN trigram) by the migration 0038, spelt alike.
+DOCUMENT = document("COALESCE(redacted_text, text)", "address", "result_text")
+RANKED = "report_status rank"
+"""The order tag of the ranked (``q``) list in cursors."""
+
+
+def _ranked(conn: psycopg.Connection[Any], where: list[str], params: dict[str, Any], q: str,
+            cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """The page of reports matching ``q`` and ``where``, best first (rank, then report id,
+    both descending)."""
+    conditions, rank = matching(DOCUMENT, q, params)
+    after = ""
+    if cursor:
+        params["after_rank"], params["after_id"] = decode_rank(cursor, RANKED)
+        after = " WHERE (rank, report_id) < (%(after_rank)s::real, %(after_id)s)"
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        rows = cur.execute(
+            f"SELECT * FROM (SELECT {COLUMNS}, {rank} AS rank FROM report_status"
+            f" WHERE {' AND '.join([*where, *conditions])}) matches{after}"
+            f" ORDER BY rank DESC, report_id DESC LIMIT %(limit)s", params).fetchall()
+    return ranked(rows, limit, RANKED)
 
 
 PUBLIC_COLUMNS = ("report_id, kind, category, status, COALESCE(redacted_text, text) AS text,"
