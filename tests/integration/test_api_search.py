@@ -5,6 +5,7 @@ the public over published results only (``GET /public/results?q=``), never perso
 from __future__ import annotations
 
 from typing import Any
+
 from tests.integration.conftest import Api
 
 
