@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ihanoi.simulation import Clock
 from tests.integration.conftest import Api
 
 
@@ -56,7 +57,7 @@ def test_search_is_diacritic_insensitive_duong_lang_finds_duong_lang(api: Api) -
     assert refused.status_code == 422
 
 
-def test_ho_guom_finds_ho_guom(api: Api) -> None:
+def test_ho_guom_finds_ho_guom(api: Api, clock: Clock) -> None:
     w = api.world
     guom = w.submit(text="Lấn chiếm vỉa hè quanh Hồ Gươm", address="Đinh Tiên Hoàng, Hoàn Kiếm")
     w.submit(text="Nước thải chảy ra hồ Tây", address="Quảng An, Tây Hồ")
@@ -67,6 +68,16 @@ def test_ho_guom_finds_ho_guom(api: Api) -> None:
     assert _ids(api, "/public/results?q=HỒ GƯƠM") == [str(guom)]
     # the result's text is searched too ("Đã vá xong ổ gà, mặt đường an toàn")
     assert _ids(api, "/public/results?q=va xong") == [str(guom)]
+    # a rebuild copies the tables with their search indexes; an as-of reading (its own
+    # schema alone on the search_path) finds the shared functions too
+    api.projector.rebuild(["public_results", "report_status"])
+    assert _ids(api, "/reports?q=ho guom", w.head) == [str(guom)]
+    assert _ids(api, "/public/results?q=ho guom") == [str(guom)]
+    then = clock.now.isoformat()
+    clock.advance(minutes=1)
+    past = api.client.get("/public/results", params={"q": "ho guom", "as_of": then})
+    assert past.status_code == 200, past.text
+    assert [r["report_id"] for r in past.json()["items"]] == [str(guom)]
 
 
 def test_public_search_covers_published_results_only_and_no_personal_data(api: Api) -> None:
