@@ -75,7 +75,8 @@ def test_ho_guom_finds_ho_guom(api: Api, clock: Clock) -> None:
     assert _ids(api, "/public/results?q=ho guom") == [str(guom)]
     then = clock.now.isoformat()
     clock.advance(minutes=1)
-    past = api.client.get("/public/results", params={"q": "ho guom", "as_of": then})
+    past = api.client.get("/public/results", params={"q": "ho guom", "as_of": then},
+                          headers=api.token(w.head))
     assert past.status_code == 200, past.text
     assert [r["report_id"] for r in past.json()["items"]] == [str(guom)]
 
