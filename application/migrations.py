@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine import Connection
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALEMBIC_INI = REPO_ROOT / "alembic.ini"
@@ -45,3 +46,14 @@ def upgrade(url: str, schema: str = "public") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url, schema), "heads")
+
+
+def extension_schema(conn: Connection, extension: str) -> str:
+    """The schema ``extension`` is installed in, quoted for SQL (revisions look it up rather
+    than assume ``public``: a database may have it elsewhere)."""
+    row = conn.exec_driver_sql(
+        "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n"
+        " ON n.oid = e.extnamespace WHERE e.extname = %(name)s", {"name": extension}).fetchone()
+    if row is None:
+        raise LookupError(f"extension {extension} is not installed")
+    return str(row[0])

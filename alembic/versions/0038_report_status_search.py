@@ -11,6 +11,7 @@ Revises: 0031
 """
 
 from alembic import op
+from application.migrations import extension_schema
 
 revision = "0038"
 down_revision = "0031"
@@ -23,8 +24,8 @@ DOCUMENT = ("public.ihanoi_fold(COALESCE(COALESCE(redacted_text, text), '') || '
 
 
 def search_functions() -> None:
-    """The extensions and ``public.ihanoi_fold`` / ``public.ihanoi_rank`` (shared with
-    0038b; idempotent). The extensions' own schemas are looked up, not assumed."""
+    """The extensions and ``public.ihanoi_fold`` / ``public.ihanoi_rank`` (0038b depends on
+    them; idempotent). The extensions' own schemas are looked up, not assumed."""
     op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
     op.execute("""
@@ -53,11 +54,7 @@ $do$""")
 
 def trigram_ops() -> str:
     """The ``gin_trgm_ops`` operator class, qualified by pg_trgm's schema."""
-    row = op.get_bind().exec_driver_sql(
-        "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n"
-        " ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").fetchone()
-    assert row is not None
-    return f"{row[0]}.gin_trgm_ops"
+    return f"{extension_schema(op.get_bind(), 'pg_trgm')}.gin_trgm_ops"
 
 
 def upgrade() -> None:

@@ -1,68 +1,30 @@
 """public_results: diacritic-insensitive full-text search for the public (issue 13.3).
 
 Over the published, masked texts only (the report's text, place and result: never any
-personal data). Extensions and functions as in 0038 (which see); a GIN trigram index on the
-folded document.
+personal data). The extensions and the folding and ranking functions are 0038's (which see;
+this revision depends on it); a GIN trigram index on the folded document.
 
 Revision ID: 0038b
 Revises: 0018
 """
 
 from alembic import op
+from application.migrations import extension_schema
 
 revision = "0038b"
 down_revision = "0018"
 branch_labels = None
-depends_on = None
+depends_on = "0038"  # the extensions and public.ihanoi_fold
 
 #: The indexed document: spelt as projections.public_results.DOCUMENT.
 DOCUMENT = ("public.ihanoi_fold(COALESCE(summary, '') || ' ' || COALESCE(area, '') || ' ' ||"
             " COALESCE(result_text, ''))")
 
 
-def search_functions() -> None:
-    """The extensions and ``public.ihanoi_fold`` / ``public.ihanoi_rank`` (as in 0038;
-    idempotent: whichever runs first creates them). The extensions' own schemas are looked
-    up, not assumed."""
-    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
-    op.execute("""
-DO $do$
-DECLARE
-  u text := (SELECT quote_ident(n.nspname) FROM pg_extension e
-             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent');
-  t text := (SELECT quote_ident(n.nspname) FROM pg_extension e
-             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm');
-BEGIN
-  IF to_regprocedure('public.ihanoi_fold(text)') IS NULL THEN
-    EXECUTE format($f$CREATE FUNCTION public.ihanoi_fold(text) RETURNS text
-      LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-      AS $b$SELECT pg_catalog.lower(pg_catalog.translate(%1$s.unaccent(%2$L::regdictionary, $1),
-                                                       'đĐ', 'dD'))$b$$f$,
-      u, u || '.unaccent');
-  END IF;
-  IF to_regprocedure('public.ihanoi_rank(text, text)') IS NULL THEN
-    EXECUTE format($f$CREATE FUNCTION public.ihanoi_rank(text, text) RETURNS real
-      LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-      AS $b$SELECT %1$s.word_similarity($1, $2)$b$$f$, t);
-  END IF;
-END
-$do$""")
-
-
-def trigram_ops() -> str:
-    """The ``gin_trgm_ops`` operator class, qualified by pg_trgm's schema."""
-    row = op.get_bind().exec_driver_sql(
-        "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n"
-        " ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").fetchone()
-    assert row is not None
-    return f"{row[0]}.gin_trgm_ops"
-
-
 def upgrade() -> None:
-    search_functions()
+    trigram_ops = f"{extension_schema(op.get_bind(), 'pg_trgm')}.gin_trgm_ops"
     op.execute(f"CREATE INDEX public_results_search ON public_results"
-               f" USING gin (({DOCUMENT}) {trigram_ops()})")
+               f" USING gin (({DOCUMENT}) {trigram_ops})")
 
 
 def downgrade() -> None:
