@@ -502,16 +502,7 @@ class IHanoi(TypedEventsApplication):
                 changed.append(reporter)
             reporter.check_may_submit(at)
             receiving = self.load(command.receiving_unit_id, Unit, to_change=False)
-            receiving.check_active()
-            report = Report.submit(
-                kind=command.kind, category=command.category, text=command.text,
-                latitude=command.latitude, longitude=command.longitude,
-                address=command.address, occurred_at=command.occurred_at,
-                media=command.media or [], confidential=command.confidential,
-                reporter_id=reporter.id, reporter=dict(reporter.identity),
-                receiving_unit_id=command.receiving_unit_id, at=at, policy=self.policy(),
-                re_report_of=None, receiving_unit_level=receiving.level)
-            return [report, *changed]
+            return [self._new_report(command, reporter, receiving, at), *changed]
 
         return self._execute(run, None, action)
 
@@ -528,23 +519,29 @@ class IHanoi(TypedEventsApplication):
             reporter = found(read, command.reporter_id, Reporter)
             at = self.now()
             reporter.check_may_submit(at)
-            receiving = found(read, command.receiving_unit_id, Unit)
-            receiving.check_active()
-            earlier = command.re_report_of
-            report = Report.submit(
-                kind=command.kind, category=command.category, text=command.text,
-                latitude=command.latitude, longitude=command.longitude,
-                address=command.address, occurred_at=command.occurred_at,
-                media=command.media or [], confidential=command.confidential,
-                reporter_id=command.reporter_id, reporter=dict(reporter.identity),
-                receiving_unit_id=command.receiving_unit_id, at=at, policy=self.policy(),
-                re_report_of=self.load(earlier, Report) if earlier else None,
-                receiving_unit_level=receiving.level)
+            report = self._new_report(command, reporter,
+                                      found(read, command.receiving_unit_id, Unit), at,
+                                      re_report_of=command.re_report_of)
             self._uploads(run, by or Actor(id=str(command.reporter_id), role=Role.CITIZEN),
                           command.media, "Điều 5.2")
             return [report]
 
         return self._execute(run, None, action)
+
+    def _new_report(self, command: c.SubmitReport | c.SubmitPartnerReport, reporter: Reporter,
+                    receiving: Unit, at: datetime, re_report_of: UUID | None = None) -> Report:
+        """Điều 5, 6: the report a (native or Open311) submission records to an active
+        receiving unit, by a reporter the caller has found free to submit (Điều 27.3)."""
+        receiving.check_active()
+        earlier = self.load(re_report_of, Report) if re_report_of else None
+        return Report.submit(
+            kind=command.kind, category=command.category, text=command.text,
+            latitude=command.latitude, longitude=command.longitude,
+            address=command.address, occurred_at=command.occurred_at,
+            media=command.media or [], confidential=command.confidential,
+            reporter_id=reporter.id, reporter=dict(reporter.identity),
+            receiving_unit_id=command.receiving_unit_id, at=at, policy=self.policy(),
+            re_report_of=earlier, receiving_unit_level=receiving.level)
 
     @handles(c.StartVerification)
     def _start_verification(self, command: c.StartVerification, by: Actor, run: Run
