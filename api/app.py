@@ -18,6 +18,7 @@ from api import (
     exports,
     open311,
     operations,
+    pages,
     periodic,
     queries,
     security,
@@ -131,4 +132,5 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
                                                   503))
     app.include_router(open311.router, prefix="/open311/v2", tags=["open311"],
                        responses=errors.open311_responses(400, 403, 404, 409, 413, 429, 503))
+    pages.install(app)
     return app

@@ -38,7 +38,7 @@ REGISTRATIONS = frozenset({("POST", "/reporters")})
 SUBMISSIONS = frozenset({("POST", "/reports"), ("POST", "/open311/v2/requests.json"),
                          ("POST", "/open311/v2/requests.xml")})
 #: Answers to GETs without a token anyone may cache: nothing personal in them.
-PUBLIC_PREFIXES = ("/public/", "/open311/v2/", "/healthz", "/readyz")
+PUBLIC_PREFIXES = ("/public/", "/open311/v2/", "/healthz", "/readyz", "/cong-khai/")
 
 
 def parse_limit(text: str) -> RateLimitItem | None:

@@ -158,6 +158,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/healthz"): [Case("/healthz", everyone())],
     ("GET", "/readyz"): [Case("/readyz", everyone())],
     ("GET", "/metrics"): [Case("/metrics", everyone())],
+    # the public web pages (issue 13.1); `/` leads to them
+    ("GET", "/"): [Case("/", everyone())],
+    ("GET", "/cong-khai/"): [Case("/cong-khai/", everyone())],
     ("GET", "/public/results"): [Case("/public/results", everyone())],
     ("GET", "/public/results/{report_id}"): [Case("/public/results/{published}", everyone())],
     ("GET", "/public/rankings"): [Case("/public/rankings?month=2026-03", everyone())],
