@@ -226,21 +226,28 @@ def _bad_cursor(error: ValueError) -> HTTPException:
 
 def _paged(rows: list[dict[str, Any]], cursor: str | None, limit: int, order: str,
            *key: str) -> Response:
-    """A :class:`Page` of a list computed whole (bounded: one row per unit, alert, report of
-    a matter or category): the rows after the one whose ``key`` columns the cursor holds."""
+    """A :class:`Page` of a list computed whole (:func:`page_of`)."""
+    try:
+        return _page(*page_of(rows, cursor, limit, order, *key))
+    except ValueError as error:
+        raise _bad_cursor(error) from None
+
+
+def page_of(rows: list[dict[str, Any]], cursor: str | None, limit: int, order: str,
+            *key: str) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of a list computed whole (bounded: one row per unit, alert, report of a matter
+    or category) and the next page's cursor: the rows after the one whose ``key`` columns the
+    cursor holds. ``ValueError`` for a cursor of another list."""
     def position(row: dict[str, Any]) -> tuple[str, ...]:
         return tuple(str(row[k]) for k in key)
 
     if cursor:
-        try:
-            after = decode_keys(cursor, order, len(key))
-        except ValueError as error:
-            raise _bad_cursor(error) from None
+        after = decode_keys(cursor, order, len(key))
         positions = [position(row) for row in rows]
         rows = rows[positions.index(after) + 1:] if after in positions else []
     more = len(rows) > limit
     rows = rows[:limit]
-    return _page(rows, encode_keys(order, *position(rows[-1])) if more else None)
+    return rows, encode_keys(order, *position(rows[-1])) if more else None
 
 
 def _text(value: str | None) -> str | None:
@@ -377,11 +384,17 @@ def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = N
     still unresolved; with the matters listed. ``as_of`` without a staff token: a published
     month end only."""
     check_public_as_of(request, caller, as_of)
+    return _paged(repeat_dissatisfaction_rows(request, month, as_of), cursor, limit,
+                  f"repeat-dissatisfaction {month}", "unit_id")
+
+
+def repeat_dissatisfaction_rows(request: Request, month: str, as_of: datetime | None
+                                ) -> list[dict[str, Any]]:
+    """The rows of ``/public/repeat-dissatisfaction``."""
     threshold = request.app.state.runtime.app.policy().repeat_dissatisfaction_threshold
     with reading(request, as_of, "repeat_dissatisfaction") as conn:
-        rows = _with_unit_names(conn, repeat_dissatisfaction.tally(conn, _month(month),
+        return _with_unit_names(conn, repeat_dissatisfaction.tally(conn, _month(month),
                                                                    threshold))
-    return _paged(rows, cursor, limit, f"repeat-dissatisfaction {month}", "unit_id")
 
 
 @router.get("/public/alerts", response_model=Page[Alert], tags=["public"])

@@ -168,6 +168,21 @@ def figures(conn: psycopg.Connection[Any], month: date) -> list[dict[str, Any]]:
                            (month,)).fetchall()
 
 
+def city_totals(conn: psycopg.Connection[Any], first: date, last: date
+                ) -> list[dict[str, Any]]:
+    """Seed 000 Điều 2.2.c: per month from ``first`` to ``last`` (1sts of months), each
+    metric summed over the units — what :func:`figures` adds up to, a report passed between
+    units counting for each unit it reached; a month with no fact counts 0."""
+    columns = ", ".join(f"count(DISTINCT (f.unit_id, f.report_id)) FILTER"
+                        f" (WHERE f.metric = '{m}') AS {m}" for m in METRICS)
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        return cur.execute(
+            f"SELECT m.month::date AS month, {columns}"
+            f" FROM generate_series(%(first)s::date, %(last)s::date, interval '1 month') m(month)"
+            f" LEFT JOIN monthly_statistics f ON f.month = m.month::date"
+            f" GROUP BY m.month ORDER BY m.month", {"first": first, "last": last}).fetchall()
+
+
 def explain(conn: psycopg.Connection[Any], unit_id: UUID, month: date,
             metric: str) -> dict[str, Any]:
     """Seed 001 7.a: the reports and the notification ids behind one figure of a unit."""

@@ -50,6 +50,8 @@ def home(request: Request) -> HTMLResponse:
 
 def install(app: Any) -> None:
     """Mount the pages, their static files, and ``/`` leading to them."""
+    from api.pages import ranking, statistics  # noqa: F401 (their routes join the router)
+
     app.mount(f"{PREFIX}/static", static, name="static")
     app.include_router(router)
 

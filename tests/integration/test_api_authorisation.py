@@ -161,6 +161,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     # the public web pages (issue 13.1); `/` leads to them
     ("GET", "/"): [Case("/", everyone())],
     ("GET", "/cong-khai/"): [Case("/cong-khai/", everyone())],
+    ("GET", "/cong-khai/xep-hang"): [Case("/cong-khai/xep-hang?thang=2026-03", everyone())],
+    ("GET", "/cong-khai/xep-hang/giai-thich"): [Case(
+        "/cong-khai/xep-hang/giai-thich?thang=2026-03&don-vi={district}&so-lieu=received",
+        everyone())],
+    ("GET", "/cong-khai/thong-ke"): [Case("/cong-khai/thong-ke?thang=2026-03", everyone())],
     ("GET", "/public/results"): [Case("/public/results", everyone())],
     ("GET", "/public/results/{report_id}"): [Case("/public/results/{published}", everyone())],
     ("GET", "/public/rankings"): [Case("/public/rankings?month=2026-03", everyone())],
