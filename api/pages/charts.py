@@ -11,10 +11,12 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-WIDTH = 640  # the viewBox width; the SVG scales to its container
-LEFT, RIGHT = 8, 8  # margins
-PLOT = WIDTH - LEFT - RIGHT - 96  # the bars' full length (100 %); the rest is the value text
-BAR, LABEL, GAP = 18, 18, 10  # a unit's bar height, its label line above it, space below
+WIDTH = 360  # the viewBox width, a phone's: the SVG scales to its container (site.css)
+LEFT, RIGHT = 4, 4  # margins
+PLOT = WIDTH - LEFT - RIGHT - 56  # the bars' full length (100 %); the rest is the value text
+BAR, LABEL, GAP = 16, 18, 8  # a unit's bar height, its name line above it, space below
+HALO = 'stroke="#ffffff" stroke-width="4" paint-order="stroke"'  # text legible over lines
+NAME = 30  # characters of a unit's name in a chart (the table next to it has it whole)
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,13 @@ def _percent(share: Decimal) -> str:
 def _head(chart_id: str, height: float, title: str, description: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:g}"'
             f' role="img" aria-labelledby="{chart_id}-t {chart_id}-d"'
-            f' font-family="system-ui, sans-serif" font-size="14">'
+            f' font-family="system-ui, sans-serif" font-size="13">'
             f'<title id="{chart_id}-t">{escape(title)}</title>'
             f'<desc id="{chart_id}-d">{escape(description)}</desc>')
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME else name[:NAME - 1].rstrip() + "…"
 
 
 def _hatch(pattern_id: str, colour: str) -> str:
@@ -58,47 +64,50 @@ def _hatch(pattern_id: str, colour: str) -> str:
 
 def late_shares(bars: Sequence[ShareBar], threshold: Decimal, title: str,
                 chart_id: str = "late-shares") -> Markup:
-    """Điều 18.4: a horizontal bar per unit, its length its late share (the whole width:
-    100 %), a dashed line at the policy's ``threshold``; flagged units hatched in red, with
-    "vượt ngưỡng" after their share."""
+    """Điều 18.4: per unit, its name then a horizontal bar, its length its late share (the
+    whole width: 100 %) followed by the share; a dashed line at the policy's ``threshold``;
+    flagged units hatched in red, "vượt ngưỡng" after their name."""
     flagged = sum(1 for b in bars if b.flagged)
-    top = 22  # room for the threshold's label
-    height = top + len(bars) * (LABEL + BAR + GAP) + 4
+    top = 20  # room for the threshold's label
+    height = top + len(bars) * (LABEL + BAR + GAP)
     x_threshold = LEFT + float(threshold) * PLOT
     parts = [_head(chart_id, height, title,
                    f"Tỷ lệ phản ánh quá hạn của {len(bars)} đơn vị; ngưỡng {_percent(threshold)}"
                    f" (đường nét đứt); {flagged} đơn vị vượt ngưỡng, tô sọc đỏ."),
              f"<defs>{_hatch(f'{chart_id}-late', '#b00020')}</defs>"]
+    anchor = "end" if threshold > Decimal("0.7") else "start"  # the label stays inside
+    parts.append(  # first: the names are written over it
+        f'<line class="threshold" x1="{x_threshold:.2f}" y1="{top - 4}" x2="{x_threshold:.2f}"'
+        f' y2="{height}" stroke="#1a1a1a" stroke-width="2" stroke-dasharray="6 4"/>'
+        f'<text x="{x_threshold + (-4 if anchor == "end" else 4):.2f}" y="13"'
+        f' text-anchor="{anchor}" fill="#1a1a1a">Ngưỡng {escape(_percent(threshold))}</text>')
     for i, bar in enumerate(bars):
         y = top + i * (LABEL + BAR + GAP)
         length = float(min(max(bar.share, Decimal(0)), Decimal(1))) * PLOT
         fill = f"url(#{chart_id}-late)" if bar.flagged else "#0b5394"
-        value = _percent(bar.share) + (" – vượt ngưỡng" if bar.flagged else "")
-        emphasis = 'fill="#b00020" font-weight="700"' if bar.flagged else 'fill="#1a1a1a"'
+        mark = ('<tspan fill="#b00020" font-weight="700"> – vượt ngưỡng</tspan>'
+                if bar.flagged else "")
         parts.append(
             f'<g class="bar{" flagged" if bar.flagged else ""}">'
-            f'<text x="{LEFT}" y="{y + 14}" fill="#1a1a1a">{escape(bar.label)}</text>'
-            f'<rect x="{LEFT}" y="{y + LABEL}" width="{length:.2f}" height="{BAR}"'
+            f'<text x="{LEFT}" y="{y + 13}" fill="#1a1a1a" {HALO}>{escape(_short(bar.label))}{mark}'
+            f'</text><rect x="{LEFT}" y="{y + LABEL}" width="{length:.2f}" height="{BAR}"'
             f' fill="{fill}" stroke="#1a1a1a" stroke-width="0.5"/>'
-            f'<text x="{LEFT + length + 4:.2f}" y="{y + LABEL + 14}"'
-            f' {emphasis}>{escape(value)}</text></g>')
-    parts.append(
-        f'<line class="threshold" x1="{x_threshold:.2f}" y1="{top - 4}" x2="{x_threshold:.2f}"'
-        f' y2="{height}" stroke="#1a1a1a" stroke-width="2" stroke-dasharray="6 4"/>'
-        f'<text x="{x_threshold + 4:.2f}" y="14" fill="#1a1a1a">'
-        f'Ngưỡng {escape(_percent(threshold))}</text></svg>')
+            f'<text x="{LEFT + length + 4:.2f}" y="{y + LABEL + 12}" fill="#1a1a1a">'
+            f'{escape(_percent(bar.share))}</text></g>')
+    parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def across_months(months: Sequence[str], series: Sequence[Series], title: str,
                   chart_id: str = "months") -> Markup:
-    """Seed 000 Điều 2.2.c: grouped vertical bars, one group per month (labelled ``months``),
-    one bar per series with its value above it, and a legend naming each series by its fill
-    and hatch."""
-    top, plot_height, axis = 44, 180, 36  # legend, bars, month labels
+    """Seed 000 Điều 2.2.c: grouped vertical bars, one group per month (labelled ``months``,
+    slanted), one bar per series, a scale on the left (0, half and the highest value), and a
+    legend naming each series by its fill and hatch; the values are in the table."""
+    legend, plot_height, axis, scale = 20 * len(series) + 6, 160, 46, 28
+    top = legend + 10
     height = top + plot_height + axis
-    highest = max([1, *(v for s in series for v in s.values)])
-    group = (WIDTH - LEFT - RIGHT) / max(len(months), 1)
+    highest = max([0, *(v for s in series for v in s.values)])
+    group = (WIDTH - LEFT - RIGHT - scale) / max(len(months), 1)
     bar = group * 0.8 / max(len(series), 1)
     described = "; ".join(f"{s.name}: " + ", ".join(f"{m} {v}" for m, v in zip(
         months, s.values, strict=True)) for s in series)
@@ -111,25 +120,29 @@ def across_months(months: Sequence[str], series: Sequence[Series], title: str,
         else:
             fills.append(s.colour)
     parts.append("</defs>")
-    for n, s in enumerate(series):  # the legend
-        x = LEFT + n * 200
-        parts.append(f'<rect x="{x}" y="6" width="16" height="16" fill="{fills[n]}"'
+    for n, s in enumerate(series):  # the legend, one series a line
+        y = 4 + n * 20
+        parts.append(f'<rect x="{LEFT}" y="{y}" width="14" height="14" fill="{fills[n]}"'
                      f' stroke="#1a1a1a" stroke-width="0.5"/>'
-                     f'<text x="{x + 22}" y="19" fill="#1a1a1a">{escape(s.name)}</text>')
+                     f'<text x="{LEFT + 20}" y="{y + 12}" fill="#1a1a1a">{escape(s.name)}</text>')
     base = top + plot_height
+    for tick in sorted({0, highest // 2, highest}):  # the scale
+        y = base - (tick / highest * plot_height if highest else 0)
+        parts.append(f'<line x1="{LEFT + scale}" y1="{y:.2f}" x2="{WIDTH - RIGHT}" y2="{y:.2f}"'
+                     f' stroke="{"#1a1a1a" if tick == 0 else "#d0d0d0"}"/>'
+                     f'<text class="tick" x="{LEFT + scale - 4}" y="{y + 4:.2f}"'
+                     f' text-anchor="end" font-size="11" fill="#1a1a1a">{tick}</text>')
     for m, month in enumerate(months):
-        x0 = LEFT + m * group + group * 0.1
+        x0 = LEFT + scale + m * group + group * 0.1
         for n, s in enumerate(series):
-            value = s.values[m]
-            h = value / highest * (plot_height - 16)
-            x = x0 + n * bar
+            h = s.values[m] / highest * plot_height if highest else 0
             parts.append(
-                f'<rect class="series-{n}" x="{x:.2f}" y="{base - h:.2f}" width="{bar:.2f}"'
-                f' height="{h:.2f}" fill="{fills[n]}" stroke="#1a1a1a" stroke-width="0.5"/>'
-                f'<text x="{x + bar / 2:.2f}" y="{base - h - 3:.2f}" text-anchor="middle"'
-                f' font-size="10" fill="#1a1a1a">{value}</text>')
-        parts.append(f'<text x="{x0 + group * 0.4:.2f}" y="{base + 16}" text-anchor="middle"'
-                     f' font-size="11" fill="#1a1a1a">{escape(month)}</text>')
-    parts.append(f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}"'
-                 f' stroke="#1a1a1a"/></svg>')
+                f'<rect class="series-{n}" x="{x0 + n * bar:.2f}" y="{base - h:.2f}"'
+                f' width="{bar:.2f}" height="{h:.2f}" fill="{fills[n]}" stroke="#1a1a1a"'
+                f' stroke-width="0.5"/>')
+        x = x0 + group * 0.4
+        parts.append(f'<text x="{x:.2f}" y="{base + 12}" text-anchor="end" font-size="11"'
+                     f' fill="#1a1a1a" transform="rotate(-45 {x:.2f} {base + 12})">'
+                     f'{escape(month)}</text>')
+    parts.append("</svg>")
     return Markup("".join(parts))

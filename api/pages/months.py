@@ -22,7 +22,7 @@ class NotAMonth(ValueError):
 def chosen(request: Request, value: str | None) -> str:
     """``value`` if it names a month, else (none given) the last completed month."""
     if value is None or value == "":
-        today = request.app.state.runtime.app.now().astimezone(BUSINESS_TZ).date()
+        today: date = request.app.state.runtime.app.now().astimezone(BUSINESS_TZ).date()
         return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     if not MONTH.match(value):
         raise NotAMonth(value)

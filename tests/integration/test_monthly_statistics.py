@@ -75,6 +75,21 @@ def test_statistics_count_reception_and_handling_per_unit_seed_000_dieu_2_2_c(
         world.district: 1}
 
 
+def test_city_totals_add_up_the_units_figures_month_by_month_seed_000_dieu_2_2_c(
+        world, clock, projector: Projector) -> None:
+    _history(world, clock)
+    projector.catch_up()
+    with projector.connect() as conn:
+        conn.execute(f"SET search_path TO {projector.schema}")
+        totals = statistics.city_totals(conn, date(2026, 1, 1), date(2026, 5, 1))
+    assert [t["month"] for t in totals] == [date(2026, m, 1) for m in range(1, 6)]
+    for total in totals:
+        units = _figures(projector, total["month"]).values()
+        assert {m: total[m] for m in statistics.METRICS} == {
+            m: sum(u[m] for u in units) for m in statistics.METRICS}
+    assert [t["received"] for t in totals] == [0, 0, 7, 1, 0]  # months without facts: 0
+
+
 def _events(app, notification_ids: list[int]) -> list[Any]:
     found = []
     for nid in notification_ids:

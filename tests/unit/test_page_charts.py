@@ -51,8 +51,8 @@ def test_flagged_units_are_hatched_and_say_so_not_colour_alone_dieu_18_4() -> No
     assert "flagged" in flagged.get("class") and "flagged" not in plain.get("class")
     assert flagged.find(f"{SVG}rect").get("fill").startswith("url(#")  # a hatch pattern
     assert plain.find(f"{SVG}rect").get("fill").startswith("#")
-    texts = [[t.text for t in g.iter(f"{SVG}text")] for g in (flagged, plain)]
-    assert texts == [["Quận A", "40,0 % – vượt ngưỡng"], ["Quận B", "10,0 %"]]
+    texts = [["".join(t.itertext()) for t in g.iter(f"{SVG}text")] for g in (flagged, plain)]
+    assert texts == [["Quận A – vượt ngưỡng", "40,0 %"], ["Quận B", "10,0 %"]]
     pattern_ids = {p.get("id") for p in svg.iter(f"{SVG}pattern")}
     assert flagged.find(f"{SVG}rect").get("fill") == f"url(#{pattern_ids.pop()})"
 
@@ -68,8 +68,15 @@ def test_charts_are_images_with_a_title_and_a_description() -> None:
         assert svg.find(f"{SVG}desc").get("id") == "x-d" and svg.find(f"{SVG}desc").text
 
 
+def test_long_names_are_shortened_in_the_chart_only() -> None:
+    name = "Ủy ban nhân dân phường Tràng Tiền, quận Hoàn Kiếm"
+    svg = _svg(late_shares([ShareBar(name, Decimal("0.1"), False)], Decimal("0.3"), "t"))
+    shown = _bars(svg)[0].find(f"{SVG}text").text
+    assert shown.endswith("…") and name.startswith(shown[:-1]) and len(shown) <= 30
+
+
 def test_names_are_escaped() -> None:
-    name = 'UBND <script>alert("x")</script> & "Hoàn Kiếm"'
+    name = '<script>"x"</script> & Q'
     svg = late_shares([ShareBar(name, Decimal("0.4"), True)], Decimal("0.3"), "<b>t</b>")
     assert "<script>" not in svg and "<b>" not in svg
     parsed = _svg(svg)

@@ -76,9 +76,11 @@ def test_the_ranking_page_shows_the_apis_rows_chart_and_flags_dieu_18_4(
     # Repeat dissatisfaction: the district and its matter, as the API lists them.
     repeats = api.get(f"{base}/public/repeat-dissatisfaction?month=2026-03").json()["items"]
     assert [r["unit_id"] for r in repeats] == [str(world.district)]
-    shown = page.locator("table.repeats tbody tr")
-    assert shown.evaluate_all("rows => rows.map(r => r.dataset.unit)") == [str(world.district)]
-    assert repeats[0]["matters"][0]["matter_id"] in shown.first.inner_text()
+    shown = page.locator("ul.repeats > li")
+    assert shown.evaluate_all("units => units.map(u => u.dataset.unit)") == [str(world.district)]
+    assert shown.locator("li").evaluate_all("matters => matters.map(m => m.dataset.matter)") == [
+        m["matter_id"] for m in repeats[0]["matters"]]
+    assert "5 lần không hài lòng" in shown.first.inner_text()
     assert visitor.accessibility_violations() == []
     # Next page: the API's cursor.
     page.get_by_role("link", name="Trang sau »").click()
@@ -100,11 +102,10 @@ def test_the_ranking_page_shows_the_apis_rows_chart_and_flags_dieu_18_4(
 
 def test_a_month_that_is_not_one_gets_a_clear_page_not_a_ranking(
         world: World, site: Callable[[], str], visitor: Visitor) -> None:
-    base = site()
+    base, nobody = site(), UUID(int=1)
     for path in ("/cong-khai/xep-hang?thang=2026-13",
                  "/cong-khai/xep-hang/giai-thich?thang=tháng-ba&don-vi=x&so-lieu=received",
-                 f"/cong-khai/xep-hang/giai-thich?thang=2026-03&don-vi={UUID(int=1)}"
-                 f"&so-lieu=received"):
+                 f"/cong-khai/xep-hang/giai-thich?thang=2026-03&don-vi={nobody}&so-lieu=received"):
         answer = visitor.page.request.get(base + path)
         assert answer.status in (400, 404), path
         assert answer.headers["content-type"].startswith("text/html")

@@ -75,7 +75,8 @@ def test_the_statistics_page_shows_the_apis_figures_and_the_months_chart(
     assert seen == every
     # The city across 12 months: each month the units' figures added up.
     shown = _months_shown(page)
-    assert list(shown)[0] == "2025-04" and list(shown)[-1] == "2026-03" and len(shown) == 12
+    assert list(shown) == [f"2025-{m:02d}" for m in range(4, 13)] + [
+        f"2026-{m:02d}" for m in range(1, 4)]
     for month in ("2026-02", "2026-03"):
         units = api.get(f"{base}/public/statistics?month={month}").json()["items"]
         assert shown[month] == [sum(u["received"] for u in units),
