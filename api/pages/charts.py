@@ -121,10 +121,10 @@ def across_months(months: Sequence[str], series: Sequence[Series], title: str,
             fills.append(s.colour)
     parts.append("</defs>")
     for n, s in enumerate(series):  # the legend, one series a line
-        y = 4 + n * 20
-        parts.append(f'<rect x="{LEFT}" y="{y}" width="14" height="14" fill="{fills[n]}"'
-                     f' stroke="#1a1a1a" stroke-width="0.5"/>'
-                     f'<text x="{LEFT + 20}" y="{y + 12}" fill="#1a1a1a">{escape(s.name)}</text>')
+        line = 4 + n * 20
+        parts.append(f'<rect x="{LEFT}" y="{line}" width="14" height="14" fill="{fills[n]}"'
+                     f' stroke="#1a1a1a" stroke-width="0.5"/><text x="{LEFT + 20}"'
+                     f' y="{line + 12}" fill="#1a1a1a">{escape(s.name)}</text>')
     base = top + plot_height
     for tick in sorted({0, highest // 2, highest}):  # the scale
         y = base - (tick / highest * plot_height if highest else 0)

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.pages import render
 from domain.calendar import BUSINESS_TZ
 
 MONTH = re.compile(r"^2\d{3}-(0[1-9]|1[0-2])$")  # as the JSON API's ``month``
+MAX_PAGE = 100  # rows a page shows at most (``?moi-trang=``), as the JSON API's ``limit``
+Thang = Annotated[str | None, Query(alias="thang", max_length=20)]  # the month
+Tiep = Annotated[str | None, Query(alias="tiep", max_length=200)]  # the next page's cursor
+MoiTrang = Annotated[str | None, Query(alias="moi-trang", max_length=10)]  # rows per page
 
 
 class NotAMonth(ValueError):
@@ -27,6 +32,14 @@ def chosen(request: Request, value: str | None) -> str:
     if not MONTH.match(value):
         raise NotAMonth(value)
     return value
+
+
+def rows_per_page(value: str | None, default: int) -> int:
+    """``?moi-trang=`` between 1 and :data:`MAX_PAGE`; ``default`` when not a number."""
+    try:
+        return min(max(int(value or default), 1), MAX_PAGE)
+    except ValueError:
+        return default
 
 
 def first_day(month: str) -> date:

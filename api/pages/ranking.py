@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from api.pages import months, render, router
 from api.pages.charts import ShareBar, late_shares
-from api.pages.months import NotAMonth
+from api.pages.months import MoiTrang, NotAMonth, Thang, Tiep
 from api.queries import (
     page_of,
     ranking_rows,
@@ -33,9 +33,6 @@ FIGURES = {"received": "Phản ánh tiếp nhận trong tháng",
 RATINGS = {"satisfied": "Hài lòng", "acceptable": "Chấp nhận được",
            "unsatisfied": "Không hài lòng"}
 TITLE = "Xếp hạng đơn vị chậm xử lý"
-Thang = Annotated[str | None, Query(alias="thang", max_length=20)]
-Tiep = Annotated[str | None, Query(alias="tiep", max_length=200)]
-PerPage = Annotated[int, Query(alias="moi-trang", ge=1, le=100)]
 
 
 def _not_a_month(request: Request, value: str) -> HTMLResponse:
@@ -45,7 +42,7 @@ def _not_a_month(request: Request, value: str) -> HTMLResponse:
 
 @router.get("/xep-hang", response_class=HTMLResponse)
 def ranking(request: Request, thang: Thang = None, tiep: Tiep = None,
-            per_page: PerPage = PAGE) -> HTMLResponse:
+            moi_trang: MoiTrang = None) -> HTMLResponse:
     """Điều 18.4: the units of a month ranked by late share (the rows of
     ``/public/rankings``, paged by the same cursor), drawn against the policy's threshold;
     and the units flagged for repeat dissatisfaction (``/public/repeat-dissatisfaction``)."""
@@ -54,6 +51,7 @@ def ranking(request: Request, thang: Thang = None, tiep: Tiep = None,
     except NotAMonth:
         return _not_a_month(request, thang or "")
     policy = request.app.state.runtime.app.policy()
+    per_page = months.rows_per_page(moi_trang, PAGE)
     rows = ranking_rows(request, month, None)
     try:
         page, next_cursor = page_of(rows, tiep, per_page, f"rankings {month}", "unit_id")

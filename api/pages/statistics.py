@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.pages import months, render, router
 from api.pages.charts import Series, across_months
-from api.pages.months import NotAMonth
-from api.pages.ranking import PerPage, Thang, Tiep
+from api.pages.months import MoiTrang, NotAMonth, Thang, Tiep
 from api.queries import page_of, reading, statistics_rows
 from application.services import NotFound
 from domain.statistics import MonthlyStatistics
@@ -29,7 +28,7 @@ COLUMNS = {"received": "Tiếp nhận", "accepted": "Chấp nhận xử lý", "r
 
 @router.get("/thong-ke", response_class=HTMLResponse)
 def statistics(request: Request, thang: Thang = None, tiep: Tiep = None,
-               per_page: PerPage = PAGE) -> HTMLResponse:
+               moi_trang: MoiTrang = None) -> HTMLResponse:
     """Seed 000 Điều 2.2.c: a month's figures per unit, paged by the API's cursor; the city's
     received, resolved (result published) and resolved late per month over the last 12."""
     try:
@@ -37,6 +36,7 @@ def statistics(request: Request, thang: Thang = None, tiep: Tiep = None,
     except NotAMonth:
         return months.invalid(request, TITLE, f"“{thang}” không phải một tháng: hãy chọn tháng"
                               " theo dạng NNNN-TT, ví dụ 2026-03.", "/cong-khai/thong-ke")
+    per_page = months.rows_per_page(moi_trang, PAGE)
     rows = statistics_rows(request, month, None)
     try:
         page, next_cursor = page_of(rows, tiep, per_page, f"statistics {month}", "unit_id")

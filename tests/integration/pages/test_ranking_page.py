@@ -112,3 +112,5 @@ def test_a_month_that_is_not_one_gets_a_clear_page_not_a_ranking(
         assert "không phải một tháng" in answer.text() or "Không có đơn vị" in answer.text()
     answer = visitor.page.request.get(base + "/cong-khai/xep-hang?thang=2026-03&tiep=abc")
     assert answer.status == 400 and "Liên kết trang sau" in answer.text()
+    answer = visitor.page.request.get(base + "/cong-khai/xep-hang?thang=2026-03&moi-trang=x")
+    assert answer.status == 200  # rows per page that are not a number: the default
