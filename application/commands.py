@@ -532,3 +532,19 @@ class SetNotificationPreferences(Command):
     channels: list[str]
     email: str | None = None
     webhook_url: str | None = None
+
+
+# ----------------------------------------------------------------- adoption progress (seeds 001, 003)
+
+@dataclass(frozen=True)
+class EnterAdoptionFigures(Command):
+    """Seed 003 annex: a unit's figures for a round of the adoption-progress form (a later
+    entry for the same round corrects the earlier one)."""
+
+    unit_id: UUID
+    round: int
+    staff_total: int
+    staff_installed: int
+    residents_total: int = 0
+    residents_with_smartphone: int = 0
+    residents_installed: int = 0

@@ -41,6 +41,7 @@ from application.attachments import (
 from application.idempotency import CommandReceipt, CommandResult, IdempotencyKeyReused, replay
 from application.transcodings import TypedEventsApplication
 from domain.actors import Actor, Role, UnitLevel
+from domain.adoption import AdoptionFigures, AdoptionProgress
 from domain.alert import Alert, AlertContent, content_key
 from domain.attachment import Attachment
 from domain.calendar import BUSINESS_TZ
@@ -966,6 +967,35 @@ def _set_notification_preferences(self: IHanoi, command: c.SetNotificationPrefer
         return [preferences]
 
     return self._execute(run, preferences_id, choose)
+
+
+# ----------------------------------------------------------------- adoption progress (seeds 001, 003)
+
+@handles(c.EnterAdoptionFigures)
+def _enter_adoption_figures(self: IHanoi, command: c.EnterAdoptionFigures, by: Actor,
+                            run: Run) -> CommandResult:
+    """Seed 003 annex: a unit's figures for a round, due as the policy in force says; the
+    unit must exist (else :class:`NotFound`)."""
+    unit = self.unit(command.unit_id)
+    policy = self.policy()
+    due = policy.adoption.due(command.round, policy.calendar.timezone)
+    figures = AdoptionFigures(command.staff_total, command.staff_installed,
+                              command.residents_total, command.residents_with_smartphone,
+                              command.residents_installed)
+    progress_id = AdoptionProgress.create_id(unit.id)
+
+    def enter() -> list[Aggregate]:
+        try:
+            progress = self.load(progress_id, AdoptionProgress)
+        except NotFound:
+            progress = AdoptionProgress.open(unit)
+        if run.expected_version is not None and progress.version != run.expected_version:
+            raise ConflictError(f"expected version {run.expected_version}, "
+                                f"found {progress.version}")
+        progress.enter(unit, command.round, figures, by, self.now(), due)
+        return [progress]
+
+    return self._execute(run, progress_id, enter)
 
 
 def _require_admin(by: Actor, rule: str) -> None:

@@ -159,6 +159,66 @@ ARTICLE_OF_SCOPE: dict[str, str] = {
 }
 
 
+#: Seed 003 (its closing paragraph): the rounds of the adoption-progress form.
+ADOPTION_ROUNDS_RULE = "seed 003, report rounds (lần 1–4)"
+
+
+@dataclass(frozen=True)
+class AdoptionPolicy:
+    """The adoption-progress form of the roll-out orders (seed 001 1.a, 1.c, 8.a; seed 003 1, 2,
+    8 and its annex "Biểu tổng hợp tiến độ cài đặt, sử dụng ứng dụng iHanoi"): the days its
+    rounds are due and the targets it is read against.
+
+    A day is read as the orders write it, "trước ngày …" (before that day): due at 00:00,
+    Asia/Ho_Chi_Minh, of that day."""
+
+    #: Seed 003: "Báo cáo lần 1 trước ngày 19/7/2024; lần 2 trước ngày 26/7/2024; lần 3 trước
+    #: ngày 20/8/2024; lần 4 trước ngày 10/9/2024".
+    rounds: tuple[date, ...] = (date(2024, 7, 19), date(2024, 7, 26), date(2024, 8, 20),
+                                date(2024, 9, 10))
+    #: Seed 001 1.a, seed 003 1: accounts for 100 % of a unit's staff, before 25/7/2024 (seed
+    #: 003 1, 5, 8; the city's own order, seed 001 1.a, gives 30/7/2024).
+    staff_target: Decimal = Decimal("1")
+    staff_target_day: date = date(2024, 7, 25)
+    #: Seed 001 1.c "100% người dân", seed 003 8 "cho người dân có điện thoại thông minh": every
+    #: resident with a smartphone, before 31/8/2024 (seed 003 2, 8; seed 001 8.a: 15/9/2024).
+    residents_target: Decimal = Decimal("1")
+    residents_target_day: date = date(2024, 8, 31)
+
+    def due(self, round_number: int, timezone: str) -> datetime:
+        """The instant round ``round_number`` (1, 2, …) is due; an unknown round is refused."""
+        if not 1 <= round_number <= len(self.rounds):
+            raise InvalidInput(ADOPTION_ROUNDS_RULE, f"round {round_number} is not one of the "
+                               f"form's rounds (1 to {len(self.rounds)})")
+        return start_of(self.rounds[round_number - 1], timezone)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rounds": [day.isoformat() for day in self.rounds],
+                "staff_target": str(self.staff_target),
+                "staff_target_day": self.staff_target_day.isoformat(),
+                "residents_target": str(self.residents_target),
+                "residents_target_day": self.residents_target_day.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AdoptionPolicy:
+        default = cls()
+        return cls(
+            rounds=tuple(date.fromisoformat(day) for day in data["rounds"])
+            if "rounds" in data else default.rounds,
+            staff_target=Decimal(str(data.get("staff_target", default.staff_target))),
+            staff_target_day=date.fromisoformat(data["staff_target_day"])
+            if "staff_target_day" in data else default.staff_target_day,
+            residents_target=Decimal(str(data.get("residents_target",
+                                                  default.residents_target))),
+            residents_target_day=date.fromisoformat(data["residents_target_day"])
+            if "residents_target_day" in data else default.residents_target_day)
+
+
+def start_of(day: date, timezone: str) -> datetime:
+    """00:00 of ``day`` in ``timezone``: the instant a "before that day" deadline falls."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(timezone))
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     """One version of the service-level policy (deadlines, calendar, thresholds, lock lengths)."""
@@ -196,6 +256,8 @@ class SlaPolicy:
     #: Điều 5.2, 12.2: the largest attachment (photo, video frame, PDF) accepted, in bytes.
     #: The regulation sets none; 20 MiB holds a phone's photo or a scanned record.
     attachment_max_bytes: int = 20 * 1024 * 1024
+    #: Seed 001, seed 003: the adoption-progress form's rounds and targets.
+    adoption: AdoptionPolicy = field(default_factory=AdoptionPolicy)
 
     def duration(self, kind: str, key: str) -> WorkingDuration:
         """The working duration of a stage for a kind; refused where the table has none."""
@@ -276,6 +338,7 @@ class SlaPolicy:
             "equivalent_levels": [sorted(group) for group in self.equivalent_levels],
             "categories": {str(kind): dict(table) for kind, table in self.categories.items()},
             "attachment_max_bytes": self.attachment_max_bytes,
+            "adoption": self.adoption.to_dict(),
         }
 
     @classmethod
@@ -317,6 +380,8 @@ class SlaPolicy:
             if "categories" in data else default.categories,
             attachment_max_bytes=int(data.get("attachment_max_bytes",
                                               default.attachment_max_bytes)),
+            adoption=AdoptionPolicy.from_dict(data["adoption"]) if "adoption" in data
+            else default.adoption,
         )
 
 
