@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from api import (
+    adoption,
     attachments,
     commands,
     consistency,
@@ -124,12 +125,16 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
                        responses=errors.responses(401, 403, 404, 422, 429, 503))
     app.include_router(attachments.reads, dependencies=[consistency.ReadAtLeast],
                        responses=errors.responses(401, 404, 422, 429, 503))
+    app.include_router(adoption.reads, dependencies=[consistency.ReadAtLeast],
+                       responses=errors.responses(401, 403, 404, 422, 429, 503))
     app.include_router(operations.router)
     app.include_router(attachments.router,
                        responses=errors.responses(400, 401, 403, 413, 415, 422))
     app.include_router(commands.router,
                        responses=errors.responses(400, 401, 403, 404, 409, 412, 413, 422, 429,
                                                   503))
+    app.include_router(adoption.router,
+                       responses=errors.responses(400, 401, 403, 404, 409, 412, 422, 429, 503))
     app.include_router(open311.router, prefix="/open311/v2", tags=["open311"],
                        responses=errors.open311_responses(400, 403, 404, 409, 413, 429, 503))
     pages.install(app)

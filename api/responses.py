@@ -237,6 +237,17 @@ class Calendar(Out):
     timezone: str
 
 
+class AdoptionPolicyOut(Out):
+    """Seed 001 1.a, 1.c; seed 003: the adoption-progress form's rounds (each due at 00:00 of
+    its day, "trước ngày") and targets (shares of staff, of residents with a smartphone)."""
+
+    rounds: list[date]
+    staff_target: str
+    staff_target_day: date
+    residents_target: str
+    residents_target_day: date
+
+
 class Policy(Out):
     """The service-level policy in force (``domain.policy.SlaPolicy.to_dict``)."""
 
@@ -257,6 +268,7 @@ class Policy(Out):
     alert_cadence_days: int
     equivalent_levels: list[list[str]]
     attachment_max_bytes: int
+    adoption: AdoptionPolicyOut
 
 
 # ----------------------------------------------------------------- staff and citizens
@@ -882,3 +894,75 @@ class HeadFigures(Out):
     since_nid: int
     until_nid: int | None
     figures: PeriodTotals
+
+
+# ----------------------------------------------------------------- adoption progress (seeds 001, 003)
+
+class AdoptionFiguresOut(Out):
+    """Seed 003 annex: a unit's staff (total, installed iHanoi) and the residents of its area
+    (total, with a smartphone, installed iHanoi)."""
+
+    staff_total: int
+    staff_installed: int
+    residents_total: int
+    residents_with_smartphone: int
+    residents_installed: int
+
+
+class AdoptionTotals(AdoptionFiguresOut):
+    """The figures of a unit and every unit below it (of the whole form, for its totals):
+    how many units that is, how many entered the round and were late, the shares (4
+    decimals; null over nothing) and whether the staff target is met (null without staff)."""
+
+    units: int
+    units_entered: int
+    units_late: int
+    staff_installed_share: Decimal | None
+    residents_with_smartphone_share: Decimal | None
+    residents_installed_share: Decimal | None
+    smartphone_owners_installed_share: Decimal | None
+    staff_target_met: bool | None
+
+
+class UnitAdoption(Out):
+    """One numbered row of the form (``stt``): a unit, depth first under the form's root, its
+    own entry for the round (``own``, null if none; ``entries`` > 1: corrected), whether it is
+    late (entered after the due, or not entered and the due past) and its rolled-up total."""
+
+    stt: int
+    unit_id: UUID
+    unit_name: str
+    level: UnitLevel
+    parent_id: UUID | None
+    depth: int
+    entered: bool
+    entries: int
+    first_entered_at: Instant | None
+    entered_at: Instant | None
+    on_time: bool | None
+    late: bool
+    own: AdoptionFiguresOut | None
+    total: AdoptionTotals
+
+
+class AdoptionRound(Out):
+    round: int
+    due: Instant
+
+
+class AdoptionForm(Out):
+    """Seed 001, 003: the adoption-progress form of a round — its due, every round's due,
+    the targets and their dues, the instant the late flags are read at (``at``), the totals
+    and one row per unit under ``unit_id`` (every root if null)."""
+
+    round: int
+    due: Instant
+    rounds: list[AdoptionRound]
+    staff_target: Decimal
+    staff_target_due: Instant
+    residents_target: Decimal
+    residents_target_due: Instant
+    unit_id: UUID | None
+    at: Instant
+    totals: AdoptionTotals
+    units: list[UnitAdoption]

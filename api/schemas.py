@@ -232,6 +232,32 @@ class UnitIn(Body):
     code: str = Field(default="", max_length=40)
 
 
+class AdoptionFiguresIn(Body):
+    """Seed 003 annex: a unit's figures for a round (residents: those of its own area, none
+    for a unit that has none, such as a division)."""
+
+    round: int
+    staff_total: int
+    staff_installed: int
+    residents_total: int = 0
+    residents_with_smartphone: int = 0
+    residents_installed: int = 0
+
+
+class AdoptionEntered(BaseModel):
+    """The unit's adoption progress after the entry: its id and version, the round, which
+    entry of the round this is (2 and more: a correction), its due and whether it is on time."""
+
+    id: UUID
+    version: int
+    replayed: bool = False
+    unit_id: UUID
+    round: int
+    entry: int
+    due: Instant
+    on_time: bool
+
+
 class PartnerIn(Body):
     """Điều 28.1: an application to let use Open311 (its name, as the administrator knows it)."""
 

@@ -24,6 +24,8 @@ from domain.units import Unit
 FORM_RULE = "seed 003 annex (biểu tổng hợp tiến độ cài đặt)"
 #: Seed 001 1.a, seed 003 1, 8: each unit's head answers for his unit's figures.
 WHO_RULE = "seed 001 1.a; seed 003 1, 8"
+#: More than anyone counts in Việt Nam: a typing error, refused before it is stored.
+MAX_COUNT = 200_000_000
 
 
 def adoption_progress_id(unit_id: UUID) -> UUID:
@@ -42,12 +44,13 @@ class AdoptionFigures:
     residents_installed: int
 
     def check(self) -> None:
-        """Seed 003 annex: counts are whole numbers ≥ 0; no more staff installed than staff,
+        """Seed 003 annex: counts are whole numbers from 0 to :data:`MAX_COUNT`; no more staff installed than staff,
         no more residents with a smartphone than residents, and no more residents installed
         than residents with a smartphone (the app runs on one, seed 003 8)."""
         for name, value in asdict(self).items():
-            if type(value) is not int or value < 0:
-                raise InvalidInput(FORM_RULE, f"{name} must be a whole number ≥ 0")
+            if type(value) is not int or not 0 <= value <= MAX_COUNT:
+                raise InvalidInput(FORM_RULE, f"{name} must be a whole number from 0 to "
+                                   f"{MAX_COUNT:,}")
         if self.staff_installed > self.staff_total:
             raise InvalidInput(FORM_RULE, "staff_installed cannot exceed staff_total")
         if self.residents_with_smartphone > self.residents_total:
@@ -98,10 +101,11 @@ class AdoptionProgress(Aggregate):
         unit.check_active()
         figures.check()
         entry = len(self.rounds.get(round_number, [])) + 1
-        self._entered(round=round_number, **asdict(figures), entry=entry, due=due,
-                      on_time=at <= due, by=by.ref(), at=at)
+        self._entered(unit_id=self.unit_id, round=round_number, **asdict(figures), entry=entry,
+                      due=due, on_time=at <= due, by=by.ref(), at=at)
 
     class Entered(Aggregate.Event):
+        unit_id: UUID
         round: int
         staff_total: int
         staff_installed: int
@@ -115,7 +119,7 @@ class AdoptionProgress(Aggregate):
         at: datetime
 
     @event(Entered)
-    def _entered(self, round: int, staff_total: int, staff_installed: int,
+    def _entered(self, unit_id: UUID, round: int, staff_total: int, staff_installed: int,
                  residents_total: int, residents_with_smartphone: int,
                  residents_installed: int, entry: int, due: datetime, on_time: bool,
                  by: dict[str, Any], at: datetime) -> None:

@@ -178,11 +178,11 @@ class AdoptionPolicy:
                                 date(2024, 9, 10))
     #: Seed 001 1.a, seed 003 1: accounts for 100 % of a unit's staff, before 25/7/2024 (seed
     #: 003 1, 5, 8; the city's own order, seed 001 1.a, gives 30/7/2024).
-    staff_target: Decimal = Decimal("1")
+    staff_target: Decimal = Decimal(1)
     staff_target_day: date = date(2024, 7, 25)
     #: Seed 001 1.c "100% người dân", seed 003 8 "cho người dân có điện thoại thông minh": every
     #: resident with a smartphone, before 31/8/2024 (seed 003 2, 8; seed 001 8.a: 15/9/2024).
-    residents_target: Decimal = Decimal("1")
+    residents_target: Decimal = Decimal(1)
     residents_target_day: date = date(2024, 8, 31)
 
     def due(self, round_number: int, timezone: str) -> datetime:

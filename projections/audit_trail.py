@@ -1,7 +1,8 @@
 """``audit_trail``: one row per event, for Home Affairs inspections (Điều 22; seed 000 Điều 2.4).
 
-Every event of a report, a unit, an officer, a reporter and of the policy book becomes one
-immutable row: its notification id, aggregate, version and event type, the instant, **who**
+Every event of a report, a unit, an officer, a reporter, a unit's adoption figures (seed 003
+annex) and of the policy book becomes one immutable row: its notification id, aggregate,
+version and event type, the instant, **who**
 acted (actor id, role, unit and unit level *as recorded in the event*, so a later transfer never
 rewrites the past), which report it concerns, the stage it closed (with its due instant and
 whether it was on time) and the stage it opened (with its due instant), and a small JSON of
@@ -35,6 +36,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from domain.actors import Role
+from domain.adoption import AdoptionProgress
 from domain.ledger import DailySeal
 from domain.policy_book import PolicyBook
 from domain.report import ClosedStage, Report, StageRecord
@@ -180,6 +182,16 @@ def _deadline_passed(cur: psycopg.Cursor[Any], e: Report.StageDeadlinePassed, ni
     by the scheduler at ``recorded_at``."""
     (stage,) = _stages([e.stage])
     _insert(cur, e, nid, {**stage, "recorded_at": e.recorded_at}, unit_id=e.stage.unit_id)
+
+
+@model.on(AdoptionProgress.Entered)
+def _adoption_entered(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
+    """Seed 003 annex: a unit's figures for a round — a correction too, the earlier entry
+    keeping its row — on the unit's rows whoever entered them."""
+    _insert(cur, e, nid, {name: getattr(e, name) for name in (
+        "round", "staff_total", "staff_installed", "residents_total",
+        "residents_with_smartphone", "residents_installed", "entry", "due", "on_time")},
+            unit_id=e.unit_id)
 
 
 @model.on(PolicyBook.PolicyAdopted)

@@ -8,6 +8,7 @@ from projections import report_timeline
 from projections import periodic_reports
 from projections import report_attachments
 from projections import partner_applications
+from projections import adoption_progress
 from projections.engine import ReadModel
 
 READ_MODELS: list[ReadModel] = [
@@ -20,4 +21,5 @@ READ_MODELS: list[ReadModel] = [
     periodic_reports.model,
     report_attachments.model,
     partner_applications.model,
+    adoption_progress.model,
 ]

@@ -134,6 +134,7 @@ STAFF_READ = only(*STAFF)
 QUEUE = only(RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE)
 AUDIT = only(RECV, RECV2, HEAD, HEAD2, CENTRE, INSP, CITY_INSP)
 ADMIN_ONLY = only(ADMIN)
+ADOPTION = only(*STAFF, ADMIN)
 # The service centre distributes reports to units (Điều 7.2, 9), not to their officers.
 OFFICERS = {p: v if v != OK or p in (RECV, HAND, HEAD, INSP, ADMIN) else 404
             for p, v in only(RECV, RECV2, HAND, HAND2, HEAD, HEAD2, CENTRE, INSP, ADMIN).items()}
@@ -448,6 +449,20 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case("/periodic-reports/heads?month=2026-03", STAFF_READ),
         Case("/periodic-reports/heads?month=2026-03&unit_id={district}",
              unit_scoped(STAFF_READ, {RECV, HEAD}))],
+    # the adoption-progress form (seeds 001, 003): a unit's own officers and head, or an
+    # administrator, enter its figures; staff read their part of the tree, the service centre,
+    # inspectors and administrators all of it
+    ("POST", "/units/{unit_id}/adoption-progress"): [Case(
+        "/units/{district}/adoption-progress", only(RECV, HEAD, ADMIN),
+        body={"round": 1, "staff_total": 40, "staff_installed": 38})],
+    ("GET", "/adoption-progress"): [
+        Case("/adoption-progress?round=1", ADOPTION),
+        Case("/adoption-progress?round=1&unit_id={district}",
+             unit_scoped(ADOPTION, {RECV, HEAD, ADMIN}))],
+    ("GET", "/adoption-progress.xlsx"): [
+        Case("/adoption-progress.xlsx?round=2", ADOPTION),
+        Case("/adoption-progress.xlsx?round=2&unit_id={district}",
+             unit_scoped(ADOPTION, {RECV, HEAD, ADMIN}))],
 }
 
 

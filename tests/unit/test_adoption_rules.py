@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from application.commands import AdoptPolicy, EnterAdoptionFigures
 from application.services import IHanoi, NotFound
 from domain.actors import Actor, Role
-from domain.adoption import FORM_RULE, WHO_RULE, AdoptionFigures, AdoptionProgress
+from domain.adoption import FORM_RULE, MAX_COUNT, WHO_RULE, AdoptionFigures, AdoptionProgress
 from domain.calendar import BUSINESS_TZ
 from domain.errors import InvalidInput, InvalidState, NotPermitted
 from domain.policy import ADOPTION_ROUNDS_RULE, DEFAULT_POLICY, AdoptionPolicy, SlaPolicy
@@ -97,8 +97,9 @@ def test_residents_installed_cannot_exceed_those_with_a_smartphone_seed_003_8() 
 
 @pytest.mark.parametrize("field", ["staff_total", "staff_installed", "residents_total",
                                    "residents_with_smartphone", "residents_installed"])
-def test_a_count_is_a_whole_number_not_below_zero_seed_003_annex(field: str) -> None:
-    for value in (-1, 2.5, True):
+def test_a_count_is_a_whole_number_from_zero_to_a_countrys_people_seed_003_annex(
+        field: str) -> None:
+    for value in (-1, 2.5, True, MAX_COUNT + 1):
         with pytest.raises(InvalidInput, match=field):
             replace(AdoptionFigures(0, 0, 0, 0, 0), **{field: value}).check()
 
