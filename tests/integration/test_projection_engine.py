@@ -5,9 +5,9 @@ rebuild under a live runner).
 Every check compares ALL tables of ALL registered read models (``READ_MODELS``), so a new read
 model is covered as soon as it is registered. Histories are random but valid: reports go
 through random subsets of the procedure (Điều 6–13, 27) — with re-reports and links to a
-matter, duplicates marked and unmarked, hidden and redacted reports (issue 7), and at the end a
-unit merged and its open work re-routed (Điều 28.1) — while the clock runs across public
-holidays.
+matter, duplicates marked and unmarked, hidden and redacted reports (issue 7), units' adoption
+figures and their corrections (seed 003), and at the end a unit merged and its open work
+re-routed (Điều 28.1) — while the clock runs across public holidays.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from application.commands import (
     CompleteVerification,
     Contribute,
     CoordinateToCommune,
+    EnterAdoptionFigures,
     Escalate,
     GrantExtension,
     Hide,
@@ -414,10 +415,26 @@ def after_result(city: City, desk: Desk, citizen: Actor, report: UUID,
         yield from story(city, rng, re_report_of=report, reporter_id=UUID(citizen.id))
 
 
+def adoption(city: City, rng: random.Random) -> Iterator[None]:
+    """Seed 003 annex: units enter their figures for random rounds, some more than once (a
+    correction), on time or late as the clock goes."""
+    w, app = city.world, city.app
+    desks = [(w.ward, app.officer_actor(w.ward_officer_id)), (w.district, w.head),
+             (w.division, w.officer), (w.other_district, w.other_head), (w.department, ADMIN)]
+    for _ in range(rng.randint(1, 5)):
+        unit, officer = rng.choice(desks)
+        staff, residents = rng.randint(0, 60), rng.randint(0, 9000)
+        phones = rng.randint(0, residents)
+        app.handle(EnterAdoptionFigures(unit, rng.randint(1, 4), staff, rng.randint(0, staff),
+                                        residents, phones, rng.randint(0, phones)), officer)
+        yield
+
+
 def drive(city: City, clock: Clock, rng: random.Random, reports: int,
           between: Callable[[], None] = lambda: None) -> None:
-    """Run ``reports`` stories interleaved, the clock moving before each command."""
-    stories = [story(city, rng) for _ in range(reports)]
+    """Run ``reports`` stories interleaved with units' adoption figures (seed 003), the clock
+    moving before each command."""
+    stories = [story(city, rng) for _ in range(reports)] + [adoption(city, rng)]
     while stories:
         current = rng.choice(stories)
         clock.advance(hours=rng.choice(ADVANCES))

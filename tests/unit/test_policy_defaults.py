@@ -8,7 +8,7 @@ seed 000 Điều 2.2.c (statistics on the 25th), seed 001 1.d (an alert every 3 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from domain.policy import (
     DEFAULT_CATEGORIES,
     DEFAULT_DEADLINES,
     DEFAULT_POLICY,
+    AdoptionPolicy,
     Kind,
     SlaPolicy,
     WorkingDuration,
@@ -270,6 +271,10 @@ def test_the_default_policy_is_stored_with_the_regulations_figures() -> None:
         "equivalent_levels": [["department", "district"], ["commune"]],
         "categories": {str(kind): table for kind, table in DEFAULT_CATEGORIES.items()},
             "attachment_max_bytes": 20 * 1024 * 1024,  # Điều 5.2, 12.2: none set; 20 MiB
+        # seed 003: the form's rounds "trước ngày …"; seed 001 1.a, 1.c, seed 003 1, 8: 100 %
+        "adoption": {"rounds": ["2024-07-19", "2024-07-26", "2024-08-20", "2024-09-10"],
+                     "staff_target": "1", "staff_target_day": "2024-07-25",
+                     "residents_target": "1", "residents_target_day": "2024-08-31"},
     }
 
 
@@ -289,6 +294,10 @@ def test_every_figure_survives_the_stored_form() -> None:
         statistics_time=time(16, 0),
         statistics_next_working_day=True,
         alert_cadence_days=4,
+        adoption=AdoptionPolicy(rounds=(date(2025, 3, 1),), staff_target=Decimal("0.9"),
+                                staff_target_day=date(2025, 3, 15),
+                                residents_target=Decimal("0.7"),
+                                residents_target_day=date(2025, 6, 30)),
     )
     assert SlaPolicy.from_dict(changed.to_dict()) == changed
     assert SlaPolicy.from_dict(DEFAULT_POLICY.to_dict()) == DEFAULT_POLICY
