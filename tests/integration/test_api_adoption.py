@@ -6,6 +6,8 @@ round's due, the staff target and the late flags, and its workbook keeps the for
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -13,9 +15,10 @@ from openpyxl import load_workbook
 
 from api.adoption import FIGURES, TOTAL
 from api.exports import XLSX
+from application.commands import AdoptPolicy
 from domain.actors import Actor, Role
 from domain.adoption import FORM_RULE, WHO_RULE
-from domain.policy import ADOPTION_ROUNDS_RULE
+from domain.policy import ADOPTION_ROUNDS_RULE, DEFAULT_POLICY, AdoptionPolicy
 from tests.integration.conftest import ADMIN, Api
 
 
@@ -206,3 +209,31 @@ def test_a_correction_keeps_the_earlier_entry_in_the_audit_trail_seed_003(api: A
     assert [(r["event_type"], r["details"]["entry"], r["details"]["staff_installed"])
             for r in entered] == [("Entered", 1, 15), ("Entered", 2, 20)]
     assert entered[0]["actor_id"] == str(w.ward_officer_id)
+
+
+def test_the_form_as_of_an_instant_shows_the_entries_and_flags_of_then_seed_003(
+        api: Api) -> None:
+    """The rounds are policy data: a city that adopts its own reads its form against them,
+    and as of a past instant sees the entries recorded by then, late flags read then."""
+    w, clock = api.world, api.world.app.clock
+    rounds = AdoptionPolicy(rounds=(date(2026, 3, 6), date(2026, 3, 13)))
+    w.app.handle(AdoptPolicy(replace(DEFAULT_POLICY, version="2026-hanoi", adoption=rounds)),
+                 ADMIN)
+    clock.set(2026, 3, 2, 10)
+    _enter(api, w.app.officer_actor(w.ward_officer_id), w.ward, 1, _figures((8, 5)))
+    clock.set(2026, 3, 9, 10)
+    _enter(api, w.app.officer_actor(w.ward_officer_id), w.ward, 1, _figures((8, 8)), 200)
+    late = _enter(api, w.head, w.district, 1, _figures((50, 50)))
+    assert (late["due"], late["on_time"]) == ("2026-03-06T00:00:00+07:00", False)
+    api.sync()
+    then = _form(api, ADMIN, "round=1&as_of=2026-03-03T00:00:00%2B07:00")
+    now = _form(api, ADMIN)
+    assert then["at"] == "2026-03-03T00:00:00+07:00" and [r["due"][:10] for r in then[
+        "rounds"]] == ["2026-03-06", "2026-03-13"]
+    then_rows = {UUID(r["unit_id"]): r for r in then["units"]}
+    now_rows = {UUID(r["unit_id"]): r for r in now["units"]}
+    assert (then_rows[w.ward]["own"]["staff_installed"], then_rows[w.ward]["entries"]) == (5, 1)
+    assert (now_rows[w.ward]["own"]["staff_installed"], now_rows[w.ward]["entries"]) == (8, 2)
+    assert (then_rows[w.district]["entered"], then_rows[w.district]["late"]) == (False, False)
+    assert (now_rows[w.district]["entered"], now_rows[w.district]["late"]) == (True, True)
+    assert then["totals"]["units_late"] == 0 < now["totals"]["units_late"]
