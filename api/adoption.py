@@ -145,6 +145,8 @@ def _percent(share: Any) -> str:
 
 
 def _workbook(form: dict[str, Any]) -> bytes:
+    """The form as an ordinary workbook in memory (its merged header cells need one; a row
+    per unit, a few thousand at most), not the write-only one of :mod:`api.exports`."""
     book = Workbook()
     sheet = book.active
     sheet.title = f"Lần {form['round']}"

@@ -245,8 +245,9 @@ class AdoptionFiguresIn(Body):
 
 
 class AdoptionEntered(BaseModel):
-    """The unit's adoption progress after the entry: its id and version, the round, which
-    entry of the round this is (2 and more: a correction), its due and whether it is on time."""
+    """The unit's adoption progress after the entry: its id and version, and the round's
+    latest entry — which one it is (2 and more: a correction), its due and whether it was on
+    time (a replay answers the round as it stands now)."""
 
     id: UUID
     version: int
