@@ -82,6 +82,14 @@ def form(conn: psycopg.Connection[Any], root: UUID | None, round_number: int, du
                  ON a.unit_id = t.unit_id AND a.round = %(round)s
             WHERE NOT t.is_cycle ORDER BY t.path""",
                            {"root": root, "round": round_number}).fetchall()
+    return roll_up(rows, due, now, staff_target)
+
+
+def roll_up(rows: list[dict[str, Any]], due: datetime, now: datetime, staff_target: Decimal
+            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """:func:`form` from its rows, each unit (depth first, a parent before its children) with
+    its entry's columns (``entries`` 0: none): the flags, the numbers and each unit's total
+    with the units below it, added up from the deepest."""
     keys = (*FIGURES, "units", "units_entered", "units_late")
     totals: dict[UUID, dict[str, int]] = {}
     for row in reversed(rows):  # children before their parents
