@@ -237,3 +237,27 @@ def test_the_form_as_of_an_instant_shows_the_entries_and_flags_of_then_seed_003(
     assert (then_rows[w.district]["entered"], then_rows[w.district]["late"]) == (False, False)
     assert (now_rows[w.district]["entered"], now_rows[w.district]["late"]) == (True, True)
     assert then["totals"]["units_late"] == 0 < now["totals"]["units_late"]
+
+
+def test_an_entry_is_applied_once_per_idempotency_key_and_if_match_guards_corrections(
+        api: Api) -> None:
+    """IETF Idempotency-Key: a retried entry is not a correction; RFC 9110 §13.1.1: a
+    correction sent on a stale version records nothing (412)."""
+    w = api.world
+    headers = {**api.token(w.head), "Idempotency-Key": "lan-1-quan-hoan-kiem"}
+    body = {"round": 1, **_figures((120, 100))}
+    first = api.client.post(f"/units/{w.district}/adoption-progress", headers=headers, json=body)
+    again = api.client.post(f"/units/{w.district}/adoption-progress", headers=headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["replayed"] and again.json()["version"] == first.json()["version"] == 2
+    stale = api.client.post(f"/units/{w.district}/adoption-progress",
+                            headers={**api.token(w.head), "If-Match": '"1"'},
+                            json={"round": 1, **_figures((120, 110))})
+    assert stale.status_code == 412
+    fresh = api.client.post(f"/units/{w.district}/adoption-progress",
+                            headers={**api.token(w.head), "If-Match": first.headers["ETag"]},
+                            json={"round": 1, **_figures((120, 110))})
+    assert (fresh.status_code, fresh.json()["entry"], fresh.json()["version"]) == (200, 2, 3)
+    api.sync()
+    (district,) = [r for r in _form(api, w.head)["units"] if r["unit_id"] == str(w.district)]
+    assert (district["entries"], district["own"]["staff_installed"]) == (2, 110)
