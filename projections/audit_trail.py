@@ -1,15 +1,14 @@
 """``audit_trail``: one row per event, for Home Affairs inspections (Điều 22; seed 000 Điều 2.4).
 
 Every event of a report, a unit, an officer, a reporter, a unit's adoption figures (seed 003
-annex) and of the policy book becomes one immutable row: its notification id, aggregate,
-version and event type, the instant, **who**
-acted (actor id, role, unit and unit level *as recorded in the event*, so a later transfer never
-rewrites the past), which report it concerns, the stage it closed (with its due instant and
-whether it was on time) and the stage it opened (with its due instant), and a small JSON of
-non-personal details. A reporter's identity (name, phone, e-mail, citizen id; Điều 5.7, 14.1)
-is never copied: ``Reporter.Registered`` and ``Reporter.IdentityUpdated`` rows carry no details
-at all, and free texts written by citizens (report content, questions, rating comments) are
-left out.
+annex) and of the policy book becomes one immutable row: its notification id, aggregate, version
+and event type, the instant, **who** acted (actor id, role, unit and unit level *as recorded in
+the event*, so a later transfer never rewrites the past), which report it concerns, the stage it
+closed (with its due instant and whether it was on time) and the stage it opened (with its due
+instant), and a small JSON of non-personal details. A reporter's identity (name, phone, e-mail,
+citizen id; Điều 5.7, 14.1) is never copied: ``Reporter.Registered`` and
+``Reporter.IdentityUpdated`` rows carry no details at all, and free texts written by citizens
+(report content, questions, rating comments) are left out.
 
 ``unit_id`` is where the event happened: the actor's unit at the time, else the unit of the
 stage opened or closed (a citizen's submission lands on the receiving unit; a deadline passing
