@@ -160,7 +160,7 @@ ARTICLE_OF_SCOPE: dict[str, str] = {
 
 
 #: Seed 003 (its closing paragraph): the rounds of the adoption-progress form.
-ADOPTION_ROUNDS_RULE = "seed 003, report rounds (lần 1–4)"
+ADOPTION_ROUNDS_RULE = "seed 003, report rounds (báo cáo lần …)"
 
 
 @dataclass(frozen=True)
