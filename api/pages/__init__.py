@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from api.pages.labels import vietnamese
 from domain.calendar import BUSINESS_TZ
 
 HERE = Path(__file__).parent
@@ -35,11 +36,26 @@ def percent(value: float | None) -> str:
 
 templates.env.filters["when"] = when
 templates.env.filters["percent"] = percent
+templates.env.filters["vi"] = vietnamese
 
 
-def render(request: Request, template: str, title: str, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, title: str, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
     """``template`` with the page's ``title`` (the ``<title>`` and the ``<h1>``)."""
-    return templates.TemplateResponse(request, template, {"title": title, **context})
+    return templates.TemplateResponse(request, template, {"title": title, **context},
+                                      status_code=status_code)
+
+
+class PageError(Exception):
+    """A request a page cannot answer: shown as a page of its own with ``message`` (in
+    Vietnamese) and ``status`` (400 for a bad filter, 404 for nothing public there)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+TITLES = {400: "Yêu cầu không hợp lệ", 404: "Không tìm thấy trang"}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -50,10 +66,20 @@ def home(request: Request) -> HTMLResponse:
 
 def install(app: Any) -> None:
     """Mount the pages, their static files, and ``/`` leading to them."""
-    from api.pages import ranking, statistics  # noqa: F401 (their routes join the router)
+    from api.pages import (  # noqa: F401 (their routes join the router)
+        alerts,
+        ranking,
+        results,
+        statistics,
+    )
 
     app.mount(f"{PREFIX}/static", static, name="static")
     app.include_router(router)
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, error: PageError) -> HTMLResponse:
+        return render(request, "error.html", TITLES[error.status], error.status,
+                      message=error.message)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -167,6 +167,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         "/cong-khai/xep-hang/giai-thich?thang=2026-03&don-vi={district}&so-lieu=received",
         everyone())],
     ("GET", "/cong-khai/thong-ke"): [Case("/cong-khai/thong-ke?thang=2026-03", everyone())],
+    ("GET", "/cong-khai/ket-qua"): [Case("/cong-khai/ket-qua", everyone())],
+    ("GET", "/cong-khai/ket-qua/{report_id}"): [
+        Case("/cong-khai/ket-qua/{published}", everyone())],
+    ("GET", "/cong-khai/canh-bao"): [Case("/cong-khai/canh-bao?area_unit_id={ward}",
+                                          everyone())],
     ("GET", "/public/results"): [Case("/public/results", everyone())],
     ("GET", "/public/results/{report_id}"): [Case("/public/results/{published}", everyone())],
     ("GET", "/public/rankings"): [Case("/public/rankings?month=2026-03", everyone())],
