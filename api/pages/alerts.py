@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from api.pages import PageError, render, router
-from api.pages.results import BAD_CURSOR, next_link, page_size, unit_id_of
+from api.pages.results import BAD_CURSOR, link, page_size, unit_id_of
 from api.queries import page_of, reading
 from projections import alerts, unit_directory
 
@@ -22,6 +22,7 @@ def alerts_page(request: Request, area_unit_id: str = "", cursor: str = "", limi
                 ) -> HTMLResponse:
     """Điều 15–17: the alerts sent to the chosen area or any unit above it and valid now,
     latest first, a page at a time; without an area, only the choice of one."""
+    here = "/cong-khai/canh-bao"
     area = unit_id_of(area_unit_id, "Khu vực")
     size = page_size(limit)
     rows: list[dict[str, Any]] = []
@@ -40,6 +41,8 @@ def alerts_page(request: Request, area_unit_id: str = "", cursor: str = "", limi
             names = unit_directory.names(conn, (r["unit_id"] for r in rows))
             rows = [{**r, "unit_name": names.get(r["unit_id"])} for r in rows]
     return render(request, "alerts.html", "Cảnh báo, thông báo theo khu vực", areas=areas,
-                  area=area_unit_id, rows=rows, first_page=not cursor,
-                  next_url=next_link("/cong-khai/canh-bao", next_cursor,
-                                     area_unit_id=area_unit_id, limit=limit))
+                  area=area_unit_id, rows=rows,
+                  first_url=link(here, area_unit_id=area_unit_id, limit=limit) if cursor
+                  else None,
+                  next_url=next_cursor and link(here, area_unit_id=area_unit_id, limit=limit,
+                                                cursor=next_cursor))

@@ -52,12 +52,10 @@ def page_size(limit: str) -> int:
 BAD_CURSOR = "Liên kết trang không hợp lệ hoặc đã cũ: hãy xem lại từ trang đầu."
 
 
-def next_link(path: str, cursor: str | None, **query: Any) -> str | None:
-    """The link to the next page: the same filters (those set) and the cursor."""
-    if cursor is None:
-        return None
+def link(path: str, **query: Any) -> str:
+    """``path`` with the parameters of ``query`` that are set: a page of the same list."""
     kept = {k: v for k, v in query.items() if v not in (None, "")}
-    return f"{path}?{urlencode({**kept, 'cursor': cursor})}"
+    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 def month_range(month: str) -> tuple[datetime | None, datetime | None]:
@@ -111,11 +109,12 @@ def results(request: Request, unit_id: str = "", kind: str = "", category: str =
         units = _units(conn)
     filters = {"unit_id": unit_id, "kind": kind, "category": category, "month": month,
                "q": words}
+    here = "/cong-khai/ket-qua"
     return render(
         request, "results.html", "Kết quả xử lý phản ánh, kiến nghị", rows=rows,
         filters=filters, units=units, kinds=list(Kind), categories=policy.categories,
-        first_page=not cursor,
-        next_url=next_link("/cong-khai/ket-qua", next_cursor, **filters, limit=limit),
+        first_url=link(here, **filters, limit=limit) if cursor else None,
+        next_url=next_cursor and link(here, **filters, limit=limit, cursor=next_cursor),
         filtered=any(filters.values()))
 
 

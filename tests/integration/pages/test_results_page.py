@@ -59,6 +59,8 @@ def test_published_results_page_by_page_as_the_api_lists_them_dieu_14_2(
     while page.locator("a[rel=next]").count():
         page.locator("a[rel=next]").click()
         assert "limit=2" in page.url
+        assert page.get_by_role("link", name="Về trang đầu").get_attribute("href") == \
+            "/cong-khai/ket-qua?limit=2"
         assert len(_listed(page)) <= 2
         seen += _listed(page)
     everything = _api(base)
@@ -80,6 +82,11 @@ def test_published_results_page_by_page_as_the_api_lists_them_dieu_14_2(
                                  published_to="2026-04-01T00:00:00+07:00")
     assert len(_listed(page)) == 4
     assert page.locator("select[name=category]").input_value() == "urban_order"  # kept
+
+    page = visitor.open(base + "/cong-khai/ket-qua?category=urban_order&limit=3")
+    seen = _listed(page)
+    page.get_by_role("link", name="Trang sau").click()  # the filters are kept
+    assert seen + _listed(page) == _api(base, category="urban_order")
 
     page = visitor.open(base + "/cong-khai/ket-qua?month=2026-04")
     assert _listed(page) == [str(april)]
