@@ -159,7 +159,7 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
     return [("home", "/cong-khai/"), ("results", "/cong-khai/ket-qua"),
             ("result", f"/cong-khai/ket-qua/{ids['report_id']}"),
             ("ranking", "/cong-khai/xep-hang"), ("statistics", "/cong-khai/thong-ke"),
-            ("alerts", f"/cong-khai/canh-bao?area_unit_id={ids['ward']}")]
+            ("alerts", f"/cong-khai/canh-bao?khu-vuc={ids['ward']}")]
 
 
 @contextmanager

@@ -39,23 +39,9 @@ templates.env.filters["percent"] = percent
 templates.env.filters["vi"] = vietnamese
 
 
-def render(request: Request, template: str, title: str, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, title: str, **context: Any) -> HTMLResponse:
     """``template`` with the page's ``title`` (the ``<title>`` and the ``<h1>``)."""
-    return templates.TemplateResponse(request, template, {"title": title, **context},
-                                      status_code=status_code)
-
-
-class PageError(Exception):
-    """A request a page cannot answer: shown as a page of its own with ``message`` (in
-    Vietnamese) and ``status`` (400 for a bad filter, 404 for nothing public there)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
-TITLES = {400: "Yêu cầu không hợp lệ", 404: "Không tìm thấy trang"}
+    return templates.TemplateResponse(request, template, {"title": title, **context})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -75,11 +61,6 @@ def install(app: Any) -> None:
 
     app.mount(f"{PREFIX}/static", static, name="static")
     app.include_router(router)
-
-    @app.exception_handler(PageError)
-    async def page_error(request: Request, error: PageError) -> HTMLResponse:
-        return render(request, "error.html", TITLES[error.status], error.status,
-                      message=error.message)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

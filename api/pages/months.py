@@ -60,9 +60,11 @@ def earlier(month: str, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def invalid(request: Request, title: str, problem: str, back: str, status_code: int = 400
-            ) -> HTMLResponse:
-    """A page saying what is wrong with the request, with ``status_code``, leading ``back``."""
-    response = render(request, "invalid.html", title, problem=problem, back=back)
+def invalid(request: Request, title: str, problem: str, back: str, status_code: int = 400,
+            back_label: str = "Xem tháng gần nhất") -> HTMLResponse:
+    """A page saying what is wrong with the request, with ``status_code``, leading ``back``
+    (a link named ``back_label``)."""
+    response = render(request, "invalid.html", title, problem=problem, back=back,
+                      back_label=back_label)
     response.status_code = status_code
     return response

@@ -5,51 +5,53 @@ queries of ``/public/results``, ``/public/reports/{id}/timeline`` and
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 import psycopg
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.pages import PageError, render, router
+from api.pages import months, render, router
+from api.pages.months import MONTH, MoiTrang, Thang, Tiep
 from api.queries import reading
 from application.services import NotFound
 from domain.calendar import BUSINESS_TZ
 from domain.policy import Kind
 from projections import public_results, report_attachments, report_timeline, unit_directory
 
+HERE = "/cong-khai/ket-qua"
+TITLE = "Kết quả xử lý phản ánh, kiến nghị"
+PAGE = 20
 #: The units results are filed under (the handling unit), grouped in the filter by level.
 HANDLING_LEVELS = {"service_centre": "Trung tâm Phục vụ hành chính công",
                    "department": "Sở, ban, ngành", "district": "Quận, huyện, thị xã",
                    "commune": "Xã, phường, thị trấn"}
-PAGE_SIZE = 20
-MONTH = re.compile(r"^2\d{3}-(0[1-9]|1[0-2])$")
+BAD_CURSOR = "Liên kết trang sau không còn đúng: hãy xem lại từ trang đầu."
+DonVi = Annotated[str | None, Query(alias="don-vi", max_length=40)]  # the handling unit
+Loai = Annotated[str | None, Query(alias="loai", max_length=40)]  # the kind
+LinhVuc = Annotated[str | None, Query(alias="linh-vuc", max_length=100)]  # the category
+TuKhoa = Annotated[str | None, Query(alias="tu-khoa")]  # words to search for
 
 
-def unit_id_of(text: str, what: str) -> UUID | None:
-    """A unit chosen in a filter (empty: none); a malformed one is a 400."""
+class Refused(ValueError):
+    """A request a page cannot answer: ``problem`` says why, in Vietnamese."""
+
+    def __init__(self, problem: str, status: int = 400) -> None:
+        super().__init__(problem)
+        self.problem, self.status = problem, status
+
+
+def unit_id_of(text: str | None, what: str) -> UUID | None:
+    """A unit chosen in a filter (none or empty: none); a malformed one is refused."""
     if not text:
         return None
     try:
         return UUID(text)
     except ValueError:
-        raise PageError(400, f"{what} không hợp lệ: hãy chọn trong danh sách.") from None
-
-
-def page_size(limit: str) -> int:
-    """Rows per page: ``limit`` when given (1–100), else :data:`PAGE_SIZE`."""
-    if not limit:
-        return PAGE_SIZE
-    if not (limit.isdigit() and 1 <= int(limit) <= 100):
-        raise PageError(400, "Số dòng mỗi trang phải là một số từ 1 đến 100.")
-    return int(limit)
-
-
-BAD_CURSOR = "Liên kết trang không hợp lệ hoặc đã cũ: hãy xem lại từ trang đầu."
+        raise Refused(f"{what} không hợp lệ: hãy chọn trong danh sách.") from None
 
 
 def link(path: str, **query: Any) -> str:
@@ -58,17 +60,15 @@ def link(path: str, **query: Any) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def month_range(month: str) -> tuple[datetime | None, datetime | None]:
-    """``YYYY-MM`` as the instants ``[first day 00:00, next month's first day 00:00)`` in
-    Hà Nội (the ``published_from``/``published_to`` of ``/public/results``)."""
+def month_range(month: str | None) -> tuple[datetime | None, datetime | None]:
+    """``YYYY-MM`` as the instants ``[its 1st 00:00, the next month's 1st 00:00)`` in Hà Nội
+    (the ``published_from``/``published_to`` of ``/public/results``); none: no bounds."""
     if not month:
         return None, None
     if not MONTH.match(month):
-        raise PageError(400, f"Tháng “{month}” không hợp lệ: hãy nhập theo dạng năm-tháng, "
-                             "ví dụ 2026-03.")
-    year, number = int(month[:4]), int(month[5:])
-    start = date(year, number, 1)
-    end = date(year + number // 12, number % 12 + 1, 1)
+        raise Refused(f"“{month}” không phải một tháng: hãy chọn tháng theo dạng NNNN-TT, "
+                      "ví dụ 2026-03.")
+    start, end = months.first_day(month), months.earlier(month, -1)
     return (datetime(start.year, start.month, 1, tzinfo=BUSINESS_TZ),
             datetime(end.year, end.month, 1, tzinfo=BUSINESS_TZ))
 
@@ -79,43 +79,45 @@ def _units(conn: psycopg.Connection[Any]) -> list[tuple[str, list[dict[str, Any]
 
 
 @router.get("/ket-qua", response_class=HTMLResponse)
-def results(request: Request, unit_id: str = "", kind: str = "", category: str = "",
-            month: str = "", q: str = "", cursor: str = "", limit: str = ""
-            ) -> HTMLResponse:
-    """Điều 8.3, 14.2: published results, newest first (best match first with ``q``),
-    filtered by handling unit, kind, category and month of publication; a page at a time."""
+def results(request: Request, don_vi: DonVi = None, loai: Loai = None,
+            linh_vuc: LinhVuc = None, thang: Thang = None, tu_khoa: TuKhoa = None,
+            tiep: Tiep = None, moi_trang: MoiTrang = None) -> HTMLResponse:
+    """Điều 8.3, 14.2: published results as ``/public/results`` lists them — newest first
+    (best match first with words to search for), by handling unit, kind, category and month
+    of publication; a page at a time, by the same cursor."""
     policy = request.app.state.runtime.app.policy()
-    unit = unit_id_of(unit_id, "Đơn vị")
-    if kind and kind not in set(Kind):
-        raise PageError(400, "Loại phản ánh không hợp lệ: hãy chọn trong danh sách.")
-    if category and not policy.is_category(category, kind or None):
-        raise PageError(400, "Lĩnh vực không có trong danh mục"
-                        + (" của loại phản ánh đã chọn." if kind else "."))
-    published_from, published_to = month_range(month)
-    words = q.strip()
-    if len(words) > 200:
-        raise PageError(400, "Từ khoá tìm kiếm dài quá 200 ký tự.")
-    if len(cursor) > 200:
-        raise PageError(400, BAD_CURSOR)
-    size = page_size(limit)
-    with reading(request) as conn:
-        try:
-            rows, next_cursor = public_results.search(
-                conn, kind=kind or None, category=category or None, handling_unit_id=unit,
-                published_from=published_from, published_to=published_to,
-                cursor=cursor or None, limit=size, q=words or None)
-        except ValueError:
-            raise PageError(400, BAD_CURSOR) from None
-        units = _units(conn)
-    filters = {"unit_id": unit_id, "kind": kind, "category": category, "month": month,
-               "q": words}
-    here = "/cong-khai/ket-qua"
+    words = (tu_khoa or "").strip()
+    try:
+        unit = unit_id_of(don_vi, "Đơn vị")
+        if loai and loai not in set(Kind):
+            raise Refused("Loại phản ánh không hợp lệ: hãy chọn trong danh sách.")
+        if linh_vuc and not policy.is_category(linh_vuc, loai or None):
+            raise Refused("Lĩnh vực không có trong danh mục"
+                          + (" của loại phản ánh đã chọn." if loai else "."))
+        published_from, published_to = month_range(thang)
+        if len(words) > 200:
+            raise Refused("Từ khoá tìm kiếm dài quá 200 ký tự.")
+        per_page = months.rows_per_page(moi_trang, PAGE)
+        with reading(request) as conn:
+            try:
+                rows, next_cursor = public_results.search(
+                    conn, kind=loai or None, category=linh_vuc or None, handling_unit_id=unit,
+                    published_from=published_from, published_to=published_to,
+                    cursor=tiep or None, limit=per_page, q=words or None)
+            except ValueError:
+                raise Refused(BAD_CURSOR) from None
+            units = _units(conn)
+    except Refused as refused:
+        return months.invalid(request, TITLE, refused.problem, HERE, refused.status,
+                              "Xem tất cả kết quả")
+    filters = {"don-vi": don_vi, "loai": loai, "linh-vuc": linh_vuc, "thang": thang,
+               "tu-khoa": words}
     return render(
-        request, "results.html", "Kết quả xử lý phản ánh, kiến nghị", rows=rows,
-        filters=filters, units=units, kinds=list(Kind), categories=policy.categories,
-        first_url=link(here, **filters, limit=limit) if cursor else None,
-        next_url=next_cursor and link(here, **filters, limit=limit, cursor=next_cursor),
-        filtered=any(filters.values()))
+        request, "results.html", TITLE, rows=rows, filters=filters, units=units,
+        kinds=list(Kind), categories=policy.categories, filtered=any(filters.values()),
+        first_url=link(HERE, **filters, **{"moi-trang": moi_trang}) if tiep else None,
+        next_url=next_cursor and link(HERE, **filters, **{"moi-trang": moi_trang},
+                                      tiep=next_cursor))
 
 
 def _evidence(request: Request, conn: psycopg.Connection[Any], references: list[str]
@@ -162,16 +164,17 @@ def step_view(step: dict[str, Any]) -> dict[str, Any]:
 def result(request: Request, report_id: str) -> HTMLResponse:
     """Điều 14.2: a published result — the report, its result and evidence, its public
     timeline, and the rating and comment as moderated (Điều 13, 14.1)."""
-    missing = PageError(404, "Không có kết quả xử lý công khai nào ở địa chỉ này: phản ánh "
-                             "chưa có kết quả công khai, hoặc địa chỉ không đúng.")
-    try:
-        wanted = UUID(report_id)
-    except ValueError:
-        raise missing from None
     with reading(request) as conn:
-        row = public_results.get(conn, wanted)
+        try:
+            row = public_results.get(conn, UUID(report_id))
+        except ValueError:
+            row = None
         if row is None:
-            raise missing
+            return months.invalid(
+                request, "Không tìm thấy kết quả xử lý", "Không có kết quả xử lý công khai "
+                "nào ở địa chỉ này: phản ánh chưa có kết quả công khai, hoặc địa chỉ không "
+                "đúng.", HERE, 404, "Xem tất cả kết quả")
+        wanted = row["report_id"]
         found = report_timeline.public_rows(conn, wanted) or []
         names = unit_directory.names(conn, report_timeline.unit_ids(found))
         steps = [step_view(report_timeline.public_step(r, names)) for r in found]

@@ -170,7 +170,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/cong-khai/ket-qua"): [Case("/cong-khai/ket-qua", everyone())],
     ("GET", "/cong-khai/ket-qua/{report_id}"): [
         Case("/cong-khai/ket-qua/{published}", everyone())],
-    ("GET", "/cong-khai/canh-bao"): [Case("/cong-khai/canh-bao?area_unit_id={ward}",
+    ("GET", "/cong-khai/canh-bao"): [Case("/cong-khai/canh-bao?khu-vuc={ward}",
                                           everyone())],
     ("GET", "/public/results"): [Case("/public/results", everyone())],
     ("GET", "/public/results/{report_id}"): [Case("/public/results/{published}", everyone())],

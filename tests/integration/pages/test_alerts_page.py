@@ -39,7 +39,7 @@ def test_the_alerts_reaching_a_ward_page_by_page_as_the_api_lists_them_dieu_15_1
     page = visitor.open(base + "/cong-khai/canh-bao")
     assert "Chọn khu vực để xem" in page.locator("main").inner_text()
     assert visitor.accessibility_violations() == []
-    page.select_option("select[name=area_unit_id]", str(world.ward))
+    page.select_option("select[name=khu-vuc]", str(world.ward))
     page.locator("form.filters button").click()
     assert visitor.accessibility_violations() == []
     api = httpx.get(f"{base}/public/alerts", params={"area_unit_id": str(world.ward)}).json()
@@ -50,15 +50,15 @@ def test_the_alerts_reaching_a_ward_page_by_page_as_the_api_lists_them_dieu_15_1
     first = page.locator("ol.alerts > li").first.inner_text()
     assert "Mức độ: Thấp" in first and "UBND phường Tràng Tiền" in first
 
-    page = visitor.open(f"{base}/cong-khai/canh-bao?area_unit_id={world.ward}&limit=2")
+    page = visitor.open(f"{base}/cong-khai/canh-bao?khu-vuc={world.ward}&moi-trang=2")
     seen = page.locator("ol.alerts h2").all_inner_texts()
     assert len(seen) == 2
     page.locator("a[rel=next]").click()
     seen += page.locator("ol.alerts h2").all_inner_texts()
     assert seen == titles and page.locator("a[rel=next]").count() == 0
 
-    for query, status in [(f"area_unit_id={world.ward}&cursor=bad", 400),
-                          ("area_unit_id=x", 400), (f"area_unit_id={world.reporter_id}", 404)]:
+    for query, status in [(f"khu-vuc={world.ward}&tiep=bad", 400),
+                          ("khu-vuc=x", 400), (f"khu-vuc={world.reporter_id}", 404)]:
         answer = httpx.get(f"{base}/cong-khai/canh-bao?{query}")
         assert (answer.status_code, answer.headers["content-type"][:9]) == (status,
                                                                              "text/html")

@@ -52,15 +52,15 @@ def test_published_results_page_by_page_as_the_api_lists_them_dieu_14_2(
     world.submit(text="Chưa xử lý xong: không công khai")
     base = site()
 
-    page = visitor.open(base + "/cong-khai/ket-qua?limit=2")
+    page = visitor.open(base + "/cong-khai/ket-qua?moi-trang=2")
     assert page.locator("h1").inner_text() == "Kết quả xử lý phản ánh, kiến nghị"
     assert visitor.accessibility_violations() == []
     seen = _listed(page)
     while page.locator("a[rel=next]").count():
         page.locator("a[rel=next]").click()
-        assert "limit=2" in page.url
+        assert "moi-trang=2" in page.url
         assert page.get_by_role("link", name="Về trang đầu").get_attribute("href") == \
-            "/cong-khai/ket-qua?limit=2"
+            "/cong-khai/ket-qua?moi-trang=2"
         assert len(_listed(page)) <= 2
         seen += _listed(page)
     everything = _api(base)
@@ -71,32 +71,32 @@ def test_published_results_page_by_page_as_the_api_lists_them_dieu_14_2(
 
     # The filters, through the form as a visitor fills it.
     page = visitor.open(base + "/cong-khai/ket-qua")
-    page.select_option("select[name=unit_id]", str(world.district))
-    page.select_option("select[name=kind]", "field")
-    page.select_option("select[name=category]", "urban_order")
-    page.fill("input[name=month]", "2026-03")
+    page.select_option("select[name=don-vi]", str(world.district))
+    page.select_option("select[name=loai]", "field")
+    page.select_option("select[name=linh-vuc]", "urban_order")
+    page.fill("input[name=thang]", "2026-03")
     page.locator("form.filters button").click()
     assert _listed(page) == _api(base, unit_id=world.district, kind="field",
                                  category="urban_order",
                                  published_from="2026-03-01T00:00:00+07:00",
                                  published_to="2026-04-01T00:00:00+07:00")
     assert len(_listed(page)) == 4
-    assert page.locator("select[name=category]").input_value() == "urban_order"  # kept
+    assert page.locator("select[name=linh-vuc]").input_value() == "urban_order"  # kept
 
-    page = visitor.open(base + "/cong-khai/ket-qua?category=urban_order&limit=3")
+    page = visitor.open(base + "/cong-khai/ket-qua?linh-vuc=urban_order&moi-trang=3")
     seen = _listed(page)
     page.get_by_role("link", name="Trang sau").click()  # the filters are kept
     assert seen + _listed(page) == _api(base, category="urban_order")
 
-    page = visitor.open(base + "/cong-khai/ket-qua?month=2026-04")
+    page = visitor.open(base + "/cong-khai/ket-qua?thang=2026-04")
     assert _listed(page) == [str(april)]
 
     page = visitor.open(base + "/cong-khai/ket-qua")
-    page.fill("input[name=q]", "ly thai to")  # diacritics and case ignored
+    page.fill("input[name=tu-khoa]", "ly thai to")  # diacritics and case ignored
     page.locator("form.filters button").click()
     assert _listed(page) == _api(base, q="ly thai to") == [str(lamp)]
 
-    page = visitor.open(base + f"/cong-khai/ket-qua?unit_id={world.other_district}")
+    page = visitor.open(base + f"/cong-khai/ket-qua?don-vi={world.other_district}")
     assert _listed(page) == []
     assert "Không có kết quả nào phù hợp" in page.locator("main").inner_text()
     assert visitor.accessibility_violations() == []
@@ -105,12 +105,11 @@ def test_published_results_page_by_page_as_the_api_lists_them_dieu_14_2(
 def test_a_bad_filter_is_a_page_saying_what_is_wrong_not_a_stack_trace(
         world: World, site: Callable[[], str]) -> None:
     base = site()
-    for query, message in [("month=2026-13", "Tháng “2026-13” không hợp lệ"),
-                           ("cursor=not-a-cursor", "Liên kết trang không hợp lệ"),
-                           ("unit_id=x", "Đơn vị không hợp lệ"),
-                           ("kind=complaint", "Loại phản ánh không hợp lệ"),
-                           ("kind=field&category=nope", "Lĩnh vực không có trong danh mục"),
-                           ("limit=0", "Số dòng mỗi trang")]:
+    for query, message in [("thang=2026-13", "“2026-13” không phải một tháng"),
+                           ("tiep=not-a-cursor", "Liên kết trang sau không còn đúng"),
+                           ("don-vi=x", "Đơn vị không hợp lệ"),
+                           ("loai=complaint", "Loại phản ánh không hợp lệ"),
+                           ("loai=field&linh-vuc=nope", "Lĩnh vực không có trong danh mục")]:
         answer = httpx.get(f"{base}/cong-khai/ket-qua?{query}")
         assert answer.status_code == 400, query
         assert answer.headers["content-type"].startswith("text/html")
