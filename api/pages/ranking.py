@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from api.pages import months, render, router
 from api.pages.charts import ShareBar, late_shares
+from api.pages.labels import VIETNAMESE
 from api.pages.months import MoiTrang, NotAMonth, Thang, Tiep
 from api.queries import (
     page_of,
@@ -30,8 +31,7 @@ FIGURES = {"received": "Phản ánh tiếp nhận trong tháng",
            "late_in_reception": "Phản ánh quá hạn ở khâu tiếp nhận",
            "late_in_handling": "Phản ánh quá hạn ở khâu xử lý",
            "reports_late": "Phản ánh quá hạn (tiếp nhận hoặc xử lý)"}
-RATINGS = {"satisfied": "Hài lòng", "acceptable": "Chấp nhận được",
-           "unsatisfied": "Không hài lòng"}
+RATINGS = VIETNAMESE["rating"]
 TITLE = "Xếp hạng đơn vị chậm xử lý"
 
 
