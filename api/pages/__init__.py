@@ -12,7 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.pages.labels import vietnamese
 from domain.calendar import BUSINESS_TZ
@@ -50,6 +52,25 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", "Cổng thông tin phản ánh, kiến nghị iHanoi")
 
 
+def _answer_in_html(app: Any, error: type[Exception], status: int | None, problem: str
+                    ) -> None:
+    """Under the pages' prefix, ``error`` answers an HTML page saying ``problem`` (with
+    ``status``, else the error's own) instead of the API's problem+json, which every other
+    path keeps."""
+    api_handler = app.exception_handlers[error]
+
+    async def handler(request: Request, exc: Exception) -> Any:
+        if not request.url.path.startswith(f"{PREFIX}/"):
+            return await api_handler(request, exc)
+        from api.pages.months import invalid
+
+        code = status or getattr(exc, "status_code", 400)
+        return invalid(request, "Không xem được trang này", problem, back=f"{PREFIX}/",
+                       back_label="Về trang chủ", status_code=code)
+
+    app.add_exception_handler(error, handler)
+
+
 def install(app: Any) -> None:
     """Mount the pages, their static files, and ``/`` leading to them."""
     from api.pages import (  # noqa: F401 (their routes join the router)
@@ -61,6 +82,9 @@ def install(app: Any) -> None:
 
     app.mount(f"{PREFIX}/static", static, name="static")
     app.include_router(router)
+    _answer_in_html(app, RequestValidationError, 400,
+                    "Tham số của trang không hợp lệ (quá dài hoặc sai định dạng).")
+    _answer_in_html(app, StarletteHTTPException, None, "Không có trang này.")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
