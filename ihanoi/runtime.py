@@ -14,17 +14,22 @@ from projections.registry import READ_MODELS
 def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
                  migrate: bool = True) -> Deployment:
     """Connect (starting embedded PostgreSQL when DATABASE_URL is unset), migrate the read
-    models, and return the write side and the projector."""
+    models, and return the write side and the projector. Commands and queries go to
+    DATABASE_URL; schema, migrations and the projector to IHANOI_DIRECT_DATABASE_URL when
+    DATABASE_URL is pgbouncer in transaction mode (docs/DEPLOYMENT.md)."""
     settings = settings or get_settings()
     url = resolve_database_url(settings)
+    direct = settings.direct_database_url or url
     schema = settings.schema
-    create_schema(url, schema)
+    create_schema(direct, schema)
     if migrate:
-        upgrade(url, schema)
+        upgrade(direct, schema)
     timeout = settings.db_timeout_seconds
     app = IHanoi(env=eventsourcing_env(url, cipher_key=settings.resolve_cipher_key(),
-                                       schema=schema, connect_timeout=timeout), clock=clock,
-                 attachment_store=settings.open_attachment_store())
-    projector = Projector(app, url, READ_MODELS, schema=schema, connect_timeout=timeout)
+                                       schema=schema, connect_timeout=timeout,
+                                       prepared_statements=direct == url),
+                 clock=clock, attachment_store=settings.open_attachment_store())
+    projector = Projector(app, direct, READ_MODELS, schema=schema, connect_timeout=timeout)
     projector.ensure_tracking()
-    return Deployment(url=url, schema=schema, app=app, projector=projector)
+    return Deployment(url=url, schema=schema, app=app, projector=projector,
+                      direct_url=None if direct == url else direct)
