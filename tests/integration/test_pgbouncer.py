@@ -6,6 +6,7 @@ the test's server; the test is skipped without it, except in CI (``.ci/run`` ins
 
 from __future__ import annotations
 
+import configparser
 import os
 import shutil
 import socket
@@ -24,6 +25,7 @@ from application.database import parse_url, with_dbname
 from tests.integration.conftest import Api, build_world, generous_settings
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+DEPLOYED_INI = Path(__file__).resolve().parents[2] / "deploy" / "pgbouncer" / "pgbouncer.ini"
 REPORT = {"kind": "field", "category": "environment",
           "text": "Đèn chiếu sáng hỏng cả dãy phố Tràng Thi", "latitude": 21.0268,
           "longitude": 105.8469, "address": "Tràng Thi"}
@@ -37,36 +39,36 @@ def free_port() -> int:
 
 @pytest.fixture
 def pgbouncer(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """pgbouncer in transaction mode in front of the test's database, with a pool of 3 server
-    connections, so that the app's many client connections share them: its URL."""
+    """pgbouncer as deployed, in front of the test's database, with a pool of 3 server
+    connections so that the app's many client connections share them: its URL."""
     if not os.access(PGBOUNCER, os.X_OK):
         if os.environ.get("CI"):
             pytest.fail(f"{PGBOUNCER} is missing: .ci/run installs the pgbouncer package")
         pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
     server = parse_url(database_url)
+    user = server.get("user", "postgres")
+    (tmp_path / "userlist.txt").write_text(f'"{user}" ""\n')
+    # deploy/pgbouncer/pgbouncer.ini (transaction mode), on a free port in front of the test's
+    # server, trusting its user, and with a pool of 3 server connections.
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(DEPLOYED_INI)
+    assert ini["pgbouncer"]["pool_mode"] == "transaction"
+    ini["databases"] = {"*": f"host={server.get('host', '127.0.0.1')} "
+                             f"port={server.get('port', '5432')}"}
     port = free_port()
-    (tmp_path / "userlist.txt").write_text(f'"{server.get("user", "postgres")}" ""\n')
-    (tmp_path / "pgbouncer.ini").write_text(f"""\
-[databases]
-* = host={server.get("host", "127.0.0.1")} port={server.get("port", "5432")}
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-auth_type = trust
-auth_file = {tmp_path / "userlist.txt"}
-pool_mode = transaction
-default_pool_size = 3
-max_client_conn = 200
-admin_users = {server.get("user", "postgres")}
-""")
+    ini["pgbouncer"].update({
+        "listen_addr": "127.0.0.1", "listen_port": str(port), "unix_socket_dir": "",
+        "auth_type": "trust", "auth_file": str(tmp_path / "userlist.txt"),
+        "default_pool_size": "3", "admin_users": user})
+    with (tmp_path / "pgbouncer.ini").open("w") as out:
+        ini.write(out)
     # pgbouncer refuses to run as root; it reads its files before it switches user.
     as_user = ["-u", "nobody"] if os.geteuid() == 0 else []
     log = tmp_path / "pgbouncer.log"
     with log.open("wb") as out:
         process = subprocess.Popen([PGBOUNCER, *as_user, str(tmp_path / "pgbouncer.ini")],
                                    stdout=out, stderr=subprocess.STDOUT)
-    url = f"postgresql://{server.get('user', 'postgres')}@127.0.0.1:{port}/{server['dbname']}"
+    url = f"postgresql://{user}@127.0.0.1:{port}/{server['dbname']}"
     try:
         deadline = time.monotonic() + 10
         while True:
