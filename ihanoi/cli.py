@@ -275,16 +275,30 @@ def serve(
 
 def _serve_workers(host: str, port: int, workers: int) -> None:
     """uvicorn's worker processes, each building the API from the environment
-    (``ihanoi.asgi.create_api``)."""
+    (``ihanoi.asgi.create_api``). Their metrics are shared through files in a directory of
+    this run (``PROMETHEUS_MULTIPROC_DIR``, unless set), so any worker's ``/metrics`` counts
+    every worker's requests."""
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
 
+    own_directory = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_directory = tempfile.mkdtemp(prefix="ihanoi-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_directory  # before any worker starts
     from api.operations import configure_logging
 
     configure_logging()
     console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  ({workers} worker"
                   f"{'s' if workers > 1 else ''}; Ctrl-C to stop)")
-    uvicorn.run("ihanoi.asgi:create_api", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", server_header=False)
+    try:
+        uvicorn.run("ihanoi.asgi:create_api", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", server_header=False)
+    finally:
+        if own_directory is not None:
+            shutil.rmtree(own_directory, ignore_errors=True)
 
 
 def _check_secret() -> None:

@@ -2,8 +2,8 @@
 (docs/DEPLOYMENT.md): ``ihanoi serve --no-projector --workers 2``, ``ihanoi projections run``
 and ``ihanoi scheduler`` on one database. A report submitted over HTTP to either worker is
 read back at once with its store position (the workers learn the projector's progress by
-LISTEN), and the scheduler leads (its advisory lock) and feeds its notification outbox's
-projector with it."""
+LISTEN), any worker's ``/metrics`` counts every worker's requests, and the scheduler leads
+(its advisory lock) and feeds its notification outbox's projector with it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.auth import mint
 from application.database import advisory_lock_key
@@ -118,6 +119,15 @@ def test_separate_api_workers_projector_and_scheduler_serve_a_report(
             assert read.status_code == 200, read.text
             assert read.json()["status"] == "received"
         report_id = created.json()["id"]
+        # Whichever worker answers /metrics counts the submissions of both (one metrics
+        # directory for the workers of `ihanoi serve`).
+        for _ in range(4):
+            scraped = client.get("/metrics", headers={"Connection": "close"})
+            submissions = [sample.value for family in text_string_to_metric_families(
+                scraped.text) for sample in family.samples
+                if sample.name == "ihanoi_commands_total"
+                and sample.labels == {"command": "/reports", "outcome": "ok"}]
+            assert submissions == [4.0]
 
     key = advisory_lock_key("ihanoi-scheduler:" + fresh_schema)
     with psycopg.connect(database_url, autocommit=True) as conn:
