@@ -189,6 +189,22 @@ def drop_schema(url: str, schema: str) -> None:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
+def check_pooled_search_path(url: str, schema: str, connect_timeout: int = 3) -> None:
+    """Through pgbouncer in transaction mode no session ``SET`` lasts beyond its transaction:
+    the read models' schema must come first on the role's own ``search_path``, else raise
+    :class:`ConfigurationError` saying how to set it (docs/DEPLOYMENT.md)."""
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None,
+                         connect_timeout=connect_timeout) as conn:
+        row = conn.execute("SELECT (current_schemas(false))[1], current_user").fetchone()
+    if row is None or row[0] != schema:
+        user = row[1] if row else "<role>"
+        msg = (f"through pgbouncer (IHANOI_DIRECT_DATABASE_URL set), the schema {schema!r} must "
+               f"be the role's search_path; run on the primary: ALTER ROLE \"{user}\" IN "
+               f"DATABASE {parse_url(url).get('dbname', '<database>')} SET search_path TO "
+               f"\"{schema}\"")
+        raise ConfigurationError(msg)
+
+
 def advisory_lock_key(name: str) -> int:
     """A stable signed 64-bit key for ``pg_advisory_lock`` derived from ``name``."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from application.database import create_schema, eventsourcing_env, resolve_database_url
+from application.database import (
+    check_pooled_search_path,
+    create_schema,
+    eventsourcing_env,
+    resolve_database_url,
+)
 from application.migrations import upgrade
 from application.services import Clock, IHanoi, business_now
 from application.settings import Settings, get_settings
@@ -25,6 +30,8 @@ def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
     if migrate:
         upgrade(direct, schema)
     timeout = settings.db_timeout_seconds
+    if direct != url:
+        check_pooled_search_path(url, schema, timeout)
     app = IHanoi(env=eventsourcing_env(url, cipher_key=settings.resolve_cipher_key(),
                                        schema=schema, connect_timeout=timeout,
                                        prepared_statements=direct == url),

@@ -72,8 +72,8 @@ def pgbouncer(database_url: str, tmp_path: Path) -> Iterator[str]:
     try:
         deadline = time.monotonic() + 10
         while True:
-            try:
-                psycopg.connect(url, connect_timeout=2).close()
+            try:  # its console: no server connection opened before the test's settings
+                psycopg.connect(with_dbname(url, "pgbouncer"), connect_timeout=2).close()
                 break
             except psycopg.OperationalError:
                 assert process.poll() is None, log.read_text()
@@ -178,3 +178,18 @@ def test_a_session_advisory_lock_through_pgbouncer_outlives_its_client(pgbouncer
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
             " AND objid = %s", (key,)).fetchall()
     assert holders == [(1,)]
+
+
+def test_a_schema_not_on_the_roles_search_path_is_refused_through_pgbouncer(
+        pgbouncer: str, database_url: str, fresh_schema: str, cipher_key: str,
+        tmp_path: Path) -> None:
+    """A session's ``SET search_path`` does not last through pgbouncer: the runtime refuses
+    to start until the schema is the role's own search path, and says how."""
+    from application.settings import ConfigurationError
+    from ihanoi.runtime import open_runtime
+
+    settings = generous_settings(database_url=pgbouncer, direct_database_url=database_url,
+                                 schema=fresh_schema, cipher_key=cipher_key,
+                                 data_dir=tmp_path / "data")
+    with pytest.raises(ConfigurationError, match="ALTER ROLE .* SET search_path TO"):
+        open_runtime(settings, migrate=False)
