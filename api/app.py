@@ -50,13 +50,15 @@ models have it (waiting at most a couple of seconds, else 503 with `Retry-After`
 
 
 def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
-               read_wait: float | None = None, settings: Settings | None = None) -> FastAPI:
+               read_wait: float | None = None, settings: Settings | None = None,
+               owns_runtime: bool = False) -> FastAPI:
     """The API over ``runtime``; with ``follow``, read models are kept up to date in a
     background thread of this process (the demo), else by ``ihanoi projections run``, whose
     progress this process then follows by LISTEN. A query given a minimum store position
     waits at most ``read_wait`` seconds for it (default: ``IHANOI_READ_WAIT_SECONDS``). The
     edge (rate limits, body size, CORS, docs and metrics) from ``settings`` (default: the
-    environment's)."""
+    environment's). With ``owns_runtime`` the runtime is closed when the app shuts down (a
+    worker process built it for this app alone)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +78,8 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
                 thread.join(timeout=5)
             app.state.read_position.close()
             app.state.reads.close()
+            if owns_runtime:
+                runtime.close()
 
     settings = settings or get_settings()
     check_jwt_secret(jwt_secret, settings.is_production)  # a weak key: refused in production
@@ -90,10 +94,13 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     # as the commands' answers (``api.schemas.Instant``) and the CSV export give them.
     # Issue 12 item 8: a database that does not answer fails a read within the timeout
     # (503 with Retry-After), and the pool reconnects by itself once it is back.
+    # Behind pgbouncer in transaction mode (``runtime.pooled``) no statement is prepared on
+    # the server, and the schema must be the role's search_path (docs/DEPLOYMENT.md).
     app.state.reads = create_pool(runtime.url, schema=runtime.schema, min_size=1, max_size=8,
                                   name="reads", autocommit=True,
                                   timeout=settings.db_timeout_seconds,
-                                  options="-c TimeZone=Asia/Ho_Chi_Minh")
+                                  time_zone="Asia/Ho_Chi_Minh",
+                                  **({"prepare_threshold": None} if runtime.pooled else {}))
     app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
     app.state.read_wait = settings.read_wait_seconds if read_wait is None else read_wait
     errors.install(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 import time
 import uuid
@@ -20,6 +21,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +37,10 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class Metrics:
-    """One registry per app, so several apps (tests) never collide."""
+    """One registry per app, so several apps (tests) never collide. With
+    ``PROMETHEUS_MULTIPROC_DIR`` set (``ihanoi serve --workers N``), the values live in files
+    there and a scrape of any worker answers for all of them (prometheus_client's
+    multiprocess mode)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -46,7 +51,7 @@ class Metrics:
                                 ["command", "outcome"], registry=self.registry)
         self.lag = Gauge("ihanoi_projection_lag_events",
                          "Stored events not yet applied by the slowest read model",
-                         registry=self.registry)
+                         registry=self.registry, multiprocess_mode="mostrecent")
 
 
 class ProjectorMetrics(Collector):
@@ -193,4 +198,9 @@ def metrics(request: Request) -> Response:
         state.metrics.lag.set(state.runtime.projector.lag())
     except Exception:  # noqa: BLE001 — the database is down: the lag is unknown
         state.metrics.lag.set(float("nan"))
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    registry = state.metrics.registry
+    if directory := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()  # every worker's counters, histograms and the lag
+        MultiProcessCollector(registry, directory)
+        registry.register(ProjectorMetrics(state.runtime.projector))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -189,6 +189,22 @@ def drop_schema(url: str, schema: str) -> None:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
+def check_pooled_search_path(url: str, schema: str, connect_timeout: int = 3) -> None:
+    """Through pgbouncer in transaction mode no session ``SET`` lasts beyond its transaction:
+    the read models' schema must come first on the role's own ``search_path``, else raise
+    :class:`ConfigurationError` saying how to set it (docs/DEPLOYMENT.md)."""
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None,
+                         connect_timeout=connect_timeout) as conn:
+        row = conn.execute("SELECT (current_schemas(false))[1], current_user").fetchone()
+    if row is None or row[0] != schema:
+        user = row[1] if row else "<role>"
+        msg = (f"through pgbouncer (IHANOI_DIRECT_DATABASE_URL set), the schema {schema!r} must "
+               f"be the role's search_path; run on the primary: ALTER ROLE \"{user}\" IN "
+               f"DATABASE {parse_url(url).get('dbname', '<database>')} SET search_path TO "
+               f"\"{schema}\"")
+        raise ConfigurationError(msg)
+
+
 def advisory_lock_key(name: str) -> int:
     """A stable signed 64-bit key for ``pg_advisory_lock`` derived from ``name``."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
@@ -310,6 +326,20 @@ class OneTripRecorder(PostgresApplicationRecorder):
         _unretried(PostgresApplicationRecorder.max_notification_id))
 
 
+class PooledOneTripRecorder(OneTripRecorder):
+    """:class:`OneTripRecorder` behind pgbouncer in transaction mode: its connections prepare
+    no statement on the server (psycopg's ``prepare_threshold=None``, which also overrides
+    eventsourcing's ``prepare=True``), since consecutive transactions of one client may run on
+    different server connections (pgbouncer before 1.21 does not carry prepared statements
+    over)."""
+
+    def __init__(self, datastore: PostgresDatastore, *,
+                 events_table_name: str = "stored_events") -> None:
+        if isinstance(datastore.pool.kwargs, dict):
+            datastore.pool.kwargs["prepare_threshold"] = None
+        super().__init__(datastore, events_table_name=events_table_name)
+
+
 
 def eventsourcing_env(
     url: str,
@@ -321,6 +351,7 @@ def eventsourcing_env(
     lock_timeout: int = 5,
     idle_in_transaction_session_timeout: int = 10,
     connect_timeout: int = 3,
+    prepared_statements: bool = True,
 ) -> dict[str, str]:
     """The ``env`` for an ``eventsourcing`` Application storing events in PostgreSQL.
 
@@ -330,6 +361,8 @@ def eventsourcing_env(
     the wait for the events-table write lock, after which the command fails instead of
     queueing forever; ``connect_timeout`` (``IHANOI_DB_TIMEOUT_SECONDS``) bounds the wait for
     a pooled connection and libpq's for a new one, and the retries of a broken one.
+    Without ``prepared_statements`` (``url`` is pgbouncer in transaction mode) the recorder
+    prepares no statement on the server (:class:`PooledOneTripRecorder`).
     Usage: ``MyApp(env=eventsourcing_env(url, cipher_key=key))``.
 
     Only host, port, user, password and dbname reach eventsourcing's connections; other
@@ -370,7 +403,8 @@ def eventsourcing_env(
         "CIPHER_KEY": validate_cipher_key(cipher_key),
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
         "CREATE_TABLE": "true",
-        "APPLICATION_RECORDER_TOPIC": "application.database:OneTripRecorder",
+        "APPLICATION_RECORDER_TOPIC": "application.database:" + (
+            "OneTripRecorder" if prepared_statements else "PooledOneTripRecorder"),
         # No aggregate cache here: IHanoi keeps its own (application.services.Aggregates).
     }
 
@@ -378,11 +412,17 @@ def eventsourcing_env(
 # --------------------------------------------------------------------------- read side
 
 
-def _search_path_setter(schema: str) -> Callable[[psycopg.Connection[Any]], None]:
-    statement = sql.SQL("SET search_path TO {}").format(sql.Identifier(schema))
+def _search_path_setter(schema: str | None, time_zone: str | None = None
+                        ) -> Callable[[psycopg.Connection[Any]], None]:
+    statements = []
+    if schema:
+        statements.append(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    if time_zone:  # a SET, not a startup option: pgbouncer refuses ``options``, tracks TimeZone
+        statements.append(sql.SQL("SET TimeZone TO {}").format(sql.Literal(time_zone)))
 
     def configure(conn: psycopg.Connection[Any]) -> None:
-        conn.execute(statement)
+        for statement in statements:
+            conn.execute(statement)
         if not conn.autocommit:
             conn.commit()  # session setting survives; leaves the connection idle
 
@@ -417,6 +457,7 @@ def create_pool(
     name: str | None = None,
     open: bool = True,
     timeout: int = 3,
+    time_zone: str | None = None,
     **kwargs: Any,
 ) -> ConnectionPool:
     """A ``psycopg_pool.ConnectionPool`` for read models (connections with autocommit off).
@@ -425,7 +466,8 @@ def create_pool(
     Close the pool when done (``pool.close()`` or ``with create_pool(url) as pool:``).
     ``timeout`` (seconds, ``IHANOI_DB_TIMEOUT_SECONDS``) bounds both the wait for a free
     connection (then ``PoolTimeout``) and libpq's for a new one; the pool opens without
-    waiting for the database, and keeps reconnecting while it is down.
+    waiting for the database, and keeps reconnecting while it is down. ``time_zone``: the
+    sessions' ``TimeZone`` (set once per connection, which pgbouncer carries over).
     """
     from psycopg_pool import ConnectionPool
 
@@ -436,7 +478,7 @@ def create_pool(
         min_size=min_size,
         max_size=max_size,
         kwargs=kwargs,
-        configure=_search_path_setter(schema) if schema else None,
+        configure=_search_path_setter(schema, time_zone) if schema or time_zone else None,
         name=name,
         open=open,
         timeout=timeout,

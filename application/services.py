@@ -145,7 +145,8 @@ class IHanoi(TypedEventsApplication):
 
     def construct_recorder(self) -> ApplicationRecorder:
         """Create the event store's tables once even when several processes start together
-        (eventsourcing's CREATE OR REPLACE statements race otherwise)."""
+        (eventsourcing's CREATE OR REPLACE statements race otherwise). The lock is a
+        transaction's, so it also holds through pgbouncer in transaction mode."""
         get = self.env.get
         if get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
             return super().construct_recorder()
@@ -155,8 +156,8 @@ class IHanoi(TypedEventsApplication):
                                  password=get("POSTGRES_PASSWORD") or None)
         key = int.from_bytes(uuid5(NAMESPACE_URL, f"ihanoi:create-tables:"
                                    f"{get('POSTGRES_SCHEMA')}").bytes[:8], "big", signed=True)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        with psycopg.connect(conninfo, prepare_threshold=None) as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             return super().construct_recorder()
 
     def now(self) -> datetime:

@@ -3,6 +3,7 @@
 | Variable            | Field         | Default                                   |
 |---------------------|---------------|-------------------------------------------|
 | DATABASE_URL        | database_url  | unset: embedded PostgreSQL in data_dir    |
+| IHANOI_DIRECT_DATABASE_URL | direct_database_url | unset: DATABASE_URL (no pooler in front) |
 | IHANOI_CIPHER_KEY   | cipher_key    | unset: generated dev key (not production) |
 | IHANOI_ENV          | environment   | development                               |
 | IHANOI_DATA_DIR     | data_dir      | platformdirs.user_data_dir("ihanoi")      |
@@ -100,6 +101,11 @@ with warnings.catch_warnings():
         )
 
         database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+        #: The primary itself when DATABASE_URL goes through pgbouncer in transaction mode:
+        #: what needs a session of its own (LISTEN, advisory locks, the projector,
+        #: migrations) connects here (docs/DEPLOYMENT.md).
+        direct_database_url: str | None = Field(
+            default=None, validation_alias="IHANOI_DIRECT_DATABASE_URL")
         cipher_key: str | None = Field(
             default=None, validation_alias="IHANOI_CIPHER_KEY", repr=False
         )

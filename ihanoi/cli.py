@@ -249,14 +249,56 @@ def _serve(runtime: Deployment, host: str, port: int) -> None:
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    projector: Annotated[bool, typer.Option(
+        help="Follow the read models in this process; --no-projector when `ihanoi "
+             "projections run` keeps them.")] = True,
+    workers: Annotated[int, typer.Option(
+        min=1, help="API worker processes (more than one needs --no-projector).")] = 1,
 ) -> None:
-    """Serve the HTTP API (read models followed in-process) until SIGTERM or Ctrl-C."""
+    """Serve the HTTP API until SIGTERM or Ctrl-C: with the read models followed in-process,
+    or (--no-projector) as worker processes following `ihanoi projections run`."""
+    if projector and workers > 1:
+        console.print("[bold red]--workers above 1 needs --no-projector: run `ihanoi "
+                      "projections run` as a process of its own (docs/DEPLOYMENT.md)")
+        raise typer.Exit(code=2)
     _check_secret()
-    runtime = _runtime()
+    runtime = _runtime()  # migrations and tables, once, before any worker starts
+    if not projector:
+        runtime.close()
+        _serve_workers(host, port, workers)
+        return
     try:
         _serve(runtime, host, port)
     finally:
         runtime.close()
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    """uvicorn's worker processes, each building the API from the environment
+    (``ihanoi.asgi.create_api``). Their metrics are shared through files in a directory of
+    this run (``PROMETHEUS_MULTIPROC_DIR``, unless set), so any worker's ``/metrics`` counts
+    every worker's requests."""
+    import os
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    own_directory = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_directory = tempfile.mkdtemp(prefix="ihanoi-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_directory  # before any worker starts
+    from api.operations import configure_logging
+
+    configure_logging()
+    console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  ({workers} worker"
+                  f"{'s' if workers > 1 else ''}; Ctrl-C to stop)")
+    try:
+        uvicorn.run("ihanoi.asgi:create_api", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", server_header=False)
+    finally:
+        if own_directory is not None:
+            shutil.rmtree(own_directory, ignore_errors=True)
 
 
 def _check_secret() -> None:
@@ -320,7 +362,7 @@ def token(
 
 
 def _print_summary(runtime: Deployment) -> None:
-    with psycopg.connect(runtime.url) as conn:
+    with psycopg.connect(runtime.session_url) as conn:
         conn.execute(f'SET search_path TO "{runtime.schema}"')
         rows = conn.execute("SELECT status, count(*) FROM report_status GROUP BY status "
                             "ORDER BY count(*) DESC").fetchall()
@@ -389,7 +431,7 @@ def as_of(
         raise typer.BadParameter("give the instant with its offset, e.g. +07:00")
     runtime = _runtime()
     schema = _built_as_of(runtime, at, name)
-    with psycopg.connect(runtime.url) as conn:
+    with psycopg.connect(runtime.session_url) as conn:
         for model in name:
             for table in runtime.projector.model(model).tables:
                 count = conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
@@ -450,7 +492,7 @@ def periodic_report(
     schema = runtime.schema
     if instant is not None:
         schema = _built_as_of(runtime, instant, ["periodic_reports"])
-    with psycopg.connect(runtime.url, autocommit=True) as conn:
+    with psycopg.connect(runtime.session_url, autocommit=True) as conn:
         conn.execute(f'SET search_path TO "{schema}", "{runtime.schema}"')
         if explain:
             assert unit_id is not None
@@ -519,7 +561,7 @@ def run_scheduler(
 def _chain(runtime: Deployment) -> Any:
     from projections.event_chain import EventChain
 
-    return EventChain(runtime.app, runtime.url, schema=runtime.schema)
+    return EventChain(runtime.app, runtime.session_url, schema=runtime.schema)
 
 
 def _kept_head(text: str) -> tuple[int, str]:

@@ -11,12 +11,28 @@ from projections.engine import Projector
 
 @dataclass
 class Deployment:
-    """The write side and the projector of one deployment, on schema ``schema`` at ``url``."""
+    """The write side and the projector of one deployment, on schema ``schema``.
+
+    ``url`` takes commands and queries: the primary, or pgbouncer in transaction mode in front
+    of it. ``direct_url`` is the primary itself, for what needs a session of its own (LISTEN,
+    session advisory locks, the projector's prepared pipeline); None when ``url`` is direct.
+    """
 
     url: str
     schema: str
     app: IHanoi
     projector: Projector
+    direct_url: str | None = None
+
+    @property
+    def session_url(self) -> str:
+        """Where LISTEN/NOTIFY, advisory-lock leadership and the projector connect."""
+        return self.direct_url or self.url
+
+    @property
+    def pooled(self) -> bool:
+        """``url`` is a transaction pooler: no session state, no prepared statements there."""
+        return self.direct_url is not None and self.direct_url != self.url
 
     def close(self) -> None:
         self.app.close()

@@ -65,12 +65,14 @@ class Scheduler:
     def __init__(self, runtime: Deployment, clock: Clock | None = None,
                  sender: Sender | None = None, backoff: Backoff | None = None) -> None:
         self.runtime, self.app = runtime, runtime.app
-        self.url, self.schema = runtime.url, runtime.schema
+        # The jobs' connections, the outbox's projector and the chain bypass pgbouncer: they
+        # keep session state (search_path, the projector's prepared statements).
+        self.url, self.schema = runtime.session_url, runtime.schema
         self.read_models = runtime.projector
-        self.feeder = Projector(runtime.app, runtime.url, [notifications.model],
+        self.feeder = Projector(runtime.app, self.url, [notifications.model],
                                 schema=runtime.schema,
                                 connect_timeout=runtime.projector.connect_timeout)
-        self.chain = EventChain(runtime.app, runtime.url, schema=runtime.schema)
+        self.chain = EventChain(runtime.app, self.url, schema=runtime.schema)
         self.read_models.ensure_tracking()
         self.feeder.ensure_tracking()
         self.clock = clock or runtime.app.clock

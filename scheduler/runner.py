@@ -122,7 +122,8 @@ def start_scheduler(runtime: Deployment, clock: Clock | None = None, *,
                     application_name: str = "ihanoi-scheduler") -> SchedulerHandle:
     """Start a scheduler instance in background threads; it leads when no other does."""
     scheduler = Scheduler(runtime, clock, sender)
-    lock = LeaderLock(runtime.url, runtime.schema, application_name)
+    # A session advisory lock: on the primary itself, never through pgbouncer.
+    lock = LeaderLock(runtime.session_url, runtime.schema, application_name)
     background = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)},
                                      job_defaults={"coalesce": True, "max_instances": 1,
                                                    "misfire_grace_time": None})
