@@ -160,12 +160,13 @@ def _rated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 def figures(conn: psycopg.Connection[Any], month: date) -> list[dict[str, Any]]:
     """Seed 000 Điều 2.2.c: every unit's figures for ``month`` (distinct reports per metric)."""
-    columns = ", ".join(f"count(DISTINCT report_id) FILTER (WHERE metric = '{m}') AS {m}"
-                        for m in METRICS)
+    columns = ", ".join(f"count(*) FILTER (WHERE metric = '{m}') AS {m}" for m in METRICS)
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(f"SELECT unit_id, {columns} FROM monthly_statistics"
-                           f" WHERE month = %s GROUP BY unit_id ORDER BY unit_id",
-                           (month,)).fetchall()
+        # The distinct (unit, metric, report) of the month, in the order of the index
+        # monthly_statistics_month (no sort), then counted per unit.
+        return cur.execute(f"SELECT unit_id, {columns} FROM (SELECT DISTINCT unit_id, metric,"
+                           f" report_id FROM monthly_statistics WHERE month = %s) AS facts"
+                           f" GROUP BY unit_id ORDER BY unit_id", (month,)).fetchall()
 
 
 def city_totals(conn: psycopg.Connection[Any], first: date, last: date
