@@ -291,6 +291,8 @@ def run(target: Any, key: str, args: argparse.Namespace) -> None:
              "a report (staff view)": (f"/reports/{report[0]}", inspector),
              "ranking": (f"/public/rankings?month={MONTH:%Y-%m}", {}),
              "statistics": (f"/public/statistics?month={MONTH:%Y-%m}", {}),
+             "repeat dissatisfaction": (f"/public/repeat-dissatisfaction?month={MONTH:%Y-%m}",
+                                        {}),
              "floor: /healthz": ("/healthz", {})}
     real = subprocess.Popen([sys.executable, "-c", "from ihanoi.cli import app; app()",
                              "serve", "--port", str(real_port)], env=env,
