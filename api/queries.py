@@ -38,6 +38,7 @@ from api.access import (
 from api.auth import Caller, MaybeCaller, Principal, requires
 from api.consistency import etag
 from api.errors import Forbidden
+from api.read_cache import cacheable
 from api.responses import (
     Alert,
     AuditEntry,
@@ -283,6 +284,8 @@ def list_public_results(
     apply)."""
     check_public_as_of(request, caller, as_of)
     _check_category(request, category, kind)
+    if caller is None and as_of is None:
+        cacheable(request)
     with reading(request, as_of, "public_results") as conn:
         try:
             rows, next_cursor = public_results.search(
@@ -332,6 +335,10 @@ def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor 
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged.
     ``as_of`` without a staff token: a published month end only."""
     check_public_as_of(request, caller, as_of)
+    if caller is None and as_of is None:
+        with reading(request) as conn:  # before the ranking's own now: see ranking_stands
+            until = unit_monthly_lateness.ranking_stands(conn, _month(month), _now(request, None))
+        cacheable(request, until)
     return _paged(ranking_rows(request, month, as_of), cursor, limit, f"rankings {month}",
                   "unit_id")
 
@@ -352,6 +359,8 @@ def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Curso
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month.
     ``as_of`` without a staff token: a published month end only."""
     check_public_as_of(request, caller, as_of)
+    if caller is None and as_of is None:
+        cacheable(request)
     return _paged(statistics_rows(request, month, as_of), cursor, limit,
                   f"statistics {month}", "unit_id")
 
@@ -384,6 +393,8 @@ def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = N
     still unresolved; with the matters listed. ``as_of`` without a staff token: a published
     month end only."""
     check_public_as_of(request, caller, as_of)
+    if caller is None and as_of is None:
+        cacheable(request)
     return _paged(repeat_dissatisfaction_rows(request, month, as_of), cursor, limit,
                   f"repeat-dissatisfaction {month}", "unit_id")
 
