@@ -300,6 +300,7 @@ def list_public_results(
 @router.get("/public/results/{report_id}", response_model=PublicResult, tags=["public"])
 def get_public_result(report_id: UUID, request: Request) -> Response:
     """One published result."""
+    cacheable(request)
     with reading(request) as conn:
         row = public_results.get(conn, report_id)
     if row is None:
@@ -314,6 +315,7 @@ def public_timeline(report_id: UUID, request: Request) -> Response:
     passed on, accepted and assigned to which unit, coordination, extension, deadlines passed,
     result published, clarification, rating — with when, which unit, the due instants and
     whether they were met; no personal data, confidential or not, and no internal text."""
+    cacheable(request)
     with reading(request) as conn:
         found = report_timeline.public_rows(conn, report_id)
         if found is None:

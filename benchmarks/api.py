@@ -300,6 +300,7 @@ def run(target: Any, key: str, args: argparse.Namespace) -> None:
     paths = {"public results": ("/public/results?limit=20", {}),
              "overdue list": ("/overdue?limit=100", inspector),
              "a report (staff view)": (f"/reports/{report[0]}", inspector),
+             "a report (public result)": (f"/public/results/{report[0]}", {}),
              "ranking": (f"/public/rankings?month={MONTH:%Y-%m}", {}),
              "statistics": (f"/public/statistics?month={MONTH:%Y-%m}", {}),
              "repeat dissatisfaction": (f"/public/repeat-dissatisfaction?month={MONTH:%Y-%m}",

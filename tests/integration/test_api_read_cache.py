@@ -29,9 +29,11 @@ def test_a_public_answer_is_reused_only_while_the_read_models_stand_dieu_14_2(
     w.to_published(first)
     api.sync()
     assert _published(api) == [str(first)]
+    assert api.client.get(f"/public/results/{first}").status_code == 200
 
     _delete_behind_the_projector(api, "DELETE FROM public_results")
     assert _published(api) == [str(first)]  # the kept answer: no event was applied since
+    assert api.client.get(f"/public/results/{first}").status_code == 200
     assert _published(api, api.token(w.citizen)) == []  # with a token: read anew
 
     clock.set(2026, 3, 3, 9, 0)
@@ -39,6 +41,7 @@ def test_a_public_answer_is_reused_only_while_the_read_models_stand_dieu_14_2(
     w.to_published(second)
     api.sync()  # the read models move: every kept answer is stale
     assert _published(api) == [str(second)]
+    assert api.client.get(f"/public/results/{first}").status_code == 404
 
 
 def test_the_kept_ranking_is_not_reused_once_an_open_stage_turns_late_dieu_18_4(
