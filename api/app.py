@@ -22,6 +22,7 @@ from api import (
     pages,
     periodic,
     queries,
+    read_cache,
     security,
 )
 from application.database import create_pool
@@ -104,9 +105,11 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
     app.state.read_wait = settings.read_wait_seconds if read_wait is None else read_wait
     errors.install(app)
-    # Middleware, innermost first (each added one wraps the ones before): the store position
-    # headers, the body limit, docs and metrics exposure, the rate limits, the security
+    # Middleware, innermost first (each added one wraps the ones before): the public answers
+    # kept while they stand (skipping routing, dependencies and the database), the store
+    # position headers, the body limit, docs and metrics exposure, the rate limits, the security
     # headers, CORS, then operations (request id, metrics, access log) around everything.
+    app.add_middleware(read_cache.ReadCache, entries=settings.read_cache_entries)
     app.add_middleware(consistency.StorePositionHeaders)
     app.add_middleware(security.BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(security.Exposure, docs=settings.docs_exposure,

@@ -38,6 +38,7 @@ from api.access import (
 from api.auth import Caller, MaybeCaller, Principal, requires
 from api.consistency import etag
 from api.errors import Forbidden
+from api.read_cache import cacheable
 from api.responses import (
     Alert,
     AuditEntry,
@@ -283,6 +284,8 @@ def list_public_results(
     apply)."""
     check_public_as_of(request, caller, as_of)
     _check_category(request, category, kind)
+    if caller is None and as_of is None:
+        cacheable(request)
     with reading(request, as_of, "public_results") as conn:
         try:
             rows, next_cursor = public_results.search(
@@ -297,6 +300,7 @@ def list_public_results(
 @router.get("/public/results/{report_id}", response_model=PublicResult, tags=["public"])
 def get_public_result(report_id: UUID, request: Request) -> Response:
     """One published result."""
+    cacheable(request)
     with reading(request) as conn:
         row = public_results.get(conn, report_id)
     if row is None:
@@ -311,6 +315,7 @@ def public_timeline(report_id: UUID, request: Request) -> Response:
     passed on, accepted and assigned to which unit, coordination, extension, deadlines passed,
     result published, clarification, rating — with when, which unit, the due instants and
     whether they were met; no personal data, confidential or not, and no internal text."""
+    cacheable(request)
     with reading(request) as conn:
         found = report_timeline.public_rows(conn, report_id)
         if found is None:
@@ -332,6 +337,10 @@ def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor 
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged.
     ``as_of`` without a staff token: a published month end only."""
     check_public_as_of(request, caller, as_of)
+    if caller is None and as_of is None:
+        with reading(request) as conn:  # before the ranking's own now: see ranking_stands
+            until = unit_monthly_lateness.ranking_stands(conn, _month(month), _now(request, None))
+        cacheable(request, until)
     return _paged(ranking_rows(request, month, as_of), cursor, limit, f"rankings {month}",
                   "unit_id")
 
@@ -352,6 +361,8 @@ def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Curso
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month.
     ``as_of`` without a staff token: a published month end only."""
     check_public_as_of(request, caller, as_of)
+    if caller is None and as_of is None:
+        cacheable(request)
     return _paged(statistics_rows(request, month, as_of), cursor, limit,
                   f"statistics {month}", "unit_id")
 
@@ -384,6 +395,8 @@ def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = N
     still unresolved; with the matters listed. ``as_of`` without a staff token: a published
     month end only."""
     check_public_as_of(request, caller, as_of)
+    if caller is None and as_of is None:
+        cacheable(request)
     return _paged(repeat_dissatisfaction_rows(request, month, as_of), cursor, limit,
                   f"repeat-dissatisfaction {month}", "unit_id")
 

@@ -8,13 +8,15 @@ embedded PostgreSQL of :func:`application.database.resolve_database_url`.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import psutil
 from rich.console import Console
@@ -53,8 +55,20 @@ def _local_server_reachable(timeout: float = 1.0) -> bool:
 
 
 @contextmanager
-def bench_target(prefix: str) -> Iterator[Target]:
-    """A fresh schema ``<prefix>_<hex>`` (and, on the local server, a fresh database)."""
+def bench_target(prefix: str, keep: str | None = None,
+                 reuse: str | None = None) -> Iterator[Target]:
+    """A fresh schema ``<prefix>_<hex>`` (and, on the local server, a fresh database).
+
+    ``reuse``: the target a ``keep`` run left (a JSON file; see :func:`save_kept`), kept
+    again. ``keep``: nothing is dropped at the end (the caller saves the target with
+    :func:`save_kept`), so that a 1M history is generated once and measured many times.
+    """
+    if reuse:
+        kept = json.loads(Path(reuse).read_text())
+        target = Target(kept["url"], kept["schema"], kept["where"])
+        console.print(f"[dim]reusing {redact_url(target.url)}, schema {target.schema}[/dim]")
+        yield target
+        return
     tag = uuid.uuid4().hex[:10]
     schema, database = f"{prefix}_{tag}", f"ihanoi_bench_{tag}"
     own_database = False
@@ -70,10 +84,21 @@ def bench_target(prefix: str) -> Iterator[Target]:
     try:
         yield Target(url, schema, where)
     finally:
-        if own_database:
+        if keep:
+            console.print(f"[dim]kept: {redact_url(url)}, schema {schema} ({keep})[/dim]")
+        elif own_database:
             drop_database(LOCAL_ADMIN_URL, database, force=True)
         else:
             drop_schema(url, schema)
+
+
+def save_kept(path: str, target: Target, **extra: object) -> None:
+    """Record a kept target (and e.g. its cipher key) for a later ``reuse``."""
+    Path(path).write_text(json.dumps({**asdict(target), **extra}))
+
+
+def load_kept(path: str) -> dict[str, object]:
+    return dict(json.loads(Path(path).read_text()))
 
 
 def rss_mb() -> float:

@@ -63,6 +63,7 @@ from benchmarks import (
     Target,
     bench_target,
     console,
+    load_kept,
     machine_load,
     peak_rss_mb,
     print_table,
@@ -443,9 +444,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
     parser.add_argument("--lag-rate", type=float, default=50.0, help="commands per second")
+    parser.add_argument("--reuse", metavar="FILE",
+                        help="only the lag phase, on the history a `benchmarks.api --keep "
+                             "FILE` run left (with a city of its own built first)")
     parser.add_argument("--profile", action="store_true",
                         help="then rebuild twice more: under cProfile, and timing each read model")
     args = parser.parse_args()
+    if args.reuse:
+        lag_only(args)
+        return
     with bench_target("bench_rebuild") as target:
         upgrade(target.url, target.schema)
         env = eventsourcing_env(target.url, cipher_key=AESCipher.create_key(32),
@@ -475,6 +482,37 @@ def main() -> None:
             app.close()
 
 
+def lag_only(args: argparse.Namespace) -> None:
+    """(c) alone, on a kept history: its read models caught up first."""
+    with bench_target("bench_rebuild", reuse=args.reuse) as target:
+        upgrade(target.url, target.schema)
+        env = eventsourcing_env(target.url, cipher_key=str(load_kept(args.reuse)["key"]),
+                                schema=target.schema)
+        directory_clock = START - timedelta(days=60)
+        app = IHanoi(env=env, clock=lambda: directory_clock)
+        try:
+            directory = build_directory(app)
+            projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
+            projector.ensure_tracking()
+            projector.catch_up()
+            stored = projector.head()
+            console.print(f"{stored:,} events stored; {machine_load()}")
+            lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
+                                            args.lag_seconds)
+        finally:
+            app.close()
+    print_lag(lags, achieved)
+
+
+def print_lag(lags: list[float], achieved: float) -> None:
+    if len(lags) >= 2:
+        print_table(f"Projection lag, commit → visible in report_status ({len(lags)} commands "
+                    f"at {achieved:.0f}/s)", ["p50 ms", "p99 ms", "max ms"],
+                    [[f"{1000 * percentile(lags, 50):.0f}", f"{1000 * percentile(lags, 99):.0f}",
+                      f"{1000 * max(lags):.0f}"]])
+    console.print(f"{machine_load()}")
+
+
 def show_results(stored: int, size: int, copy_s: float, rebuild_s: float, rss_before: float,
                  quarters: list[tuple[str, float, float]], lags: list[float],
                  achieved: float) -> None:
@@ -492,11 +530,7 @@ def show_results(stored: int, size: int, copy_s: float, rebuild_s: float, rss_be
     print_table(f"RSS during the rebuild (MiB; {rss_before:.0f} before it)",
                 ["progress", "RSS at mark", "peak since previous mark"],
                 [[label, f"{now:.0f}", f"{peak:.0f}"] for label, now, peak in quarters])
-    if len(lags) >= 2:
-        print_table(f"Projection lag, commit → visible in report_status ({len(lags)} commands "
-                    f"at {achieved:.0f}/s)", ["p50 ms", "p99 ms", "max ms"],
-                    [[f"{1000 * percentile(lags, 50):.0f}", f"{1000 * percentile(lags, 99):.0f}",
-                      f"{1000 * max(lags):.0f}"]])
+    print_lag(lags, achieved)
     console.print(f"peak RSS of this process {peak_rss_mb():.0f} MiB; {machine_load()}")
 
 if __name__ == "__main__":

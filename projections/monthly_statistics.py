@@ -39,8 +39,8 @@ from domain.policy import Stage
 from domain.report import Rating, Report
 from projections.engine import ReadModel
 
-model = ReadModel("monthly_statistics",
-                  tables=("monthly_statistics", "monthly_statistics_closings"))
+model = ReadModel("monthly_statistics", tables=(
+    "monthly_statistics", "monthly_statistics_closings", "monthly_statistics_counts"))
 
 METRICS = ("received", "accepted", "rejected", "escalated", "marked_duplicate", "assigned",
            "published", "published_on_time", *(f"rated_{r}" for r in Rating))
@@ -48,10 +48,27 @@ HANDLING_STAGES = {Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK, Stage.APPROVA
                    Stage.RESULT_UPDATE, Stage.PUBLICATION, Stage.RESPONSE}
 
 
+def _counted(insert: str) -> str:
+    """``insert`` (facts into monthly_statistics), keeping the figures: each (month, unit,
+    metric) counts the reports that had no fact of it before this statement (which sees the
+    table as it was before the insert)."""
+    return f"""
+        WITH new AS ({insert} RETURNING month, unit_id, metric, report_id)
+        INSERT INTO monthly_statistics_counts AS c (month, unit_id, metric, reports)
+        SELECT month, unit_id, metric, count(DISTINCT report_id) FROM new n
+        WHERE NOT EXISTS (SELECT FROM monthly_statistics f WHERE f.unit_id = n.unit_id
+                          AND f.month = n.month AND f.metric = n.metric
+                          AND f.report_id = n.report_id)
+        GROUP BY month, unit_id, metric
+        ON CONFLICT (month, unit_id, metric) DO UPDATE SET reports = c.reports + EXCLUDED.reports"""
+
+
+FACT = _counted("INSERT INTO monthly_statistics (unit_id, month, metric, report_id,"
+                " notification_id) VALUES (%s, %s, %s, %s, %s)")
+
+
 def _fact(cur: psycopg.Cursor[Any], e: Any, nid: int, metric: str, unit_id: UUID) -> None:
-    cur.execute("INSERT INTO monthly_statistics (unit_id, month, metric, report_id,"
-                " notification_id) VALUES (%s, %s, %s, %s, %s)",
-                (unit_id, _month(e), metric, e.originator_id, nid))
+    cur.execute(FACT, (unit_id, _month(e), metric, e.originator_id, nid))
 
 
 def _month(e: Any) -> date:
@@ -101,8 +118,14 @@ def _marked_duplicate(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 @model.on(Report.DuplicateUnmarked)
 def _duplicate_unmarked(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
-    cur.execute("DELETE FROM monthly_statistics WHERE report_id = %s"
-                " AND metric = 'marked_duplicate'", (e.originator_id,))
+    # Every fact of the report's (month, unit, 'marked_duplicate') goes: one report less each.
+    cur.execute("""
+        WITH gone AS (DELETE FROM monthly_statistics WHERE report_id = %s
+                      AND metric = 'marked_duplicate' RETURNING month, unit_id, metric)
+        UPDATE monthly_statistics_counts c SET reports = c.reports - 1
+        FROM (SELECT DISTINCT month, unit_id, metric FROM gone) g
+        WHERE c.month = g.month AND c.unit_id = g.unit_id AND c.metric = g.metric""",
+                (e.originator_id,))
 
 
 @model.on(Report.Assigned, Report.CoordinatedToCommune)
@@ -134,23 +157,23 @@ def _published(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     unit_id = closed.unit_id
     _fact(cur, e, nid, "published", unit_id)
     # On time when every closing of the unit's handling stages for this report was.
-    cur.execute(
+    cur.execute(_counted(
         "INSERT INTO monthly_statistics (unit_id, month, metric, report_id, notification_id)"
-        " SELECT unit_id, %(month)s, 'published_on_time', report_id, notification_id"
+        " SELECT unit_id, %(month)s::date, 'published_on_time', report_id, notification_id"
         " FROM monthly_statistics_closings WHERE report_id = %(report)s AND unit_id = %(unit)s"
         " AND NOT EXISTS (SELECT 1 FROM monthly_statistics_closings WHERE report_id = %(report)s"
-        "  AND unit_id = %(unit)s AND NOT on_time)",
+        "  AND unit_id = %(unit)s AND NOT on_time)"),
         {"month": _month(e), "report": e.originator_id, "unit": unit_id})
 
 
 @model.on(Report.Rated)
 def _rated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     # Counted for the unit that published the result: the rating and that publication.
-    cur.execute(
+    cur.execute(_counted(
         "INSERT INTO monthly_statistics (unit_id, month, metric, report_id, notification_id)"
-        " SELECT p.unit_id, %(month)s, %(metric)s, p.report_id, n"
+        " SELECT p.unit_id, %(month)s::date, %(metric)s::text, p.report_id, n"
         " FROM monthly_statistics p, unnest(ARRAY[p.notification_id, %(nid)s::bigint]) n"
-        " WHERE p.report_id = %(report)s AND p.metric = 'published'",
+        " WHERE p.report_id = %(report)s AND p.metric = 'published'"),
         {"month": _month(e), "metric": f"rated_{e.rating}", "nid": nid,
          "report": e.originator_id})
 
@@ -159,13 +182,14 @@ def _rated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 
 
 def figures(conn: psycopg.Connection[Any], month: date) -> list[dict[str, Any]]:
-    """Seed 000 Điều 2.2.c: every unit's figures for ``month`` (distinct reports per metric)."""
-    columns = ", ".join(f"count(DISTINCT report_id) FILTER (WHERE metric = '{m}') AS {m}"
+    """Seed 000 Điều 2.2.c: every unit's figures for ``month`` (distinct reports per metric:
+    the counts the handlers keep, :func:`_counted`) for every unit with facts that month."""
+    columns = ", ".join(f"COALESCE(max(reports) FILTER (WHERE metric = '{m}'), 0) AS {m}"
                         for m in METRICS)
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(f"SELECT unit_id, {columns} FROM monthly_statistics"
-                           f" WHERE month = %s GROUP BY unit_id ORDER BY unit_id",
-                           (month,)).fetchall()
+        return cur.execute(f"SELECT unit_id, {columns} FROM monthly_statistics_counts"
+                           f" WHERE month = %s GROUP BY unit_id HAVING sum(reports) > 0"
+                           f" ORDER BY unit_id", (month,)).fetchall()
 
 
 def city_totals(conn: psycopg.Connection[Any], first: date, last: date

@@ -90,9 +90,16 @@ def _rated(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
 # Per matter, from its ratings given up to the end of %(month)s: the unsatisfied ones, whether
 # one fell in %(month)s, the latest rating before it and by its end, the unit of the latest
 # unsatisfied one and when the threshold was reached; then the matters listed in %(month)s.
-# Reads the ratings through repeat_dissatisfaction_rated (month), grouped by matter.
+# Only the matters with the threshold of unsatisfied ratings by then can be listed: found
+# first through repeat_dissatisfaction_unsatisfied (an index-only scan of the unsatisfied
+# ratings), their ratings then read through repeat_dissatisfaction_matter, not every rating
+# of the history.
 LISTED = f"""
-    WITH per_matter AS (
+    WITH candidates AS (
+        SELECT matter_id FROM repeat_dissatisfaction
+        WHERE rating = '{UNSATISFIED}' AND month <= %(month)s
+        GROUP BY matter_id HAVING count(*) >= %(threshold)s
+    ), per_matter AS (
         SELECT matter_id,
                count(*) FILTER (WHERE rating = '{UNSATISFIED}') AS unsatisfied_ratings,
                bool_or(rating = '{UNSATISFIED}' AND month = %(month)s) AS unsatisfied_in_month,
@@ -104,6 +111,7 @@ LISTED = f"""
                (array_agg(rated_at ORDER BY rated_at, rated_nid)
                   FILTER (WHERE rating = '{UNSATISFIED}'))[%(threshold)s] AS reached_at
         FROM repeat_dissatisfaction WHERE rating IS NOT NULL AND month <= %(month)s
+        AND matter_id IN (SELECT matter_id FROM candidates)
         GROUP BY matter_id
         HAVING count(*) FILTER (WHERE rating = '{UNSATISFIED}') >= %(threshold)s
     )

@@ -266,6 +266,16 @@ def ranking(conn: psycopg.Connection[Any], month: date, now: datetime,
                             "reception": RECEPTION_STAGES, "handling": HANDLING_STAGES}).fetchall()
 
 
+def ranking_stands(conn: psycopg.Connection[Any], month: date, now: datetime
+                   ) -> datetime | None:
+    """Until when :func:`ranking` of ``month`` answers at any instant from ``now`` on as it
+    does at ``now``, while no event is applied: the next due instant of the month's stages
+    still open (one turns late then), None if there is none."""
+    row = conn.execute("SELECT min(due) FROM unit_lateness_stages WHERE month = %s"
+                       " AND ended_at IS NULL AND due >= %s", (month, now)).fetchone()
+    return row[0] if row else None
+
+
 def explain(conn: psycopg.Connection[Any], unit_id: UUID, month: date, figure: str,
             now: datetime) -> dict[str, Any]:
     """Điều 18.4, seed 001 7.a: the reports behind one figure of :func:`ranking`, and the
