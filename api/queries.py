@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -111,11 +110,6 @@ Readers = Depends(requires(Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.U
                            Role.INSPECTOR, Role.CITY_INSPECTOR))
 
 
-#: One as-of build at a time in this process: a second request for the same instant then
-#: reuses the first one's schema instead of racing it, and builds cannot pile up.
-_AS_OF_BUILD = threading.Lock()
-
-
 def _check_past(runtime: Deployment, as_of: datetime) -> None:
     """``as_of`` names a past instant: a future one would be built, kept and reused stale
     (``Projector.as_of`` refuses it too; here "now" itself is refused as well)."""
@@ -182,8 +176,8 @@ def reading(request: Request, as_of: datetime | None = None, *models: str
             yield conn
         return
     _check_past(runtime, as_of)
-    with _AS_OF_BUILD:
-        schema = runtime.projector.as_of(as_of, list(models))
+    # Builds are bounded and shared by instant (projections.checkpoints.build_as_of).
+    schema = runtime.projector.as_of(as_of, list(models))
     with request.app.state.reads.connection() as conn, conn.transaction(), \
             conn.cursor() as cur:
         set_search_path(cur, schema, runtime.schema)

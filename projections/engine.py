@@ -779,7 +779,8 @@ class Projector:
         ``search_path``.
 
         A schema already built for the same live schema, instant and read models is reused;
-        beyond ``max_as_of`` such schemas the least recently built ones are dropped.
+        beyond ``max_as_of`` such schemas the least recently built ones are dropped. The build
+        starts from the nearest checkpoint (:mod:`projections.checkpoints`).
 
         An instant later than now (:attr:`now`, the application's clock) is refused with
         :class:`FutureInstant`: events still to be recorded up to it would be missing from a
@@ -801,16 +802,9 @@ class Projector:
                                   (target,)).fetchone()
         if exists:
             return target
-        with self._staging("building", models) as building:
-            self._replay(building, models, self.head(), progress, until=instant)
-            self._finish(building, models)
-            with self.connect() as conn:
-                conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
-                    _ident(building), _ident(target)))
-                conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-                    _ident(target), sql.Literal(f"as-of of {self.schema} built "
-                                                f"{datetime.now(UTC).isoformat()}")))
-                conn.commit()
+        # From the nearest checkpoint (issue 16); imported here: that module builds on this one.
+        from projections.checkpoints import build_as_of
+        build_as_of(self, target, models, instant, progress)
         self._evict_as_of()
         return target
 

@@ -1,0 +1,372 @@
+"""As of an instant from checkpoints (issue 16): an as-of build starts from the read models
+frozen at the nearest checkpoint and replays only the rest.
+
+- **Instants** (``projection_instants``): the stored events, scanned once in notification order
+  and decoded, give for each range of ``span`` notification ids the earliest and latest instant
+  at which the system learnt of one of them (:func:`known_at`). An as-of at T then replays no
+  further than the last range holding an event recorded at or before T.
+- **Checkpoint**: a schema ``ckpt_<key>_<position>`` holding every read model's tables as they
+  stood after *every* stored event up to notification ``position`` and none after, cut on a
+  range boundary. It stands for any instant at or after ``covers``, the latest instant at
+  which one of those events was recorded: the full as-of at such a T applies each of them, in
+  the same order, and the events after ``position`` recorded at or before T. Checkpoints are
+  cut by :func:`make_checkpoints` (``ihanoi projections checkpoint``, the scheduler) at each
+  business-month end passed (Asia/Ho_Chi_Minh; the public reads as of month ends, Điều 18.4)
+  and every ``every`` events, each one the previous plus the events in between, built in a
+  staging schema and renamed with its description in one transaction: a builder killed midway
+  leaves no half checkpoint and never touches the live models. The description records the
+  live schema's migration heads: a checkpoint made under other heads is never used (and is
+  dropped by the next :func:`make_checkpoints`).
+- :func:`build_as_of` (``Projector.as_of``): copies the requested models' tables of the
+  nearest usable checkpoint into a staging schema, replays the tail, renames it ``asof_…``.
+  At most :data:`CONCURRENT_BUILDS` builds at once per process; requests for a schema being
+  built wait for that build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from application.database import advisory_lock_key
+from domain.calendar import BUSINESS_TZ
+from projections.engine import Progress, Projector, ReadModel
+
+#: Stored events per range of ``projection_instants``.
+SPAN = 1_000
+#: Default number of events between two checkpoints (``IHANOI_CHECKPOINT_EVERY``).
+EVERY = 100_000
+#: As-of builds running at once in one process; more wait for a slot.
+CONCURRENT_BUILDS = 2
+
+
+def known_at(event: Any) -> datetime:
+    """When the system learnt of ``event``: a fact dated earlier but recorded later (a passed
+    deadline, ``recorded_at``) counts from its recording; every other event from its ``at``."""
+    instant = getattr(event, "recorded_at", None) or getattr(event, "at", None)
+    if isinstance(instant, datetime):
+        return instant
+    timestamp: datetime = event.timestamp  # an event of no read model's: eventsourcing's own
+    return timestamp
+
+
+def _key(projector: Projector, what: str) -> int:
+    return advisory_lock_key(f"{what} of {projector.schema}")
+
+
+# ----------------------------------------------------------------------------- instants
+
+
+def scan_instants(projector: Projector, span: int = SPAN) -> int:
+    """Record in ``projection_instants`` the ranges of the events stored since the last scan;
+    returns how many events were scanned. Concurrent scans take turns range by range."""
+    head = projector.head()
+    table = sql.Identifier(projector.schema, "projection_instants")
+    scanned = 0
+    with projector.connect() as conn:
+        while True:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_key(projector, "instants"),))
+                row = conn.execute(sql.SQL("SELECT coalesce(max(last), 0) FROM {}").format(
+                    table)).fetchone()
+                last = row[0] if row else 0
+                batch = projector._notifications(last, span, (), stop=head) \
+                    if last < head else []
+                if not batch:
+                    return scanned
+                instants = [known_at(projector._decode(n)) for n in batch]
+                conn.execute(sql.SQL("INSERT INTO {} (last, first, earliest, latest)"
+                                     " VALUES (%s, %s, %s, %s)").format(table),
+                             (batch[-1].id, last, min(instants), max(instants)))
+                scanned += len(batch)
+
+
+def _stop(conn: psycopg.Connection[Any], projector: Projector, after: int,
+          instant: datetime) -> int:
+    """The last notification id an as-of at ``instant`` replaying from ``after`` must read:
+    the end of the last range holding an event recorded at or before ``instant``."""
+    row = conn.execute(sql.SQL(
+        "SELECT max(last) FROM {} WHERE last > %s AND earliest <= %s").format(
+            sql.Identifier(projector.schema, "projection_instants")), (after, instant)).fetchone()
+    return max(after, row[0] if row and row[0] else 0)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Every read model of ``models`` after every stored event up to ``position``; stands for
+    any instant at or after ``covers``; ``month_end`` the month end it was cut for, if any."""
+
+    schema: str
+    position: int
+    covers: datetime
+    month_end: datetime | None
+    heads: tuple[str, ...]
+    models: tuple[str, ...]
+    created: datetime
+
+    def describe(self) -> str:
+        return json.dumps({
+            "position": self.position, "covers": self.covers.isoformat(),
+            "month_end": self.month_end.isoformat() if self.month_end else None,
+            "heads": list(self.heads), "models": list(self.models),
+            "created": self.created.isoformat()})
+
+    @classmethod
+    def described(cls, schema: str, text: str) -> Checkpoint:
+        data = json.loads(text)
+        return cls(schema, data["position"], datetime.fromisoformat(data["covers"]),
+                   datetime.fromisoformat(data["month_end"]) if data["month_end"] else None,
+                   tuple(data["heads"]), tuple(data["models"]),
+                   datetime.fromisoformat(data["created"]))
+
+
+def _tag(projector: Projector) -> str:
+    return f"checkpoint of {projector.schema}: "
+
+
+def checkpoints(projector: Projector) -> list[Checkpoint]:
+    """The checkpoints of ``projector``'s live schema, by position (outdated ones included)."""
+    tag = _tag(projector)
+    with projector.connect() as conn:
+        rows = conn.execute(
+            "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace"
+            " WHERE nspname LIKE 'ckpt\\_%%'"
+            " AND starts_with(obj_description(oid, 'pg_namespace'), %s)", (tag,)).fetchall()
+    return sorted((Checkpoint.described(name, text[len(tag):]) for name, text in rows),
+                  key=lambda c: c.position)
+
+
+def migration_heads(projector: Projector) -> tuple[str, ...]:
+    """The alembic revisions the live schema's read-model tables stand at."""
+    with projector.connect() as conn:
+        return tuple(row[0] for row in conn.execute(sql.SQL(
+            "SELECT version_num FROM {}.alembic_version ORDER BY 1").format(
+                sql.Identifier(projector.schema))).fetchall())
+
+
+def drop_checkpoints(projector: Projector, outdated_only: bool = False) -> int:
+    """Drop the checkpoints made under other migration heads (or all of them); returns how
+    many. After a change to a handler's code, drop them all: they hold its old output."""
+    heads = migration_heads(projector)
+    dropped = [c for c in checkpoints(projector) if not outdated_only or c.heads != heads]
+    with projector.connect(autocommit=True) as conn:
+        for c in dropped:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                sql.Identifier(c.schema)))
+    return len(dropped)
+
+
+def month_end_at_or_after(instant: datetime) -> datetime:
+    """The first business-month end (the 1st at 00:00 Asia/Ho_Chi_Minh) at or after
+    ``instant``."""
+    local = instant.astimezone(BUSINESS_TZ)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if start == local:
+        return start
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+def _cuts(position: int, covers: datetime | None, ranges: Sequence[tuple[int, datetime]],
+          every: int, now: datetime) -> list[tuple[int, datetime, datetime | None]]:
+    """Where to cut checkpoints after one at ``position`` covering ``covers``, given the
+    following ranges ``(last, latest)``: before the first range going past the month end
+    that the state so far stands for, after every ``every`` events, and at the end when a
+    month end has passed since."""
+    cuts: list[tuple[int, datetime, datetime | None]] = []
+    since = position
+    for last, latest in ranges:
+        if covers is not None and position > since:
+            end = month_end_at_or_after(covers)
+            if latest > end:
+                cuts.append((position, covers, end))
+                since = position
+        position, covers = last, latest if covers is None else max(covers, latest)
+        if position - since >= every:
+            cuts.append((position, covers, None))
+            since = position
+    if covers is not None and position > since:
+        end = month_end_at_or_after(covers)
+        if end < now:
+            cuts.append((position, covers, end))
+    return cuts
+
+
+def make_checkpoints(projector: Projector, every: int = EVERY, now: datetime | None = None,
+                     progress: Progress | None = None, span: int = SPAN) -> list[Checkpoint]:
+    """Cut the checkpoints due at ``now`` (default: the projector's clock) after the last one:
+    one before the events of each month end passed, one every ``every`` events. Drops the
+    outdated ones first. Returns those made; none if another process is making them."""
+    now = now or projector.now()  # read before the scan: later events are recorded after it
+    with projector.connect(autocommit=True) as guard:
+        row = guard.execute("SELECT pg_try_advisory_lock(%s)",
+                            (_key(projector, "checkpoints"),)).fetchone()
+        if not (row and row[0]):
+            return []
+        try:
+            scan_instants(projector, span)
+            drop_checkpoints(projector, outdated_only=True)
+            names = {m.name for m in projector.models}
+            chain = [c for c in checkpoints(projector) if names <= set(c.models)]
+            base = chain[-1] if chain else None
+            with projector.connect() as conn:
+                ranges = conn.execute(sql.SQL(
+                    "SELECT last, latest FROM {} WHERE last > %s ORDER BY last").format(
+                        sql.Identifier(projector.schema, "projection_instants")),
+                    (base.position if base else 0,)).fetchall()
+            made = []
+            heads = migration_heads(projector)
+            for position, covers, month_end in _cuts(base.position if base else 0,
+                                                     base.covers if base else None,
+                                                     ranges, every, now):
+                base = _checkpoint(projector, base, position, covers, month_end, heads,
+                                   progress)
+                made.append(base)
+            return made
+        finally:
+            guard.execute("SELECT pg_advisory_unlock(%s)", (_key(projector, "checkpoints"),))
+
+
+def _checkpoint(projector: Projector, base: Checkpoint | None, position: int,
+                covers: datetime, month_end: datetime | None, heads: tuple[str, ...],
+                progress: Progress | None) -> Checkpoint:
+    """The checkpoint at ``position``: ``base`` plus the events after it, built in a staging
+    schema renamed at the end."""
+    key = hashlib.sha256(projector.schema.encode()).hexdigest()[:8]
+    made = Checkpoint(f"ckpt_{key}_{position}", position, covers, month_end, heads,
+                      tuple(m.name for m in projector.models), datetime.now(UTC))
+    with projector._staging("checkpoint", projector.models) as staging:
+        if base is not None:
+            _seed(projector, base, staging, projector.models)
+        projector._replay(staging, projector.models, position, progress,
+                          after=base.position if base else 0)
+        projector._finish(staging, projector.models)
+        _rename(projector, staging, made.schema, _tag(projector) + made.describe())
+    return made
+
+
+def _rename(projector: Projector, staging: str, name: str, description: str) -> None:
+    """Publish ``staging`` as ``name`` with its description, in one transaction."""
+    with projector.connect() as conn, conn.transaction():
+        conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+            sql.Identifier(staging), sql.Identifier(name)))
+        conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+            sql.Identifier(name), sql.Literal(description)))
+
+
+def _seed(projector: Projector, base: Checkpoint, target: str,
+          models: Sequence[ReadModel]) -> None:
+    """Copy the rows of ``models``' tables, and their sequences' states, from ``base`` into
+    the empty copies in ``target``."""
+    with projector.connect() as conn, conn.transaction(), conn.cursor() as cur:
+        for table in (t for m in models for t in m.tables):
+            columns = [sql.Identifier(c) for (c,) in cur.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass"
+                " AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
+                (_qualified(target, table),)).fetchall()]
+            cur.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+                sql.Identifier(target, table), sql.SQL(", ").join(columns),
+                sql.SQL(", ").join(columns), sql.Identifier(base.schema, table)))
+            for (sequence,) in cur.execute(
+                    "SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid"
+                    " WHERE d.classid = 'pg_class'::regclass AND s.relkind = 'S'"
+                    " AND d.refobjid = %s::regclass AND d.deptype = 'a'",
+                    (_qualified(target, table),)).fetchall():
+                cur.execute(sql.SQL(
+                    "SELECT setval({}, last_value, is_called) FROM {}").format(
+                        sql.Literal(_qualified(target, sequence)),
+                        sql.Identifier(base.schema, sequence)))
+
+
+def _qualified(schema: str, name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+
+
+# ----------------------------------------------------------------------------- as of
+
+
+def start_point(projector: Projector, models: Sequence[ReadModel],
+                instant: datetime) -> tuple[Checkpoint | None, int]:
+    """The checkpoint an as-of at ``instant`` of ``models`` starts from (the usable one with
+    the highest position among those covering no later than ``instant``), and the last
+    notification id it must replay."""
+    scan_instants(projector)
+    heads = migration_heads(projector)
+    names = {m.name for m in models}
+    usable = [c for c in checkpoints(projector)
+              if c.heads == heads and names <= set(c.models) and c.covers <= instant]
+    base = usable[-1] if usable else None
+    with projector.connect() as conn:
+        return base, _stop(conn, projector, base.position if base else 0, instant)
+
+
+def build_as_of(projector: Projector, target: str, models: Sequence[ReadModel],
+                instant: datetime, progress: Progress | None = None) -> str:
+    """Build the schema ``target`` of ``models`` as of ``instant`` (see the module), or wait
+    for the build of it already running in this process."""
+    return _BUILDS.run(target, lambda: _build(projector, target, models, instant, progress))
+
+
+def _build(projector: Projector, target: str, models: Sequence[ReadModel],
+           instant: datetime, progress: Progress | None) -> str:
+    with projector.connect() as conn:
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                        (target,)).fetchone():
+            return target  # built meanwhile (another process)
+    base, stop = start_point(projector, models, instant)
+    with projector._staging("building", models) as building:
+        if base is not None:
+            _seed(projector, base, building, models)
+        projector._replay(building, models, stop, progress, until=instant,
+                          after=base.position if base else 0)
+        projector._finish(building, models)
+        try:
+            _rename(projector, building, target, f"as-of of {projector.schema} built "
+                                                 f"{datetime.now(UTC).isoformat()}")
+        except psycopg.errors.DuplicateSchema:
+            pass  # another process built it meanwhile
+    return target
+
+
+class Builds:
+    """At most ``limit`` builds at once; a build asked for while the same one runs waits for
+    it and shares its result (or its error)."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self._running: dict[str, Future[str]] = {}
+
+    def run(self, key: str, build: Callable[[], str]) -> str:
+        with self._lock:
+            running = self._running.get(key)
+            if running is None:
+                future = self._running[key] = Future()
+        if running is not None:
+            return running.result()
+        try:
+            with self._slots:
+                result = build()
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            with self._lock:
+                del self._running[key]
+
+
+_BUILDS = Builds(CONCURRENT_BUILDS)
