@@ -10,6 +10,7 @@
 | IHANOI_DB_SCHEMA    | schema        | public                                    |
 | IHANOI_READ_WAIT_SECONDS | read_wait_seconds | 2 (a query's wait for a store position) |
 | IHANOI_READ_CACHE_ENTRIES | read_cache_entries | 256 (public answers kept while they stand, api.read_cache; 0: none) |
+| IHANOI_CHECKPOINT_EVERY | checkpoint_every | 100000 (events between two read-model checkpoints) |
 | IHANOI_DB_TIMEOUT_SECONDS | db_timeout_seconds | 3 (connecting, or waiting for a pooled connection) |
 | IHANOI_SMTP_HOST    | smtp_host     | unset: no e-mail channel                  |
 | IHANOI_SMTP_PORT    | smtp_port     | 25                                        |
@@ -125,6 +126,8 @@ with warnings.catch_warnings():
             default=2.0, ge=0, le=60, validation_alias="IHANOI_READ_WAIT_SECONDS")
         read_cache_entries: int = Field(
             default=256, ge=0, validation_alias="IHANOI_READ_CACHE_ENTRIES")
+        checkpoint_every: int = Field(
+            default=100_000, ge=1, validation_alias="IHANOI_CHECKPOINT_EVERY")
         # The HTTP edge (README "Security"). Rate limits per client IP, in the `limits`
         # notation ("10/minute", "100 per hour") or "off".
         rate_limit_anonymous: str = Field(

@@ -34,7 +34,8 @@ from ihanoi.runtime import open_runtime
 from projections.deployment import Deployment
 
 app = typer.Typer(help="iHanoi citizen-report backend.", no_args_is_help=True)
-projections_cli = typer.Typer(help="Read models: follow, rebuild, answer as of an instant.",
+projections_cli = typer.Typer(help="Read models: follow, rebuild, checkpoint, answer as of an "
+                                   "instant.",
                               no_args_is_help=True)
 app.add_typer(projections_cli, name="projections")
 app.add_typer(projections_cli, name="project", hidden=True)
@@ -437,6 +438,36 @@ def as_of(
                 count = conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
                 console.print(f"{schema}.{table}: {count[0] if count else 0} rows")
     console.print(f'query it with: SET search_path TO "{schema}", "{runtime.schema}";')
+    runtime.close()
+
+
+@projections_cli.command()
+def checkpoint(
+    every: Annotated[int | None, typer.Option(
+        min=1, help="Events between two checkpoints (default: IHANOI_CHECKPOINT_EVERY).")] = None,
+    reset: Annotated[bool, typer.Option(
+        "--reset", help="Drop every checkpoint first (after a change to a handler's code).")
+    ] = False,
+) -> None:
+    """Cut the read models' checkpoints due (each month end passed, every N events) that
+    as-of builds start from, and list them."""
+    from projections import checkpoints
+
+    runtime = _runtime()
+    if reset:
+        console.print(f"dropped {checkpoints.drop_checkpoints(runtime.projector)} checkpoints")
+    with _events_progress("checkpoints") as update:
+        made = checkpoints.make_checkpoints(
+            runtime.projector, every or get_settings().checkpoint_every, progress=update)
+    console.print(f"[green]{len(made)} checkpoints made")
+    table = Table("schema", "position", "stands for instants from", "month end", "current",
+                  title="checkpoints")
+    heads = checkpoints.migration_heads(runtime.projector)
+    for c in checkpoints.checkpoints(runtime.projector):
+        table.add_row(c.schema, str(c.position), c.covers.astimezone(BUSINESS_TZ).isoformat(),
+                      c.month_end.astimezone(BUSINESS_TZ).isoformat() if c.month_end else "",
+                      "yes" if c.heads == heads else "no (other migrations)")
+    console.print(table)
     runtime.close()
 
 

@@ -33,6 +33,7 @@ from domain.errors import DomainError
 from domain.ledger import DailySeal
 from domain.statistics import MonthlyStatistics
 from projections import alerts, notifications, report_status, reporter_locks
+from projections.checkpoints import make_checkpoints
 from projections.deployment import Deployment
 from projections.engine import Projector
 from projections.event_chain import EventChain
@@ -248,6 +249,14 @@ class Scheduler:
             return None
         log.info("day %s sealed: event chain head #%s %s", day, head, hash_)
         return day
+
+    # ----------------------------------------------------------------- as-of checkpoints
+
+    def checkpoint(self, now: datetime) -> int:
+        """Issue 16: cut the read models' checkpoints due at ``now`` (each month end passed,
+        every ``IHANOI_CHECKPOINT_EVERY`` events), from which as-of builds start; returns how
+        many were made."""
+        return len(make_checkpoints(self.read_models, get_settings().checkpoint_every, now))
 
     # ----------------------------------------------------------------- delivery
 

@@ -30,16 +30,18 @@ log = logging.getLogger("ihanoi.scheduler")
 @dataclass(frozen=True)
 class Intervals:
     """Seconds between runs: the election (a standby's retry), the deadlines, the outbox
-    delivery, and the rest (statistics, locks, the alert cadence)."""
+    delivery, the rest (statistics, locks, the alert cadence), and the read models'
+    checkpoints."""
 
     election: float = 5.0
     deadlines: float = 30.0
     delivery: float = 10.0
     housekeeping: float = 300.0
+    checkpoints: float = 3600.0
 
     @classmethod
     def every(cls, seconds: float) -> Intervals:
-        return cls(seconds, seconds, seconds, seconds)
+        return cls(seconds, seconds, seconds, seconds, seconds)
 
 
 #: Failures in a row of one job after which it is reported as failing (an error log).
@@ -154,6 +156,9 @@ def start_scheduler(runtime: Deployment, clock: Clock | None = None, *,
         scheduler.remind_alert_cadence(now)
         scheduler.seal_previous_day(now)
 
+    def checkpoints(now: datetime) -> None:
+        scheduler.checkpoint(now)
+
     jobs = Jobs()
     background.add_job(jobs.guarded("election", elect), "interval",
                        seconds=intervals.election, id="election",
@@ -164,5 +169,7 @@ def start_scheduler(runtime: Deployment, clock: Clock | None = None, *,
                        seconds=intervals.delivery, id="delivery")
     background.add_job(jobs.guarded("housekeeping", while_leading(housekeeping)), "interval",
                        seconds=intervals.housekeeping, id="housekeeping")
+    background.add_job(jobs.guarded("checkpoints", while_leading(checkpoints)), "interval",
+                       seconds=intervals.checkpoints, id="checkpoints")
     background.start()
     return SchedulerHandle(scheduler, lock, background, jobs)

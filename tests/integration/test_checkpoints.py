@@ -1,0 +1,166 @@
+"""As of an instant from checkpoints (issue 16): a build from the nearest checkpoint plus the
+tail equals the full replay up to the instant, over random histories; a checkpoint builder
+killed anywhere leaves the live models and the other checkpoints intact; a checkpoint made
+under other migrations is never used."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from application.database import drop_schema
+from application.services import IHanoi
+from domain.calendar import BUSINESS_TZ
+from projections.checkpoints import (
+    checkpoints,
+    drop_checkpoints,
+    make_checkpoints,
+    month_end_at_or_after,
+    start_point,
+)
+from projections.engine import Projector
+from tests.conftest import TemplateDatabase
+from tests.integration.conftest import Clock
+from tests.integration.test_projection_engine import (
+    NEAR_HOLIDAYS,
+    Snapshot,
+    build_city,
+    drive,
+    projector_on,
+    snapshot,
+    tracking,
+)
+
+CHILD = Path(__file__).with_name("_checkpoint_child.py")
+
+
+def as_of_snapshots(projector: Projector, instants: list[datetime]) -> list[Snapshot]:
+    """Every read model as of each instant, each built afresh (and dropped)."""
+    tables = []
+    for instant in instants:
+        schema = projector.as_of(instant)
+        try:
+            tables.append(snapshot(projector, schema))
+        finally:
+            drop_schema(projector.conninfo, schema)
+    return tables
+
+
+def assert_checkpoints_change_nothing(projector: Projector, instants: list[datetime]) -> None:
+    """As of each instant, the build from checkpoints equals the full replay."""
+    from_checkpoints = as_of_snapshots(projector, instants)
+    drop_checkpoints(projector)
+    full = as_of_snapshots(projector, instants)
+    for instant, built, replayed in zip(instants, from_checkpoints, full, strict=True):
+        for table, rows in replayed.items():
+            assert built[table] == rows, f"{table} as of {instant}: checkpoint + tail differs"
+
+
+@settings(max_examples=5, deadline=None)
+@given(rng=st.randoms(use_true_random=False), reports=st.integers(3, 6),
+       every=st.integers(5, 40), span=st.integers(1, 25))
+def test_as_of_from_a_checkpoint_and_its_tail_equals_the_full_replay(
+        template_database: TemplateDatabase, cipher_key: str, rng: random.Random, reports: int,
+        every: int, span: int) -> None:
+    """Issue 16: checkpoints cut at month ends and every ``every`` events (ranges of ``span``
+    events), then more events: as of any instant — random, a checkpoint's own, a month end —
+    the read models built from the nearest checkpoint equal those replayed from scratch."""
+    clock = Clock(rng.choice(NEAR_HOLIDAYS))
+    with projector_on(template_database.copy(), template_database.schema, cipher_key, clock,
+                      500) as (app, projector):
+        start = clock.now
+        city = build_city(app)
+        drive(city, clock, rng, reports)
+        clock.advance(hours=1)
+        made = make_checkpoints(projector, every=every, span=span)
+        assert made == checkpoints(projector) and made
+        assert all(a.position < b.position for a, b in zip(made, made[1:], strict=False))
+        for c in made:  # a month-end checkpoint stands for its month end
+            assert c.month_end is None or c.covers <= c.month_end
+        drive(city, clock, rng, reports=2)  # the tail reaches past the last checkpoint
+        end = clock.now
+        clock.advance(hours=1)
+        month_ends = sorted({month_end_at_or_after(c.covers) for c in made})
+        instants = sorted({start + (end - start) * rng.random() for _ in range(2)}
+                          | {c.covers for c in rng.sample(made, min(2, len(made)))}
+                          | {e for e in month_ends if e < clock.now}
+                          | {start - timedelta(minutes=1), end})
+        assert any(start_point(projector, projector.models, t)[0] for t in instants)
+        assert_checkpoints_change_nothing(projector, instants)
+
+
+def test_a_killed_checkpoint_build_leaves_live_models_and_other_checkpoints_intact(
+        app: IHanoi, clock: Clock, projector: Projector, database_url: str,
+        cipher_key: str) -> None:
+    """Issue 16: a checkpoint builder SIGKILLed while replaying leaves no half checkpoint (only
+    complete ones are listed), the live models and their positions untouched; the next run
+    drops its staging schema and cuts the checkpoints still due, equal to a full replay."""
+    clock.set(2026, 4, 20, 9, 0)
+    rng = random.Random(16)
+    city = build_city(app)
+    drive(city, clock, rng, reports=8)
+    projector.catch_up()
+    clock.advance(hours=2)
+    live, positions = snapshot(projector), tracking(projector)
+    env = {**os.environ, "IHANOI_CHILD_URL": database_url,
+           "IHANOI_CHILD_SCHEMA": projector.schema, "IHANOI_CHILD_CIPHER_KEY": cipher_key,
+           "IHANOI_CHILD_NOW": clock.now.isoformat()}
+    child = subprocess.Popen([sys.executable, str(CHILD)], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    try:
+        line = child.stdout.readline() if child.stdout else b""
+        assert line == b"replaying\n", child.communicate()[1].decode()
+        kept = checkpoints(projector)
+        assert len(kept) == 1  # the second one was being built
+    finally:
+        child.kill()
+        child.communicate()
+
+    def staging() -> set[str]:
+        with projector.connect() as conn:
+            return {name for (name,) in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE obj_description(oid, 'pg_namespace')"
+                " = %s", (f"staging of {projector.schema}",)).fetchall()}
+
+    assert staging(), "the killed builder's staging schema is left behind until the next run"
+    assert checkpoints(projector) == kept
+    assert snapshot(projector) == live and tracking(projector) == positions
+    made = make_checkpoints(projector, every=10, span=5)
+    assert made and checkpoints(projector) == kept + made
+    assert not staging()
+    assert snapshot(projector) == live and tracking(projector) == positions
+    assert_checkpoints_change_nothing(projector, [c.covers for c in made] + [clock.now])
+
+
+def test_a_checkpoint_of_other_migrations_is_never_used(
+        app: IHanoi, clock: Clock, projector: Projector) -> None:
+    """Issue 16: a checkpoint records the migration heads of the live schema it was made
+    under; once the schema has moved on, as-of builds ignore it and the next run of
+    checkpoints drops it and cuts new ones."""
+    clock.set(2026, 3, 27, 9, 0)
+    drive(build_city(app), clock, random.Random(3), reports=4)
+    clock.set(2026, 4, 2, 9, 0)
+    old = make_checkpoints(projector, every=1_000_000, span=10)
+    month_end = datetime(2026, 4, 1, tzinfo=BUSINESS_TZ)
+    assert [c.month_end for c in old] == [month_end]
+    assert start_point(projector, projector.models, month_end)[0] == old[0]
+    version = sql.Identifier(projector.schema, "alembic_version")
+    with projector.connect() as conn:
+        conn.execute(sql.SQL("INSERT INTO {} VALUES ('9999z')").format(version))
+    try:
+        assert start_point(projector, projector.models, month_end)[0] is None
+        new = make_checkpoints(projector, every=1_000_000, span=10)
+        assert checkpoints(projector) == new and [c.month_end for c in new] == [month_end]
+        assert "9999z" in new[0].heads and "9999z" not in old[0].heads
+        assert start_point(projector, projector.models, month_end)[0] == new[0]
+    finally:
+        with projector.connect() as conn:
+            conn.execute(sql.SQL("DELETE FROM {} WHERE version_num = '9999z'").format(version))
