@@ -13,20 +13,26 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from psycopg import sql
+from rich.console import Console
+from typer.testing import CliRunner
 
 from application.database import drop_schema
 from application.services import IHanoi
 from domain.calendar import BUSINESS_TZ
+from ihanoi import cli
 from projections.checkpoints import (
     checkpoints,
     drop_checkpoints,
     make_checkpoints,
+    migration_heads,
     month_end_at_or_after,
     start_point,
 )
+from projections.deployment import Deployment
 from projections.engine import Projector
 from tests.conftest import TemplateDatabase
 from tests.integration.conftest import Clock
@@ -142,10 +148,12 @@ def test_a_killed_checkpoint_build_leaves_live_models_and_other_checkpoints_inta
 
 
 def test_a_checkpoint_of_other_migrations_is_never_used(
-        app: IHanoi, clock: Clock, projector: Projector) -> None:
+        app: IHanoi, clock: Clock, projector: Projector, database_url: str, fresh_schema: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 16: a checkpoint records the migration heads of the live schema it was made
     under; once the schema has moved on, as-of builds ignore it and the next run of
-    checkpoints drops it and cuts new ones."""
+    checkpoints drops it and cuts new ones. ``ihanoi projections checkpoint --reset`` drops
+    them all and cuts them again."""
     clock.set(2026, 3, 27, 9, 0)
     drive(build_city(app), clock, random.Random(3), reports=4)
     clock.set(2026, 4, 2, 9, 0)
@@ -165,3 +173,17 @@ def test_a_checkpoint_of_other_migrations_is_never_used(
     finally:
         with projector.connect() as conn:
             conn.execute(sql.SQL("DELETE FROM {} WHERE version_num = '9999z'").format(version))
+
+    class Borrowed(Deployment):
+        def close(self) -> None:  # the test's write side stays open
+            pass
+
+    monkeypatch.setattr(cli, "_runtime", lambda: Borrowed(
+        url=database_url, schema=fresh_schema, app=app, projector=projector))
+    monkeypatch.setattr(cli, "console", Console(width=400))
+    made = CliRunner().invoke(cli.app, ["projections", "checkpoint", "--reset", "--every",
+                                        "1000000"])
+    assert made.exit_code == 0, made.output
+    (again,) = checkpoints(projector)
+    assert again.heads == migration_heads(projector) and again.month_end == month_end
+    assert "dropped 1 checkpoints" in made.output and again.schema in made.output
