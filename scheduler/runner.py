@@ -41,7 +41,8 @@ class Intervals:
 
     @classmethod
     def every(cls, seconds: float) -> Intervals:
-        return cls(seconds, seconds, seconds, seconds, seconds)
+        """Every job but the checkpoints (a replay) every ``seconds``."""
+        return cls(seconds, seconds, seconds, seconds)
 
 
 #: Failures in a row of one job after which it is reported as failing (an error log).
