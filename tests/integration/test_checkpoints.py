@@ -35,7 +35,7 @@ from projections.checkpoints import (
 from projections.deployment import Deployment
 from projections.engine import Projector
 from tests.conftest import TemplateDatabase
-from tests.integration.conftest import Clock
+from tests.integration.conftest import Clock, World
 from tests.integration.test_projection_engine import (
     NEAR_HOLIDAYS,
     Snapshot,
@@ -187,3 +187,22 @@ def test_a_checkpoint_of_other_migrations_is_never_used(
     (again,) = checkpoints(projector)
     assert again.heads == migration_heads(projector) and again.month_end == month_end
     assert "dropped 1 checkpoints" in made.output and again.schema in made.output
+
+
+def test_the_scheduler_cuts_each_month_end_checkpoint_once(
+        app: IHanoi, clock: Clock, world: World, projector: Projector, database_url: str,
+        fresh_schema: str) -> None:
+    """Issue 16: the scheduler's checkpoints job cuts the checkpoint of a month end once it
+    has passed, once."""
+    from scheduler import Scheduler
+
+    clock.set(2026, 3, 30, 9, 0)
+    world.submit()
+    scheduler = Scheduler(Deployment(url=database_url, schema=fresh_schema, app=app,
+                                     projector=projector), clock)
+    assert scheduler.checkpoint(clock.now) == 0  # March has not ended
+    clock.set(2026, 4, 1, 0, 1)
+    assert scheduler.checkpoint(clock.now) == 1
+    assert scheduler.checkpoint(clock.now) == 0
+    (made,) = checkpoints(projector)
+    assert made.month_end == datetime(2026, 4, 1, tzinfo=BUSINESS_TZ)
