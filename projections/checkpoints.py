@@ -268,9 +268,12 @@ def _rename(projector: Projector, staging: str, name: str, description: str) -> 
 def _seed(projector: Projector, base: Checkpoint, target: str,
           models: Sequence[ReadModel]) -> None:
     """Copy the rows of ``models``' tables, and their sequences' states, from ``base`` into
-    the empty copies in ``target``."""
+    the empty copies in ``target``. Each copy is made logged while still empty, so its rows
+    are written once (``Projector._finish`` would rewrite them all to make it logged)."""
     with projector.connect() as conn, conn.transaction(), conn.cursor() as cur:
         for table in (t for m in models for t in m.tables):
+            cur.execute(sql.SQL("ALTER TABLE {} SET LOGGED").format(
+                sql.Identifier(target, table)))
             columns = [sql.Identifier(c) for (c,) in cur.execute(
                 "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass"
                 " AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
