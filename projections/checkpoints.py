@@ -49,14 +49,13 @@ EVERY = 100_000
 CONCURRENT_BUILDS = 2
 
 
-def known_at(event: Any) -> datetime:
+def known_at(event: Any) -> datetime | None:
     """When the system learnt of ``event``: a fact dated earlier but recorded later (a passed
-    deadline, ``recorded_at``) counts from its recording; every other event from its ``at``."""
+    deadline, ``recorded_at``) counts from its recording; every other event from its ``at``.
+    None for an event without an instant of its own (an aggregate's creation that no read
+    model handles: no as-of applies it)."""
     instant = getattr(event, "recorded_at", None) or getattr(event, "at", None)
-    if isinstance(instant, datetime):
-        return instant
-    timestamp: datetime = event.timestamp  # an event of no read model's: eventsourcing's own
-    return timestamp
+    return instant if isinstance(instant, datetime) else None
 
 
 def _key(projector: Projector, what: str) -> int:
@@ -83,10 +82,11 @@ def scan_instants(projector: Projector, span: int = SPAN) -> int:
                     if last < head else []
                 if not batch:
                     return scanned
-                instants = [known_at(projector._decode(n)) for n in batch]
+                instants = [i for n in batch if (i := known_at(projector._decode(n)))]
                 conn.execute(sql.SQL("INSERT INTO {} (last, first, earliest, latest)"
                                      " VALUES (%s, %s, %s, %s)").format(table),
-                             (batch[-1].id, last, min(instants), max(instants)))
+                             (batch[-1].id, last, min(instants, default=None),
+                              max(instants, default=None)))
                 scanned += len(batch)
 
 
@@ -178,8 +178,9 @@ def month_end_at_or_after(instant: datetime) -> datetime:
     return (start + timedelta(days=32)).replace(day=1)
 
 
-def _cuts(position: int, covers: datetime | None, ranges: Sequence[tuple[int, datetime]],
-          every: int, now: datetime) -> list[tuple[int, datetime, datetime | None]]:
+def _cuts(position: int, covers: datetime | None,
+          ranges: Sequence[tuple[int, datetime | None]], every: int, now: datetime
+          ) -> list[tuple[int, datetime, datetime | None]]:
     """Where to cut checkpoints after one at ``position`` covering ``covers``, given the
     following ranges ``(last, latest)``: before the first range going past the month end
     that the state so far stands for, after every ``every`` events, and at the end when a
@@ -187,13 +188,15 @@ def _cuts(position: int, covers: datetime | None, ranges: Sequence[tuple[int, da
     cuts: list[tuple[int, datetime, datetime | None]] = []
     since = position
     for last, latest in ranges:
-        if covers is not None and position > since:
+        if covers is not None and latest is not None and position > since:
             end = month_end_at_or_after(covers)
             if latest > end:
                 cuts.append((position, covers, end))
                 since = position
-        position, covers = last, latest if covers is None else max(covers, latest)
-        if position - since >= every:
+        position = last
+        if latest is not None:
+            covers = latest if covers is None else max(covers, latest)
+        if position - since >= every and covers is not None:
             cuts.append((position, covers, None))
             since = position
     if covers is not None and position > since:

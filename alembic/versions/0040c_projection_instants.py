@@ -4,7 +4,8 @@ One row per range ``(first, last]`` of stored events, scanned in notification or
 earliest and latest instant at which the system learnt of an event of the range (a passed
 deadline counts when recorded, not at its due instant). An as-of build stops replaying after
 the last range holding an event recorded at or before its instant, and checkpoints are cut on
-range boundaries (issue 16, ``projections.checkpoints``).
+range boundaries (issue 16, ``projections.checkpoints``). Both are null for a range holding
+only events without an instant of their own (which no as-of applies).
 
 Revision ID: 0040c
 Revises: 0001
@@ -23,8 +24,8 @@ def upgrade() -> None:
         CREATE TABLE projection_instants (
             last bigint PRIMARY KEY,
             first bigint NOT NULL,
-            earliest timestamptz NOT NULL,
-            latest timestamptz NOT NULL
+            earliest timestamptz,
+            latest timestamptz
         )""")
 
 
