@@ -129,7 +129,9 @@ class ReadPools:
     @contextmanager
     def connection(self, pool: ConnectionPool | None = None) -> Iterator[psycopg.Connection[Any]]:
         """A connection of ``pool`` (one :meth:`route` chose), else of the next replica in
-        turn; a replica that cannot give one is left aside, and the error raised (503)."""
+        turn. When it fails (the server is gone: a crash, a failover) the error is raised
+        (503), the pool's other idle connections are checked at once so that one request
+        only fails, not one per pooled connection, and a replica is left aside."""
         pool = pool or self.any()
         try:
             with pool.connection() as conn:
@@ -138,6 +140,7 @@ class ReadPools:
             for replica in self.replicas:
                 if replica.pool is pool:
                     self._left_aside(replica, error)
+            pool.check()
             raise
 
     def close(self) -> None:
