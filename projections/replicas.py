@@ -70,17 +70,18 @@ class ReadPools:
         self._position = sql.SQL("SELECT min(notification_id) FROM {}.projection_tracking "
                                  "WHERE projection = ANY(%s)").format(sql.Identifier(schema))
 
-    def _up(self) -> list[Replica]:
+    def in_service(self) -> list[Replica]:
+        """The replicas not left aside now."""
         now = time.monotonic()
         return [r for r in self.replicas if r.down_until <= now]
 
     def any(self) -> ConnectionPool:
         """The next replica in turn that is not left aside, else the primary."""
-        up = self._up()
+        up = self.in_service()
         return up[next(self._turn) % len(up)].pool if up else self.primary
 
     def _ready(self, position: int) -> ConnectionPool | None:
-        up = [r for r in self._up() if r.known >= position]
+        up = [r for r in self.in_service() if r.known >= position]
         return up[next(self._turn) % len(up)].pool if up else None
 
     def _read(self, replica: Replica) -> None:
@@ -113,7 +114,7 @@ class ReadPools:
             return pool
         began = time.monotonic()
         while True:
-            await asyncio.to_thread(lambda: [self._read(r) for r in self._up()])
+            await asyncio.to_thread(lambda: [self._read(r) for r in self.in_service()])
             pool = self._ready(position)
             waited = time.monotonic() - began
             if pool is not None or waited >= self.wait:
