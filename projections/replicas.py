@@ -97,6 +97,10 @@ class ReadPools:
         replica.known = max(replica.known, (row[0] if row else None) or 0)
         replica.read_at = time.monotonic()
 
+    def _read_all(self) -> None:
+        for replica in self.in_service():
+            self._read(replica)
+
     def _left_aside(self, replica: Replica, error: BaseException) -> None:
         replica.down_until = time.monotonic() + self.rest
         log.warning("read replica %s left aside for %gs: %s",
@@ -114,7 +118,7 @@ class ReadPools:
             return pool
         began = time.monotonic()
         while True:
-            await asyncio.to_thread(lambda: [self._read(r) for r in self.in_service()])
+            await asyncio.to_thread(self._read_all)
             pool = self._ready(position)
             waited = time.monotonic() - began
             if pool is not None or waited >= self.wait:
