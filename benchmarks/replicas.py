@@ -48,7 +48,7 @@ from application.database import create_database, eventsourcing_env
 from application.migrations import upgrade
 from application.services import IHanoi
 from benchmarks import Target, console, machine_load, print_table
-from benchmarks.api import free_port, load_python, load_wrk, vacuum, wait_listening
+from benchmarks.api import free_port, load_python, load_wrk, vacuum
 from benchmarks.rebuild import START, build_directory, write_history
 from projections.engine import Projector
 from projections.public_results import COLUMNS
@@ -99,12 +99,21 @@ def pgbench(servers: list[int], clients: int, seconds: float, script: Path) -> f
     return total
 
 
-def serve(env: dict[str, str], workers: int, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.replicas:app_factory",
-         "--workers", str(workers), "--port", str(port), "--log-level", "warning",
-         "--no-access-log", "--no-server-header"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serve(env: dict[str, str], workers: int, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """uvicorn with ``workers`` processes, once every one of them has started its app (the
+    socket listens before: the first measurements would include the others' start)."""
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.replicas:app_factory",
+             "--workers", str(workers), "--port", str(port), "--log-level", "info",
+             "--no-access-log", "--no-server-header"], env=env,
+            stdout=subprocess.DEVNULL, stderr=output)
+    deadline = time.monotonic() + 120
+    while log.read_text().count("Application startup complete") < workers:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"uvicorn did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    return server
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -179,6 +188,10 @@ def read_your_writes(cluster: Cluster, port: int, commands: int) -> None:
     names = ["primary's read models", *(f"{r.name}'s read models" for r in cluster.replicas)]
     rows = [[f"{name} have it", f"{median(ms):.1f}", f"{percentile(ms, 0.99):.1f}"]
             for name, ms in zip(names, lags, strict=True)]
+    for replica, ms in zip(cluster.replicas, lags[1:], strict=True):
+        alone = [r - p for r, p in zip(ms, lags[0], strict=True)]
+        rows.append([f"{replica.name}: replication alone (minus the primary's)",
+                     f"{median(alone):.1f}", f"{percentile(alone, 0.99):.1f}"])
     rows.append(["GET with X-Min-Position, answered", f"{median(reads):.1f}",
                  f"{percentile(reads, 0.99):.1f}"])
     print_table(f"Read your own writes, 2 replicas, 1 worker: ms after a submission's 201 "
@@ -236,10 +249,9 @@ def main() -> None:
                     reads = " ".join(r.url_of("ihanoi") for r in cluster.replicas[:replicas])
                     port = free_port()
                     server = serve({**serve_env, "IHANOI_READ_DATABASE_URLS": reads},
-                                   workers, port)
+                                   workers, port, root / "uvicorn.log")
                     try:
-                        wait_listening(port)
-                        load(port, PATH, {}, 1, args.clients)  # warm every worker's pools
+                        load(port, PATH, {}, 2, args.clients)  # warm every worker's pools
                         rps, p50, p99 = load(port, PATH, {}, args.seconds, args.clients)
                     finally:
                         stop(server)
@@ -251,9 +263,8 @@ def main() -> None:
                                                 "p99 ms", "vs 0 replicas, 1 worker"], rows)
             port = free_port()
             server = serve({**serve_env, "IHANOI_READ_DATABASE_URLS": " ".join(
-                r.url_of("ihanoi") for r in cluster.replicas)}, 1, port)
+                r.url_of("ihanoi") for r in cluster.replicas)}, 1, port, root / "uvicorn.log")
             try:
-                wait_listening(port)
                 read_your_writes(cluster, port, args.commands)
             finally:
                 stop(server)
