@@ -40,6 +40,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+import psutil
 import psycopg
 from eventsourcing.cipher import AESCipher
 
@@ -80,6 +81,36 @@ def app_factory() -> Any:
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) so far of process ``pid`` and its descendants, by pid;
+    ``pid``'s own include its children that have exited (a postmaster's ended backends)."""
+    root = psutil.Process(pid)
+    seconds = {}
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        seconds[process.pid] = times.user + times.system + (
+            times.children_user + times.children_system if process is root else 0.0)
+    return seconds
+
+
+class CpuMeter:
+    """CPU milliseconds per request spent by process trees (the API's, each server's)."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.before = [cpu_seconds(pid) for pid in pids]
+
+    def per_request(self, requests: float) -> list[float]:
+        """By tree: CPU spent since the meter started, in ms per request (a process that
+        started meanwhile counts whole; one that ended is missed)."""
+        return [sum(cpu - before.get(p, 0.0) for p, cpu in cpu_seconds(pid).items())
+                / max(requests, 1) * 1000
+                for pid, before in zip(self.pids, self.before, strict=True)]
 
 
 def pgbench(servers: list[int], clients: int, seconds: float, script: Path) -> float:
@@ -231,13 +262,18 @@ def main() -> None:
             following.start()
             script = root / "page.sql"
             script.write_text(PAGE_SQL)
-            raw = [pgbench([cluster.primary.port], args.clients, args.seconds, script),
-                   pgbench([r.port for r in cluster.replicas], args.clients, args.seconds,
-                           script)]
+            servers = [cluster.primary, *cluster.replicas]
+            raw = []
+            for ports in ([cluster.primary.port], [r.port for r in cluster.replicas]):
+                meter = CpuMeter([s.pid for s in servers])
+                qps = pgbench(ports, args.clients, args.seconds, script)
+                raw.append((qps, sum(meter.per_request(qps * args.seconds))))
             print_table(f"Raw PostgreSQL: the page's query with pgbench, {args.clients} "
-                        f"connections ({machine_load()})", ["servers", "queries/s", "ratio"],
-                        [["primary", f"{raw[0]:,.0f}", "1.00×"],
-                         ["2 replicas at once", f"{raw[1]:,.0f}", f"{raw[1] / raw[0]:.2f}×"]])
+                        f"connections ({machine_load()})",
+                        ["servers", "queries/s", "ratio", "server CPU ms/query"],
+                        [["primary", f"{raw[0][0]:,.0f}", "1.00×", f"{raw[0][1]:.2f}"],
+                         ["2 replicas at once", f"{raw[1][0]:,.0f}",
+                          f"{raw[1][0] / raw[0][0]:.2f}×", f"{raw[1][1]:.2f}"]])
             serve_env = {**os.environ, "DATABASE_URL": url, "IHANOI_CIPHER_KEY": key,
                          "IHANOI_JWT_SECRET": SECRET, "IHANOI_DATA_DIR": str(root / "data"),
                          **{f"IHANOI_RATE_LIMIT_{name}": "off" for name in
@@ -252,15 +288,21 @@ def main() -> None:
                                    workers, port, root / "uvicorn.log")
                     try:
                         load(port, PATH, {}, 2, args.clients)  # warm every worker's pools
+                        meter = CpuMeter([server.pid, *(s.pid for s in servers)])
                         rps, p50, p99 = load(port, PATH, {}, args.seconds, args.clients)
+                        api_ms, primary_ms, *replica_ms = meter.per_request(rps * args.seconds)
                     finally:
                         stop(server)
                     baseline = baseline or rps
                     rows.append([str(replicas), str(workers), f"{rps:,.0f}",
-                                 f"{p50:.1f}", f"{p99:.1f}", f"{rps / baseline:.2f}×"])
+                                 f"{p50:.1f}", f"{p99:.1f}", f"{rps / baseline:.2f}×",
+                                 f"{api_ms:.2f}", f"{primary_ms:.2f}",
+                                 f"{sum(replica_ms):.2f}"])
             print_table(f"GET {PATH}, {args.clients} connections, {args.seconds:.0f} s each "
                         f"({machine_load()})", ["replicas", "API workers", "req/s", "p50 ms",
-                                                "p99 ms", "vs 0 replicas, 1 worker"], rows)
+                                                "p99 ms", "vs 0 replicas, 1 worker",
+                                                "CPU ms/req: API", "primary", "replicas"],
+                        rows)
             port = free_port()
             server = serve({**serve_env, "IHANOI_READ_DATABASE_URLS": " ".join(
                 r.url_of("ihanoi") for r in cluster.replicas)}, 1, port, root / "uvicorn.log")

@@ -92,11 +92,15 @@ class Server:
             _run("pg_ctl", ["-D", str(self.pgdata), "-w", "-m", "immediate", "stop"],
                  self.user)
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id."""
+        return int((self.pgdata / "postmaster.pid").read_text().split()[0])
+
     def kill(self) -> None:
         """SIGKILL the postmaster and its processes at once: a crashed machine (nothing
         flushed after that instant reaches a replica)."""
-        pid = int((self.pgdata / "postmaster.pid").read_text().split()[0])
-        postmaster = psutil.Process(pid)
+        postmaster = psutil.Process(self.pid)
         processes = [postmaster, *postmaster.children(recursive=True)]
         for process in processes:
             with contextlib.suppress(psutil.NoSuchProcess):

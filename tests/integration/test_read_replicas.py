@@ -117,6 +117,9 @@ def test_a_write_is_read_from_a_replica_once_it_has_the_position(api: Api) -> No
         assert read(api, report_id, position)["status"] == "received"
     assert (routed.replica + routed.replica_after_wait, routed.primary_after_wait) == (
         before[0] + 3, before[1])
+    metrics = api.client.get("/metrics").text
+    assert f'ihanoi_read_routes_total{{route="primary_after_wait"}} {before[1]:.1f}' in metrics
+    assert "ihanoi_read_replicas_in_service 2.0" in metrics
 
 
 def test_a_replica_behind_the_position_is_passed_over_for_one_that_has_it(
