@@ -10,8 +10,9 @@
 2. Raw PostgreSQL baseline, same run: ``pgbench`` runs the public results page's query
    (``--clients`` connections) on the primary alone, then on the two replicas at once (half the
    connections each): what the servers give without Python or HTTP.
-3. Serves the API (``uvicorn --workers N --factory benchmarks.replicas:app_factory``; the
-   projector runs in this process, the workers follow it by LISTEN) with
+3. Serves the API (uvicorn with N worker processes, :func:`app_factory`, on a listening
+   socket with TCP_NODELAY: :func:`uvicorn_workers`; the projector runs in this process, the
+   workers follow it by LISTEN) with
    ``IHANOI_READ_DATABASE_URLS`` naming 0, 1 or 2 replicas, and loads ``/public/results`` with
    ``wrk`` (``--clients`` connections, ``--seconds`` each): requests/s, p50, p99, and the
    ratio to 0 replicas with 1 worker.
@@ -30,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -130,15 +132,31 @@ def pgbench(servers: list[int], clients: int, seconds: float, script: Path) -> f
     return total
 
 
+def uvicorn_workers(workers: int, port: int) -> None:
+    """``uvicorn --workers`` on a listening socket made with ``IPPROTO_TCP``: uvicorn's own
+    (``Config.bind_socket``) is made with protocol 0, so asyncio does not set TCP_NODELAY on
+    the connections its workers accept, and every answer then waits ~40 ms for the client's
+    delayed ACK (measured here: a trivial app, 2 workers, 350 instead of 8,000 req/s)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("benchmarks.replicas:app_factory", factory=True, workers=workers,
+                            port=port, log_level="info", access_log=False,
+                            server_header=False)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.set_inheritable(True)
+    Multiprocess(config, sockets=[sock]).run()
+
+
 def serve(env: dict[str, str], workers: int, port: int, log: Path) -> subprocess.Popen[bytes]:
     """uvicorn with ``workers`` processes, once every one of them has started its app (the
     socket listens before: the first measurements would include the others' start)."""
     with log.open("w") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.replicas:app_factory",
-             "--workers", str(workers), "--port", str(port), "--log-level", "info",
-             "--no-access-log", "--no-server-header"], env=env,
-            stdout=subprocess.DEVNULL, stderr=output)
+            [sys.executable, "-m", "benchmarks.replicas", "--serve", str(workers),
+             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=output)
     deadline = time.monotonic() + 120
     while log.read_text().count("Application startup complete") < workers:
         if server.poll() is not None or time.monotonic() > deadline:
@@ -238,7 +256,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections")
     parser.add_argument("--api-workers", default="1,2,4", help="uvicorn worker counts")
     parser.add_argument("--commands", type=int, default=100, help="read-your-writes rounds")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: uvicorn
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        uvicorn_workers(args.serve, args.port)
+        return
     root = Path(tempfile.mkdtemp(prefix="ihanoi-replicas-"))
     with Cluster.start(root / "cluster", replicas=2) as cluster:
         url = create_database(cluster.primary.url, "ihanoi")
