@@ -10,9 +10,10 @@
 2. Raw PostgreSQL baseline, same run: ``pgbench`` runs the public results page's query
    (``--clients`` connections) on the primary alone, then on the two replicas at once (half the
    connections each): what the servers give without Python or HTTP.
-3. Serves the API (uvicorn with N worker processes, :func:`app_factory`, on a listening
-   socket with TCP_NODELAY: :func:`uvicorn_workers`; the projector runs in this process, the
-   workers follow it by LISTEN) with
+3. Serves the API (uvicorn with N worker processes of ``ihanoi.asgi.create_api``, as
+   ``ihanoi serve --no-projector --workers N``, but on a listening socket with TCP_NODELAY:
+   :func:`uvicorn_workers`; the projector runs in this process, the workers follow it by
+   LISTEN) with
    ``IHANOI_READ_DATABASE_URLS`` naming 0, 1 or 2 replicas, and loads ``/public/results`` with
    ``wrk`` (``--clients`` connections, ``--seconds`` each): requests/s, p50, p99, and the
    ratio to 0 replicas with 1 worker.
@@ -67,17 +68,6 @@ PAGE_SQL = (f"SELECT {COLUMNS} FROM public_results r LEFT JOIN public_results_un
 REPORT = {"kind": "field", "category": "environment",
           "text": "Nước thải tràn ra vỉa hè phố Hàng Bông", "latitude": 21.0301,
           "longitude": 105.8478, "address": "45 Hàng Bông"}
-
-
-def app_factory() -> Any:
-    """The API of one uvicorn worker, configured by the environment (``--factory``)."""
-    from api.app import create_app
-    from application.settings import get_settings
-    from ihanoi.runtime import open_runtime
-
-    settings = get_settings()
-    return create_app(open_runtime(settings, migrate=False), settings.resolve_jwt_secret(),
-                      follow=False)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -140,7 +130,7 @@ def uvicorn_workers(workers: int, port: int) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("benchmarks.replicas:app_factory", factory=True, workers=workers,
+    config = uvicorn.Config("ihanoi.asgi:create_api", factory=True, workers=workers,
                             port=port, log_level="info", access_log=False,
                             server_header=False)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
