@@ -103,10 +103,9 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     pools = [create_pool(url, schema=runtime.schema, min_size=1, max_size=8, name=name,
                          autocommit=True, timeout=settings.db_timeout_seconds,
                          time_zone="Asia/Ho_Chi_Minh",
-                         **({"prepare_threshold": None} if runtime.pooled and not n else {}))
-             for n, (name, url) in enumerate(
-                 [("reads", runtime.url),
-                  *((f"replica-{i}", u) for i, u in enumerate(runtime.read_urls))])]
+                         **({"prepare_threshold": None} if runtime.pooled else {}))
+             for name, url in [("reads", runtime.url),
+                               *((f"replica-{n}", u) for n, u in enumerate(runtime.read_urls))]]
     app.state.reads = ReadPools(pools[0], pools[1:], schema=runtime.schema,
                                 read_models=[m.name for m in runtime.projector.models],
                                 wait=settings.read_replica_wait_seconds)
