@@ -11,9 +11,8 @@
    (``--clients`` connections) on the primary alone, then on the two replicas at once (half the
    connections each): what the servers give without Python or HTTP.
 3. Serves the API (uvicorn with N worker processes of ``ihanoi.asgi.create_api``, as
-   ``ihanoi serve --no-projector --workers N``, but on a listening socket with TCP_NODELAY:
-   :func:`uvicorn_workers`; the projector runs in this process, the workers follow it by
-   LISTEN) with
+   ``ihanoi serve --no-projector --workers N``: :func:`ihanoi.asgi.run_workers`; the
+   projector runs in this process, the workers follow it by LISTEN) with
    ``IHANOI_READ_DATABASE_URLS`` naming 0, 1 or 2 replicas, and loads ``/public/results`` with
    ``wrk`` (``--clients`` connections, ``--seconds`` each): requests/s, p50, p99, and the
    ratio to 0 replicas with 1 worker.
@@ -32,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +52,7 @@ from application.services import IHanoi
 from benchmarks import Target, console, machine_load, print_table
 from benchmarks.api import free_port, load_python, load_wrk, vacuum
 from benchmarks.rebuild import START, build_directory, write_history
+from ihanoi.asgi import run_workers
 from projections.engine import Projector
 from projections.public_results import COLUMNS
 from projections.registry import READ_MODELS
@@ -120,24 +119,6 @@ def pgbench(servers: list[int], clients: int, seconds: float, script: Path) -> f
         output = run.communicate()[0]
         total += float(re.search(r"tps = ([\d.]+)", output).group(1))  # type: ignore[union-attr]
     return total
-
-
-def uvicorn_workers(workers: int, port: int) -> None:
-    """``uvicorn --workers`` on a listening socket made with ``IPPROTO_TCP``: uvicorn's own
-    (``Config.bind_socket``) is made with protocol 0, so asyncio does not set TCP_NODELAY on
-    the connections its workers accept, and every answer then waits ~40 ms for the client's
-    delayed ACK (measured here: a trivial app, 2 workers, 350 instead of 8,000 req/s)."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    config = uvicorn.Config("ihanoi.asgi:create_api", factory=True, workers=workers,
-                            port=port, log_level="info", access_log=False,
-                            server_header=False)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.set_inheritable(True)
-    Multiprocess(config, sockets=[sock]).run()
 
 
 def serve(env: dict[str, str], workers: int, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -250,7 +231,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        uvicorn_workers(args.serve, args.port)
+        run_workers(args.serve, "127.0.0.1", args.port, log_level="info")
         return
     root = Path(tempfile.mkdtemp(prefix="ihanoi-replicas-"))
     with Cluster.start(root / "cluster", replicas=2) as cluster:
