@@ -85,9 +85,14 @@ async def at_least(
 
 def connection(request: Request) -> AbstractContextManager[psycopg.Connection[Any]]:
     """A read connection for this request: on the replica (or the primary) that has the
-    position it asked for, else on the next replica in turn (none: the primary)."""
+    position it asked for, or that the read cache will keep its answer under; else on the
+    next replica in turn (none: the primary)."""
     reads: ReadPools = request.app.state.reads
-    return reads.connection(getattr(request.state, "read_pool", None))
+    pool = getattr(request.state, "read_pool", None)
+    kept_at = getattr(request.state, "read_cache_position", None)
+    if pool is None and kept_at is not None:  # an answer api.read_cache may keep
+        pool = reads.at(kept_at)
+    return reads.connection(pool)
 
 
 #: The dependency of every read of the read models (the query routers have it).

@@ -11,6 +11,9 @@ have reached store position *n* exactly when its tracking rows say so, and:
   read again every ``poll`` seconds for at most ``wait`` seconds (replication lag is usually
   a few milliseconds); else it goes to the primary, whose read models the caller has already
   waited for;
+- an answer the API keeps for reuse while the read models stand still (``api.read_cache``)
+  is read where they are at least where the API knows them to be (:meth:`ReadPools.at`), so
+  a replica behind them never makes a kept answer older than its position says;
 - a replica that fails to give a connection is left aside for ``rest`` seconds.
 """
 
@@ -105,6 +108,17 @@ class ReadPools:
         replica.down_until = time.monotonic() + self.rest
         log.warning("read replica %s left aside for %gs: %s",
                     replica.pool.name, self.rest, error)
+
+    def at(self, position: int) -> ConnectionPool:
+        """Without waiting: a replica whose read models have ``position`` (their tracking
+        rows read again when none is known to), else the primary."""
+        if not self.replicas or position == 0:
+            return self.any()
+        pool = self._ready(position)
+        if pool is None:
+            self._read_all()
+            pool = self._ready(position)
+        return pool or self.primary
 
     async def route(self, position: int) -> ConnectionPool:
         """The pool to read position ``position`` from (the primary's read models have it):

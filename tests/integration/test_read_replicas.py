@@ -101,9 +101,10 @@ def paused(cluster: Cluster) -> Iterator[list[int]]:
 
 
 def test_queries_without_a_position_take_the_replicas_in_turn(api: Api) -> None:
+    receiver = api.token(api.world.receiver)
     before = served(api)
     for _ in range(6):
-        assert api.client.get("/public/results").status_code == 200
+        assert api.client.get("/reports", headers=receiver).status_code == 200
     after = served(api)
     assert after[0] == before[0], "a query went to the primary"
     assert [a - b for a, b in zip(after[1:], before[1:], strict=True)] == [3, 3]
@@ -156,18 +157,44 @@ def test_with_every_replica_behind_a_write_is_read_from_the_primary_after_a_boun
     assert routed.primary_after_wait == fallbacks + 1
 
 
+def test_an_answer_the_read_cache_may_keep_is_read_where_the_read_models_have_its_position(
+        api: Api, cluster: Cluster, paused: list[int], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """api.read_cache keeps an anonymous answer under the position the API knows the read
+    models at: with every replica behind it, it is read on the primary; once they have it,
+    on a replica."""
+    for i in (0, 1):
+        cluster.replicas[i].execute("SELECT pg_wal_replay_pause()")
+        paused.append(i)
+    monkeypatch.setattr(reads(api), "wait", 0.2)
+    read(api, *submit(api))  # the API knows the read models have the submission
+    before = served(api)
+    assert api.client.get("/public/results?limit=7").status_code == 200
+    assert served(api)[0] == before[0] + 1
+    for i in (0, 1):
+        cluster.replicas[i].execute("SELECT pg_wal_replay_resume()")
+    paused.clear()
+    cluster.wait_replayed()
+    before = served(api)
+    assert api.client.get("/public/results?limit=8").status_code == 200
+    after = served(api)
+    assert after[0] == before[0] and sum(after[1:]) > sum(before[1:])
+
+
 def test_a_replica_that_is_down_is_left_aside_and_the_others_serve(
         api: Api, cluster: Cluster) -> None:
     """Stopped, a replica costs at most one failed read (503, within the pool's timeout);
     then it is left aside and the queries go to the other one."""
+    receiver = api.token(api.world.receiver)
     down = cluster.replicas[1]
     down.stop()
     try:
-        statuses = [api.client.get("/public/results").status_code for _ in range(6)]
+        statuses = [api.client.get("/reports", headers=receiver).status_code
+                    for _ in range(6)]
         assert set(statuses) <= {200, 503} and statuses.count(503) <= 1, statuses
         assert statuses[-4:] == [200] * 4
         before = served(api)
-        assert api.client.get("/public/results").status_code == 200
+        assert api.client.get("/reports", headers=receiver).status_code == 200
         assert served(api)[1] == before[1] + 1
     finally:
         down.start()
