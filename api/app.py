@@ -29,6 +29,7 @@ from application.database import create_pool
 from application.settings import Settings, check_jwt_secret, get_settings
 from projections.consistency import ReadPosition
 from projections.deployment import Deployment
+from projections.replicas import ReadPools
 
 log = logging.getLogger("ihanoi.api")
 #: What a browser on an allowed origin may send and read (CORS, IHANOI_CORS_ORIGINS).
@@ -97,12 +98,18 @@ def create_app(runtime: Deployment, jwt_secret: str, follow: bool = True,
     # (503 with Retry-After), and the pool reconnects by itself once it is back.
     # Behind pgbouncer in transaction mode (``runtime.pooled``) no statement is prepared on
     # the server, and the schema must be the role's search_path (docs/DEPLOYMENT.md).
-    app.state.reads = create_pool(runtime.url, schema=runtime.schema, min_size=1, max_size=8,
-                                  name="reads", autocommit=True,
-                                  timeout=settings.db_timeout_seconds,
-                                  time_zone="Asia/Ho_Chi_Minh",
-                                  **({"prepare_threshold": None} if runtime.pooled else {}))
-    app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads)
+    # Issue 15.1: with read replicas, queries go to them, the primary being for commands,
+    # the projector, the scheduler, as-of readings and reads no replica has caught up with.
+    pools = [create_pool(url, schema=runtime.schema, min_size=1, max_size=8, name=name,
+                         autocommit=True, timeout=settings.db_timeout_seconds,
+                         time_zone="Asia/Ho_Chi_Minh",
+                         **({"prepare_threshold": None} if runtime.pooled else {}))
+             for name, url in [("reads", runtime.url),
+                               *((f"replica-{n}", u) for n, u in enumerate(runtime.read_urls))]]
+    app.state.reads = ReadPools(pools[0], pools[1:], schema=runtime.schema,
+                                read_models=[m.name for m in runtime.projector.models],
+                                wait=settings.read_replica_wait_seconds)
+    app.state.read_position = ReadPosition(runtime.projector, pool=app.state.reads.primary)
     app.state.read_wait = settings.read_wait_seconds if read_wait is None else read_wait
     errors.install(app)
     # Middleware, innermost first (each added one wraps the ones before): the public answers

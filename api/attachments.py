@@ -25,6 +25,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from api import consistency
 from api import schemas as s
 from api.access import check_works_on_reports, may_see
 from api.auth import Caller
@@ -178,13 +179,13 @@ def _may_read_original(request: Request, caller: Any, attachment: Attachment) ->
     if caller.subject == attachment.uploader_id:
         return True
     if caller.role == Role.CITIZEN:
-        with request.app.state.reads.connection() as conn:
+        with consistency.connection(request) as conn:
             return any(
                 row is not None and may_see(caller, row)
                 for row in (report_status.get(conn, report_id) for report_id in
                             report_attachments.reports_of_reporter_uses(conn, attachment.id)))
     check_works_on_reports(caller)  # an administrator: 403
-    with request.app.state.reads.connection() as conn:
+    with consistency.connection(request) as conn:
         for report_id in report_attachments.reports_of(conn, attachment.id):
             row = report_status.get(conn, report_id)
             if row is not None and may_see(caller, row):
@@ -230,7 +231,7 @@ def thumbnail(attachment_id: UUID, request: Request, caller: Caller) -> Response
 def _public(request: Request, attachment_id: UUID) -> Attachment:
     app: IHanoi = request.app.state.runtime.app
     attachment = _attachment(app, attachment_id)
-    with request.app.state.reads.connection() as conn:
+    with consistency.connection(request) as conn:
         if not report_attachments.is_public(conn, attachment_id):
             raise NotFound(f"no public attachment {attachment_id}")
     return attachment

@@ -8,6 +8,9 @@
   at most ``read_wait`` seconds (``IHANOI_READ_WAIT_SECONDS``, 2 s by default), until every
   read model has applied the store up to it; then it answers from them as usual, else 503
   problem+json with ``Retry-After`` (:func:`at_least`, a dependency of every query router).
+  With read replicas, it answers from one whose read models have the position too, or else
+  from the primary (:meth:`projections.replicas.ReadPools.route`); :func:`connection` hands
+  out the connection chosen.
 
 The wait sleeps on the projector's progress (:class:`projections.consistency.ReadPosition`),
 not on polling queries.
@@ -16,13 +19,16 @@ not on polling queries.
 from __future__ import annotations
 
 import math
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Header, Query, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.services import CommandResult
 from projections.consistency import ReadPosition
+from projections.replicas import ReadPools
 
 POSITION_HEADER = "X-Store-Position"  # asked back as X-Min-Position (``at_least``)
 #: Seconds a client is told to wait before retrying a read the read models have not reached.
@@ -74,6 +80,19 @@ async def at_least(
     timeout: float = request.app.state.read_wait
     if not await position.wait_for(wanted, timeout):
         raise NotYetRead(wanted, position.known, timeout)
+    request.state.read_pool = await request.app.state.reads.route(wanted)
+
+
+def connection(request: Request) -> AbstractContextManager[psycopg.Connection[Any]]:
+    """A read connection for this request: on the replica (or the primary) that has the
+    position it asked for, or that the read cache will keep its answer under; else on the
+    next replica in turn (none: the primary)."""
+    reads: ReadPools = request.app.state.reads
+    pool = getattr(request.state, "read_pool", None)
+    kept_at = getattr(request.state, "read_cache_position", None)
+    if pool is None and kept_at is not None:  # an answer api.read_cache may keep
+        pool = reads.at(kept_at)
+    return reads.connection(pool)
 
 
 #: The dependency of every read of the read models (the query routers have it).

@@ -30,7 +30,7 @@ from fastapi.responses import Response
 from pydantic import AfterValidator, AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
-from api import open311_format
+from api import consistency, open311_format
 from api.access import acting_as
 from api.auth import Principal, optional_principal
 from api.consistency import ReadAtLeast, written
@@ -250,7 +250,7 @@ async def create_request(
                          " (address_id is not supported), or both")
     runtime = request.app.state.runtime
     app: IHanoi = runtime.app
-    with request.app.state.reads.connection() as conn:
+    with consistency.connection(request) as conn:
         centres = unit_directory.of_level(conn, "service_centre")
     if not centres:
         raise NotFound("no city service centre is configured to receive requests")
@@ -389,7 +389,7 @@ def _find(request: Request, services: dict[str, Service], service_request_id: st
                    "submitted_to": _shifted(end, timedelta(microseconds=1)),
                    "services": codes or None}
         closed = None if len(statuses) == 2 else "closed" in statuses
-    with request.app.state.reads.connection() as conn:
+    with consistency.connection(request) as conn:
         rows = _summaries(conn, closed, filters)
         units = unit_directory.names(
             conn, (r["handling_unit_id"] or r["receiving_unit_id"] for r in rows))

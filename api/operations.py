@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import errors
 from api.responses import Health, NotReady, Ready
 from projections.engine import Projector
+from projections.replicas import ReadPools
 
 router = APIRouter(tags=["operations"])
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -154,9 +155,34 @@ class Observe:
                                         "ms": round(elapsed * 1000, 2), "request_id": rid})
 
 
+class ReadRouteMetrics(Collector):
+    """Where the queries given a store position went (issue 15.1): a replica that had it, a
+    replica after waiting for it, or the primary after waiting in vain; the replicas in
+    service; the last waits."""
+
+    def __init__(self, reads: ReadPools) -> None:
+        self.reads = reads
+
+    def collect(self) -> Iterator[Metric]:
+        routed = self.reads.routed
+        routes = CounterMetricFamily("ihanoi_read_routes", "Queries given a store position, "
+                                     "by where they were read", labels=["route"])
+        for route in ("replica", "replica_after_wait", "primary_after_wait"):
+            routes.add_metric([route], getattr(routed, route))
+        yield routes
+        waits = sorted(routed.waited)
+        yield GaugeMetricFamily("ihanoi_read_replica_wait_p99_seconds",
+                                "p99 of the last 1,000 waits for a replica to have a position",
+                                value=waits[int(len(waits) * 0.99)] if waits else 0.0)
+        yield GaugeMetricFamily("ihanoi_read_replicas_in_service",
+                                "Read replicas configured and not left aside",
+                                value=len(self.reads.in_service()))
+
+
 def install(app: FastAPI) -> None:
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(ProjectorMetrics(app.state.runtime.projector))
+    app.state.metrics.registry.register(ReadRouteMetrics(app.state.reads))
     app.add_middleware(Observe, metrics=app.state.metrics)
 
 

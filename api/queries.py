@@ -23,6 +23,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 from pydantic_core import to_json
 
+from api import consistency
 from api.access import (
     INSPECTORATE_KIND,
     check_works_on_reports,
@@ -172,13 +173,14 @@ def reading(request: Request, as_of: datetime | None = None, *models: str
     """A read connection on the live read models, or on ``models`` as of an instant."""
     runtime: Deployment = request.app.state.runtime
     if as_of is None:
-        with request.app.state.reads.connection() as conn:
+        with consistency.connection(request) as conn:
             yield conn
         return
     _check_past(runtime, as_of)
     # Builds are bounded and shared by instant (projections.checkpoints.build_as_of).
     schema = runtime.projector.as_of(as_of, list(models))
-    with request.app.state.reads.connection() as conn, conn.transaction(), \
+    # on the primary, where the projector has just built the copies as of the instant
+    with request.app.state.reads.primary.connection() as conn, conn.transaction(), \
             conn.cursor() as cur:
         set_search_path(cur, schema, runtime.schema)
         yield conn

@@ -68,6 +68,8 @@ class ReadCache:
         state = scope["app"].state
         app = state.runtime.app
         position: int = state.read_position.known
+        # Read at least there, whichever server reads it (api.consistency.connection).
+        scope.setdefault("state", {})["read_cache_position"] = position
         policy = app.policy()
         key = (scope["path"], scope["query_string"])
         answer = self._answers.get(key)

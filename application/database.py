@@ -7,8 +7,10 @@
 - ``create_database`` / ``drop_database`` / ``create_schema`` / ``drop_schema``: admin helpers.
 - ``sqlalchemy_url``: the same server as a ``postgresql+psycopg://`` URL (for Alembic).
 
-URLs are ``postgresql://user:pw@host:port/db`` or the Unix-socket form
-``postgresql://user@/db?host=/socket/dir&port=5432``; they are read, changed and redacted with
+URLs are ``postgresql://user:pw@host:port/db``, the Unix-socket form
+``postgresql://user@/db?host=/socket/dir&port=5432``, or libpq's multi-host form
+``postgresql://user@h1:5432,h2:5432/db?target_session_attrs=read-write`` (the primary of a
+replicated pair, whichever it is after a failover); they are read, changed and redacted with
 SQLAlchemy's ``make_url`` / ``URL.set`` / ``URL.render_as_string``. ``parse_url`` and the
 connections (libpq) also take ``key=value`` connection strings.
 """
@@ -24,6 +26,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import psycopg
@@ -54,6 +57,9 @@ EMBEDDED_PGDATA = "pg18"
 _ES_PARAMS = {"host", "port", "user", "password", "dbname"}
 # Parameters accepted in a URL but not forwarded to eventsourcing (harmless to drop).
 _ES_IGNORED_PARAMS = {"application_name", "connect_timeout"}
+#: libpq's choice among several hosts (``read-write``: the primary), passed on to the write
+#: side's connections by ``IHanoi.construct_recorder`` (eventsourcing knows no such key).
+TARGET_SESSION_ATTRS = "POSTGRES_TARGET_SESSION_ATTRS"
 
 
 # --------------------------------------------------------------------------- URLs
@@ -68,27 +74,47 @@ def parse_url(url: str) -> dict[str, str]:
         raise ValueError(msg) from None
 
 
-def _render(url: URL) -> str:
-    return url.render_as_string(hide_password=False)
+def _url(url: str) -> URL:
+    """SQLAlchemy's reading of ``url``; libpq's host list ``h1:p1,h2:p2`` (which SQLAlchemy
+    cannot parse) becomes its spelling of the same, ``?host=h1:p1&host=h2:p2``."""
+    scheme, netloc, path, query, _ = urlsplit(url)
+    userinfo, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return make_url(url)
+    parsed = make_url(urlunsplit((scheme, userinfo + at, path, query, "")))
+    return parsed.update_query_pairs([("host", host) for host in hosts.split(",")],
+                                     append=True)
+
+
+def _render(url: URL, hide_password: bool = False) -> str:
+    """``url`` as libpq reads it (a host list back in the authority, ``h1:p1,h2:p2``)."""
+    hosts = url.query.get("host")
+    if url.drivername != "postgresql" or not isinstance(hosts, tuple):
+        return url.render_as_string(hide_password=hide_password)
+    scheme, netloc, path, query, _ = urlsplit(
+        url.difference_update_query(["host"]).render_as_string(hide_password=hide_password))
+    return urlunsplit((scheme, netloc + ",".join(hosts), path, query, ""))
 
 
 def with_dbname(url: str, dbname: str) -> str:
     """The same server and credentials, another database."""
-    return _render(make_url(url).set(database=dbname))
+    return _render(_url(url).set(database=dbname))
 
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (for logs and messages)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        return _render(_url(url), hide_password=True)
+    except (ArgumentError, ValueError):
         return "<unparseable database URL>"
 
 
 def sqlalchemy_url(url: str) -> str:
     """The URL for SQLAlchemy's psycopg 3 dialect, e.g.
-    ``postgresql+psycopg://postgres@/ihanoi?host=%2Fpath`` for a socket directory."""
-    return _render(make_url(url).set(drivername="postgresql+psycopg"))
+    ``postgresql+psycopg://postgres@/ihanoi?host=%2Fpath`` for a socket directory, or
+    ``…@/ihanoi?host=h1%3A5432&host=h2%3A5432`` for a host list."""
+    return _url(url).set(drivername="postgresql+psycopg").render_as_string(
+        hide_password=False)
 
 
 # --------------------------------------------------------------------------- server
@@ -367,10 +393,13 @@ def eventsourcing_env(
 
     Only host, port, user, password and dbname reach eventsourcing's connections; other
     URL parameters (``sslmode`` …) are rejected here: set them as libpq environment
-    variables (``PGSSLMODE`` …) instead, which apply to every connection.
+    variables (``PGSSLMODE`` …) instead, which apply to every connection. The exception is
+    ``target_session_attrs`` (with a host list: which host to write to), kept for
+    ``IHanoi.construct_recorder`` under :data:`TARGET_SESSION_ATTRS`.
     """
     params = parse_url(url)
-    unsupported = sorted(set(params) - _ES_PARAMS - _ES_IGNORED_PARAMS)
+    unsupported = sorted(set(params) - _ES_PARAMS - _ES_IGNORED_PARAMS
+                         - {"target_session_attrs"})
     if unsupported:
         msg = (
             f"eventsourcing only uses host, port, user, password and dbname; the URL also "
@@ -406,7 +435,8 @@ def eventsourcing_env(
         "APPLICATION_RECORDER_TOPIC": "application.database:" + (
             "OneTripRecorder" if prepared_statements else "PooledOneTripRecorder"),
         # No aggregate cache here: IHanoi keeps its own (application.services.Aggregates).
-    }
+    } | ({TARGET_SESSION_ATTRS: params["target_session_attrs"]}
+         if "target_session_attrs" in params else {})
 
 
 # --------------------------------------------------------------------------- read side

@@ -38,6 +38,7 @@ from application.attachments import (
     check_content,
     store_checked,
 )
+from application.database import TARGET_SESSION_ATTRS
 from application.idempotency import CommandReceipt, CommandResult, IdempotencyKeyReused, replay
 from application.transcodings import TypedEventsApplication
 from domain.actors import Actor, Role, UnitLevel
@@ -146,14 +147,20 @@ class IHanoi(TypedEventsApplication):
     def construct_recorder(self) -> ApplicationRecorder:
         """Create the event store's tables once even when several processes start together
         (eventsourcing's CREATE OR REPLACE statements race otherwise). The lock is a
-        transaction's, so it also holds through pgbouncer in transaction mode."""
+        transaction's, so it also holds through pgbouncer in transaction mode. With a host
+        list, the write side connects to the host that accepts writes
+        (``target_session_attrs``), so it follows the primary across a failover."""
         get = self.env.get
         if get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
             return super().construct_recorder()
+        attrs = get(TARGET_SESSION_ATTRS) or None
+        if attrs:
+            self.factory.datastore.pool.kwargs["target_session_attrs"] = attrs  # type: ignore[attr-defined]
         conninfo = make_conninfo(dbname=get("POSTGRES_DBNAME"), host=get("POSTGRES_HOST") or None,
                                  port=get("POSTGRES_PORT") or None,
                                  user=get("POSTGRES_USER") or None,
-                                 password=get("POSTGRES_PASSWORD") or None)
+                                 password=get("POSTGRES_PASSWORD") or None,
+                                 target_session_attrs=attrs)
         key = int.from_bytes(uuid5(NAMESPACE_URL, f"ihanoi:create-tables:"
                                    f"{get('POSTGRES_SCHEMA')}").bytes[:8], "big", signed=True)
         with psycopg.connect(conninfo, prepare_threshold=None) as conn, conn.transaction():

@@ -11,6 +11,8 @@
 | IHANOI_READ_WAIT_SECONDS | read_wait_seconds | 2 (a query's wait for a store position) |
 | IHANOI_READ_CACHE_ENTRIES | read_cache_entries | 256 (public answers kept while they stand, api.read_cache; 0: none) |
 | IHANOI_CHECKPOINT_EVERY | checkpoint_every | 100000 (events between two read-model checkpoints) |
+| IHANOI_READ_DATABASE_URLS | read_database_urls | unset: reads on the primary (else replicas' URLs, space-separated) |
+| IHANOI_READ_REPLICA_WAIT_SECONDS | read_replica_wait_seconds | 0.5 (a query's wait for a replica to have its position, then the primary) |
 | IHANOI_DB_TIMEOUT_SECONDS | db_timeout_seconds | 3 (connecting, or waiting for a pooled connection) |
 | IHANOI_SMTP_HOST    | smtp_host     | unset: no e-mail channel                  |
 | IHANOI_SMTP_PORT    | smtp_port     | 25                                        |
@@ -128,6 +130,17 @@ with warnings.catch_warnings():
             default=256, ge=0, validation_alias="IHANOI_READ_CACHE_ENTRIES")
         checkpoint_every: int = Field(
             default=100_000, ge=1, validation_alias="IHANOI_CHECKPOINT_EVERY")
+        # Issue 15.1: streaming replicas serving the API's reads of the read models.
+        read_database_urls: str = Field(default="",
+                                        validation_alias="IHANOI_READ_DATABASE_URLS")
+        read_replica_wait_seconds: float = Field(
+            default=0.5, ge=0, le=60, validation_alias="IHANOI_READ_REPLICA_WAIT_SECONDS")
+
+        @property
+        def read_database_url_list(self) -> list[str]:
+            """IHANOI_READ_DATABASE_URLS, space-separated (a URL may hold commas: a host
+            list)."""
+            return self.read_database_urls.split()
         # The HTTP edge (README "Security"). Rate limits per client IP, in the `limits`
         # notation ("10/minute", "100 per hour") or "off".
         rate_limit_anonymous: str = Field(

@@ -285,6 +285,8 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
 
     import uvicorn
 
+    from ihanoi.asgi import run_workers
+
     own_directory = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         own_directory = tempfile.mkdtemp(prefix="ihanoi-metrics-")
@@ -295,8 +297,11 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
     console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  ({workers} worker"
                   f"{'s' if workers > 1 else ''}; Ctrl-C to stop)")
     try:
-        uvicorn.run("ihanoi.asgi:create_api", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", server_header=False)
+        if workers > 1:
+            run_workers(workers, host, port)
+        else:
+            uvicorn.run("ihanoi.asgi:create_api", factory=True, host=host, port=port,
+                        log_level="warning", server_header=False)
     finally:
         if own_directory is not None:
             shutil.rmtree(own_directory, ignore_errors=True)

@@ -39,4 +39,5 @@ def open_runtime(settings: Settings | None = None, clock: Clock = business_now,
     projector = Projector(app, direct, READ_MODELS, schema=schema, connect_timeout=timeout)
     projector.ensure_tracking()
     return Deployment(url=url, schema=schema, app=app, projector=projector,
-                      direct_url=None if direct == url else direct)
+                      direct_url=None if direct == url else direct,
+                      read_urls=settings.read_database_url_list)

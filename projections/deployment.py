@@ -3,7 +3,7 @@ read models, and the database they share. Built by the composition root (``ihano
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from application.services import IHanoi
 from projections.engine import Projector
@@ -16,6 +16,8 @@ class Deployment:
     ``url`` takes commands and queries: the primary, or pgbouncer in transaction mode in front
     of it. ``direct_url`` is the primary itself, for what needs a session of its own (LISTEN,
     session advisory locks, the projector's prepared pipeline); None when ``url`` is direct.
+    The API's reads of the read models may go to streaming replicas of the primary at
+    ``read_urls`` (:mod:`projections.replicas`).
     """
 
     url: str
@@ -23,6 +25,7 @@ class Deployment:
     app: IHanoi
     projector: Projector
     direct_url: str | None = None
+    read_urls: list[str] = field(default_factory=list)
 
     @property
     def session_url(self) -> str:

@@ -205,6 +205,32 @@ def test_another_database_on_the_same_server_keeps_the_credentials() -> None:
                               "port": "5433"}
 
 
+def test_a_host_list_url_follows_the_primary_everywhere(cipher_key: str) -> None:
+    """Issue 15.4: libpq's host list with ``target_session_attrs=read-write`` reaches the
+    write side (which eventsourcing would not pass on), Alembic (SQLAlchemy's spelling of a
+    host list) and the logs (password hidden), and survives a change of database."""
+    url = ("postgresql://app:s3cret@db1:5432,db2:5433/ihanoi"
+           "?target_session_attrs=read-write")
+    env = eventsourcing_env(url, cipher_key=cipher_key)
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"]) == ("db1,db2", "5432,5433")
+    assert env["POSTGRES_TARGET_SESSION_ATTRS"] == "read-write"
+    assert sqlalchemy_url(url) == ("postgresql+psycopg://app:s3cret@/ihanoi?host=db1%3A5432"
+                                   "&host=db2%3A5433&target_session_attrs=read-write")
+    assert redact_url(url) == ("postgresql://app:***@db1:5432,db2:5433/ihanoi"
+                               "?target_session_attrs=read-write")
+    assert parse_url(with_dbname(url, "x")) == {
+        "user": "app", "password": "s3cret", "host": "db1,db2", "port": "5432,5433",
+        "dbname": "x", "target_session_attrs": "read-write"}
+
+
+def test_read_replica_urls_are_space_separated_and_may_hold_host_lists() -> None:
+    settings = Settings(read_database_urls=" postgresql://app@db2/ihanoi\n"
+                        "postgresql://app@db3:5432,db4:5432/ihanoi?target_session_attrs=standby ")
+    assert settings.read_database_url_list == [
+        "postgresql://app@db2/ihanoi",
+        "postgresql://app@db3:5432,db4:5432/ihanoi?target_session_attrs=standby"]
+
+
 def test_production_requires_cipher_key(tmp_path: Path) -> None:
     settings = Settings(environment="production", cipher_key=None, data_dir=tmp_path)
     with pytest.raises(ConfigurationError, match="IHANOI_CIPHER_KEY is required in production"):
