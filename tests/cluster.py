@@ -14,7 +14,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,8 @@ from typing import Self
 import psutil
 import psycopg
 
+from tests.network import free_port
+
 #: What the servers need to stay fast and small on a shared test machine (no fsync: a
 #: SIGKILLed postmaster loses nothing the OS has; only a machine crash would).
 SETTINGS = {"listen_addresses": "'127.0.0.1'", "unix_socket_directories": "''",
@@ -33,12 +34,6 @@ SETTINGS = {"listen_addresses": "'127.0.0.1'", "unix_socket_directories": "''",
             "max_connections": "60", "wal_level": "replica", "max_wal_senders": "5",
             "hot_standby": "on", "hot_standby_feedback": "on", "wal_receiver_status_interval": "1s",
             "log_min_messages": "warning"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _system_user() -> str | None:
@@ -141,7 +136,7 @@ class Cluster:
 
             ensure_prefix_permissions(root)
             shutil.chown(root, user)
-        primary = Server("primary", root / "primary", _free_port(), user)
+        primary = Server("primary", root / "primary", free_port(), user)
         cluster = cls(root, primary)
         try:
             _run("initdb", ["-D", str(primary.pgdata), "--auth=trust", "-U", "postgres",
@@ -150,7 +145,7 @@ class Cluster:
                 conf.writelines(f"{key} = {value}\n" for key, value in SETTINGS.items())
             primary.start()
             for n in range(1, replicas + 1):
-                replica = Server(f"replica{n}", root / f"replica{n}", _free_port(), user)
+                replica = Server(f"replica{n}", root / f"replica{n}", free_port(), user)
                 _run("pg_basebackup", ["-h", "127.0.0.1", "-p", str(primary.port), "-U",
                                        "postgres", "-D", str(replica.pgdata), "-R",
                                        "-X", "stream", "-c", "fast", "--no-sync"], user)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from application.settings import Settings
 from ihanoi.runtime import open_runtime
 from projections.deployment import Deployment
 from tests.integration.conftest import generous_settings
+from tests.network import free_port
 
 FAST = 8.0  # seconds: the longest a request may take while the database is down
 PROBLEM = "application/problem+json"
@@ -42,12 +42,6 @@ def within(seconds: float, call: Any) -> Any:
         pytest.fail(f"no answer within {seconds}s while the database was down")
     finally:
         pool.shutdown(wait=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import configparser
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -23,18 +22,13 @@ from psycopg import sql
 
 from application.database import parse_url, with_dbname
 from tests.integration.conftest import Api, build_world, generous_settings
+from tests.network import free_port
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 DEPLOYED_INI = Path(__file__).resolve().parents[2] / "deploy" / "pgbouncer" / "pgbouncer.ini"
 REPORT = {"kind": "field", "category": "environment",
           "text": "Đèn chiếu sáng hỏng cả dãy phố Tràng Thi", "latitude": 21.0268,
           "longitude": 105.8469, "address": "Tràng Thi"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

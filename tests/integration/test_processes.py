@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,17 +24,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.auth import mint
 from application.database import advisory_lock_key
 from tests.integration.conftest import World
+from tests.network import free_port
 
 START_TIMEOUT = 60.0
 REPORT = {"kind": "field", "category": "environment",
           "text": "Cống thoát nước bị tắc trước số 12 Hàng Bài", "latitude": 21.0245,
           "longitude": 105.8522, "address": "12 Hàng Bài"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def ihanoi(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
