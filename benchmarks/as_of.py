@@ -20,13 +20,9 @@ import random
 import time
 from datetime import datetime, timedelta
 
-from eventsourcing.cipher import AESCipher
-
-from application.database import drop_schema, eventsourcing_env
-from application.migrations import upgrade
-from application.services import IHanoi
-from benchmarks import bench_target, console, machine_load, peak_rss_mb, print_table, rss_mb
-from benchmarks.rebuild import MONTHS, START, build_directory, copy_rate, write_history
+from application.database import drop_schema
+from benchmarks import console, machine_load, peak_rss_mb, print_table, rss_mb
+from benchmarks.rebuild import MONTHS, START, city, copy_rate, write_history
 from projections.checkpoints import checkpoints, make_checkpoints, scan_instants, start_point
 from projections.engine import Projector
 from projections.registry import READ_MODELS
@@ -60,52 +56,43 @@ def main() -> None:
     args = parser.parse_args()
     every = args.every or max(1_000, args.events // 10)
     span = args.span or max(10, args.events // 1_000)
-    with bench_target("bench_as_of") as target:
-        upgrade(target.url, target.schema)
-        env = eventsourcing_env(target.url, cipher_key=AESCipher.create_key(32),
-                                schema=target.schema)
-        directory_clock = START - timedelta(days=60)
-        app = IHanoi(env=env, clock=lambda: directory_clock)
-        try:
-            directory = build_directory(app)
-            stored = write_history(target, env, directory, args.events, args.workers, args.seed)
-            console.print(f"stored {stored:,} events; {machine_load()}")
-            copy_s, _ = copy_rate(target)
-            projector = Projector(app, target.url, READ_MODELS, schema=target.schema,
-                                  clock=lambda: END + timedelta(days=1))
-            projector.ensure_tracking()
-            rss = [rss_mb()]
-            started = time.perf_counter()
-            projector.rebuild()
-            rebuild_s = time.perf_counter() - started
-            console.print(f"rebuild {rebuild_s:.1f} s")
-            started = time.perf_counter()
-            scan_instants(projector, span)
-            scan_s = time.perf_counter() - started
-            console.print(f"instants of every event scanned once in {scan_s:.1f} s")
-            rng = random.Random(args.seed)
-            instants = sorted(START + (END - START) * rng.random()
-                              for _ in range(args.instants))
-            cases = [(t, names) for t in instants for names in (None, ["public_results"])]
-            before = []
-            for instant, names in cases:
-                before.append(timed_as_of(projector, instant, names))
-                console.print(f"as of {instant:%Y-%m-%d %H:%M} {names or 'all'} without "
-                              f"checkpoints: {before[-1][0]:.1f} s")
-            rss.append(rss_mb())
-            started = time.perf_counter()
-            made = make_checkpoints(projector, every, now=END + timedelta(days=1), span=span)
-            checkpoint_s = time.perf_counter() - started
-            month_ends = sum(1 for c in made if c.month_end)
-            console.print(f"{len(made)} checkpoints ({month_ends} at month ends) in "
-                          f"{checkpoint_s:.1f} s")
-            assert made == checkpoints(projector)
-            after = []
-            for instant, names in cases:
-                after.append(timed_as_of(projector, instant, names))
-            rss.append(rss_mb())
-        finally:
-            app.close()
+    with city("bench_as_of") as (target, env, app, directory):
+        stored = write_history(target, env, directory, args.events, args.workers, args.seed)
+        console.print(f"stored {stored:,} events; {machine_load()}")
+        copy_s, _ = copy_rate(target)
+        projector = Projector(app, target.url, READ_MODELS, schema=target.schema,
+                              clock=lambda: END + timedelta(days=1))
+        projector.ensure_tracking()
+        rss = [rss_mb()]
+        started = time.perf_counter()
+        projector.rebuild()
+        rebuild_s = time.perf_counter() - started
+        console.print(f"rebuild {rebuild_s:.1f} s")
+        started = time.perf_counter()
+        scan_instants(projector, span)
+        scan_s = time.perf_counter() - started
+        console.print(f"instants of every event scanned once in {scan_s:.1f} s")
+        rng = random.Random(args.seed)
+        instants = sorted(START + (END - START) * rng.random()
+                          for _ in range(args.instants))
+        cases = [(t, names) for t in instants for names in (None, ["public_results"])]
+        before = []
+        for instant, names in cases:
+            before.append(timed_as_of(projector, instant, names))
+            console.print(f"as of {instant:%Y-%m-%d %H:%M} {names or 'all'} without "
+                          f"checkpoints: {before[-1][0]:.1f} s")
+        rss.append(rss_mb())
+        started = time.perf_counter()
+        made = make_checkpoints(projector, every, now=END + timedelta(days=1), span=span)
+        checkpoint_s = time.perf_counter() - started
+        month_ends = sum(1 for c in made if c.month_end)
+        console.print(f"{len(made)} checkpoints ({month_ends} at month ends) in "
+                      f"{checkpoint_s:.1f} s")
+        assert made == checkpoints(projector)
+        after = []
+        for instant, names in cases:
+            after.append(timed_as_of(projector, instant, names))
+        rss.append(rss_mb())
     print_table(f"As of an instant: {stored:,} stored events, {len(READ_MODELS)} read models; "
                 f"COPY {copy_s:.1f} s, full rebuild {rebuild_s:.1f} s, instants scanned "
                 f"{scan_s:.1f} s",

@@ -89,6 +89,23 @@ def build_directory(app: IHanoi) -> Directory:
     return simulation.build_directory(app, CITY)
 
 
+@contextmanager
+def city(prefix: str, reuse: str | None = None, key: str | None = None
+         ) -> Iterator[tuple[Any, dict[str, str], IHanoi, Directory]]:
+    """A migrated target (``reuse``: a kept one, with its ``key``), the application on it and
+    the benchmark's unit tree and officers, created two months before the history starts."""
+    with bench_target(prefix, reuse=reuse) as target:
+        upgrade(target.url, target.schema)
+        env = eventsourcing_env(target.url, cipher_key=key or AESCipher.create_key(32),
+                                schema=target.schema)
+        directory_clock = START - timedelta(days=60)
+        app = IHanoi(env=env, clock=lambda: directory_clock)
+        try:
+            yield target, env, app, build_directory(app)
+        finally:
+            app.close()
+
+
 def generate(worker: int, workers: int, env: dict[str, str], directory: Directory,
              target_events: int, seed: int, counter: Any) -> None:
     """One worker's share: its reporters, then every ``workers``-th report of the timeline."""
@@ -453,54 +470,37 @@ def main() -> None:
     if args.reuse:
         lag_only(args)
         return
-    with bench_target("bench_rebuild") as target:
-        upgrade(target.url, target.schema)
-        env = eventsourcing_env(target.url, cipher_key=AESCipher.create_key(32),
-                                schema=target.schema)
-        directory_clock = START - timedelta(days=60)
-        app = IHanoi(env=env, clock=lambda: directory_clock)
-        try:
-            directory = build_directory(app)
-            started = time.perf_counter()
-            stored = write_history(target, env, directory, args.events, args.workers, args.seed)
-            generation_s = time.perf_counter() - started
-            console.print(f"stored {stored:,} events in {generation_s:.0f} s "
-                          f"({stored / generation_s:,.0f} events/s with {args.workers} workers)")
-            console.print(machine_load())
-            copy_s, size = copy_rate(target)
-            projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
-            projector.ensure_tracking()
-            rss_before = rss_mb()
-            rebuild_s, quarters = rebuild(projector)
-            lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
-                                            args.lag_seconds)
-            show_results(stored, size, copy_s, rebuild_s, rss_before, quarters, lags, achieved)
-            if args.profile:
-                profile_rebuild(projector)
-                per_model(projector)
-        finally:
-            app.close()
+    with city("bench_rebuild") as (target, env, app, directory):
+        started = time.perf_counter()
+        stored = write_history(target, env, directory, args.events, args.workers, args.seed)
+        generation_s = time.perf_counter() - started
+        console.print(f"stored {stored:,} events in {generation_s:.0f} s "
+                      f"({stored / generation_s:,.0f} events/s with {args.workers} workers)")
+        console.print(machine_load())
+        copy_s, size = copy_rate(target)
+        projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
+        projector.ensure_tracking()
+        rss_before = rss_mb()
+        rebuild_s, quarters = rebuild(projector)
+        lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
+                                        args.lag_seconds)
+        show_results(stored, size, copy_s, rebuild_s, rss_before, quarters, lags, achieved)
+        if args.profile:
+            profile_rebuild(projector)
+            per_model(projector)
 
 
 def lag_only(args: argparse.Namespace) -> None:
     """(c) alone, on a kept history: its read models caught up first."""
-    with bench_target("bench_rebuild", reuse=args.reuse) as target:
-        upgrade(target.url, target.schema)
-        env = eventsourcing_env(target.url, cipher_key=str(load_kept(args.reuse)["key"]),
-                                schema=target.schema)
-        directory_clock = START - timedelta(days=60)
-        app = IHanoi(env=env, clock=lambda: directory_clock)
-        try:
-            directory = build_directory(app)
-            projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
-            projector.ensure_tracking()
-            projector.catch_up()
-            stored = projector.head()
-            console.print(f"{stored:,} events stored; {machine_load()}")
-            lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
-                                            args.lag_seconds)
-        finally:
-            app.close()
+    kept_key = str(load_kept(args.reuse)["key"])
+    with city("bench_rebuild", reuse=args.reuse, key=kept_key) as (target, env, app, directory):
+        projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
+        projector.ensure_tracking()
+        projector.catch_up()
+        stored = projector.head()
+        console.print(f"{stored:,} events stored; {machine_load()}")
+        lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
+                                        args.lag_seconds)
     print_lag(lags, achieved)
 
 
