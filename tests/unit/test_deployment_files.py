@@ -93,3 +93,14 @@ def test_commands_go_through_pgbouncer_and_sessions_to_the_primary() -> None:
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(DEPLOY / "pgbouncer" / "pgbouncer.ini")
     assert ini["pgbouncer"]["pool_mode"] == "transaction"
+
+
+def test_the_api_reads_on_the_replica_and_the_rest_stays_on_the_primary() -> None:
+    """Issue 15.1: the API services' queries go to the streaming replica; commands, the
+    projector and the scheduler never read from it."""
+    for name, service in ihanoi_services().items():
+        replicas = service["environment"].get("IHANOI_READ_DATABASE_URLS")
+        if name.startswith("api-"):
+            assert [make_url(url).host for url in replicas.split()] == ["replica"], name
+        else:
+            assert replicas is None, name
