@@ -240,7 +240,8 @@ def _serve(runtime: Deployment, host: str, port: int) -> None:
 
     configure_logging()
     _exit_on_signals()
-    console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  (Ctrl-C to stop)")
+    console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  public pages: "
+                  f"http://{host}:{port}/cong-khai/  (Ctrl-C to stop)")
     # No "server: uvicorn" banner (README "Security"); the Date header stays.
     uvicorn.run(create_app(runtime, get_settings().resolve_jwt_secret()), host=host, port=port,
                 log_level="warning", server_header=False)
@@ -294,7 +295,8 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
     from api.operations import configure_logging
 
     configure_logging()
-    console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  ({workers} worker"
+    console.print(f"[bold green]API docs: http://{host}:{port}/docs[/]  public pages: "
+                  f"http://{host}:{port}/cong-khai/  ({workers} worker"
                   f"{'s' if workers > 1 else ''}; Ctrl-C to stop)")
     try:
         if workers > 1:
