@@ -312,6 +312,12 @@ class OneTripRecorder(PostgresApplicationRecorder):
                 channel=sql.Identifier(self.channel_name)))
         self._append = sql.SQL("SELECT * FROM {schema}.{function}(%b, %b, %b, %b) "
                                "AS notification_id").format(schema=schema, function=function)
+        self._select_stored = sql.SQL(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::uuid[], %s::bigint[]) AS r(id, version) "
+            "JOIN {schema}.{table} e "
+            "ON e.originator_id = r.id AND e.originator_version = r.version").format(
+                schema=schema, table=sql.Identifier(events_table_name))
         self._select_after = sql.SQL(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%s::uuid[], %s::bigint[]) AS r(id, version) "
@@ -329,8 +335,32 @@ class OneTripRecorder(PostgresApplicationRecorder):
                    [e.originator_version for e in stored_events],
                    [e.topic for e in stored_events], [e.state for e in stored_events])
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._append, columns, prepare=True)
+            try:
+                curs.execute(self._append, columns, prepare=True)
+            except psycopg.errors.UniqueViolation:
+                landed = self._landed(curs, stored_events)
+                if landed is None:
+                    raise
+                return landed
             return [row["notification_id"] for row in curs.fetchall()]
+
+    def _landed(self, curs: Any, stored_events: Sequence[StoredEvent]) -> list[int] | None:
+        """The notification ids of ``stored_events`` if the store already holds exactly them —
+        an earlier try of this append committed, but its connection broke before the answer
+        came (a failover, issue 15.4): the retry then finds its own rows, not someone else's.
+        None when any row differs (each ``state`` is encrypted with a fresh nonce, so equal
+        bytes are this very append) or is missing: a real conflict."""
+        curs.execute(self._select_stored, ([e.originator_id for e in stored_events],
+                                           [e.originator_version for e in stored_events]))
+        found = {(row["originator_id"], row["originator_version"]): row
+                 for row in curs.fetchall()}
+        ids = []
+        for event in stored_events:
+            row = found.get((event.originator_id, event.originator_version))
+            if row is None or (row["topic"], bytes(row["state"])) != (event.topic, event.state):
+                return None
+            ids.append(row["notification_id"])
+        return ids
 
     @_retried_briefly
     def select_events_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:

@@ -3,6 +3,7 @@ any process (Điều 25, 28.1), and an append still wakes the listeners of the e
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import psycopg
@@ -109,3 +110,23 @@ def test_a_violation_recorded_elsewhere_is_cleared_by_an_acceptance_here_dieu_27
     assert app.load(world.reporter_id, Reporter).consecutive_violations == 0
     assert [type(e).__name__ for e in app.events.get(world.reporter_id)][-1] == (
         "ViolationStreakBroken")
+
+
+def test_an_append_whose_first_try_committed_unanswered_is_recognised_on_its_retry(
+        world: World) -> None:
+    """Issue 15.4: the connection breaks after the append committed (a failover) and the retry
+    finds the rows: the very same ones are this append's, answered with their notification
+    ids, not a conflict; a different event at a taken version is still a conflict."""
+    from eventsourcing.persistence import IntegrityError
+
+    recorder = world.app.recorder
+    report_id = world.submit()
+    stored = list(recorder.select_events(report_id))  # the bytes the first try wrote
+    head = recorder.max_notification_id()
+    again = recorder.insert_events(stored)
+    assert again == [n.id for n in recorder.select_notifications(1, head)
+                     if n.originator_id == report_id]
+    assert recorder.max_notification_id() == head  # nothing written twice
+    forged = [dataclasses.replace(stored[0], state=stored[0].state + b"x")]
+    with pytest.raises(IntegrityError):
+        recorder.insert_events(forged)
