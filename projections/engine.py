@@ -597,14 +597,15 @@ class Projector:
                 self._copy_sequences(cur, target, table)
                 self._copy_index_names(cur, target, table)
 
-    def _finish(self, target: str, models: Sequence[ReadModel]) -> None:
-        """Make the replayed tables crash-safe and ready for queries: ``SET LOGGED`` writes
-        each once to the WAL (rewritten without the dead rows of the replay's updates), then
-        ``VACUUM ANALYZE`` gives the planner statistics and a visibility map (autovacuum may be
-        off or late: stale statistics made index scans 100× slower)."""
+    def _finish(self, target: str, models: Sequence[ReadModel], logged: bool = True) -> None:
+        """Make the replayed tables crash-safe (unless not ``logged``: as-of schemas are caches)
+        and ready for queries: ``SET LOGGED`` writes each once to the WAL (rewritten without
+        the dead rows of the replay's updates), then ``VACUUM ANALYZE`` gives the planner
+        statistics and a visibility map (autovacuum may be off or late: stale statistics made
+        index scans 100× slower)."""
         tables = [sql.Identifier(target, table) for m in models for table in m.tables]
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            for table in tables:
+            for table in tables if logged else ():
                 conn.execute(sql.SQL("ALTER TABLE {} SET LOGGED").format(table))
             for table in tables:
                 conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(table))
@@ -778,8 +779,8 @@ class Projector:
         is left out) into a schema of their own, and return its name; query it with
         ``search_path``.
 
-        A schema already built for the same live schema, instant and read models is reused;
-        beyond ``max_as_of`` such schemas the least recently built ones are dropped. The build
+        A schema already built for the same live schema, instant and read models is reused
+        (unless built before the server last started: its tables are unlogged); beyond ``max_as_of`` such schemas the least recently built ones are dropped. The build
         starts from the nearest checkpoint (:mod:`projections.checkpoints`).
 
         An instant later than now (:attr:`now`, the application's clock) is refused with
@@ -797,13 +798,10 @@ class Projector:
         # The live schema and every name go into the key: the readable tail may be cut short.
         key = hashlib.sha256("|".join([self.schema, *chosen]).encode()).hexdigest()[:8]
         target = f"asof_{stamp}_{key}_{'_'.join(chosen)}"[:63]
-        with self.connect() as conn:
-            exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
-                                  (target,)).fetchone()
-        if exists:
-            return target
         # From the nearest checkpoint (issue 16); imported here: that module builds on this one.
-        from projections.checkpoints import build_as_of
+        from projections.checkpoints import build_as_of, kept_as_of
+        if kept_as_of(self, target):
+            return target
         build_as_of(self, target, models, instant, progress)
         self._evict_as_of()
         return target

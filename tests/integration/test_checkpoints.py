@@ -206,3 +206,47 @@ def test_the_scheduler_cuts_each_month_end_checkpoint_once(
     assert scheduler.checkpoint(clock.now) == 0
     (made,) = checkpoints(projector)
     assert made.month_end == datetime(2026, 4, 1, tzinfo=BUSINESS_TZ)
+
+
+def test_an_as_of_schema_is_an_unlogged_cache_with_the_live_keys_and_is_rebuilt_after_a_restart(
+        app: IHanoi, clock: Clock, projector: Projector) -> None:
+    """Issue 16: an as-of schema seeded from a checkpoint holds unlogged tables (a cache, no
+    WAL) with the live tables' keys and indexes, same names and definitions (built after the
+    copy); one built before the server last started, which crash recovery may have emptied,
+    is not reused but built again."""
+    clock.set(2026, 3, 27, 9, 0)
+    drive(build_city(app), clock, random.Random(5), reports=4)
+    clock.set(2026, 4, 2, 9, 0)
+    (made,) = make_checkpoints(projector, every=1_000_000, span=10)
+    month_end = datetime(2026, 4, 1, tzinfo=BUSINESS_TZ)
+    assert start_point(projector, projector.models, month_end)[0] == made
+    tables = [t for m in projector.models for t in m.tables]
+
+    def layout(schema: str) -> tuple[set[tuple[str, str]], set[str]]:
+        with projector.connect() as conn:
+            indexes = conn.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
+                " JOIN pg_namespace n ON n.oid = t.relnamespace"
+                " WHERE n.nspname = %s AND t.relname = ANY(%s)", (schema, tables)).fetchall()
+            persistence = conn.execute(
+                "SELECT DISTINCT c.relpersistence FROM pg_class c JOIN pg_namespace n"
+                " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)",
+                (schema, tables)).fetchall()
+        return ({(name, definition.replace(f" {schema}.", " ")) for name, definition in indexes},
+                {p for (p,) in persistence})
+
+    schema = projector.as_of(month_end)
+    try:
+        built = snapshot(projector, schema)
+        indexes, persistence = layout(schema)
+        assert persistence == {"u"} and layout(projector.schema) == (indexes, {"p"})
+        with projector.connect() as conn:
+            conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+                sql.Identifier(schema), sql.Literal(
+                    f"as-of of {projector.schema} built 2000-01-01T00:00:00+00:00")))
+            conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(schema, "report_status")))
+        assert projector.as_of(month_end) == schema
+        assert snapshot(projector, schema) == built and built["report_status"]
+    finally:
+        drop_schema(projector.conninfo, schema)
