@@ -8,12 +8,16 @@ the GIN trigram indexes of 0038/0038b) with ``--rows`` synthetic Vietnamese repo
 times the read models' own search functions (:func:`projections.report_status.search`,
 :func:`projections.public_results.search`) for a set of queries — rare and common words,
 with and without diacritics, the next page by cursor — against the same list's first page
-without ``q`` (a plain keyset page, the baseline). Prints p50/p99 in milliseconds.
+without ``q`` (a plain keyset page, the baseline). Prints p50/p99 in milliseconds, the fill
+time (inserts maintain the search indexes) and each query's plan: the indexes it read
+(``auto_explain`` notices; a superuser is needed to load it, else ``?``) and whether it sorted
+(the GIN path: every match ranked) or read in order (the GiST path).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -32,7 +36,8 @@ WARDS = ["Đống Đa", "Hoàn Kiếm", "Ba Đình", "Cầu Giấy", "Thanh Xuâ
 COMPLAINTS = ["Ổ gà lớn giữa đường", "Đèn đường hỏng nhiều ngày", "Rác thải tràn ra vỉa hè",
               "Lấn chiếm vỉa hè bán hàng", "Cây đổ chắn lối đi", "Hố ga mất nắp",
               "Nước thải chảy tràn", "Tiếng ồn công trình ban đêm"]
-QUERIES = ["duong lang", "Hồ Gươm", "ho ga mat nap", "kim ma 1234", "vỉa hè", "xyz qwv"]
+QUERIES = ["duong lang", "Hồ Gươm", "ho ga mat nap", "kim ma 1234", "kim ma 12", "vỉa hè",
+           "xyz qwv"]
 
 
 def fill(conn: psycopg.Connection[Any], rows: int) -> None:
@@ -73,6 +78,32 @@ def timed(call: Callable[[], Any], repeat: int) -> tuple[float, float]:
     return statistics.median(samples), cuts[98]
 
 
+def plan(conn: psycopg.Connection[Any], call: Callable[[], Any]) -> str:
+    """The indexes ``call``'s statements read, ``+ sort`` when one sorted: from
+    ``auto_explain`` notices (``?`` without the right to load it)."""
+    notices: list[str] = []
+    try:
+        conn.execute("LOAD 'auto_explain'")
+    except psycopg.Error:
+        conn.rollback()
+        return "?"
+    conn.execute("SET auto_explain.log_min_duration = 0")
+    conn.execute("SET client_min_messages = log")
+    def handler(diagnostic: psycopg.errors.Diagnostic) -> None:
+        notices.append(diagnostic.message_primary or "")
+    conn.add_notice_handler(handler)
+    try:
+        call()
+        conn.execute("SELECT 1")  # the last statement's notice comes with the next one
+    finally:
+        conn.remove_notice_handler(handler)
+        conn.execute("RESET client_min_messages")
+        conn.execute("RESET auto_explain.log_min_duration")
+    text = "\n".join(notices)
+    indexes = dict.fromkeys(re.findall(r"Index Scan (?:Backward )?(?:using|on) (\w+)", text))
+    return " ".join(indexes) + (" + sort" if re.search(r"\bSort\b", text) else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="reports per table")
@@ -88,7 +119,7 @@ def main() -> None:
             console.print(f"{args.rows:,} reports per table in {time.perf_counter() - started:.0f} s")
             lists: dict[str, Callable[..., Any]] = {
                 "GET /reports": report_status.search, "GET /public/results": public_results.search}
-            table = []
+            table, plans = [], []
             for name, search in lists.items():
                 p50, p99 = timed(lambda s=search: s(conn), args.repeat)
                 table.append((f"{name} (no q: baseline)", f"{p50:.1f}", f"{p99:.1f}", "-"))
@@ -98,6 +129,7 @@ def main() -> None:
                     rows, cursor = run()
                     p50, p99 = timed(run, args.repeat)
                     table.append((f"{name}?q={q}", f"{p50:.1f}", f"{p99:.1f}", len(rows)))
+                    plans.append(f"{name}?q={q}: {plan(conn, run)}")
                     if cursor:
                         def following(s: Callable[..., Any] = search, q: str = q,
                                       c: str = cursor) -> Any:
@@ -105,9 +137,12 @@ def main() -> None:
                         p50, p99 = timed(following, args.repeat)
                         table.append((f"{name}?q={q} (page 2)", f"{p50:.1f}", f"{p99:.1f}",
                                       "-"))
+                        plans.append(f"{name}?q={q} (page 2): {plan(conn, following)}")
                 conn.rollback()
             print_table(f"Search, {args.rows:,} reports per table (ms)",
                         ("query", "p50", "p99", "rows"), table)
+            for line in plans:
+                print("plan", line)
 
 
 if __name__ == "__main__":

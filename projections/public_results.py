@@ -33,7 +33,7 @@ from domain.report import Report
 from domain.units import Unit
 from projections.engine import ReadModel
 from projections.paging import decode_cursor, keyset, page
-from projections.text_search import decode_rank, document, matching, ranked
+from projections.text_search import document, ranked, search_rows
 
 model = ReadModel("public_results", tables=(
     "public_results", "public_results_pending", "public_results_units"))
@@ -208,7 +208,8 @@ def search(conn: psycopg.Connection[Any], *, kind: str | None = None,
 
 #: What public search matches (issue 13.3): the published, masked texts only — the report's
 #: text (as redacted), its place and its result; never the rating comment nor any personal
-#: data. Indexed (GIN trigram) by the migration 0038b, spelt alike.
+#: data. Indexed (GIN trigram) by the migration 0038b, spelt alike, and (GiST, for the order)
+#: by 0041sb.
 DOCUMENT = document("r.summary", "r.area", "r.result_text")
 RANKED = "public_results rank"
 """The order tag of the ranked (``q``) list in cursors."""
@@ -221,17 +222,8 @@ def _ranked(conn: psycopg.Connection[Any], q: str, cursor: str | None, limit: in
     names = ("kind", "category", "unit", "since", "until")
     params: dict[str, Any] = {n: v for n, v in zip(names, filters.values(), strict=True)}
     where = [condition for condition, value in filters.items() if value is not None]
-    conditions, rank = matching(DOCUMENT, q, params)
-    params["limit"] = limit + 1
-    after = ""
-    if cursor:
-        params["after_rank"], params["after_id"] = decode_rank(cursor, RANKED)
-        after = " WHERE (rank, report_id) < (%(after_rank)s::real, %(after_id)s)"
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            f"SELECT * FROM (SELECT {COLUMNS}, {rank} AS rank FROM public_results r"
-            f" LEFT JOIN public_results_units u ON u.unit_id = r.handling_unit_id"
-            f" WHERE {' AND '.join([*where, *conditions])}) matches{after}"
-            f" ORDER BY rank DESC, report_id DESC LIMIT %(limit)s", params).fetchall()
+    rows = search_rows(conn, COLUMNS, "public_results r LEFT JOIN public_results_units u"
+                       " ON u.unit_id = r.handling_unit_id", where, DOCUMENT, "r.report_id", q,
+                       params, RANKED, cursor, limit)
     page_rows, next_cursor = ranked(rows, limit, RANKED)
     return [_scrubbed(r) for r in page_rows], next_cursor

@@ -26,7 +26,7 @@ from domain.personal_data import scrub
 from domain.report import Report, StageRecord
 from projections.engine import ReadModel, rerouted
 from projections.paging import decode_cursor, keyset, page
-from projections.text_search import decode_rank, document, matching, ranked
+from projections.text_search import document, ranked, search_rows
 
 model = ReadModel("report_status", tables=("report_status",))
 
@@ -332,7 +332,8 @@ def search(conn: psycopg.Connection[Any], *, units: set[Any] | None = None,
 
 #: What staff search matches (issue 13.3): the report's text as the public reads it (a
 #: redaction's words are not found), its address and its result; never the reporter, whose
-#: identity no read model holds. Indexed (GIN trigram) by the migration 0038, spelt alike.
+#: identity no read model holds. Indexed (GIN trigram) by the migration 0038, spelt alike, and
+#: (GiST, for the order) by 0041sa.
 DOCUMENT = document("COALESCE(redacted_text, text)", "address", "result_text")
 RANKED = "report_status rank"
 """The order tag of the ranked (``q``) list in cursors."""
@@ -342,16 +343,8 @@ def _ranked(conn: psycopg.Connection[Any], where: list[str], params: dict[str, A
             cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """The page of reports matching ``q`` and ``where``, best first (rank, then report id,
     both descending)."""
-    conditions, rank = matching(DOCUMENT, q, params)
-    after = ""
-    if cursor:
-        params["after_rank"], params["after_id"] = decode_rank(cursor, RANKED)
-        after = " WHERE (rank, report_id) < (%(after_rank)s::real, %(after_id)s)"
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        rows = cur.execute(
-            f"SELECT * FROM (SELECT {COLUMNS}, {rank} AS rank FROM report_status"
-            f" WHERE {' AND '.join([*where, *conditions])}) matches{after}"
-            f" ORDER BY rank DESC, report_id DESC LIMIT %(limit)s", params).fetchall()
+    rows = search_rows(conn, COLUMNS, "report_status", where, DOCUMENT, "report_id", q, params,
+                       RANKED, cursor, limit)
     return ranked(rows, limit, RANKED)
 
 
