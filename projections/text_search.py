@@ -9,8 +9,9 @@ expression); rows are ranked by ``pg_trgm``'s word similarity of the folded quer
 document, best first, then by report id, descending. The order is read from a GiST index
 (0041sa/0041sb) as a distance, ``document <->> query`` (1 − word similarity), then
 ``public.ihanoi_id_key(report_id) <-> 2^52`` (the id's first 52 bits, highest first), so a
-common query stops after one page instead of ranking every match; two ids sharing their first
-52 bits (odds ~n²/2^53) are in no set order. The functions live in ``public`` (not in the
+common query stops after one page instead of ranking every match; two matches at the same
+distance whose ids share their first 52 bits (odds ~n²/2^53) are in no set order there, and a
+page boundary between them would skip one. The functions live in ``public`` (not in the
 read models' schema) so that staging and ``asof_…`` copies, which read with their own schema
 alone on the ``search_path``, use the same ones and their indexes; the ordering operators are
 ``pg_trgm``'s and ``btree_gist``'s, which 0041sa requires in ``public``.
