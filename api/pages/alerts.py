@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.pages import months, render, router
 from api.pages.months import MoiTrang, Tiep
-from api.pages.results import BAD_CURSOR, Refused, link, unit_id_of
+from api.pages.results import Refused, link, unit_id_of
 from api.queries import page_of, reading
 from projections import alerts, unit_directory
 
@@ -42,7 +42,7 @@ def alerts_page(request: Request, khu_vuc: KhuVuc = None, tiep: Tiep = None,
                     rows, next_cursor = page_of(everything, tiep, months.rows_per_page(
                         moi_trang, PAGE), f"alerts {area}", "alert_id")
                 except ValueError:
-                    raise Refused(BAD_CURSOR) from None
+                    raise Refused(months.BAD_CURSOR) from None
                 names = unit_directory.names(conn, (r["unit_id"] for r in rows))
                 rows = [{**r, "unit_name": names.get(r["unit_id"])} for r in rows]
     except Refused as refused:

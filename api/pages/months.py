@@ -20,6 +20,15 @@ Tiep = Annotated[str | None, Query(alias="tiep", max_length=200)]  # the next pa
 MoiTrang = Annotated[str | None, Query(alias="moi-trang", max_length=10)]  # rows per page
 
 
+#: What a page says of a "Trang sau" link whose cursor no longer reads.
+BAD_CURSOR = "Liên kết trang sau không còn đúng: hãy xem lại từ trang đầu."
+
+
+def not_a_month(value: str) -> str:
+    """What a page says of a ``?thang=`` that is not a month."""
+    return f"“{value}” không phải một tháng: hãy chọn tháng theo dạng NNNN-TT, ví dụ 2026-03."
+
+
 class NotAMonth(ValueError):
     """``?thang=`` is not a month ``YYYY-MM``."""
 

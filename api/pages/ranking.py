@@ -36,8 +36,7 @@ TITLE = "Xếp hạng đơn vị chậm xử lý"
 
 
 def _not_a_month(request: Request, value: str) -> HTMLResponse:
-    return months.invalid(request, TITLE, f"“{value}” không phải một tháng: hãy chọn tháng "
-                          "theo dạng NNNN-TT, ví dụ 2026-03.", "/cong-khai/xep-hang")
+    return months.invalid(request, TITLE, months.not_a_month(value), "/cong-khai/xep-hang")
 
 
 @router.get("/xep-hang", response_class=HTMLResponse)
@@ -56,8 +55,8 @@ def ranking(request: Request, thang: Thang = None, tiep: Tiep = None,
     try:
         page, next_cursor = page_of(rows, tiep, per_page, f"rankings {month}", "unit_id")
     except ValueError:
-        return months.invalid(request, TITLE, "Liên kết trang sau không còn đúng: hãy xem lại "
-                              "từ trang đầu.", f"/cong-khai/xep-hang?thang={month}")
+        return months.invalid(request, TITLE, months.BAD_CURSOR,
+                              f"/cong-khai/xep-hang?thang={month}")
     chart = late_shares([ShareBar(r["unit_name"] or str(r["unit_id"]), r["share_late"],
                                   r["flagged"]) for r in page],
                         policy.late_share_threshold,

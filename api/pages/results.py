@@ -29,7 +29,6 @@ PAGE = 20
 HANDLING_LEVELS = {"service_centre": "Trung tâm Phục vụ hành chính công",
                    "department": "Sở, ban, ngành", "district": "Quận, huyện, thị xã",
                    "commune": "Xã, phường, thị trấn"}
-BAD_CURSOR = "Liên kết trang sau không còn đúng: hãy xem lại từ trang đầu."
 DonVi = Annotated[str | None, Query(alias="don-vi", max_length=40)]  # the handling unit
 Loai = Annotated[str | None, Query(alias="loai", max_length=40)]  # the kind
 LinhVuc = Annotated[str | None, Query(alias="linh-vuc", max_length=100)]  # the category
@@ -66,8 +65,7 @@ def month_range(month: str | None) -> tuple[datetime | None, datetime | None]:
     if not month:
         return None, None
     if not MONTH.match(month):
-        raise Refused(f"“{month}” không phải một tháng: hãy chọn tháng theo dạng NNNN-TT, "
-                      "ví dụ 2026-03.")
+        raise Refused(months.not_a_month(month))
     start, end = months.first_day(month), months.earlier(month, -1)
     return (datetime(start.year, start.month, 1, tzinfo=BUSINESS_TZ),
             datetime(end.year, end.month, 1, tzinfo=BUSINESS_TZ))
@@ -105,7 +103,7 @@ def results(request: Request, don_vi: DonVi = None, loai: Loai = None,
                     published_from=published_from, published_to=published_to,
                     cursor=tiep or None, limit=per_page, q=words or None)
             except ValueError:
-                raise Refused(BAD_CURSOR) from None
+                raise Refused(months.BAD_CURSOR) from None
             units = _units(conn)
     except Refused as refused:
         return months.invalid(request, TITLE, refused.problem, HERE, refused.status,

@@ -34,15 +34,15 @@ def statistics(request: Request, thang: Thang = None, tiep: Tiep = None,
     try:
         month = months.chosen(request, thang)
     except NotAMonth:
-        return months.invalid(request, TITLE, f"“{thang}” không phải một tháng: hãy chọn tháng"
-                              " theo dạng NNNN-TT, ví dụ 2026-03.", "/cong-khai/thong-ke")
+        return months.invalid(request, TITLE, months.not_a_month(thang or ""),
+                              "/cong-khai/thong-ke")
     per_page = months.rows_per_page(moi_trang, PAGE)
     rows = statistics_rows(request, month, None)
     try:
         page, next_cursor = page_of(rows, tiep, per_page, f"statistics {month}", "unit_id")
     except ValueError:
-        return months.invalid(request, TITLE, "Liên kết trang sau không còn đúng: hãy xem lại "
-                              "từ trang đầu.", f"/cong-khai/thong-ke?thang={month}")
+        return months.invalid(request, TITLE, months.BAD_CURSOR,
+                              f"/cong-khai/thong-ke?thang={month}")
     with reading(request) as conn:
         totals = monthly_statistics.city_totals(conn, months.earlier(month, MONTHS - 1),
                                                 months.first_day(month))
