@@ -167,6 +167,14 @@ def check_public_as_of(request: Request, caller: Principal | None, as_of: dateti
                            "the end of that month")
 
 
+def anonymous_and_live(request: Request, caller: Principal | None, as_of: datetime | None
+                       ) -> bool:
+    """:func:`check_public_as_of`, then whether the answer is the live one read without a
+    token: the only kind a public endpoint lets the read cache keep (:func:`cacheable`)."""
+    check_public_as_of(request, caller, as_of)
+    return caller is None and as_of is None
+
+
 @contextmanager
 def reading(request: Request, as_of: datetime | None = None, *models: str
             ) -> Iterator[psycopg.Connection[Any]]:
@@ -278,10 +286,9 @@ def list_public_results(
     ``q``: only those whose text, place or result holds every word of ``q``, diacritics and
     case ignored ("duong lang" finds "Đường Láng"), best match first (``sort`` then does not
     apply)."""
-    check_public_as_of(request, caller, as_of)
-    _check_category(request, category, kind)
-    if caller is None and as_of is None:
+    if anonymous_and_live(request, caller, as_of):
         cacheable(request)
+    _check_category(request, category, kind)
     with reading(request, as_of, "public_results") as conn:
         try:
             rows, next_cursor = public_results.search(
@@ -332,8 +339,7 @@ def rankings(request: Request, month: Month, as_of: AsOf = None, cursor: Cursor 
              limit: Limit = 100, caller: MaybeCaller = None) -> Response:
     """Điều 18.4: units ranked by their share of late reports; over 30% is flagged.
     ``as_of`` without a staff token: a published month end only."""
-    check_public_as_of(request, caller, as_of)
-    if caller is None and as_of is None:
+    if anonymous_and_live(request, caller, as_of):
         with reading(request) as conn:  # before the ranking's own now: see ranking_stands
             until = unit_monthly_lateness.ranking_stands(conn, _month(month), _now(request, None))
         cacheable(request, until)
@@ -356,8 +362,7 @@ def statistics(request: Request, month: Month, as_of: AsOf = None, cursor: Curso
                limit: Limit = 100, caller: MaybeCaller = None) -> Response:
     """Seed 000 Điều 2.2.c: reception and handling figures per unit for a month.
     ``as_of`` without a staff token: a published month end only."""
-    check_public_as_of(request, caller, as_of)
-    if caller is None and as_of is None:
+    if anonymous_and_live(request, caller, as_of):
         cacheable(request)
     return _paged(statistics_rows(request, month, as_of), cursor, limit,
                   f"statistics {month}", "unit_id")
@@ -390,8 +395,7 @@ def repeat_dissatisfaction_tally(request: Request, month: Month, as_of: AsOf = N
     (5) or more "unsatisfied" ratings over its history that reached it in the month or is
     still unresolved; with the matters listed. ``as_of`` without a staff token: a published
     month end only."""
-    check_public_as_of(request, caller, as_of)
-    if caller is None and as_of is None:
+    if anonymous_and_live(request, caller, as_of):
         cacheable(request)
     return _paged(repeat_dissatisfaction_rows(request, month, as_of), cursor, limit,
                   f"repeat-dissatisfaction {month}", "unit_id")
