@@ -41,7 +41,7 @@ from psycopg import sql
 
 from application.database import advisory_lock_key
 from domain.calendar import BUSINESS_TZ
-from projections.engine import Progress, Projector, ReadModel
+from projections.engine import Progress, Projector, ReadModel, qualified
 
 #: Stored events per range of ``projection_instants``.
 SPAN = 1_000
@@ -278,17 +278,17 @@ def _seed(projector: Projector, base: Checkpoint, target: str,
     once over them (maintaining them row by row took half an as-of build)."""
     with projector.connect() as conn, conn.transaction(), conn.cursor() as cur:
         for table in (t for m in models for t in m.tables):
-            qualified = _qualified(target, table)
+            relation = qualified(target, table)
             constraints = cur.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
                 " WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x')"
-                " ORDER BY contype, conname", (qualified,)).fetchall()
+                " ORDER BY contype, conname", (relation,)).fetchall()
             indexes = cur.execute(
                 "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
                 " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
                 " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
                 " WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)"
-                " ORDER BY c.relname", (qualified,)).fetchall()
+                " ORDER BY c.relname", (relation,)).fetchall()
             for name, _ in constraints:
                 cur.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
                     sql.Identifier(target, table), sql.Identifier(name)))
@@ -297,7 +297,7 @@ def _seed(projector: Projector, base: Checkpoint, target: str,
             columns = [sql.Identifier(c) for (c,) in cur.execute(
                 "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass"
                 " AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
-                (qualified,)).fetchall()]
+                (relation,)).fetchall()]
             cur.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
                 sql.Identifier(target, table), sql.SQL(", ").join(columns),
                 sql.SQL(", ").join(columns), sql.Identifier(base.schema, table)))
@@ -310,15 +310,11 @@ def _seed(projector: Projector, base: Checkpoint, target: str,
                     "SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid"
                     " WHERE d.classid = 'pg_class'::regclass AND s.relkind = 'S'"
                     " AND d.refobjid = %s::regclass AND d.deptype = 'a'",
-                    (qualified,)).fetchall():
+                    (relation,)).fetchall():
                 cur.execute(sql.SQL(
                     "SELECT setval({}, last_value, is_called) FROM {}").format(
-                        sql.Literal(_qualified(target, sequence)),
+                        sql.Literal(qualified(target, sequence)),
                         sql.Identifier(base.schema, sequence)))
-
-
-def _qualified(schema: str, name: str) -> str:
-    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
 
 
 # ----------------------------------------------------------------------------- as of

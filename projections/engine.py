@@ -243,7 +243,7 @@ def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
 
-def _qualified(schema: str, name: str) -> str:
+def qualified(schema: str, name: str) -> str:
     """``"schema"."name"`` as text, for a ``regclass`` cast."""
     return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
 
@@ -658,14 +658,14 @@ class Projector:
             " JOIN pg_sequence q ON q.seqrelid = s.oid"
             " JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
             " WHERE d.classid = 'pg_class'::regclass AND d.refobjid = %s::regclass"
-            " AND d.deptype = 'a'", (_qualified(self.schema, table),)).fetchall()
+            " AND d.deptype = 'a'", (qualified(self.schema, table),)).fetchall()
         for column, sequence, type_name in owned:
             cur.execute(sql.SQL(
                 "CREATE SEQUENCE {seq} AS {type} OWNED BY {table}.{column};"
                 " ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT nextval({name})").format(
                     seq=sql.Identifier(target, sequence), type=sql.SQL(type_name),
                     table=sql.Identifier(target, table), column=_ident(column),
-                    name=sql.Literal(_qualified(target, sequence))))
+                    name=sql.Literal(qualified(target, sequence))))
 
     def _copy_index_names(self, cur: psycopg.Cursor[Any], target: str, table: str) -> None:
         """Name the copy's indexes as the live ones (``LIKE`` generates names), so that later
@@ -674,7 +674,7 @@ class Projector:
             rows = cur.execute(
                 "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
                 " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
-                " ORDER BY c.relname", (_qualified(schema, table),)).fetchall()
+                " ORDER BY c.relname", (qualified(schema, table),)).fetchall()
             # The definition without its name and table: "[UNIQUE ]USING btree (…)".
             return [(name, ("UNIQUE " if definition.startswith("CREATE UNIQUE") else "")
                      + definition.split(" USING ", 1)[1]) for name, definition in rows]
