@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from api import schemas as s
 from api.access import is_city_wide
-from api.auth import Caller, Principal, requires
+from api.auth import Caller, CheckedInThread, Principal, requires
 from api.commands import Cmd
 from api.consistency import etag
 from api.exports import LOCAL, XLSX
@@ -33,7 +33,7 @@ from domain.adoption import AdoptionProgress
 from domain.policy import start_of
 from projections import adoption_progress, unit_directory
 
-reads = APIRouter(tags=["adoption"], dependencies=[Depends(requires(
+reads = APIRouter(tags=["adoption"], route_class=CheckedInThread, dependencies=[Depends(requires(
     Role.RECEIVING_OFFICER, Role.HANDLING_OFFICER, Role.UNIT_HEAD, Role.INSPECTOR,
     Role.ADMINISTRATOR))])
 router = APIRouter(tags=["adoption"])

@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from api import consistency
 from api import schemas as s
 from api.access import check_works_on_reports, may_see
-from api.auth import Caller
+from api.auth import Caller, CheckedInThread
 from api.commands import Cmd
 from api.consistency import written
 from api.errors import problem
@@ -39,7 +39,7 @@ from domain.attachment import Attachment
 from projections import report_attachments, report_status
 
 router = APIRouter(tags=["attachments"])
-reads = APIRouter(tags=["attachments"])
+reads = APIRouter(tags=["attachments"], route_class=CheckedInThread)
 
 #: Room for the multipart envelope around the file (boundaries, part headers).
 _ENVELOPE = 16 * 1024

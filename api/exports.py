@@ -32,7 +32,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from pydantic import AwareDatetime
 
-from api.auth import Caller, MaybeCaller
+from api.auth import Caller, CheckedInThread, MaybeCaller
 from api.periodic import PeriodLabel, periodic_report_of
 from api.queries import (
     AsOf,
@@ -49,7 +49,7 @@ from api.queries import (
 )
 from projections import audit_trail
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedInThread)
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 1 << 16

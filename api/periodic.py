@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from api.auth import Caller, Principal
+from api.auth import Caller, CheckedInThread, Principal
 from api.queries import (
     AsOf,
     Cursor,
@@ -30,7 +30,7 @@ from api.queries import (
 from api.responses import HeadFigures, Page, PeriodExplained, PeriodicReport
 from projections import periodic_reports
 
-router = APIRouter(tags=["reports"], dependencies=[Staff])
+router = APIRouter(tags=["reports"], dependencies=[Staff], route_class=CheckedInThread)
 PeriodLabel = Annotated[str, Query(
     max_length=40, description="YYYY-MM (monthly), YYYY-Qn (quarterly), YYYY (yearly) or "
                                "YYYY-MM-DD..YYYY-MM-DD (ad hoc, both days included)")]

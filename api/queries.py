@@ -35,7 +35,7 @@ from api.access import (
     redact,
     report_units,
 )
-from api.auth import Caller, MaybeCaller, Principal, requires
+from api.auth import Caller, CheckedInThread, MaybeCaller, Principal, requires
 from api.consistency import etag
 from api.errors import Forbidden
 from api.read_cache import cacheable
@@ -97,7 +97,7 @@ from projections.deployment import Deployment
 from projections.engine import FutureInstant, set_search_path
 from projections.paging import decode_keys, encode_keys
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedInThread)
 AsOf = Annotated[AwareDatetime | None, Query(description="answer as of this past instant")]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=200)]

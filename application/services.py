@@ -266,6 +266,19 @@ class IHanoi(TypedEventsApplication):
         """The officer with the unit and role he holds now (Điều 25)."""
         return self._officer_with(officer_id)[0]
 
+    def cached_officer_actor(self, officer_id: UUID) -> Actor | None:
+        """The officer and his unit as this process last read or saved them, without asking
+        the store (so maybe stale: :meth:`officer_actor` is the check of Điều 25); None if
+        either is not cached or no longer active."""
+        officer = self.aggregates.cached(officer_id)
+        unit = self.aggregates.cached(officer.unit_id) if isinstance(officer, Officer) else None
+        if not isinstance(officer, Officer) or not isinstance(unit, Unit):
+            return None
+        try:
+            return officer.as_actor(unit)
+        except DomainError:
+            return None
+
     def _officer_with(self, officer_id: UUID, *units: UUID) -> tuple[Actor, list[Unit]]:
         """:meth:`officer_actor`, and the ``units`` read in the same query."""
         read = self.aggregates.read(officer_id, *units)

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
 from application.commands import DismissOfficer, TransferOfficer
+from application.services import IHanoi
 from domain.actors import Actor, Role
-from tests.integration.conftest import ADMIN, Api, generous_settings
+from tests.integration.conftest import ADMIN, Api, Clock, generous_settings
 
 # ------------------------------------------------------------------ tokens (Điều 25)
 
@@ -70,6 +71,41 @@ def test_a_city_inspectors_token_is_checked_against_the_directory_dieu_25(api: A
     assert api.client.get("/reports", headers=token).status_code == 200
     w.app.handle(DismissOfficer(officer_id), ADMIN)
     assert api.client.get("/reports", headers=token).status_code == 401
+
+
+def test_a_staff_read_sees_a_dismissal_or_transfer_recorded_elsewhere_at_once_dieu_25(
+        api: Api, es_env: dict[str, str], clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Điều 25, issue 16: with this process's directory cache warm (and stale), a staff read
+    checks the token in the endpoint's own worker thread, against the store: a dismissal or
+    transfer recorded by another process before the request refuses it."""
+    from api import auth
+
+    w = api.world
+    inspector_id, inspector = w.staff("Trịnh Văn Quang", w.city, "inspector")
+    report_id = w.submit()
+    api.sync()
+    inspector_token, receiver_token = api.token(inspector), api.token(w.receiver)
+    assert api.client.get("/overdue", headers=inspector_token).status_code == 200
+    assert api.client.get(f"/reports/{report_id}", headers=receiver_token).status_code == 200
+
+    async def no_second_trip(*_: Any) -> Any:
+        raise AssertionError("a warm staff read checks the directory in the endpoint's thread")
+
+    monkeypatch.setattr(auth, "run_in_threadpool", no_second_trip)
+    other = IHanoi(env=es_env, clock=clock)  # another process, with caches of its own
+    try:
+        other.handle(DismissOfficer(inspector_id), ADMIN)
+        other.handle(TransferOfficer(UUID(w.receiver.id), w.other_district,
+                                     "receiving_officer"), ADMIN)
+    finally:
+        other.close()
+    assert w.app.cached_officer_actor(inspector_id) == inspector  # this process: stale
+    assert w.app.cached_officer_actor(UUID(w.receiver.id)) == w.receiver
+    dismissed = api.client.get("/overdue", headers=inspector_token)
+    assert dismissed.status_code == 401
+    assert dismissed.headers["content-type"] == "application/problem+json"
+    assert api.client.get(f"/reports/{report_id}", headers=receiver_token).status_code == 401
 
 
 def test_tests_overseers_are_officers_of_the_directory(api: Api) -> None:
