@@ -291,9 +291,16 @@ class IHanoi(TypedEventsApplication):
     def reporters(self, *report_ids: UUID) -> dict[UUID, dict[str, Any]]:
         """Điều 4.4, 5.5, 14.1: the identity each report was sent with, decrypted from the
         event store in one query (read models keep the reporter's id only, never his
-        identity); the API shows it only where Điều 5.7 allows (``api.access``)."""
-        return {report_id: dict(report.reporter)
-                for report_id, report in self.aggregates.read(*report_ids).items()
+        identity); the API shows it only where Điều 5.7 allows (``api.access``). The identity
+        is recorded once, by the report's first event, so a snapshot this process holds, of
+        any version, gives it without asking the store (issue 16: a staff view of a report
+        then reads the store once, for the directory check)."""
+        reports = {report_id: self.aggregates.cached(report_id) for report_id in report_ids}
+        unknown = [report_id for report_id, report in reports.items()
+                   if not isinstance(report, Report)]
+        if unknown:
+            reports.update(self.aggregates.read(*unknown))
+        return {report_id: dict(report.reporter) for report_id, report in reports.items()
                 if isinstance(report, Report)}
 
     def citizen_actor(self, reporter_id: UUID) -> Actor:

@@ -108,6 +108,33 @@ def test_a_staff_read_sees_a_dismissal_or_transfer_recorded_elsewhere_at_once_di
     assert api.client.get(f"/reports/{report_id}", headers=receiver_token).status_code == 401
 
 
+def test_a_warm_staff_view_reads_the_store_once_for_the_directory_dieu_25_4_4(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Điều 25: every staff read checks its token against the store; Điều 4.4: the reporter's
+    identity, recorded once by the report's first event, comes from this process's snapshot
+    of the report — so a warm staff view of a report reads the store once (issue 16)."""
+    from application.aggregates import Aggregates
+
+    w = api.world
+    report_id = w.submit()
+    api.sync()
+    token = api.token(w.receiver)
+    first = api.client.get(f"/reports/{report_id}", headers=token)
+    assert first.status_code == 200
+    reads: list[tuple[UUID, ...]] = []
+    read = Aggregates.read
+
+    def counted(self: Aggregates, *ids: UUID) -> Any:
+        reads.append(ids)
+        return read(self, *ids)
+
+    monkeypatch.setattr(Aggregates, "read", counted)
+    again = api.client.get(f"/reports/{report_id}", headers=token)
+    assert again.status_code == 200
+    assert again.json()["reporter"] == first.json()["reporter"] is not None
+    assert reads == [(UUID(w.receiver.id),)]
+
+
 def test_tests_overseers_are_officers_of_the_directory(api: Api) -> None:
     """The helper appoints an in-process administrator or inspector before minting."""
     token = api.token(Actor(id="inspector-1", role=Role.INSPECTOR))
