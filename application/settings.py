@@ -11,6 +11,8 @@
 | IHANOI_READ_WAIT_SECONDS | read_wait_seconds | 2 (a query's wait for a store position) |
 | IHANOI_READ_CACHE_ENTRIES | read_cache_entries | 256 (public answers kept while they stand, api.read_cache; 0: none) |
 | IHANOI_CHECKPOINT_EVERY | checkpoint_every | 100000 (events between two read-model checkpoints) |
+| IHANOI_CHECKPOINT_KEEP_MONTHS | checkpoint_keep_months | 12 (month-end checkpoints kept: those of the last N months) |
+| IHANOI_CHECKPOINT_KEEP_LATEST | checkpoint_keep_latest | 2 (checkpoints cut every N events kept besides: the last K) |
 | IHANOI_READ_DATABASE_URLS | read_database_urls | unset: reads on the primary (else replicas' URLs, space-separated) |
 | IHANOI_READ_REPLICA_WAIT_SECONDS | read_replica_wait_seconds | 0.5 (a query's wait for a replica to have its position, then the primary) |
 | IHANOI_DB_TIMEOUT_SECONDS | db_timeout_seconds | 3 (connecting, or waiting for a pooled connection) |
@@ -130,6 +132,10 @@ with warnings.catch_warnings():
             default=256, ge=0, validation_alias="IHANOI_READ_CACHE_ENTRIES")
         checkpoint_every: int = Field(
             default=100_000, ge=1, validation_alias="IHANOI_CHECKPOINT_EVERY")
+        checkpoint_keep_months: int = Field(
+            default=12, ge=0, validation_alias="IHANOI_CHECKPOINT_KEEP_MONTHS")
+        checkpoint_keep_latest: int = Field(
+            default=2, ge=0, validation_alias="IHANOI_CHECKPOINT_KEEP_LATEST")
         # Issue 15.1: streaming replicas serving the API's reads of the read models.
         read_database_urls: str = Field(default="",
                                         validation_alias="IHANOI_READ_DATABASE_URLS")

@@ -455,17 +455,31 @@ def checkpoint(
     reset: Annotated[bool, typer.Option(
         "--reset", help="Drop every checkpoint first (after a change to a handler's code).")
     ] = False,
+    keep_months: Annotated[int | None, typer.Option(
+        min=0, help="Keep the month-end checkpoints of the last N months (default: "
+                    "IHANOI_CHECKPOINT_KEEP_MONTHS).")] = None,
+    keep_latest: Annotated[int | None, typer.Option(
+        min=0, help="Keep the last K checkpoints cut every N events (default: "
+                    "IHANOI_CHECKPOINT_KEEP_LATEST).")] = None,
 ) -> None:
     """Cut the read models' checkpoints due (each month end passed, every N events) that
-    as-of builds start from, and list them."""
+    as-of builds start from, drop those no longer kept, and list them. Kept: the month ends
+    of the last --keep-months months, the last --keep-latest cut every N events, the last
+    one, and of the others as many as leave at most N events between two kept ones (an
+    as-of before a dropped one starts from the one before). One being copied from is left
+    to the next run."""
     from projections import checkpoints
 
     runtime = _runtime()
+    settings = get_settings()
     if reset:
         console.print(f"dropped {checkpoints.drop_checkpoints(runtime.projector)} checkpoints")
+    keep = checkpoints.Retention(
+        settings.checkpoint_keep_months if keep_months is None else keep_months,
+        settings.checkpoint_keep_latest if keep_latest is None else keep_latest)
     with _events_progress("checkpoints") as update:
         made = checkpoints.make_checkpoints(
-            runtime.projector, every or get_settings().checkpoint_every, progress=update)
+            runtime.projector, every or settings.checkpoint_every, progress=update, keep=keep)
     console.print(f"[green]{len(made)} checkpoints made")
     table = Table("schema", "position", "stands for instants from", "month end", "current",
                   title="checkpoints")

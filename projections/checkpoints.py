@@ -16,7 +16,15 @@ frozen at the nearest checkpoint and replays only the rest.
   staging schema and renamed with its description in one transaction: a builder killed midway
   leaves no half checkpoint and never touches the live models. The description records the
   live schema's migration heads: a checkpoint made under other heads is never used (and is
-  dropped by the next :func:`make_checkpoints`).
+  dropped by the next :func:`make_checkpoints`). A checkpoint is only ever read whole (copied
+  into the next one or into an as-of build, which build their own keys and indexes), so it
+  keeps no index: its tables are the rows alone.
+- **Retention** (:class:`Retention`, ``IHANOI_CHECKPOINT_KEEP_MONTHS`` and ``_KEEP_LATEST``):
+  each checkpoint is a full copy of the read models, so :func:`make_checkpoints` then drops
+  those no rule keeps (:func:`retained`). An as-of at an instant whose checkpoint was dropped
+  starts from the nearest remaining one before it; the spacing rule bounds its tail. A
+  checkpoint is dropped only under an exclusive advisory lock of its own, which every copy
+  from it holds shared (:func:`_seed`): one being copied from is left to the next run.
 - :func:`build_as_of` (``Projector.as_of``): copies the requested models' tables of the
   nearest usable checkpoint into a staging schema (unlogged, keys and indexes built after the
   rows), replays the tail, renames it ``asof_…``; its tables stay unlogged (a cache: a schema
@@ -28,6 +36,7 @@ frozen at the nearest checkpoint and replays only the rest.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -49,6 +58,20 @@ SPAN = 1_000
 EVERY = 100_000
 #: As-of builds running at once in one process; more wait for a slot.
 CONCURRENT_BUILDS = 2
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Which checkpoints :func:`make_checkpoints` keeps (``IHANOI_CHECKPOINT_KEEP_MONTHS``,
+    ``IHANOI_CHECKPOINT_KEEP_LATEST``): those of the month ends of the last ``months`` months
+    (the public reads as of month ends, Điều 18.4, mostly the recent ones: a year of them
+    answers with no tail), the ``latest`` last ones cut every N events (recent instants, which
+    staff ask most), the last one (the next is cut from it), and, of the others, as many as
+    keep any two kept ones at most ``every`` events apart (an older instant replays no more
+    than that)."""
+
+    months: int = 12
+    latest: int = 2
 
 
 def known_at(event: Any) -> datetime | None:
@@ -158,16 +181,54 @@ def migration_heads(projector: Projector) -> tuple[str, ...]:
                 sql.Identifier(projector.schema))).fetchall())
 
 
-def drop_checkpoints(projector: Projector, outdated_only: bool = False) -> int:
-    """Drop the checkpoints made under other migration heads (or all of them); returns how
-    many. After a change to a handler's code, drop them all: they hold its old output."""
-    heads = migration_heads(projector)
-    dropped = [c for c in checkpoints(projector) if not outdated_only or c.heads != heads]
-    with projector.connect(autocommit=True) as conn:
-        for c in dropped:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                sql.Identifier(c.schema)))
-    return len(dropped)
+def drop_checkpoints(projector: Projector) -> int:
+    """Drop every checkpoint, once no copy from it runs (nor a maker); returns how many.
+    After a change to a handler's code, drop them all: they hold its old output."""
+    with projector.connect(autocommit=True) as guard:
+        guard.execute("SELECT pg_advisory_lock(%s)", (_key(projector, "checkpoints"),))
+        try:
+            return _drop(projector, checkpoints(projector), wait=True)
+        finally:
+            guard.execute("SELECT pg_advisory_unlock(%s)", (_key(projector, "checkpoints"),))
+
+
+def _copy_key(checkpoint: Checkpoint) -> int:
+    return advisory_lock_key(f"copy from {checkpoint.schema}")
+
+
+def _drop(projector: Projector, chosen: Sequence[Checkpoint], wait: bool) -> int:
+    """Drop the ``chosen`` checkpoints, each under its exclusive lock: waiting for the copies
+    from it to end, or (not ``wait``) leaving it while one runs; returns how many."""
+    lock = ("SELECT true FROM pg_advisory_xact_lock(%s)" if wait
+            else "SELECT pg_try_advisory_xact_lock(%s)")
+    dropped = 0
+    for c in chosen:
+        with projector.connect() as conn, conn.transaction():
+            row = conn.execute(lock, (_copy_key(c),)).fetchone()
+            if row and row[0]:
+                conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    sql.Identifier(c.schema)))
+                dropped += 1
+    return dropped
+
+
+def retained(chain: Sequence[Checkpoint], keep: Retention, every: int, now: datetime
+             ) -> list[Checkpoint]:
+    """The checkpoints of ``chain`` (by position) that ``keep`` keeps at ``now`` and
+    ``every`` events between two cuts (see :class:`Retention`)."""
+    local = now.astimezone(BUSINESS_TZ)
+    index = local.year * 12 + local.month - 1 - keep.months  # ``months`` months before this one
+    since = datetime(index // 12, index % 12 + 1, 1, tzinfo=BUSINESS_TZ)  # kept: those after
+    counted = [c for c in chain if c.month_end is None]
+    kept = {c.schema for c in chain if c.month_end is not None and c.month_end > since}
+    kept |= {c.schema for c in counted[::-1][:keep.latest]}
+    kept |= {c.schema for c in chain[-1:]}
+    previous = 0  # a replay from the first event
+    for c, after in itertools.pairwise(chain):
+        if c.schema in kept or after.position - previous > every:
+            kept.add(c.schema)
+            previous = c.position
+    return [c for c in chain if c.schema in kept]
 
 
 def month_end_at_or_after(instant: datetime) -> datetime:
@@ -209,10 +270,12 @@ def _cuts(position: int, covers: datetime | None,
 
 
 def make_checkpoints(projector: Projector, every: int = EVERY, now: datetime | None = None,
-                     progress: Progress | None = None, span: int = SPAN) -> list[Checkpoint]:
+                     progress: Progress | None = None, span: int = SPAN,
+                     keep: Retention = Retention()) -> list[Checkpoint]:
     """Cut the checkpoints due at ``now`` (default: the projector's clock) after the last one:
     one before the events of each month end passed, one every ``every`` events. Drops the
-    outdated ones first. Returns those made; none if another process is making them."""
+    outdated ones first and, after, those ``keep`` does not keep. Returns those made and kept;
+    none if another process is making them."""
     now = now or projector.now()  # read before the scan: later events are recorded after it
     with projector.connect(autocommit=True) as guard:
         row = guard.execute("SELECT pg_try_advisory_lock(%s)",
@@ -221,7 +284,9 @@ def make_checkpoints(projector: Projector, every: int = EVERY, now: datetime | N
             return []
         try:
             scan_instants(projector, span)
-            drop_checkpoints(projector, outdated_only=True)
+            heads = migration_heads(projector)
+            _drop(projector, [c for c in checkpoints(projector) if c.heads != heads],
+                  wait=False)
             names = {m.name for m in projector.models}
             chain = [c for c in checkpoints(projector) if names <= set(c.models)]
             base = chain[-1] if chain else None
@@ -231,14 +296,16 @@ def make_checkpoints(projector: Projector, every: int = EVERY, now: datetime | N
                         sql.Identifier(projector.schema, "projection_instants")),
                     (base.position if base else 0,)).fetchall()
             made = []
-            heads = migration_heads(projector)
             for position, covers, month_end in _cuts(base.position if base else 0,
                                                      base.covers if base else None,
                                                      ranges, every, now):
                 base = _checkpoint(projector, base, position, covers, month_end, heads,
                                    progress)
                 made.append(base)
-            return made
+            current = [c for c in checkpoints(projector) if c.heads == heads]
+            kept = retained(current, keep, every, now)
+            _drop(projector, [c for c in current if c not in kept], wait=False)
+            return [c for c in made if c in kept]
         finally:
             guard.execute("SELECT pg_advisory_unlock(%s)", (_key(projector, "checkpoints"),))
 
@@ -252,10 +319,11 @@ def _checkpoint(projector: Projector, base: Checkpoint | None, position: int,
     made = Checkpoint(f"ckpt_{key}_{position}", position, covers, month_end, heads,
                       tuple(m.name for m in projector.models), datetime.now(UTC))
     with projector._staging("checkpoint", projector.models) as staging:
-        if base is not None:
-            _seed(projector, base, staging, projector.models)
+        if base is not None and not _seed(projector, base, staging, projector.models):
+            raise RuntimeError(f"{base.schema} was dropped while a checkpoint was cut from it")
         projector._replay(staging, projector.models, position, progress,
                           after=base.position if base else 0)
+        _drop_indexes(projector, staging, projector.models)
         projector._finish(staging, projector.models)
         _rename(projector, staging, made.schema, _tag(projector) + made.describe())
     return made
@@ -270,30 +338,52 @@ def _rename(projector: Projector, staging: str, name: str, description: str) -> 
             sql.Identifier(name), sql.Literal(description)))
 
 
+def _keys_and_indexes(cur: psycopg.Cursor[Any], target: str, table: str
+                      ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Drop the keys (primary, unique, exclusion) and the other indexes of ``target``'s
+    ``table``; returns them, ``(name, definition)``, to be built again."""
+    relation = qualified(target, table)
+    constraints = cur.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x')"
+        " ORDER BY contype, conname", (relation,)).fetchall()
+    indexes = cur.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
+        " WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)"
+        " ORDER BY c.relname", (relation,)).fetchall()
+    for name, _ in constraints:
+        cur.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            sql.Identifier(target, table), sql.Identifier(name)))
+    for name, _ in indexes:
+        cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(target, name)))
+    return constraints, indexes
+
+
+def _drop_indexes(projector: Projector, target: str, models: Sequence[ReadModel]) -> None:
+    """A checkpoint is only read whole, by :func:`_seed`: its keys and indexes (a third to
+    half of the read models' size) go once its replay is done."""
+    with projector.connect() as conn, conn.transaction(), conn.cursor() as cur:
+        for table in (t for m in models for t in m.tables):
+            _keys_and_indexes(cur, target, table)
+
+
 def _seed(projector: Projector, base: Checkpoint, target: str,
-          models: Sequence[ReadModel]) -> None:
+          models: Sequence[ReadModel]) -> bool:
     """Copy the rows of ``models``' tables, and their sequences' states, from ``base`` into
     the empty unlogged copies in ``target``: each copy's keys and indexes (the live names and
     definitions) are dropped, the rows inserted without WAL, then the keys and indexes built
-    once over them (maintaining them row by row took half an as-of build)."""
+    once over them (maintaining them row by row took half an as-of build). Holds ``base``'s
+    copy lock shared meanwhile; False (nothing copied) if ``base`` was dropped before."""
     with projector.connect() as conn, conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (_copy_key(base),))
+        if cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                       (base.schema,)).fetchone() is None:
+            return False
         for table in (t for m in models for t in m.tables):
             relation = qualified(target, table)
-            constraints = cur.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x')"
-                " ORDER BY contype, conname", (relation,)).fetchall()
-            indexes = cur.execute(
-                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
-                " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
-                " WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)"
-                " ORDER BY c.relname", (relation,)).fetchall()
-            for name, _ in constraints:
-                cur.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                    sql.Identifier(target, table), sql.Identifier(name)))
-            for name, _ in indexes:
-                cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(target, name)))
+            constraints, indexes = _keys_and_indexes(cur, target, table)
             columns = [sql.Identifier(c) for (c,) in cur.execute(
                 "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass"
                 " AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
@@ -315,6 +405,7 @@ def _seed(projector: Projector, base: Checkpoint, target: str,
                     "SELECT setval({}, last_value, is_called) FROM {}").format(
                         sql.Literal(qualified(target, sequence)),
                         sql.Identifier(base.schema, sequence)))
+    return True
 
 
 # ----------------------------------------------------------------------------- as of
@@ -346,10 +437,10 @@ def _build(projector: Projector, target: str, models: Sequence[ReadModel],
            instant: datetime, progress: Progress | None) -> str:
     if kept_as_of(projector, target):
         return target  # built meanwhile (another process)
-    base, stop = start_point(projector, models, instant)
     with projector._staging("building", models) as building:
-        if base is not None:
-            _seed(projector, base, building, models)
+        base, stop = start_point(projector, models, instant)
+        while base is not None and not _seed(projector, base, building, models):
+            base, stop = start_point(projector, models, instant)  # it was just dropped
         projector._replay(building, models, stop, progress, until=instant,
                           after=base.position if base else 0)
         projector._finish(building, models, logged=False)

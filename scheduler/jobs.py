@@ -33,7 +33,7 @@ from domain.errors import DomainError
 from domain.ledger import DailySeal
 from domain.statistics import MonthlyStatistics
 from projections import alerts, notifications, report_status, reporter_locks
-from projections.checkpoints import make_checkpoints
+from projections.checkpoints import Retention, make_checkpoints
 from projections.deployment import Deployment
 from projections.engine import Projector
 from projections.event_chain import EventChain
@@ -254,9 +254,12 @@ class Scheduler:
 
     def checkpoint(self, now: datetime) -> int:
         """Issue 16: cut the read models' checkpoints due at ``now`` (each month end passed,
-        every ``IHANOI_CHECKPOINT_EVERY`` events), from which as-of builds start; returns how
-        many were made."""
-        return len(make_checkpoints(self.read_models, get_settings().checkpoint_every, now))
+        every ``IHANOI_CHECKPOINT_EVERY`` events), from which as-of builds start, and drop
+        those ``IHANOI_CHECKPOINT_KEEP_*`` no longer keeps; returns how many were made."""
+        settings = get_settings()
+        return len(make_checkpoints(
+            self.read_models, settings.checkpoint_every, now,
+            keep=Retention(settings.checkpoint_keep_months, settings.checkpoint_keep_latest)))
 
     # ----------------------------------------------------------------- delivery
 
