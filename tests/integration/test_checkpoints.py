@@ -1,7 +1,8 @@
 """As of an instant from checkpoints (issue 16): a build from the nearest checkpoint plus the
-tail equals the full replay up to the instant, over random histories; a checkpoint builder
-killed anywhere leaves the live models and the other checkpoints intact; a checkpoint made
-under other migrations is never used."""
+tail equals the full replay up to the instant, over random histories, before and after
+retention dropped checkpoints; a checkpoint being copied from is not dropped; a checkpoint
+builder killed anywhere leaves the live models and the other checkpoints intact; a checkpoint
+made under other migrations is never used."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from application.database import drop_schema
 from application.services import IHanoi
 from domain.calendar import BUSINESS_TZ
 from ihanoi import cli
+from projections import checkpoints as module
 from projections.checkpoints import (
+    Retention,
     checkpoints,
     drop_checkpoints,
     make_checkpoints,
@@ -47,6 +50,7 @@ from tests.integration.test_projection_engine import (
 )
 
 CHILD = Path(__file__).with_name("_checkpoint_child.py")
+KEEP_ALL = Retention(months=10_000, latest=1_000_000)
 
 
 def as_of_snapshots(projector: Projector, instants: list[datetime]) -> list[Snapshot]:
@@ -73,13 +77,16 @@ def assert_checkpoints_change_nothing(projector: Projector, instants: list[datet
 
 @settings(max_examples=5, deadline=None)
 @given(rng=st.randoms(use_true_random=False), reports=st.integers(3, 6),
-       every=st.integers(5, 40), span=st.integers(1, 25))
-def test_as_of_from_a_checkpoint_and_its_tail_equals_the_full_replay(
+       every=st.integers(5, 40), span=st.integers(1, 25), months=st.integers(0, 2),
+       latest=st.integers(0, 2))
+def test_as_of_from_a_checkpoint_and_its_tail_equals_the_full_replay_after_retention(
         template_database: TemplateDatabase, cipher_key: str, rng: random.Random, reports: int,
-        every: int, span: int) -> None:
+        every: int, span: int, months: int, latest: int) -> None:
     """Issue 16: checkpoints cut at month ends and every ``every`` events (ranges of ``span``
-    events), then more events: as of any instant — random, a checkpoint's own, a month end —
-    the read models built from the nearest checkpoint equal those replayed from scratch."""
+    events), then more events and the next run, which drops those ``Retention(months,
+    latest)`` does not keep: as of any instant — random, a checkpoint's own (kept or
+    dropped), a month end — the read models built from the nearest remaining checkpoint equal
+    those replayed from scratch."""
     clock = Clock(rng.choice(NEAR_HOLIDAYS))
     with projector_on(template_database.copy(), template_database.schema, cipher_key, clock,
                       500) as (app, projector):
@@ -87,21 +94,81 @@ def test_as_of_from_a_checkpoint_and_its_tail_equals_the_full_replay(
         city = build_city(app)
         drive(city, clock, rng, reports)
         clock.advance(hours=1)
-        made = make_checkpoints(projector, every=every, span=span)
+        made = make_checkpoints(projector, every=every, span=span, keep=KEEP_ALL)
         assert made == checkpoints(projector) and made
         assert all(a.position < b.position for a, b in itertools.pairwise(made))
         for c in made:  # a month-end checkpoint stands for its month end
             assert c.month_end is None or c.covers <= c.month_end
         drive(city, clock, rng, reports=2)  # the tail reaches past the last checkpoint
         end = clock.now
-        clock.advance(hours=1)
+        clock.advance(days=rng.choice([0, 40]))
+        made += make_checkpoints(projector, every=every, span=span,
+                                 keep=Retention(months, latest))
+        kept = checkpoints(projector)
+        assert set(kept) <= set(made) and kept[-1] == made[-1]
         month_ends = sorted({month_end_at_or_after(c.covers) for c in made})
         instants = sorted({start + (end - start) * rng.random() for _ in range(2)}
-                          | {c.covers for c in rng.sample(made, min(2, len(made)))}
+                          | {c.covers for c in rng.sample(made, min(3, len(made)))}
                           | {e for e in month_ends if e < clock.now}
                           | {start - timedelta(minutes=1), end})
         assert any(start_point(projector, projector.models, t)[0] for t in instants)
         assert_checkpoints_change_nothing(projector, instants)
+
+
+def test_retention_drops_no_checkpoint_being_copied_from_and_checkpoints_keep_no_index(
+        app: IHanoi, clock: Clock, projector: Projector, database_url: str, fresh_schema: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: a checkpoint holds its tables' rows alone (no key, no index: it is only
+    copied whole); retention leaves a checkpoint while a copy from it runs (its lock held
+    shared) and drops it at the next run (``ihanoi projections checkpoint --keep-months
+    --keep-latest``); an as-of whose checkpoint was dropped after it chose it starts from
+    another, equal to the full replay."""
+    clock.set(2026, 2, 20, 9, 0)
+    city = build_city(app)
+    drive(city, clock, random.Random(7), reports=3)
+    clock.set(2026, 3, 10, 9, 0)
+    drive(city, clock, random.Random(8), reports=3)
+    clock.set(2026, 4, 2, 9, 0)
+    old = make_checkpoints(projector, every=1_000_000, span=10, keep=KEEP_ALL)
+    assert [c.month_end for c in old] == [datetime(2026, m, 1, tzinfo=BUSINESS_TZ)
+                                          for m in (3, 4)]
+    with projector.connect() as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s)",
+            ([c.schema for c in old],)).fetchone() == (0,)
+    drive(city, clock, random.Random(9), reports=1)
+    clock.set(2026, 5, 2, 9, 0)
+    with projector.connect() as copying, copying.transaction():
+        copying.execute("SELECT pg_advisory_xact_lock_shared(%s)", (module._copy_key(old[0]),))
+        made = make_checkpoints(projector, every=1_000_000, span=10,
+                                keep=Retention(months=0, latest=0))
+        assert checkpoints(projector) == [old[0], *made]  # old[1]: dropped; old[0]: copied
+    assert made and made[0].month_end == datetime(2026, 5, 1, tzinfo=BUSINESS_TZ)
+
+    class Borrowed(Deployment):
+        def close(self) -> None:  # the test's write side stays open
+            pass
+
+    monkeypatch.setattr(cli, "_runtime", lambda: Borrowed(
+        url=database_url, schema=fresh_schema, app=app, projector=projector))
+    monkeypatch.setattr(cli, "console", Console(width=400))
+    run = CliRunner().invoke(cli.app, ["projections", "checkpoint", "--every", "1000000",
+                                       "--keep-months", "0", "--keep-latest", "0"])
+    assert run.exit_code == 0, run.output
+    assert checkpoints(projector) == made and old[0].schema not in run.output
+
+    real, stale = module.start_point, [old[1]]
+
+    def chosen_then_dropped(*args: object) -> tuple[module.Checkpoint | None, int]:
+        base, stop = real(*args)  # type: ignore[arg-type]
+        return (stale.pop(), stop) if stale else (base, stop)
+
+    monkeypatch.setattr(module, "start_point", chosen_then_dropped)
+    instant = datetime(2026, 5, 1, tzinfo=BUSINESS_TZ)
+    assert real(projector, projector.models, instant)[0] == made[0]
+    assert_checkpoints_change_nothing(projector, [instant])
+    assert not stale
 
 
 def test_a_killed_checkpoint_build_leaves_live_models_and_other_checkpoints_intact(
@@ -140,7 +207,7 @@ def test_a_killed_checkpoint_build_leaves_live_models_and_other_checkpoints_inta
     assert staging(), "the killed builder's staging schema is left behind until the next run"
     assert checkpoints(projector) == kept
     assert snapshot(projector) == live and tracking(projector) == positions
-    made = make_checkpoints(projector, every=10, span=5)
+    made = make_checkpoints(projector, every=10, span=5, keep=KEEP_ALL)
     assert made and checkpoints(projector) == kept + made
     assert not staging()
     assert snapshot(projector) == live and tracking(projector) == positions
