@@ -288,7 +288,8 @@ def make_checkpoints(projector: Projector, every: int = EVERY, now: datetime | N
             _drop(projector, [c for c in checkpoints(projector) if c.heads != heads],
                   wait=False)
             names = {m.name for m in projector.models}
-            chain = [c for c in checkpoints(projector) if names <= set(c.models)]
+            chain = [c for c in checkpoints(projector)
+                     if c.heads == heads and names <= set(c.models)]
             base = chain[-1] if chain else None
             with projector.connect() as conn:
                 ranges = conn.execute(sql.SQL(
