@@ -482,13 +482,17 @@ def checkpoint(
             runtime.projector, every or settings.checkpoint_every, progress=update, keep=keep)
     console.print(f"[green]{len(made)} checkpoints made")
     table = Table("schema", "position", "stands for instants from", "month end", "current",
-                  title="checkpoints")
+                  "MB", title="checkpoints")
     heads = checkpoints.migration_heads(runtime.projector)
-    for c in checkpoints.checkpoints(runtime.projector):
+    kept = checkpoints.checkpoints(runtime.projector)
+    size = checkpoints.disk_bytes(runtime.projector, kept)
+    for c in kept:
         table.add_row(c.schema, str(c.position), c.covers.astimezone(BUSINESS_TZ).isoformat(),
                       c.month_end.astimezone(BUSINESS_TZ).isoformat() if c.month_end else "",
-                      "yes" if c.heads == heads else "no (other migrations)")
+                      "yes" if c.heads == heads else "no (other migrations)",
+                      f"{size.get(c.schema, 0) / 2**20:,.0f}")
     console.print(table)
+    console.print(f"{len(kept)} checkpoints take {sum(size.values()) / 2**20:,.0f} MB")
     runtime.close()
 
 

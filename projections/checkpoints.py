@@ -173,6 +173,15 @@ def checkpoints(projector: Projector) -> list[Checkpoint]:
                   key=lambda c: c.position)
 
 
+def disk_bytes(projector: Projector, chosen: Sequence[Checkpoint]) -> dict[str, int]:
+    """The bytes each of the ``chosen`` checkpoints takes on disk, by schema."""
+    with projector.connect() as conn:
+        return dict(conn.execute(
+            "SELECT n.nspname, sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s)"
+            " AND c.relkind = 'r' GROUP BY 1", ([c.schema for c in chosen],)).fetchall())
+
+
 def migration_heads(projector: Projector) -> tuple[str, ...]:
     """The alembic revisions the live schema's read-model tables stand at."""
     with projector.connect() as conn:

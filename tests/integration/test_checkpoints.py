@@ -157,6 +157,7 @@ def test_retention_drops_no_checkpoint_being_copied_from_and_checkpoints_keep_no
                                        "--keep-months", "0", "--keep-latest", "0"])
     assert run.exit_code == 0, run.output
     assert checkpoints(projector) == made and old[0].schema not in run.output
+    assert f"{len(made)} checkpoints take" in run.output  # and each one's MB
 
     real, stale = module.start_point, [old[1]]
 
