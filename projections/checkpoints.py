@@ -372,8 +372,8 @@ def _keys_and_indexes(cur: psycopg.Cursor[Any], target: str, table: str
 
 
 def _drop_indexes(projector: Projector, target: str, models: Sequence[ReadModel]) -> None:
-    """A checkpoint is only read whole, by :func:`_seed`: its keys and indexes (a third to
-    half of the read models' size) go once its replay is done."""
+    """A checkpoint is only read whole, by :func:`_seed`: its keys and indexes (a third of
+    the read models' size) go once its replay is done."""
     with projector.connect() as conn, conn.transaction(), conn.cursor() as cur:
         for table in (t for m in models for t in m.tables):
             _keys_and_indexes(cur, target, table)
