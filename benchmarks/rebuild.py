@@ -32,16 +32,22 @@ import random
 import statistics
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Self
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psutil
 import psycopg
 from eventsourcing.cipher import AESCipher
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.utils import get_topic
 from psycopg import sql
+from psycopg.rows import tuple_row
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from application.commands import (
@@ -58,6 +64,7 @@ from application.commands import (
 )
 from application.database import connect, eventsourcing_env, parse_url
 from application.migrations import upgrade
+from application.sealing import Sealer
 from application.services import IHanoi
 from benchmarks import (
     Target,
@@ -68,6 +75,7 @@ from benchmarks import (
     peak_rss_mb,
     print_table,
     rss_mb,
+    save_kept,
 )
 from domain.calendar import BUSINESS_TZ
 from ihanoi import simulation
@@ -90,11 +98,12 @@ def build_directory(app: IHanoi) -> Directory:
 
 
 @contextmanager
-def city(prefix: str, reuse: str | None = None, key: str | None = None
-         ) -> Iterator[tuple[Any, dict[str, str], IHanoi, Directory]]:
-    """A migrated target (``reuse``: a kept one, with its ``key``), the application on it and
-    the benchmark's unit tree and officers, created two months before the history starts."""
-    with bench_target(prefix, reuse=reuse) as target:
+def city(prefix: str, reuse: str | None = None, key: str | None = None,
+         keep: str | None = None) -> Iterator[tuple[Any, dict[str, str], IHanoi, Directory]]:
+    """A migrated target (``reuse``: a kept one, with its ``key``; ``keep``: kept at the end),
+    the application on it and the benchmark's unit tree and officers, created two months
+    before the history starts."""
+    with bench_target(prefix, keep=keep, reuse=reuse) as target:
         upgrade(target.url, target.schema)
         env = eventsourcing_env(target.url, cipher_key=key or AESCipher.create_key(32),
                                 schema=target.schema)
@@ -170,6 +179,48 @@ def copy_rate(target: Target) -> tuple[float, int]:
             for block in copy:
                 size += len(block)
         return time.perf_counter() - started, size
+
+
+def _decode_share(env: dict[str, str], topics: list[str], after: int, stop: int,
+                  barrier: Any, out: Any) -> None:
+    """One process's share of the ceiling: read and decode notifications ``after < id <=
+    stop``; sends (events, seconds)."""
+    app = IHanoi(env=env)
+    try:
+        barrier.wait()
+        started, events, position = time.perf_counter(), 0, after
+        while position < stop:
+            batch = app.recorder.select_notifications(
+                start=position, limit=2000, stop=stop, topics=topics, inclusive_of_start=False)
+            if not batch:
+                break
+            for notification in batch:
+                app.mapper.to_domain_event(notification)
+            events += len(batch)
+            position = batch[-1].id
+        out.put((events, time.perf_counter() - started))
+    finally:
+        app.close()
+
+
+def decode_ceiling(env: dict[str, str], projector: Projector, processes: int) -> float:
+    """Events/s at which ``processes`` processes merely read and decode (AES-GCM, zlib,
+    JSON: ``select_notifications`` + ``mapper.to_domain_event``) the events a rebuild reads,
+    each a contiguous share of the notification ids: the bound of any rebuild that decodes
+    in Python on these cores."""
+    head = projector.head()
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(processes), ctx.Queue()
+    bounds = [head * i // processes for i in range(processes + 1)]
+    shares = [ctx.Process(target=_decode_share, args=(env, projector.topics, bounds[i],
+                                                      bounds[i + 1], barrier, out))
+              for i in range(processes)]
+    for share in shares:
+        share.start()
+    results = [out.get() for _ in shares]
+    for share in shares:
+        share.join()
+    return sum(n for n, _ in results) / max(seconds for _, seconds in results)
 
 
 class RssSampler:
@@ -353,20 +404,83 @@ def profile_rebuild(projector: Projector) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
+class _SealedCursor(psycopg.Cursor[Any]):
+    """A plain psycopg cursor (tuples) carrying the application's sealer, as handlers expect
+    of their cursor (:func:`application.sealing.sealer_of`)."""
+
+    sealer: Sealer | None = None
+
+
+def stock_runner(target: Target, env: dict[str, str], projector: Projector,
+                 seconds: float) -> tuple[int, float]:
+    """eventsourcing's own ``ProjectionRunner`` (its subscription, its tracking recorder, one
+    event per transaction) applying every read model's handlers (``ReadModel.process``) to
+    copies of their tables in a scratch schema, from the first event, for ``seconds``;
+    returns (events applied, seconds)."""
+    models, live = projector.models, target.schema
+    scratch = f"stock_{uuid4().hex[:8]}"
+    with psycopg.connect(target.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
+        for table in (t for m in models for t in m.tables):
+            conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(
+                sql.Identifier(scratch, table), sql.Identifier(live, table)))
+    routed: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+    applied = [0]
+
+    class ReadModelsView(PostgresTrackingRecorder):
+        """The materialised view: the read models' tables, and the runner's tracking row
+        moved in the same transaction as each event's statements."""
+
+        def apply(self, event: Any, tracking: Tracking) -> None:
+            topic = get_topic(type(event))
+            with self.datastore.transaction(commit=True) as curs:
+                if curs.connection not in routed:  # once per pooled connection
+                    curs.execute(sql.SQL("SET search_path TO {}, {}").format(
+                        sql.Identifier(scratch), sql.Identifier(live)))
+                    routed.add(curs.connection)
+                cur = _SealedCursor(curs.connection, row_factory=tuple_row)
+                cur.sealer = projector.sealer
+                for model in models:
+                    model.process(cur, event, topic, tracking.notification_id)
+                self._insert_tracking(curs, tracking)
+            applied[0] += 1
+
+    class ReadModels(Projection[ReadModelsView]):
+        name = "stock_runner"
+        topics = tuple(projector.topics)
+
+        def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+            self.view.apply(domain_event, tracking)
+
+    try:
+        started = time.perf_counter()
+        with ProjectionRunner(application_class=IHanoi, projection_class=ReadModels,
+                              view_class=ReadModelsView, env=env) as runner:
+            runner.run_forever(timeout=seconds)
+        return applied[0], time.perf_counter() - started
+    finally:
+        with psycopg.connect(target.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(scratch)))
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
+                sql.Identifier(live, "stock_runner_tracking")))
+
+
 def _command_load(env: dict[str, str], directory: Directory, rate: float, seconds: float,
-                  out: Any) -> None:
-    """A steady stream of IHanoi commands; sends (report id, version, commit instant)."""
+                  out: Any, worker: int = 0, start_at: float = 0.0) -> None:
+    """A steady stream of IHanoi commands from generator ``worker`` (its own reporter and
+    district), starting at ``start_at`` (monotonic); sends (report id, version, commit
+    instant)."""
     end_of_history = START + timedelta(days=30.5 * MONTHS)
     began = time.monotonic()
     app = IHanoi(env=env, clock=lambda: end_of_history + timedelta(
         seconds=(time.monotonic() - began) * 60))
-    rng = random.Random(7)
-    district = directory.districts[0]
+    rng = random.Random(7 + worker)
+    district = directory.districts[worker % len(directory.districts)]
     team = district.teams[0]
     officer = team.officers[0]
     reporter_id = app.handle(RegisterReporter(
-        "Người dùng tải", phone="0900000000", email="tai@example.vn",
-        national_id="001099000000")).aggregate_id
+        "Người dùng tải", phone=f"09000000{worker:02d}", email=f"tai{worker}@example.vn",
+        national_id=f"0010990000{worker:02d}")).aggregate_id
     citizen = app.citizen_actor(reporter_id)
     steps: list[Callable[[UUID], Any]] = [
         lambda r: app.handle(Accept(r), district.receivers[0]),
@@ -380,7 +494,8 @@ def _command_load(env: dict[str, str], directory: Directory, rate: float, second
         lambda r: app.handle(Rate(r, "satisfied"), citizen),
     ]
     active: list[tuple[UUID, int]] = []  # (report, next step)
-    interval, tick = 1 / rate, time.monotonic()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    interval, tick = 1 / rate, time.monotonic() + worker / rate
     stop_at = tick + seconds
     while tick < stop_at:
         if len(active) < 20 and (not active or rng.random() < 0.2):
@@ -403,32 +518,38 @@ def _command_load(env: dict[str, str], directory: Directory, rate: float, second
 
 
 def projection_lag(target: Target, env: dict[str, str], projector: Projector,
-                   directory: Directory, rate: float, seconds: float) -> tuple[list[float], float]:
-    """(c) commit → visible in report_status, for every command of a steady load."""
+                   directory: Directory, rate: float, seconds: float,
+                   workers: int = 1) -> tuple[list[float], float]:
+    """(c) commit → visible in report_status, for every command of a steady load issued by
+    ``workers`` processes sharing ``rate`` (one process alone does not reach 200/s here)."""
     stop = threading.Event()
     runner = threading.Thread(target=projector.run_forever, args=(stop,), daemon=True)
     runner.start()
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    load = ctx.Process(target=_command_load, args=(env, directory, rate, seconds, out))
-    load.start()
+    start_at = time.monotonic() + 5 + 2 * workers  # after every process has its city
+    loads = [ctx.Process(target=_command_load,
+                         args=(env, directory, rate / workers, seconds, out, w, start_at))
+             for w in range(workers)]
+    for load in loads:
+        load.start()
     lags: list[float] = []
     waiting: dict[UUID, list[tuple[int, float]]] = {}
-    commands, first, last, done = 0, None, None, False
+    commands, last, finished = 0, None, 0
     with connect(target.url, schema=target.schema, autocommit=True) as conn:
-        while not done or waiting:
+        while finished < workers or waiting:
             while True:
                 try:
                     item = out.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:
-                    done = True
-                    break
+                    finished += 1
+                    continue
                 report_id, version, committed = item
                 waiting.setdefault(report_id, []).append((version, committed))
                 commands += 1
-                first, last = first or committed, committed
+                last = max(last or committed, committed)
             if waiting:
                 rows = conn.execute("SELECT report_id, version FROM report_status "
                                     "WHERE report_id = ANY(%s)", (list(waiting),)).fetchall()
@@ -440,13 +561,15 @@ def projection_lag(target: Target, env: dict[str, str], projector: Projector,
                         waiting[report_id] = still
                     else:
                         del waiting[report_id]
-            if not done and not load.is_alive():
-                raise SystemExit("the command load process failed")
+            if finished < workers and any(load.exitcode for load in loads):
+                raise SystemExit("a command load process failed")
             time.sleep(0.005)
-    load.join()
+    for load in loads:
+        load.join()
     stop.set()
     runner.join()
-    achieved = commands / (last - first) if first and last and last > first else 0.0
+    # From the scheduled start to the last commit: a load that falls behind shows it.
+    achieved = commands / (last - start_at) if last and last > start_at else 0.0
     return lags, achieved
 
 
@@ -461,16 +584,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
     parser.add_argument("--lag-rate", type=float, default=50.0, help="commands per second")
+    parser.add_argument("--lag-workers", type=int, default=0,
+                        help="command processes sharing --lag-rate (default: one per 100/s)")
+    parser.add_argument("--runner-seconds", type=float, default=60.0,
+                        help="time box of eventsourcing's stock ProjectionRunner (0: skip)")
+    parser.add_argument("--keep", metavar="FILE",
+                        help="keep the database and write where it is (and its key) to FILE")
     parser.add_argument("--reuse", metavar="FILE",
                         help="only the lag phase, on the history a `benchmarks.api --keep "
-                             "FILE` run left (with a city of its own built first)")
+                             "FILE` or `rebuild --keep FILE` run left (with a city of its own "
+                             "built first)")
     parser.add_argument("--profile", action="store_true",
                         help="then rebuild twice more: under cProfile, and timing each read model")
     args = parser.parse_args()
+    args.lag_workers = args.lag_workers or max(1, -(-int(args.lag_rate) // 100))
     if args.reuse:
         lag_only(args)
         return
-    with city("bench_rebuild") as (target, env, app, directory):
+    with city("bench_rebuild", keep=args.keep) as (target, env, app, directory):
+        if args.keep:
+            save_kept(args.keep, target, key=env["CIPHER_KEY"])
         started = time.perf_counter()
         stored = write_history(target, env, directory, args.events, args.workers, args.seed)
         generation_s = time.perf_counter() - started
@@ -480,11 +613,19 @@ def main() -> None:
         copy_s, size = copy_rate(target)
         projector = Projector(app, target.url, READ_MODELS, schema=target.schema)
         projector.ensure_tracking()
+        ceilings = [(n, decode_ceiling(env, projector, n)) for n in (1, 2)]
+        console.print(f"decode ceiling done; {machine_load()}")
         rss_before = rss_mb()
         rebuild_s, quarters = rebuild(projector)
+        console.print(f"rebuild done; {machine_load()}")
+        runner = (stock_runner(target, env, projector, args.runner_seconds)
+                  if args.runner_seconds else None)
+        console.print(f"stock runner done; {machine_load()}")
         lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
-                                        args.lag_seconds)
-        show_results(stored, size, copy_s, rebuild_s, rss_before, quarters, lags, achieved)
+                                        args.lag_seconds, args.lag_workers)
+        show_results(stored, size, copy_s, rebuild_s, rss_before, quarters, ceilings, runner)
+        print_lag(lags, achieved, args.lag_workers)
+        console.print(f"peak RSS of this process {peak_rss_mb():.0f} MiB; {machine_load()}")
         if args.profile:
             profile_rebuild(projector)
             per_model(projector)
@@ -500,38 +641,50 @@ def lag_only(args: argparse.Namespace) -> None:
         stored = projector.head()
         console.print(f"{stored:,} events stored; {machine_load()}")
         lags, achieved = projection_lag(target, env, projector, directory, args.lag_rate,
-                                        args.lag_seconds)
-    print_lag(lags, achieved)
+                                        args.lag_seconds, args.lag_workers)
+    print_lag(lags, achieved, args.lag_workers)
 
 
-def print_lag(lags: list[float], achieved: float) -> None:
+def print_lag(lags: list[float], achieved: float, workers: int) -> None:
     if len(lags) >= 2:
         print_table(f"Projection lag, commit → visible in report_status ({len(lags)} commands "
-                    f"at {achieved:.0f}/s)", ["p50 ms", "p99 ms", "max ms"],
+                    f"at {achieved:.0f}/s achieved, {workers} command processes)",
+                    ["p50 ms", "p99 ms", "max ms"],
                     [[f"{1000 * percentile(lags, 50):.0f}", f"{1000 * percentile(lags, 99):.0f}",
                       f"{1000 * max(lags):.0f}"]])
     console.print(f"{machine_load()}")
 
 
 def show_results(stored: int, size: int, copy_s: float, rebuild_s: float, rss_before: float,
-                 quarters: list[tuple[str, float, float]], lags: list[float],
-                 achieved: float) -> None:
+                 quarters: list[tuple[str, float, float]], ceilings: list[tuple[int, float]],
+                 runner: tuple[int, float] | None) -> None:
     copy_rate_, rebuild_rate = stored / copy_s, stored / rebuild_s
+    rows = [["(a) COPY … ORDER BY notification_id TO STDOUT", f"{copy_s:.1f}",
+             f"{copy_rate_:,.0f}", "1.000×"]]
+    rows += [[f"ceiling: read + decode only, {n} process{'es' if n > 1 else ''}",
+              f"{stored / rate:.1f}", f"{rate:,.0f}", f"{rate / copy_rate_:.3f}×"]
+             for n, rate in ceilings]
+    rows.append(["(b) Projector.rebuild() of all read models", f"{rebuild_s:.1f}",
+                 f"{rebuild_rate:,.0f}", f"{rebuild_rate / copy_rate_:.4f}×"])
+    if runner:
+        applied, seconds = runner
+        label = f"eventsourcing ProjectionRunner, one event per transaction ({applied:,} events)"
+        rows.append([label, f"{seconds:.1f}",
+                     f"{applied / seconds:,.0f}", f"{applied / seconds / copy_rate_:.5f}×"])
     print_table(f"Rebuild: {stored:,} stored events ({size / 2**20:,.0f} MiB as COPY text), "
-                f"{len(READ_MODELS)} read models",
-                ["measure", "seconds", "events/s"],
-                [["(a) COPY … ORDER BY notification_id TO STDOUT", f"{copy_s:.1f}",
-                  f"{copy_rate_:,.0f}"],
-                 ["(b) Projector.rebuild() of all read models", f"{rebuild_s:.1f}",
-                  f"{rebuild_rate:,.0f}"]])
+                f"{len(READ_MODELS)} read models", ["measure", "seconds", "events/s", "× COPY"],
+                rows)
     ratio = rebuild_rate / copy_rate_
     verdict = "[green]meets[/green]" if ratio >= 0.25 else "[red]below[/red]"
     console.print(f"ratio rebuild/COPY = [bold]{ratio:.3f}×[/bold] ({verdict} the 0.25× target)")
+    if runner and runner[0]:
+        stock = runner[0] / runner[1]
+        console.print(f"our rebuild / stock runner = [bold]{rebuild_rate / stock:.1f}×[/bold]; "
+                      f"stock runner / COPY = {stock / copy_rate_:.5f}×")
     print_table(f"RSS during the rebuild (MiB; {rss_before:.0f} before it)",
                 ["progress", "RSS at mark", "peak since previous mark"],
                 [[label, f"{now:.0f}", f"{peak:.0f}"] for label, now, peak in quarters])
-    print_lag(lags, achieved)
-    console.print(f"peak RSS of this process {peak_rss_mb():.0f} MiB; {machine_load()}")
+
 
 if __name__ == "__main__":
     main()
