@@ -257,6 +257,11 @@ def advance_channel(schema: str) -> str:
     return f"{schema}_read_models_advanced"
 
 
+def qualified_schemas(*schemas: str) -> str:
+    """``"a", "b"`` as text: a ``search_path`` value (for ``set_config``)."""
+    return ", ".join('"' + s.replace('"', '""') + '"' for s in schemas)
+
+
 def set_search_path(cur: psycopg.Cursor[Any], *schemas: str) -> None:
     cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
         sql.SQL(", ").join(_ident(s) for s in schemas)))
@@ -413,42 +418,55 @@ class Projector:
         if conn is None:
             with self.connect() as own:
                 return self.run_once(limit, isolate, own, {})
+        names = [m.name for m in self.models]
+        tracking = sql.Identifier(self.schema, "projection_tracking")
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute(sql.SQL(
-                "SELECT projection, notification_id FROM {}.projection_tracking "
-                "WHERE projection = ANY(%s) ORDER BY projection FOR UPDATE").format(
-                    _ident(self.schema)), ([m.name for m in self.models],))
-            positions = dict(cur.fetchall())
-            if len(positions) < len(self.models):
-                raise RuntimeError("tracking rows missing: call ensure_tracking() first")
-            start = min(positions.values())
-            # The head first: appends commit in notification order (the recorder's table
+            # Caught up? Read without locking: an idle poll then writes nothing (a row lock
+            # gives the transaction an id, WAL and a flushed commit). The head is read before
+            # the rows are locked: appends commit in notification order (the recorder's table
             # lock), so every event up to it is visible to the select below.
-            head = self._head(cur)
+            cur.execute(sql.SQL(
+                "SELECT count(*), min(notification_id), (SELECT max(notification_id) FROM {})"
+                " FROM {} WHERE projection = ANY(%s)").format(
+                    sql.Identifier(self.schema, self.source.recorder.events_table_name),
+                    tracking), (names,))
+            row = cur.fetchone()
+            assert row is not None
+            found, start, head = row[0], row[1], row[2] or 0
+            if found < len(self.models):
+                raise RuntimeError("tracking rows missing: call ensure_tracking() first")
             if head <= start:
+                return 0
+            cur.execute(sql.SQL(
+                "SELECT projection, notification_id FROM {} "
+                "WHERE projection = ANY(%s) ORDER BY projection FOR UPDATE").format(tracking),
+                (names,))
+            positions = dict(cur.fetchall())
+            start = min(positions.values())
+            if head <= start:  # another runner applied them meanwhile
                 return 0
             batch = self._notifications(start, limit, self.topics, stop=head)
             covered = batch[-1].id if len(batch) >= limit else head
+            # The tracking rows move and the NOTIFY is sent in one statement, queued behind
+            # the handlers' statements when there are some: one round trip for all of them.
+            advance = (sql.SQL(
+                "WITH moved AS (UPDATE {} SET notification_id = %s"
+                " WHERE projection = ANY(%s) AND notification_id < %s RETURNING 1)"
+                " SELECT pg_notify(%s, '')").format(tracking),
+                (covered, names, covered, advance_channel(self.schema)))
             if batch:
-                set_search_path(cur, self.schema)
                 with Statements(conn, {} if prepared is None else prepared,
                                 self.sealer) as statements:
+                    statements.execute("SELECT set_config('search_path', %s, true)",
+                                       (qualified_schemas(self.schema),))
                     self._apply(statements, batch, self.models, positions,
                                 isolate=isolate)
-            cur.executemany(sql.SQL(
-                "UPDATE {}.projection_tracking SET notification_id = %s "
-                "WHERE projection = %s AND notification_id < %s").format(_ident(self.schema)),
-                [(covered, m.name, covered) for m in self.models])
-            cur.execute(sql.SQL("NOTIFY {}").format(_ident(advance_channel(self.schema))))
+                    statements.execute(*advance)
+            else:
+                cur.execute(*advance)
         for callback in list(self.on_advance):
             callback(covered)
         return len(batch)
-
-    def _head(self, cur: psycopg.Cursor[Any]) -> int:
-        cur.execute(sql.SQL("SELECT max(notification_id) FROM {}.{}").format(
-            _ident(self.schema), _ident(self.source.recorder.events_table_name)))
-        row = cur.fetchone()
-        return (row[0] if row else None) or 0
 
     def _apply(self, cur: Statements, batch: Iterable[Notification],
                models: Sequence[ReadModel], positions: dict[str, int],
