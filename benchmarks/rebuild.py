@@ -13,9 +13,12 @@
    by the application's own event store (``app.events.put``: encrypted, compressed), in
    batches, by ``--workers`` processes.
 2. Measures (a) ``COPY (SELECT … ORDER BY notification_id) TO STDOUT`` of the stored events,
+   the ceiling of reading and decoding them alone in 1 and 2 processes (issue 16),
    (b) ``Projector.rebuild()`` of all read models (projections.registry.READ_MODELS) with RSS
-   sampled through it, (c) projection lag (commit → visible in report_status) p50/p99 with a
-   ``Projector.run_forever`` thread while another process issues ~50 commands/s.
+   sampled through it, eventsourcing's stock ``ProjectionRunner`` over the same handlers for
+   ``--runner-seconds`` (issue 16), (c) projection lag (commit → visible in report_status)
+   p50/p99 with a ``Projector.run_forever`` thread while ``--lag-workers`` processes issue
+   ``--lag-rate`` commands/s together.
 
 Targets: rebuild ≥ 0.25 × COPY; RSS flat in the number of events. ``--profile`` then rebuilds
 twice more, under cProfile and timing each read model's handlers, to show where time goes.
