@@ -612,11 +612,13 @@ class Projector:
                         (qualified(target, table), list(m.replay_indexes))).fetchall():
                     cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(target, name)))
 
-    def _finish(self, target: str, models: Sequence[ReadModel], logged: bool = True) -> None:
+    def _finish(self, target: str, models: Sequence[ReadModel], logged: bool = True,
+                indexes: bool = True) -> None:
         """Make the replayed tables crash-safe (unless not ``logged``: as-of schemas are caches)
         and ready for queries: ``SET LOGGED`` writes each once to the WAL (rewritten without
         the dead rows of the replay's updates), then the indexes left out of the replay are
-        built (named and defined as the live ones), then ``VACUUM ANALYZE`` gives the planner
+        built (named and defined as the live ones; not with ``indexes`` False: a checkpoint
+        keeps none), then ``VACUUM ANALYZE`` gives the planner
         statistics and a visibility map (autovacuum may be off or late: stale statistics made
         index scans 100× slower)."""
         tables = [table for m in models for table in m.tables]
@@ -625,7 +627,7 @@ class Projector:
                 conn.execute(sql.SQL("ALTER TABLE {} SET LOGGED").format(
                     sql.Identifier(target, table)))
             conn.execute("SET maintenance_work_mem TO '256MB'")
-            for table in tables:
+            for table in tables if indexes else ():
                 missing = conn.execute(
                     "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
                     " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
