@@ -334,7 +334,7 @@ def _checkpoint(projector: Projector, base: Checkpoint | None, position: int,
         projector._replay(staging, projector.models, position, progress,
                           after=base.position if base else 0)
         _drop_indexes(projector, staging, projector.models)
-        projector._finish(staging, projector.models)
+        projector._finish(staging, projector.models, indexes=False)
         _rename(projector, staging, made.schema, _tag(projector) + made.describe())
     return made
 

@@ -24,7 +24,8 @@ from domain.report import Report
 from projections.engine import ReadModel
 from projections.paging import decode_cursor, page
 
-model = ReadModel("citizen_reports", tables=("citizen_reports",))
+model = ReadModel("citizen_reports", tables=("citizen_reports",),
+                  replay_indexes=("citizen_reports_duplicate_of",))
 
 
 def _stage(e: Report.Event) -> tuple[Stage, datetime | None]:

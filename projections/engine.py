@@ -92,6 +92,10 @@ class ReadModel:
     name: str
     tables: tuple[str, ...]
     handlers: dict[str, Handler] = field(default_factory=dict)
+    #: Its non-unique indexes that its handlers find rows by: kept during a replay, while its
+    #: other non-unique indexes are built once after it (issue 16: maintained row by row,
+    #: the text-search ones above all, they cost most of a rebuild).
+    replay_indexes: tuple[str, ...] = ()
 
     def on(self, *event_classes: type) -> Callable[[Handler], Handler]:
         """Register a handler for one or more event classes."""
@@ -246,6 +250,13 @@ def _ident(name: str) -> sql.Identifier:
 def qualified(schema: str, name: str) -> str:
     """``"schema"."name"`` as text, for a ``regclass`` cast."""
     return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+
+
+#: The indexes of a table (``%s``, a ``regclass``) that back no constraint: the copies'
+#: indexes a replay may leave out (a constraint's decides an ``ON CONFLICT`` or an error).
+_INDEXES = ("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = %s::regclass AND NOT EXISTS (SELECT FROM pg_constraint k"
+            " WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)")
 
 
 def _staging_key(schema: str) -> int:
@@ -620,19 +631,41 @@ class Projector:
                     _ident(target), _ident(table), _ident(self.schema), _ident(table)))
                 self._copy_sequences(cur, target, table)
                 self._copy_index_names(cur, target, table)
+                for (name,) in cur.execute(
+                        _INDEXES + " AND NOT i.indisunique AND c.relname <> ALL(%s)",
+                        (qualified(target, table), list(m.replay_indexes))).fetchall():
+                    cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(target, name)))
 
-    def _finish(self, target: str, models: Sequence[ReadModel], logged: bool = True) -> None:
+    def _finish(self, target: str, models: Sequence[ReadModel], logged: bool = True,
+                indexes: bool = True) -> None:
         """Make the replayed tables crash-safe (unless not ``logged``: as-of schemas are caches)
         and ready for queries: ``SET LOGGED`` writes each once to the WAL (rewritten without
-        the dead rows of the replay's updates), then ``VACUUM ANALYZE`` gives the planner
+        the dead rows of the replay's updates), then the indexes left out of the replay are
+        built (named and defined as the live ones; not with ``indexes`` False: a checkpoint
+        keeps none), then ``VACUUM ANALYZE`` gives the planner
         statistics and a visibility map (autovacuum may be off or late: stale statistics made
         index scans 100× slower)."""
-        tables = [sql.Identifier(target, table) for m in models for table in m.tables]
+        tables = [table for m in models for table in m.tables]
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             for table in tables if logged else ():
-                conn.execute(sql.SQL("ALTER TABLE {} SET LOGGED").format(table))
+                conn.execute(sql.SQL("ALTER TABLE {} SET LOGGED").format(
+                    sql.Identifier(target, table)))
+            conn.execute("SET maintenance_work_mem TO '256MB'")
+            for table in tables if indexes else ():
+                missing = conn.execute(
+                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                    " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
+                    " AND NOT i.indisunique AND NOT EXISTS (SELECT FROM pg_class t"
+                    " JOIN pg_namespace n ON n.oid = t.relnamespace"
+                    " WHERE n.nspname = %s AND t.relname = c.relname) ORDER BY c.relname",
+                    (qualified(self.schema, table), target)).fetchall()
+                for name, definition in missing:
+                    conn.execute(sql.SQL("CREATE INDEX {} ON {} USING {}").format(
+                        _ident(name), sql.Identifier(target, table),
+                        sql.SQL(definition.split(" USING ", 1)[1])))
             for table in tables:
-                conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(table))
+                conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
+                    sql.Identifier(target, table)))
 
     @contextmanager
     def _staging(self, prefix: str, models: Sequence[ReadModel]) -> Iterator[str]:

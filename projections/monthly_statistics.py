@@ -40,7 +40,8 @@ from domain.report import Rating, Report
 from projections.engine import ReadModel
 
 model = ReadModel("monthly_statistics", tables=(
-    "monthly_statistics", "monthly_statistics_closings", "monthly_statistics_counts"))
+    "monthly_statistics", "monthly_statistics_closings", "monthly_statistics_counts"),
+    replay_indexes=("monthly_statistics_report", "monthly_statistics_closings_report"))
 
 METRICS = ("received", "accepted", "rejected", "escalated", "marked_duplicate", "assigned",
            "published", "published_on_time", *(f"rated_{r}" for r in Rating))

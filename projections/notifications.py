@@ -57,7 +57,8 @@ from projections.engine import ReadModel
 model = ReadModel("notifications", tables=(
     "notification_outbox", "notification_reporters", "notification_alerts",
     "notification_deadlines", "notification_units", "notification_home_wards",
-    "notification_preferences", "notification_deliveries"))
+    "notification_preferences", "notification_deliveries"),
+    replay_indexes=("notification_reporters_duplicate_of",))
 
 APP, BROADCAST = "app", "broadcast"
 

@@ -82,12 +82,6 @@ def _late(stage: str) -> str | None:
     return None
 
 
-def _is_initiative(cur: psycopg.Cursor[Any], report_id: UUID) -> bool:
-    row = cur.execute("SELECT kind FROM period_reports WHERE report_id = %s",
-                      (report_id,)).fetchone()
-    return row is not None and row[0] == Kind.INITIATIVE
-
-
 def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     cur.execute("INSERT INTO period_reports (report_id, kind) VALUES (%s, %s)",
                 (e.originator_id, e.kind))
@@ -112,8 +106,11 @@ def _accepted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
     _fact(cur, reception.unit_id, "accepted", e.originator_id, e.at, nid)
     if e.handling_unit_id != reception.unit_id:
         _fact(cur, e.handling_unit_id, "received", e.originator_id, e.at, nid)
-        if _is_initiative(cur, e.originator_id):
-            _fact(cur, e.handling_unit_id, "initiatives_received", e.originator_id, e.at, nid)
+        # One statement, no read: a fetch would sync the handlers' pipeline (issue 16).
+        cur.execute("INSERT INTO period_facts (unit_id, metric, subject_id, at, notification_id)"
+                    " SELECT %s, 'initiatives_received', report_id, %s, %s FROM period_reports"
+                    " WHERE report_id = %s AND kind = %s ON CONFLICT DO NOTHING",
+                    (e.handling_unit_id, e.at, nid, e.originator_id, Kind.INITIATIVE))
 
 
 def _assigned(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:

@@ -49,7 +49,8 @@ from domain.report import ClosedStage, Report, StageRecord
 from projections.engine import ReadModel
 
 model = ReadModel("unit_monthly_lateness",
-                  tables=("unit_lateness_stages", "unit_lateness_months"))
+                  tables=("unit_lateness_stages", "unit_lateness_months"),
+                  replay_indexes=("unit_lateness_stages_report",))
 
 RECEPTION_STAGES = [str(s) for s in (Stage.RECEPTION, Stage.VERIFICATION)]
 HANDLING_STAGES = [str(s) for s in (Stage.ASSIGNMENT, Stage.HANDLING, Stage.REWORK,

@@ -700,13 +700,16 @@ def test_rebuild_under_a_live_runner_swaps_atomically(
 def test_rebuild_keeps_index_names_and_serial_columns(
         app: IHanoi, world: World, database_url: str, fresh_schema: str) -> None:
     """Issue 4 (rebuild): the swapped-in tables keep the migration's index names (later
-    migrations refer to them) and a ``serial`` column keeps counting after the swap."""
+    migrations refer to them) and definitions — those kept during the replay as those built
+    after it (issue 16) — and a ``serial`` column keeps counting after the swap."""
     with psycopg.connect(database_url) as conn:
         conn.execute(sql.SQL(
             "CREATE TABLE {table} (id bigserial PRIMARY KEY, report_id uuid NOT NULL);"
-            " CREATE UNIQUE INDEX probe_by_report ON {table} (report_id)").format(
+            " CREATE UNIQUE INDEX probe_by_report ON {table} (report_id);"
+            " CREATE INDEX probe_kept ON {table} (report_id, id);"
+            " CREATE INDEX probe_later ON {table} (id DESC) WHERE id > 1").format(
                 table=sql.Identifier(fresh_schema, "probe")))
-    probe = ReadModel("probe", tables=("probe",))
+    probe = ReadModel("probe", tables=("probe",), replay_indexes=("probe_kept",))
 
     @probe.on(Report.Submitted)
     def _submitted(cur: psycopg.Cursor[Any], e: Any, nid: int) -> None:
