@@ -188,8 +188,10 @@ class Cluster:
             time.sleep(0.1)
 
     def wait_replayed(self, timeout: float = 30) -> None:
-        """Until every replica has replayed everything the primary has written so far."""
-        lsn = self.primary.execute("SELECT pg_current_wal_lsn()")[0][0]
+        """Until every replica has replayed everything the primary has written so far (its WAL
+        insert position: a commit made with ``synchronous_commit`` off, as the projector's
+        batches are, may not be written out yet)."""
+        lsn = self.primary.execute("SELECT pg_current_wal_insert_lsn()")[0][0]
         deadline = time.monotonic() + timeout
         for replica in self.replicas:
             while not replica.execute(
