@@ -50,7 +50,7 @@ from psycopg import sql
 
 from application.database import advisory_lock_key
 from domain.calendar import BUSINESS_TZ
-from projections.engine import Progress, Projector, ReadModel, qualified
+from projections.engine import Progress, Projector, ReadModel, qualified, standalone_indexes
 
 #: Stored events per range of ``projection_instants``.
 SPAN = 1_000
@@ -357,12 +357,8 @@ def _keys_and_indexes(cur: psycopg.Cursor[Any], target: str, table: str
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
         " WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x')"
         " ORDER BY contype, conname", (relation,)).fetchall()
-    indexes = cur.execute(
-        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-        " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
-        " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
-        " WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)"
-        " ORDER BY c.relname", (relation,)).fetchall()
+    indexes = [(name, definition)
+               for name, definition, _ in standalone_indexes(cur, target, table)]
     for name, _ in constraints:
         cur.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
             sql.Identifier(target, table), sql.Identifier(name)))

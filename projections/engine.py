@@ -247,16 +247,25 @@ def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def qualified(schema: str, name: str) -> str:
     """``"schema"."name"`` as text, for a ``regclass`` cast."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+    return f"{_quoted(schema)}.{_quoted(name)}"
 
 
-#: The indexes of a table (``%s``, a ``regclass``) that back no constraint: the copies'
-#: indexes a replay may leave out (a constraint's decides an ``ON CONFLICT`` or an error).
-_INDEXES = ("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " WHERE i.indrelid = %s::regclass AND NOT EXISTS (SELECT FROM pg_constraint k"
-            " WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)")
+def standalone_indexes(cur: psycopg.Cursor[Any], schema: str, table: str
+                       ) -> list[tuple[str, str, bool]]:
+    """The indexes of ``schema.table`` that back no constraint (a constraint's decides an
+    ``ON CONFLICT`` or an error), by name: ``(name, definition, unique)``."""
+    return [(name, definition, unique) for name, definition, unique in cur.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
+        " AND NOT EXISTS (SELECT FROM pg_constraint k"
+        " WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid) ORDER BY c.relname",
+        (qualified(schema, table),)).fetchall()]
 
 
 def _staging_key(schema: str) -> int:
@@ -270,7 +279,7 @@ def advance_channel(schema: str) -> str:
 
 def qualified_schemas(*schemas: str) -> str:
     """``"a", "b"`` as text: a ``search_path`` value (for ``set_config``)."""
-    return ", ".join('"' + s.replace('"', '""') + '"' for s in schemas)
+    return ", ".join(_quoted(s) for s in schemas)
 
 
 def set_search_path(cur: psycopg.Cursor[Any], *schemas: str) -> None:
@@ -631,10 +640,10 @@ class Projector:
                     _ident(target), _ident(table), _ident(self.schema), _ident(table)))
                 self._copy_sequences(cur, target, table)
                 self._copy_index_names(cur, target, table)
-                for (name,) in cur.execute(
-                        _INDEXES + " AND NOT i.indisunique AND c.relname <> ALL(%s)",
-                        (qualified(target, table), list(m.replay_indexes))).fetchall():
-                    cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(target, name)))
+                for name, _, unique in standalone_indexes(cur, target, table):
+                    if not unique and name not in m.replay_indexes:
+                        cur.execute(sql.SQL("DROP INDEX {}").format(
+                            sql.Identifier(target, name)))
 
     def _finish(self, target: str, models: Sequence[ReadModel], logged: bool = True,
                 indexes: bool = True) -> None:
@@ -652,17 +661,13 @@ class Projector:
                     sql.Identifier(target, table)))
             conn.execute("SET maintenance_work_mem TO '256MB'")
             for table in tables if indexes else ():
-                missing = conn.execute(
-                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                    " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass"
-                    " AND NOT i.indisunique AND NOT EXISTS (SELECT FROM pg_class t"
-                    " JOIN pg_namespace n ON n.oid = t.relnamespace"
-                    " WHERE n.nspname = %s AND t.relname = c.relname) ORDER BY c.relname",
-                    (qualified(self.schema, table), target)).fetchall()
-                for name, definition in missing:
-                    conn.execute(sql.SQL("CREATE INDEX {} ON {} USING {}").format(
-                        _ident(name), sql.Identifier(target, table),
-                        sql.SQL(definition.split(" USING ", 1)[1])))
+                with conn.cursor() as cur:
+                    built = {name for name, _, _ in standalone_indexes(cur, target, table)}
+                    for name, definition, unique in standalone_indexes(cur, self.schema, table):
+                        if not unique and name not in built:
+                            cur.execute(sql.SQL("CREATE INDEX {} ON {} USING {}").format(
+                                _ident(name), sql.Identifier(target, table),
+                                sql.SQL(definition.split(" USING ", 1)[1])))
             for table in tables:
                 conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
                     sql.Identifier(target, table)))
@@ -837,8 +842,9 @@ class Projector:
         ``search_path``.
 
         A schema already built for the same live schema, instant and read models is reused
-        (unless built before the server last started: its tables are unlogged); beyond ``max_as_of`` such schemas the least recently built ones are dropped. The build
-        starts from the nearest checkpoint (:mod:`projections.checkpoints`).
+        (unless built before the server last started: its tables are unlogged); beyond
+        ``max_as_of`` such schemas the least recently built ones are dropped. The build starts
+        from the nearest checkpoint (:mod:`projections.checkpoints`).
 
         An instant later than now (:attr:`now`, the application's clock) is refused with
         :class:`FutureInstant`: events still to be recorded up to it would be missing from a
